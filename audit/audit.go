@@ -1,0 +1,243 @@
+// Package audit checks a shop's data after a scenario: stock is conserved,
+// every order has a payment outcome, and nothing was ordered or charged
+// twice. Components that own data serve their facts at FactsPath; the harness
+// fetches them, adds the payment provider's charges, and checks the whole.
+// The audit reads what the variant stored, so it holds every variant to the
+// same rules whatever its architecture.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/sqlstore"
+)
+
+// FactsPath is where a data-owning component serves its Facts.
+const FactsPath = "/internal/audit"
+
+// Facts is what the audit needs from the components that own data. Each
+// component fills the parts it owns.
+type Facts struct {
+	Inventory *InventoryFacts `json:"inventory,omitempty"`
+	Orders    []Order         `json:"orders,omitempty"`
+	// SagaPending counts saga steps still owed (compensations being
+	// retried); the data converges once it is zero.
+	SagaPending int `json:"saga_pending,omitempty"`
+}
+
+// InventoryFacts is the inventory's view.
+type InventoryFacts struct {
+	Initial   int64 `json:"initial"`
+	Available int64 `json:"available"`
+	Held      int64 `json:"held"`
+	// Mismatched lists products whose initial stock is not available + held.
+	Mismatched []int64 `json:"mismatched,omitempty"`
+	// Reservations maps order IDs to the quantity they hold.
+	Reservations map[string]int64 `json:"reservations"`
+}
+
+// Order is one order as the audit sees it.
+type Order struct {
+	ID        string           `json:"id"`
+	Status    shop.OrderStatus `json:"status"`
+	Quantity  int64            `json:"quantity"`
+	PaymentID string           `json:"payment_id,omitempty"`
+}
+
+// Handler serves the facts of the given stores; either may be nil when the
+// component does not own it.
+func Handler(inv *sqlstore.Inventory, orders *sqlstore.Orders) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := Collect(r.Context(), inv, orders)
+		if err != nil {
+			api.WriteError(w, r, nil, err)
+			return
+		}
+		api.WriteJSON(w, http.StatusOK, f)
+	})
+}
+
+// Collect reads the facts of the given stores; either may be nil.
+func Collect(ctx context.Context, inv *sqlstore.Inventory, orders *sqlstore.Orders) (Facts, error) {
+	var f Facts
+	if inv != nil {
+		sa, err := inv.Audit(ctx)
+		if err != nil {
+			return f, err
+		}
+		res, err := inv.Reservations(ctx)
+		if err != nil {
+			return f, err
+		}
+		f.Inventory = &InventoryFacts{Initial: sa.Initial, Available: sa.Available, Held: sa.Held, Mismatched: sa.Mismatched, Reservations: res}
+	}
+	if orders != nil {
+		all, err := orders.All(ctx)
+		if err != nil {
+			return f, err
+		}
+		f.Orders = make([]Order, len(all))
+		for i, o := range all {
+			f.Orders[i] = Order{ID: o.ID, Status: o.Status, Quantity: o.Quantity, PaymentID: o.PaymentID}
+		}
+	}
+	return f, nil
+}
+
+// Fetch gets the facts served at each base URL and merges them.
+func Fetch(ctx context.Context, client *http.Client, baseURLs ...string) (Facts, error) {
+	var all Facts
+	for _, u := range baseURLs {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+FactsPath, nil)
+		if err != nil {
+			return all, fmt.Errorf("audit facts from %s: %w", u, err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return all, fmt.Errorf("audit facts from %s: %w", u, err)
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+		resp.Body.Close()
+		if err != nil {
+			return all, fmt.Errorf("audit facts from %s: %w", u, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return all, fmt.Errorf("audit facts from %s: status %d: %s", u, resp.StatusCode, body)
+		}
+		var f Facts
+		if err := json.Unmarshal(body, &f); err != nil {
+			return all, fmt.Errorf("audit facts from %s: %w", u, err)
+		}
+		if f.Inventory != nil {
+			all.Inventory = f.Inventory
+		}
+		all.Orders = append(all.Orders, f.Orders...)
+		all.SagaPending += f.SagaPending
+	}
+	return all, nil
+}
+
+// Check is one rule's verdict.
+type Check struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail"`
+}
+
+// Report is the audit's verdict.
+type Report struct {
+	Passed bool    `json:"passed"`
+	Checks []Check `json:"checks"`
+}
+
+// Verify applies the audit's rules to the facts and the provider's charges.
+func Verify(f Facts, charges []payment.Charge) Report {
+	var r Report
+	add := func(name string, problems []string, ok string) {
+		c := Check{Name: name, Passed: len(problems) == 0, Detail: ok}
+		if !c.Passed {
+			c.Detail = summarize(problems)
+		}
+		r.Checks = append(r.Checks, c)
+	}
+
+	if inv := f.Inventory; inv != nil {
+		var problems []string
+		for _, id := range inv.Mismatched {
+			problems = append(problems, fmt.Sprintf("product %d: initial stock != available + held", id))
+		}
+		add("stock conserved", problems, fmt.Sprintf("initial %d = available %d + held %d", inv.Initial, inv.Available, inv.Held))
+
+		var held []string
+		live := map[string]bool{}
+		for _, o := range f.Orders {
+			want := int64(0)
+			if o.Status != shop.OrderPaymentFailed {
+				want = o.Quantity
+				live[o.ID] = true
+			}
+			if got := inv.Reservations[o.ID]; got != want {
+				held = append(held, fmt.Sprintf("order %s (%s) holds %d, want %d", o.ID, o.Status, got, want))
+			}
+		}
+		for id := range inv.Reservations {
+			if !live[id] {
+				held = append(held, fmt.Sprintf("reservation for %s, which is no live order", id))
+			}
+		}
+		add("reservations match orders", held, fmt.Sprintf("%d live orders hold %d items", len(live), inv.Held))
+	}
+
+	var owed []string
+	if f.SagaPending > 0 {
+		owed = append(owed, fmt.Sprintf("%d saga steps still owed", f.SagaPending))
+	}
+	add("saga settled", owed, "no compensation or saga step owed")
+
+	var pending []string
+	for _, o := range f.Orders {
+		if !o.Status.Final() {
+			pending = append(pending, fmt.Sprintf("order %s is %s", o.ID, o.Status))
+		}
+	}
+	add("every order has a payment outcome", pending, fmt.Sprintf("%d orders, all paid or failed", len(f.Orders)))
+
+	succeeded := map[string]payment.Charge{}
+	for _, c := range charges {
+		if c.Status == payment.StatusSucceeded {
+			succeeded[c.IdempotencyKey] = c
+		}
+	}
+	var charged []string
+	paid := 0
+	seen := map[string]bool{}
+	for _, o := range f.Orders {
+		if seen[o.ID] {
+			charged = append(charged, fmt.Sprintf("order %s appears twice", o.ID))
+		}
+		seen[o.ID] = true
+		c, ok := succeeded[o.ID]
+		switch {
+		case o.Status == shop.OrderPaid && !ok:
+			charged = append(charged, fmt.Sprintf("order %s is paid but has no charge", o.ID))
+		case o.Status == shop.OrderPaid && c.ID != o.PaymentID:
+			charged = append(charged, fmt.Sprintf("order %s names charge %s, provider has %s", o.ID, o.PaymentID, c.ID))
+		case o.Status != shop.OrderPaid && ok:
+			charged = append(charged, fmt.Sprintf("order %s is %s but was charged", o.ID, o.Status))
+		}
+		if o.Status == shop.OrderPaid {
+			paid++
+		}
+	}
+	for key := range succeeded {
+		if !seen[key] {
+			charged = append(charged, fmt.Sprintf("charge for %s, which is no order", key))
+		}
+	}
+	add("one charge per paid order, none else", charged, fmt.Sprintf("%d paid orders, %d charges", paid, len(succeeded)))
+
+	r.Passed = true
+	for _, c := range r.Checks {
+		r.Passed = r.Passed && c.Passed
+	}
+	return r
+}
+
+// summarize keeps a failed check's detail readable.
+func summarize(problems []string) string {
+	sort.Strings(problems)
+	const max = 5
+	if len(problems) <= max {
+		return strings.Join(problems, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(problems[:max], "; "), len(problems)-max)
+}

@@ -1,0 +1,258 @@
+package audit_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/archbench/archbench/audit"
+	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/sqlstore"
+)
+
+const (
+	stockConserved   = "stock conserved"
+	reservationsOK   = "reservations match orders"
+	everyOutcome     = "every order has a payment outcome"
+	oneChargePerPaid = "one charge per paid order, none else"
+)
+
+// goodFacts is a consistent shop: o_1 paid (holds 3), o_2 failed (holds 0).
+func goodFacts() audit.Facts {
+	return audit.Facts{
+		Inventory: &audit.InventoryFacts{Initial: 10, Available: 7, Held: 3, Reservations: map[string]int64{"o_1": 3}},
+		Orders: []audit.Order{
+			{ID: "o_1", Status: shop.OrderPaid, Quantity: 3, PaymentID: "ch_1"},
+			{ID: "o_2", Status: shop.OrderPaymentFailed, Quantity: 2},
+		},
+	}
+}
+
+func goodCharges() []payment.Charge {
+	return []payment.Charge{
+		{ID: "ch_1", IdempotencyKey: "o_1", AmountCents: 30, Status: payment.StatusSucceeded},
+		{ID: "ch_2", IdempotencyKey: "o_2", AmountCents: 20, Status: payment.StatusDeclined},
+		{ID: "ch_3", IdempotencyKey: "o_gone", Status: payment.StatusVoided},
+	}
+}
+
+// TestVerify proves each kind of inconsistency fails exactly the rule that
+// names it, and a consistent shop passes every rule.
+func TestVerify(t *testing.T) {
+	tests := []struct {
+		name    string
+		facts   func(*audit.Facts)
+		charges func([]payment.Charge) []payment.Charge
+		fail    []string // the checks that must fail; the others must pass
+		detail  string   // a phrase the failed check's detail must contain
+	}{
+		{name: "all good"},
+		{name: "product mismatch", facts: func(f *audit.Facts) { f.Inventory.Mismatched = []int64{4} },
+			fail: []string{stockConserved}, detail: "product 4"},
+		{name: "pending order", facts: func(f *audit.Facts) {
+			f.Orders = append(f.Orders, audit.Order{ID: "o_3", Status: shop.OrderPending, Quantity: 1})
+			f.Inventory.Reservations["o_3"] = 1
+		}, fail: []string{everyOutcome}, detail: "o_3"},
+		{name: "paid order without charge", charges: func(c []payment.Charge) []payment.Charge { return c[1:] },
+			fail: []string{oneChargePerPaid}, detail: "no charge"},
+		{name: "paid order whose charge was voided", charges: func(c []payment.Charge) []payment.Charge {
+			c[0].Status = payment.StatusVoided
+			return c
+		}, fail: []string{oneChargePerPaid}, detail: "no charge"},
+		{name: "charge without order", charges: func(c []payment.Charge) []payment.Charge {
+			return append(c, payment.Charge{ID: "ch_9", IdempotencyKey: "o_9", Status: payment.StatusSucceeded})
+		}, fail: []string{oneChargePerPaid}, detail: "o_9, which is no order"},
+		{name: "failed order charged", charges: func(c []payment.Charge) []payment.Charge {
+			c[1].Status = payment.StatusSucceeded
+			return c
+		}, fail: []string{oneChargePerPaid}, detail: "o_2 is payment_failed but was charged"},
+		{name: "payment id differs", facts: func(f *audit.Facts) { f.Orders[0].PaymentID = "ch_7" },
+			fail: []string{oneChargePerPaid}, detail: "names charge ch_7, provider has ch_1"},
+		{name: "duplicated order", facts: func(f *audit.Facts) { f.Orders = append(f.Orders, f.Orders[1]) },
+			fail: []string{oneChargePerPaid}, detail: "o_2 appears twice"},
+		{name: "failed order holds stock", facts: func(f *audit.Facts) {
+			f.Inventory.Reservations["o_2"] = 2
+		}, fail: []string{reservationsOK}, detail: "o_2"},
+		{name: "paid order holds too little", facts: func(f *audit.Facts) { f.Inventory.Reservations["o_1"] = 2 },
+			fail: []string{reservationsOK}, detail: "holds 2, want 3"},
+		{name: "reservation of no order", facts: func(f *audit.Facts) { f.Inventory.Reservations["o_x"] = 1 },
+			fail: []string{reservationsOK}, detail: "o_x, which is no live order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, c := goodFacts(), goodCharges()
+			if tt.facts != nil {
+				tt.facts(&f)
+			}
+			if tt.charges != nil {
+				c = tt.charges(c)
+			}
+			r := audit.Verify(f, c)
+			if r.Passed != (len(tt.fail) == 0) {
+				t.Errorf("Passed = %v, want %v", r.Passed, len(tt.fail) == 0)
+			}
+			names := map[string]bool{}
+			for _, ch := range r.Checks {
+				names[ch.Name] = true
+				wantFail := false
+				for _, n := range tt.fail {
+					wantFail = wantFail || n == ch.Name
+				}
+				if ch.Passed == wantFail {
+					t.Errorf("check %q passed=%v (%s), want %v", ch.Name, ch.Passed, ch.Detail, !wantFail)
+				}
+				if wantFail && !strings.Contains(ch.Detail, tt.detail) {
+					t.Errorf("check %q detail %q does not mention %q", ch.Name, ch.Detail, tt.detail)
+				}
+			}
+			for _, n := range []string{stockConserved, reservationsOK, everyOutcome, oneChargePerPaid} {
+				if !names[n] {
+					t.Errorf("check %q missing", n)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyWithoutInventory proves the inventory checks are skipped when no
+// component reported inventory, and the order checks still apply.
+func TestVerifyWithoutInventory(t *testing.T) {
+	f := goodFacts()
+	f.Inventory = nil
+	r := audit.Verify(f, goodCharges())
+	if !r.Passed {
+		t.Errorf("report = %+v, want passed", r)
+	}
+	for _, c := range r.Checks {
+		if c.Name == stockConserved || c.Name == reservationsOK {
+			t.Errorf("inventory check %q ran without inventory facts", c.Name)
+		}
+	}
+	f.Orders[0].Status = shop.OrderPending
+	if audit.Verify(f, goodCharges()).Passed {
+		t.Error("a pending order passed")
+	}
+}
+
+// TestVerifySummarizes proves a failed check's detail stays short.
+func TestVerifySummarizes(t *testing.T) {
+	f := goodFacts()
+	for i := range 12 {
+		f.Inventory.Mismatched = append(f.Inventory.Mismatched, int64(i))
+	}
+	for _, c := range audit.Verify(f, goodCharges()).Checks {
+		if c.Name == stockConserved && !strings.HasSuffix(c.Detail, "and 7 more") {
+			t.Errorf("detail = %q", c.Detail)
+		}
+	}
+}
+
+// TestFetch proves facts served by Handler over real stores, split across
+// two components as microservices would, merge into what Collect reports, and
+// that Verify agrees with the provider's charges.
+func TestFetch(t *testing.T) {
+	ctx := context.Background()
+	open := func(name string) *sqlstore.DB {
+		db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(ctx, sqlstore.InventorySchema, sqlstore.OrdersSchema); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	invDB, ordDB := open("inv.db"), open("orders.db")
+	inv, orders := sqlstore.NewInventory(invDB), sqlstore.NewOrders(ordDB)
+	if err := inv.Seed(ctx, []shop.Product{{ID: 1, Stock: 10}, {ID: 2, Stock: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	place := func(id string, status shop.OrderStatus, paymentID string, items ...shop.Item) {
+		o := shop.Order{ID: id, CartID: "c", Items: items, Status: shop.OrderPending}
+		if err := invDB.InTx(ctx, func(tx *sql.Tx) error { return inv.Reserve(ctx, tx, id, items) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := orders.Create(ctx, ordDB.W, o, ""); err != nil {
+			t.Fatal(err)
+		}
+		if status == shop.OrderPending {
+			return
+		}
+		if err := orders.Settle(ctx, ordDB.W, id, status, paymentID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if status == shop.OrderPaymentFailed {
+			if err := inv.Release(ctx, invDB.W, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	place("o_1", shop.OrderPaid, "ch_1", shop.Item{ProductID: 1, Quantity: 2}, shop.Item{ProductID: 2, Quantity: 1})
+	place("o_2", shop.OrderPaymentFailed, "", shop.Item{ProductID: 1, Quantity: 4})
+
+	invSrv := httptest.NewServer(serveAt(audit.Handler(inv, nil)))
+	t.Cleanup(invSrv.Close)
+	ordSrv := httptest.NewServer(serveAt(audit.Handler(nil, orders)))
+	t.Cleanup(ordSrv.Close)
+
+	f, err := audit.Fetch(ctx, http.DefaultClient, invSrv.URL, ordSrv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Inventory == nil || f.Inventory.Initial != 15 || f.Inventory.Available != 12 || f.Inventory.Held != 3 ||
+		len(f.Inventory.Reservations) != 1 || f.Inventory.Reservations["o_1"] != 3 {
+		t.Errorf("inventory facts = %+v", f.Inventory)
+	}
+	want := []audit.Order{{ID: "o_1", Status: shop.OrderPaid, Quantity: 3, PaymentID: "ch_1"}, {ID: "o_2", Status: shop.OrderPaymentFailed, Quantity: 4}}
+	if len(f.Orders) != 2 || f.Orders[0] != want[0] || f.Orders[1] != want[1] {
+		t.Errorf("orders = %+v, want %+v", f.Orders, want)
+	}
+	collected, err := audit.Collect(ctx, inv, orders)
+	if err != nil || collected.Inventory.Held != f.Inventory.Held || len(collected.Orders) != len(f.Orders) {
+		t.Errorf("Collect = %+v, %v; Fetch = %+v", collected, err, f)
+	}
+	charges := []payment.Charge{{ID: "ch_1", IdempotencyKey: "o_1", Status: payment.StatusSucceeded}}
+	if r := audit.Verify(f, charges); !r.Passed {
+		t.Errorf("consistent shop failed the audit: %+v", r)
+	}
+
+	// A pending order is flagged through the whole path.
+	place("o_3", shop.OrderPending, "", shop.Item{ProductID: 2, Quantity: 1})
+	f, err = audit.Fetch(ctx, http.DefaultClient, invSrv.URL, ordSrv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := audit.Verify(f, charges); r.Passed {
+		t.Errorf("pending order passed the audit: %+v", r)
+	}
+}
+
+// TestFetchErrors proves Fetch reports a component that fails or is gone.
+func TestFetchErrors(t *testing.T) {
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "nope", http.StatusInternalServerError)
+	}))
+	t.Cleanup(bad.Close)
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{")) }))
+	t.Cleanup(garbage.Close)
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	for _, u := range []string{bad.URL, garbage.URL, gone.URL} {
+		if _, err := audit.Fetch(context.Background(), http.DefaultClient, u); err == nil || !strings.Contains(err.Error(), u) {
+			t.Errorf("Fetch(%s) = %v, want an error naming it", u, err)
+		}
+	}
+}
+
+// serveAt serves h at audit.FactsPath only.
+func serveAt(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+audit.FactsPath, h)
+	return mux
+}

@@ -1,0 +1,363 @@
+// Package contract is the black-box test suite of the shop's HTTP contract
+// (docs/API.md). It takes nothing but a base URL, so every variant, in every
+// runtime, is held to exactly the same behaviour:
+//
+//	func TestContract(t *testing.T) { contract.Run(t, baseURL) }
+//
+// Run expects a freshly seeded shop whose payment provider approves every
+// card token except "tok_decline" (no random declines or errors).
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/api"
+)
+
+// client talks to the shop under test.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+// response is a fully read answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (c *client) do(method, path string, body io.Reader, header ...string) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+func (c *client) json(method, path string, v any, header ...string) response {
+	c.t.Helper()
+	var body io.Reader
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		body = bytes.NewReader(b)
+	}
+	return c.do(method, path, body, header...)
+}
+
+// want checks the status and decodes the body into v (when v is not nil).
+func (c *client) want(r response, status int, v any) {
+	c.t.Helper()
+	if r.status != status {
+		c.t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		c.t.Fatalf("Content-Type %q, want application/json", ct)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.body, v); err != nil {
+			c.t.Fatalf("decode %s: %v", r.body, err)
+		}
+	}
+}
+
+// wantError checks that r is the contract's JSON error with status and code.
+func (c *client) wantError(r response, status int, code string) api.ErrorDetail {
+	c.t.Helper()
+	var eb api.ErrorBody
+	c.want(r, status, &eb)
+	if eb.Error.Code != code {
+		c.t.Fatalf("error code %q, want %q; body: %s", eb.Error.Code, code, r.body)
+	}
+	if eb.Error.Message == "" {
+		c.t.Fatalf("error without a message: %s", r.body)
+	}
+	return eb.Error
+}
+
+func (c *client) newCart() shop.Cart {
+	c.t.Helper()
+	var cart shop.Cart
+	c.want(c.json("POST", "/carts", nil), http.StatusCreated, &cart)
+	return cart
+}
+
+func (c *client) add(cartID string, productID, qty int64) shop.Cart {
+	c.t.Helper()
+	var cart shop.Cart
+	c.want(c.json("POST", "/carts/"+cartID+"/items", api.AddItemRequest{ProductID: productID, Quantity: qty}), http.StatusOK, &cart)
+	return cart
+}
+
+func (c *client) product(id int64) shop.Product {
+	c.t.Helper()
+	var p shop.Product
+	c.want(c.json("GET", fmt.Sprintf("/products/%d", id), nil), http.StatusOK, &p)
+	return p
+}
+
+// Run checks the whole contract against the shop at baseURL.
+func Run(t *testing.T, baseURL string) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 4}
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr, Timeout: 15 * time.Second}
+	newClient := func(t *testing.T) *client { return &client{t: t, base: strings.TrimRight(baseURL, "/"), http: hc} }
+
+	t.Run("health", func(t *testing.T) {
+		c := newClient(t)
+		var s api.Status
+		c.want(c.json("GET", "/healthz", nil), http.StatusOK, &s)
+		if s.Status != "ok" {
+			t.Fatalf("status %q, want ok", s.Status)
+		}
+	})
+	t.Run("catalog", func(t *testing.T) { catalog(t, newClient(t)) })
+	t.Run("cart", func(t *testing.T) { cart(t, newClient(t)) })
+	t.Run("checkout", func(t *testing.T) { checkout(t, newClient(t)) })
+	t.Run("bad input", func(t *testing.T) { badInput(t, newClient(t)) })
+}
+
+func catalog(t *testing.T, c *client) {
+	var page api.ProductPage
+	c.want(c.json("GET", "/products", nil), http.StatusOK, &page)
+	if len(page.Products) != api.DefaultPageLimit || page.Limit != api.DefaultPageLimit || page.Offset != 0 {
+		t.Fatalf("default page: %d products, limit %d, offset %d; want %d from 0", len(page.Products), page.Limit, page.Offset, api.DefaultPageLimit)
+	}
+	if page.Total < int64(api.DefaultPageLimit) {
+		t.Fatalf("total %d, want at least %d", page.Total, api.DefaultPageLimit)
+	}
+	c.want(c.json("GET", "/products?offset=10&limit=5", nil), http.StatusOK, &page)
+	for i, p := range page.Products {
+		if want := int64(11 + i); p.ID != want {
+			t.Fatalf("page offset 10: product %d has id %d, want %d", i, p.ID, want)
+		}
+	}
+	if len(page.Products) != 5 {
+		t.Fatalf("limit 5 gave %d products", len(page.Products))
+	}
+	c.want(c.json("GET", fmt.Sprintf("/products?offset=%d", page.Total), nil), http.StatusOK, &page)
+	if len(page.Products) != 0 {
+		t.Fatalf("page past the end has %d products", len(page.Products))
+	}
+
+	p := c.product(1)
+	if p.ID != 1 || p.Name == "" || p.PriceCents <= 0 || p.Stock <= 0 {
+		t.Fatalf("product 1 = %+v; want id 1, a name, a positive price and stock", p)
+	}
+	c.wantError(c.json("GET", "/products/999999999", nil), http.StatusNotFound, api.CodeNotFound)
+}
+
+func cart(t *testing.T, c *client) {
+	cart := c.newCart()
+	if cart.ID == "" || len(cart.Items) != 0 || cart.TotalCents != 0 {
+		t.Fatalf("new cart = %+v, want an id and no items", cart)
+	}
+	p1, p2 := c.product(2), c.product(3)
+	c.add(cart.ID, p1.ID, 2)
+	got := c.add(cart.ID, p2.ID, 1)
+	got = c.add(cart.ID, p1.ID, 1) // merges into the existing line
+	if len(got.Items) != 2 || got.Items[0].ProductID != p1.ID || got.Items[0].Quantity != 3 {
+		t.Fatalf("cart after adds = %+v; want product %d x3 then %d x1", got, p1.ID, p2.ID)
+	}
+	if want := 3*p1.PriceCents + p2.PriceCents; got.TotalCents != want {
+		t.Fatalf("total %d, want %d", got.TotalCents, want)
+	}
+	var read shop.Cart
+	c.want(c.json("GET", "/carts/"+cart.ID, nil), http.StatusOK, &read)
+	if read.TotalCents != got.TotalCents || len(read.Items) != 2 {
+		t.Fatalf("GET cart = %+v, want %+v", read, got)
+	}
+	c.want(c.json("DELETE", fmt.Sprintf("/carts/%s/items/%d", cart.ID, p2.ID), nil), http.StatusOK, &read)
+	if len(read.Items) != 1 || read.TotalCents != 3*p1.PriceCents {
+		t.Fatalf("cart after removal = %+v", read)
+	}
+	c.wantError(c.json("DELETE", fmt.Sprintf("/carts/%s/items/%d", cart.ID, p2.ID), nil), http.StatusNotFound, api.CodeNotFound)
+	c.wantError(c.json("GET", "/carts/c_doesnotexist", nil), http.StatusNotFound, api.CodeNotFound)
+	c.wantError(c.json("POST", "/carts/c_doesnotexist/items", api.AddItemRequest{ProductID: 1, Quantity: 1}), http.StatusNotFound, api.CodeNotFound)
+	c.wantError(c.json("POST", "/carts/"+cart.ID+"/items", api.AddItemRequest{ProductID: 999999999, Quantity: 1}), http.StatusNotFound, api.CodeNotFound)
+	c.wantError(c.json("POST", "/carts/"+cart.ID+"/items", api.AddItemRequest{ProductID: p1.ID, Quantity: shop.MaxLineQuantity}), http.StatusUnprocessableEntity, api.CodeCartFull)
+}
+
+func checkout(t *testing.T, c *client) {
+	const pid = 4
+	t.Run("empty cart", func(t *testing.T) {
+		cart := c.newCart()
+		c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}), http.StatusUnprocessableEntity, api.CodeEmptyCart)
+	})
+	t.Run("paid", func(t *testing.T) {
+		c := &client{t: t, base: c.base, http: c.http}
+		before := c.product(pid)
+		cart := c.newCart()
+		c.add(cart.ID, pid, 2)
+		var order shop.Order
+		c.want(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}), http.StatusCreated, &order)
+		if order.ID == "" || order.Status != shop.OrderPaid || order.PaymentID == "" || order.TotalCents != 2*before.PriceCents {
+			t.Fatalf("order = %+v; want paid, with a payment id and total %d", order, 2*before.PriceCents)
+		}
+		if after := c.product(pid); after.Stock != before.Stock-2 {
+			t.Fatalf("stock %d after buying 2 of %d", after.Stock, before.Stock)
+		}
+		var emptied shop.Cart
+		c.want(c.json("GET", "/carts/"+cart.ID, nil), http.StatusOK, &emptied)
+		if len(emptied.Items) != 0 {
+			t.Fatalf("cart not cleared by checkout: %+v", emptied)
+		}
+		var read shop.Order
+		c.want(c.json("GET", "/orders/"+order.ID, nil), http.StatusOK, &read)
+		if read.ID != order.ID || read.Status != shop.OrderPaid || read.TotalCents != order.TotalCents {
+			t.Fatalf("GET order = %+v, want %+v", read, order)
+		}
+		waitNotified(t, c, order.ID)
+	})
+	t.Run("declined", func(t *testing.T) {
+		c := &client{t: t, base: c.base, http: c.http}
+		before := c.product(pid)
+		cart := c.newCart()
+		c.add(cart.ID, pid, 1)
+		e := c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_decline"}), http.StatusPaymentRequired, api.CodePaymentDeclined)
+		if e.OrderID == "" {
+			t.Fatal("declined checkout does not name its order")
+		}
+		var order shop.Order
+		c.want(c.json("GET", "/orders/"+e.OrderID, nil), http.StatusOK, &order)
+		if order.Status != shop.OrderPaymentFailed {
+			t.Fatalf("declined order is %q, want %q", order.Status, shop.OrderPaymentFailed)
+		}
+		if after := c.product(pid); after.Stock != before.Stock {
+			t.Fatalf("stock %d after a declined order, want %d back", after.Stock, before.Stock)
+		}
+	})
+	t.Run("idempotent", func(t *testing.T) {
+		c := &client{t: t, base: c.base, http: c.http}
+		before := c.product(pid)
+		cart := c.newCart()
+		c.add(cart.ID, pid, 1)
+		key := "contract-" + cart.ID
+		var first, second shop.Order
+		c.want(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}, api.IdempotencyKeyHeader, key), http.StatusCreated, &first)
+		c.want(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}, api.IdempotencyKeyHeader, key), http.StatusCreated, &second)
+		if first.ID != second.ID || first.PaymentID != second.PaymentID {
+			t.Fatalf("repeated checkout made order %s then %s; want the same order", first.ID, second.ID)
+		}
+		if after := c.product(pid); after.Stock != before.Stock-1 {
+			t.Fatalf("stock %d after an idempotent repeat, want %d (reserved once)", after.Stock, before.Stock-1)
+		}
+		other := c.newCart()
+		c.add(other.ID, pid, 1)
+		c.wantError(c.json("POST", "/carts/"+other.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}, api.IdempotencyKeyHeader, key), http.StatusConflict, api.CodeConflict)
+	})
+	t.Run("missing card", func(t *testing.T) {
+		c := &client{t: t, base: c.base, http: c.http}
+		cart := c.newCart()
+		c.add(cart.ID, pid, 1)
+		c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{}), http.StatusBadRequest, api.CodeInvalidArgument)
+	})
+	t.Run("unknown", func(t *testing.T) {
+		c := &client{t: t, base: c.base, http: c.http}
+		c.wantError(c.json("POST", "/carts/c_doesnotexist/checkout", api.CheckoutRequest{CardToken: "tok_ok"}), http.StatusNotFound, api.CodeNotFound)
+		c.wantError(c.json("GET", "/orders/o_doesnotexist", nil), http.StatusNotFound, api.CodeNotFound)
+		c.wantError(c.json("GET", "/notifications?order_id=o_doesnotexist", nil), http.StatusNotFound, api.CodeNotFound)
+	})
+}
+
+// waitNotified polls until the order's confirmation is sent: it is
+// asynchronous by design, so the contract allows it a few seconds.
+func waitNotified(t *testing.T, c *client, orderID string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 250*time.Millisecond) {
+		var list api.NotificationList
+		c.want(c.json("GET", "/notifications?order_id="+orderID, nil), http.StatusOK, &list)
+		if len(list.Notifications) == 1 && list.Notifications[0].SentAt != "" {
+			if list.Notifications[0].OrderID != orderID {
+				t.Fatalf("notification for %s listed under %s", list.Notifications[0].OrderID, orderID)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s: confirmation not sent within 10s: %+v", orderID, list)
+		}
+		time.Sleep(backoff)
+	}
+}
+
+func badInput(t *testing.T, c *client) {
+	cart := c.newCart()
+	items := "/carts/" + cart.ID + "/items"
+	cases := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"non-numeric product id", "GET", "/products/abc", "", 400, api.CodeInvalidArgument},
+		{"zero product id", "GET", "/products/0", "", 400, api.CodeInvalidArgument},
+		{"negative product id", "GET", "/products/-3", "", 400, api.CodeInvalidArgument},
+		{"limit zero", "GET", "/products?limit=0", "", 400, api.CodeInvalidArgument},
+		{"limit too large", "GET", "/products?limit=100000", "", 400, api.CodeInvalidArgument},
+		{"limit not a number", "GET", "/products?limit=ten", "", 400, api.CodeInvalidArgument},
+		{"negative offset", "GET", "/products?offset=-1", "", 400, api.CodeInvalidArgument},
+		{"negative quantity", "POST", items, `{"product_id":1,"quantity":-1}`, 400, api.CodeInvalidArgument},
+		{"zero quantity", "POST", items, `{"product_id":1,"quantity":0}`, 400, api.CodeInvalidArgument},
+		{"quantity too large", "POST", items, `{"product_id":1,"quantity":101}`, 400, api.CodeInvalidArgument},
+		{"missing product", "POST", items, `{"quantity":1}`, 400, api.CodeInvalidArgument},
+		{"malformed JSON", "POST", items, `{"product_id":1,`, 400, api.CodeInvalidJSON},
+		{"not JSON", "POST", items, `product_id=1&quantity=1`, 400, api.CodeInvalidJSON},
+		{"empty body", "POST", items, ``, 400, api.CodeInvalidJSON},
+		{"wrong type", "POST", items, `{"product_id":1,"quantity":"2"}`, 400, api.CodeInvalidJSON},
+		{"unknown field", "POST", items, `{"product_id":1,"quantity":1,"discount":100}`, 400, api.CodeInvalidJSON},
+		{"trailing data", "POST", items, `{"product_id":1,"quantity":1} {}`, 400, api.CodeInvalidJSON},
+		{"array body", "POST", items, `[1,2]`, 400, api.CodeInvalidJSON},
+		{"huge number", "POST", items, `{"product_id":1e400,"quantity":1}`, 400, api.CodeInvalidJSON},
+		{"oversized body", "POST", items, `{"product_id":1,"quantity":1,"pad":"` + strings.Repeat("x", api.MaxBodyBytes) + `"}`, 413, api.CodeBodyTooLarge},
+		{"checkout malformed", "POST", "/carts/" + cart.ID + "/checkout", `{"card_token":`, 400, api.CodeInvalidJSON},
+		{"notifications without order", "GET", "/notifications", "", 400, api.CodeInvalidArgument},
+		{"remove non-numeric product", "DELETE", items + "/abc", "", 400, api.CodeInvalidArgument},
+		{"unknown route", "GET", "/admin", "", 404, api.CodeNotFound},
+		{"wrong method", "DELETE", "/products", "", 405, api.CodeMethodNotAllowed},
+		{"wrong method on item", "PATCH", "/products/1", "", 405, api.CodeMethodNotAllowed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &client{t: t, base: c.base, http: c.http}
+			var body io.Reader
+			if tc.body != "" || tc.method == "POST" {
+				body = strings.NewReader(tc.body)
+			}
+			c.wantError(c.do(tc.method, tc.path, body), tc.status, tc.code)
+		})
+	}
+	// Nothing bad input did may change the cart.
+	var after shop.Cart
+	c.want(c.json("GET", "/carts/"+cart.ID, nil), http.StatusOK, &after)
+	if len(after.Items) != 0 {
+		t.Fatalf("bad requests changed the cart: %+v", after)
+	}
+}

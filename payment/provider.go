@@ -1,0 +1,254 @@
+// Package payment is the shop's external payment provider: a small server of
+// ours that stands in for a third-party payment service provider (PSP), and
+// the client every variant charges through.
+//
+// The provider behaves like a real PSP where it matters to a benchmark: each
+// charge takes a configurable, log-normally distributed time; a configurable
+// share is declined or fails with 503; charges are idempotent by key; and a
+// charge whose outcome the shop never learned (a timeout) can be voided, so
+// that the shop can settle the order either way.
+package payment
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/archbench/archbench/shop/api"
+)
+
+// DeclineToken is a card token the provider always declines.
+const DeclineToken = "tok_decline"
+
+// ChargeRequest is the body of POST /v1/charges.
+type ChargeRequest struct {
+	AmountCents    int64  `json:"amount_cents"`
+	CardToken      string `json:"card_token"`
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// Charge states.
+const (
+	StatusSucceeded = "succeeded"
+	StatusDeclined  = "declined"
+	StatusVoided    = "voided"
+)
+
+// Charge is the provider's record of one idempotency key.
+type Charge struct {
+	ID             string `json:"id"`
+	IdempotencyKey string `json:"idempotency_key"`
+	AmountCents    int64  `json:"amount_cents"`
+	Status         string `json:"status"`
+}
+
+// Stats counts what the provider has done, for the data audit.
+type Stats struct {
+	Requests  int64 `json:"requests"`
+	Succeeded int64 `json:"succeeded"`
+	Declined  int64 `json:"declined"`
+	Failed    int64 `json:"failed"`
+	Voided    int64 `json:"voided"`
+	// Replays counts charges answered from an earlier charge with the same key.
+	Replays int64 `json:"replays"`
+}
+
+// Provider is the PSP's HTTP handler.
+type Provider struct {
+	median, p99 time.Duration
+	declineRate float64
+	errorRate   float64
+	sleep       func(time.Duration)
+
+	mu      sync.Mutex
+	rng     *rand.Rand
+	charges map[string]*Charge
+	stats   Stats
+	seq     int64
+	mux     *http.ServeMux
+}
+
+// ProviderOption configures a Provider.
+type ProviderOption func(*Provider)
+
+// WithLatency sets the charge latency distribution: log-normal with the
+// given median and 99th percentile. Zero median means no added latency.
+func WithLatency(median, p99 time.Duration) ProviderOption {
+	return func(p *Provider) { p.median, p.p99 = median, p99 }
+}
+
+// WithDeclineRate sets the share of charges declined (0..1), besides those
+// with DeclineToken.
+func WithDeclineRate(r float64) ProviderOption { return func(p *Provider) { p.declineRate = r } }
+
+// WithErrorRate sets the share of charge requests answered 503 without
+// charging (0..1).
+func WithErrorRate(r float64) ProviderOption { return func(p *Provider) { p.errorRate = r } }
+
+// WithSeed seeds the provider's random choices.
+func WithSeed(seed uint64) ProviderOption {
+	return func(p *Provider) { p.rng = rand.New(rand.NewPCG(seed, seed+1)) }
+}
+
+// withSleep replaces time.Sleep, for tests.
+func withSleep(f func(time.Duration)) ProviderOption { return func(p *Provider) { p.sleep = f } }
+
+// NewProvider returns a provider; by default it answers at once and approves
+// every charge not made with DeclineToken.
+func NewProvider(opts ...ProviderOption) (*Provider, error) {
+	p := &Provider{sleep: time.Sleep, charges: map[string]*Charge{}, rng: rand.New(rand.NewPCG(1, 2))}
+	for _, o := range opts {
+		o(p)
+	}
+	switch {
+	case p.declineRate < 0 || p.declineRate > 1:
+		return nil, fmt.Errorf("payment provider: decline rate must be 0..1, but is %g", p.declineRate)
+	case p.errorRate < 0 || p.errorRate > 1:
+		return nil, fmt.Errorf("payment provider: error rate must be 0..1, but is %g", p.errorRate)
+	case p.median < 0 || (p.median > 0 && p.p99 < p.median):
+		return nil, fmt.Errorf("payment provider: latency needs 0 <= median <= p99, but is median %s, p99 %s", p.median, p.p99)
+	}
+	p.mux = http.NewServeMux()
+	p.mux.HandleFunc("POST /v1/charges", p.charge)
+	p.mux.HandleFunc("GET /v1/charges/{key}", p.get)
+	p.mux.HandleFunc("POST /v1/charges/{key}/void", p.void)
+	p.mux.HandleFunc("GET /v1/stats", p.getStats)
+	p.mux.HandleFunc("GET /v1/charges", p.list)
+	p.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		api.WriteJSON(w, http.StatusOK, api.Status{Status: "ok"})
+	})
+	return p, nil
+}
+
+// ServeHTTP serves the provider's API.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.mux.ServeHTTP(w, r) }
+
+// latency draws one charge's processing time. A log-normal with median m has
+// mu = ln m; its 99th percentile is m*exp(2.326*sigma), so sigma = ln(p99/m)/2.326.
+func (p *Provider) latency() time.Duration {
+	if p.median <= 0 {
+		return 0
+	}
+	sigma := math.Log(float64(p.p99)/float64(p.median)) / 2.3263478740408408
+	return time.Duration(float64(p.median) * math.Exp(sigma*p.rng.NormFloat64()))
+}
+
+func (p *Provider) charge(w http.ResponseWriter, r *http.Request) {
+	var req ChargeRequest
+	if err := api.Decode(w, r, &req); err != nil {
+		api.WriteError(w, r, nil, err)
+		return
+	}
+	if req.IdempotencyKey == "" || req.AmountCents <= 0 || req.CardToken == "" {
+		writeErr(w, http.StatusBadRequest, api.CodeInvalidArgument, "idempotency_key, card_token and a positive amount_cents are required")
+		return
+	}
+	p.mu.Lock()
+	p.stats.Requests++
+	d := p.latency()
+	fail := p.rng.Float64() < p.errorRate
+	decline := req.CardToken == DeclineToken || p.rng.Float64() < p.declineRate
+	p.mu.Unlock()
+	p.sleep(d)
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.charges[req.IdempotencyKey]; ok {
+		p.stats.Replays++
+		writeCharge(w, c)
+		return
+	}
+	if fail {
+		p.stats.Failed++
+		writeErr(w, http.StatusServiceUnavailable, api.CodeUnavailable, "payment provider temporarily unavailable")
+		return
+	}
+	p.seq++
+	c := &Charge{ID: fmt.Sprintf("ch_%d", p.seq), IdempotencyKey: req.IdempotencyKey, AmountCents: req.AmountCents, Status: StatusSucceeded}
+	if decline {
+		c.Status = StatusDeclined
+		p.stats.Declined++
+	} else {
+		p.stats.Succeeded++
+	}
+	p.charges[req.IdempotencyKey] = c
+	writeCharge(w, c)
+}
+
+func writeCharge(w http.ResponseWriter, c *Charge) {
+	status := http.StatusCreated
+	if c.Status == StatusDeclined {
+		status = http.StatusPaymentRequired
+	}
+	api.WriteJSON(w, status, c)
+}
+
+func writeErr(w http.ResponseWriter, status int, code, msg string) {
+	api.WriteJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg}})
+}
+
+func (p *Provider) get(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	c, ok := p.charges[r.PathValue("key")]
+	var cp Charge
+	if ok {
+		cp = *c
+	}
+	p.mu.Unlock()
+	if !ok {
+		writeErr(w, http.StatusNotFound, api.CodeNotFound, "no charge with that idempotency key")
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, cp)
+}
+
+// void settles a key as not charged: a succeeded charge is refunded, and a key
+// never seen is recorded as voided so that a charge arriving late is refused
+// (answered with the voided record) instead of taking money.
+func (p *Provider) void(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	p.mu.Lock()
+	c, ok := p.charges[key]
+	if !ok {
+		p.seq++
+		c = &Charge{ID: fmt.Sprintf("ch_%d", p.seq), IdempotencyKey: key, Status: StatusVoided}
+		p.charges[key] = c
+		p.stats.Voided++
+	} else if c.Status == StatusSucceeded {
+		c.Status = StatusVoided
+		p.stats.Succeeded--
+		p.stats.Voided++
+	}
+	cp := *c
+	p.mu.Unlock()
+	api.WriteJSON(w, http.StatusOK, cp)
+}
+
+// Stats returns what the provider has done so far.
+func (p *Provider) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+func (p *Provider) getStats(w http.ResponseWriter, r *http.Request) {
+	api.WriteJSON(w, http.StatusOK, p.Stats())
+}
+
+// list returns every charge, for the data audit.
+func (p *Provider) list(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	out := make([]Charge, 0, len(p.charges))
+	for _, c := range p.charges {
+		out = append(out, *c)
+	}
+	p.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(struct {
+		Charges []Charge `json:"charges"`
+	}{out})
+}

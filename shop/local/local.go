@@ -1,0 +1,282 @@
+// Package local is the whole shop in one process over one database: every
+// capability is a local call, and checkout reserves stock, creates the order
+// and clears the cart in one local transaction. The monolith variant serves
+// it as it is; the hybrid variant uses it as its core.
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/sqlstore"
+)
+
+// Payer charges for orders. *payment.Client implements it.
+type Payer interface {
+	Charge(ctx context.Context, key, cardToken string, amountCents int64) (string, error)
+	Void(ctx context.Context, key string) error
+}
+
+// Shop is the in-process shop. It implements httpapi.Shop.
+type Shop struct {
+	db            *sqlstore.DB
+	catalog       *sqlstore.Catalog
+	inventory     *sqlstore.Inventory
+	carts         *sqlstore.Carts
+	orders        *sqlstore.Orders
+	notifications *sqlstore.Notifications
+	payer         Payer
+	notifier      *Notifier
+	log           *slog.Logger
+}
+
+// Option configures a Shop.
+type Option func(*config)
+
+type config struct {
+	catalog shop.CatalogSpec
+	log     *slog.Logger
+	dbOpts  []sqlstore.Option
+}
+
+// WithCatalog sets the catalog to seed (default shop.DefaultCatalog).
+func WithCatalog(spec shop.CatalogSpec) Option { return func(c *config) { c.catalog = spec } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithDBOptions passes options to the database.
+func WithDBOptions(opts ...sqlstore.Option) Option {
+	return func(c *config) { c.dbOpts = append(c.dbOpts, opts...) }
+}
+
+// Open opens (creating and seeding if needed) the shop's database in dataDir
+// and starts its notification dispatcher. Close stops both.
+func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Shop, error) {
+	cfg := config{catalog: shop.DefaultCatalog, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.catalog.Validate(); err != nil {
+		return nil, fmt.Errorf("open shop: %w", err)
+	}
+	db, err := sqlstore.Open(ctx, filepath.Join(dataDir, "shop.db"), cfg.dbOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("open shop: %w", err)
+	}
+	s := &Shop{
+		db: db, payer: payer, log: cfg.log,
+		catalog: sqlstore.NewCatalog(db), inventory: sqlstore.NewInventory(db), carts: sqlstore.NewCarts(db),
+		orders: sqlstore.NewOrders(db), notifications: sqlstore.NewNotifications(db),
+	}
+	if err := db.Migrate(ctx, sqlstore.CatalogSchema, sqlstore.InventorySchema, sqlstore.CartsSchema,
+		sqlstore.OrdersSchema, sqlstore.NotificationsSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open shop: %w", err)
+	}
+	products := cfg.catalog.Products()
+	if err := errors.Join(s.catalog.Seed(ctx, products), s.inventory.Seed(ctx, products)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open shop: %w", err)
+	}
+	s.notifier = StartNotifier(s.notifications, cfg.log)
+	return s, nil
+}
+
+// Close stops the notification dispatcher and closes the database.
+func (s *Shop) Close() error {
+	s.notifier.Stop()
+	return s.db.Close()
+}
+
+// ListProducts returns a page of the catalog with stock levels.
+func (s *Shop) ListProducts(ctx context.Context, offset, limit int64) (api.ProductPage, error) {
+	ps, total, err := s.catalog.List(ctx, offset, limit)
+	if err != nil {
+		return api.ProductPage{}, err
+	}
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	stock, err := s.inventory.AvailableMany(ctx, ids)
+	if err != nil {
+		return api.ProductPage{}, err
+	}
+	for i := range ps {
+		ps[i].Stock = stock[ps[i].ID]
+	}
+	return api.ProductPage{Products: ps, Total: total, Offset: offset, Limit: limit}, nil
+}
+
+// GetProduct returns a product with its stock level.
+func (s *Shop) GetProduct(ctx context.Context, id int64) (shop.Product, error) {
+	p, err := s.catalog.Get(ctx, id)
+	if err != nil {
+		return shop.Product{}, err
+	}
+	p.Stock, err = s.inventory.Available(ctx, id)
+	return p, err
+}
+
+// CreateCart makes an empty cart.
+func (s *Shop) CreateCart(ctx context.Context) (shop.Cart, error) {
+	return s.carts.Create(ctx, "c_"+rand.Text())
+}
+
+// GetCart returns a cart.
+func (s *Shop) GetCart(ctx context.Context, id string) (shop.Cart, error) {
+	return s.carts.Get(ctx, nil, id)
+}
+
+// AddItem adds a product at its current price.
+func (s *Shop) AddItem(ctx context.Context, cartID string, productID, quantity int64) (shop.Cart, error) {
+	p, err := s.catalog.Get(ctx, productID)
+	if err != nil {
+		return shop.Cart{}, err
+	}
+	return s.carts.AddItem(ctx, cartID, productID, quantity, p.PriceCents)
+}
+
+// RemoveItem removes a product's line.
+func (s *Shop) RemoveItem(ctx context.Context, cartID string, productID int64) (shop.Cart, error) {
+	return s.carts.RemoveItem(ctx, cartID, productID)
+}
+
+// GetOrder returns an order.
+func (s *Shop) GetOrder(ctx context.Context, id string) (shop.Order, error) {
+	return s.orders.Get(ctx, nil, id)
+}
+
+// Notifications returns an order's confirmations.
+func (s *Shop) Notifications(ctx context.Context, orderID string) ([]shop.Notification, error) {
+	if _, err := s.orders.Get(ctx, nil, orderID); err != nil {
+		return nil, err
+	}
+	return s.notifications.List(ctx, orderID)
+}
+
+// Checkout places and pays for an order:
+//
+//  1. one local transaction reserves the stock, creates the pending order
+//     and clears the cart (all or nothing);
+//  2. the payment provider is charged under the order's ID as idempotency
+//     key, outside any transaction (never hold a database lock across a
+//     network call);
+//  3. one more transaction settles the order: paid, with the confirmation
+//     queued in the outbox; or payment_failed, with the stock released. A
+//     charge with no answer is voided first, so the outcome is never unknown.
+//
+// A repeated call with the same idempotency key returns the first order.
+func (s *Shop) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken string) (shop.Order, error) {
+	order, existing, err := s.place(ctx, cartID, idempotencyKey)
+	if err != nil {
+		return shop.Order{}, err
+	}
+	if existing {
+		return s.outcome(order)
+	}
+	// Settle even if the client has gone: the order must reach a final state.
+	ctx = context.WithoutCancel(ctx)
+	paymentID, chargeErr := s.payer.Charge(ctx, order.ID, cardToken, order.TotalCents)
+	if errors.Is(chargeErr, shop.ErrPaymentUnavailable) {
+		if err := s.payer.Void(ctx, order.ID); err != nil {
+			// The outcome stays unknown: leave the order pending for the
+			// audit to flag rather than guess.
+			return shop.Order{}, &api.OrderError{OrderID: order.ID, Err: fmt.Errorf("%w (void failed: %v)", chargeErr, err)}
+		}
+	}
+	if err := s.settle(ctx, &order, paymentID, chargeErr); err != nil {
+		return shop.Order{}, err
+	}
+	return s.outcome(order)
+}
+
+// place runs checkout's local transaction. With an idempotency key already
+// used, it returns that order and existing = true instead. The lookup runs
+// inside the write transaction, and write transactions are serialized
+// (BEGIN IMMEDIATE on the single writer), so two concurrent checkouts with
+// the same key cannot both place an order.
+func (s *Shop) place(ctx context.Context, cartID, idempotencyKey string) (order shop.Order, existing bool, err error) {
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if idempotencyKey != "" {
+			o, err := s.orders.ByIdempotencyKey(ctx, tx, idempotencyKey)
+			if err == nil {
+				if o.CartID != cartID {
+					return fmt.Errorf("idempotency key reused for another cart: %w", shop.ErrConflict)
+				}
+				order, existing = o, true
+				return nil
+			}
+			if !errors.Is(err, shop.ErrNotFound) {
+				return err
+			}
+		}
+		cart, err := s.carts.Get(ctx, tx, cartID)
+		if err != nil {
+			return err
+		}
+		if order, err = shop.NewOrder("o_"+rand.Text(), cart); err != nil {
+			return err
+		}
+		if err := s.inventory.Reserve(ctx, tx, order.ID, order.Items); err != nil {
+			return err
+		}
+		if err := s.orders.Create(ctx, tx, order, idempotencyKey); err != nil {
+			return err
+		}
+		return s.carts.Clear(ctx, tx, cartID)
+	})
+	return order, existing, err
+}
+
+func (s *Shop) settle(ctx context.Context, order *shop.Order, paymentID string, chargeErr error) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if chargeErr == nil {
+			order.Status, order.PaymentID = shop.OrderPaid, paymentID
+			if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaid, paymentID, ""); err != nil {
+				return err
+			}
+			return s.notifications.Enqueue(ctx, tx, order.ID, "email")
+		}
+		_, code := api.Classify(chargeErr)
+		order.Status, order.FailureReason = shop.OrderPaymentFailed, code
+		if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaymentFailed, "", order.FailureReason); err != nil {
+			return err
+		}
+		return s.inventory.Release(ctx, tx, order.ID)
+	})
+}
+
+// outcome turns an order into checkout's answer: the order, an error that
+// names it, or, while another checkout with the same key is still paying
+// for it, a conflict to retry.
+func (s *Shop) outcome(o shop.Order) (shop.Order, error) {
+	if o.Status == shop.OrderPending {
+		return shop.Order{}, &api.OrderError{OrderID: o.ID, Err: fmt.Errorf("a checkout with this idempotency key is still in progress; retry: %w", shop.ErrConflict)}
+	}
+	if o.Status == shop.OrderPaymentFailed {
+		kind := shop.ErrPaymentDeclined
+		if o.FailureReason == api.CodePaymentUnavailable {
+			kind = shop.ErrPaymentUnavailable
+		}
+		return shop.Order{}, &api.OrderError{OrderID: o.ID, Err: fmt.Errorf("checkout: %w", kind)}
+	}
+	if o.Status == shop.OrderPaid {
+		s.notifier.Wake()
+	}
+	return o, nil
+}
+
+// Inventory is the shop's inventory store, for the data audit.
+func (s *Shop) Inventory() *sqlstore.Inventory { return s.inventory }
+
+// Orders is the shop's order store, for the data audit.
+func (s *Shop) Orders() *sqlstore.Orders { return s.orders }

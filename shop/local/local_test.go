@@ -1,0 +1,388 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/audit"
+	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/local"
+)
+
+// fakePayer is a Payer whose outcomes the test chooses. It keeps a
+// provider-like record per key so the audit can check against it.
+type fakePayer struct {
+	mu      sync.Mutex
+	outcome error // what Charge returns; nil approves
+	voidErr error
+	calls   int
+	voids   []string
+	charges map[string]*payment.Charge
+}
+
+func newFakePayer() *fakePayer { return &fakePayer{charges: map[string]*payment.Charge{}} }
+
+func (p *fakePayer) Charge(ctx context.Context, key, token string, amount int64) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls++
+	c := &payment.Charge{ID: fmt.Sprintf("ch_%d", p.calls), IdempotencyKey: key, AmountCents: amount}
+	switch {
+	case p.outcome == nil:
+		c.Status = payment.StatusSucceeded
+	case errors.Is(p.outcome, shop.ErrPaymentDeclined):
+		c.Status = payment.StatusDeclined
+	default:
+		// Unavailable: the provider took the money, but the answer was lost.
+		c.Status = payment.StatusSucceeded
+		p.charges[key] = c
+		return "", p.outcome
+	}
+	p.charges[key] = c
+	if p.outcome != nil {
+		return "", p.outcome
+	}
+	return c.ID, nil
+}
+
+func (p *fakePayer) Void(ctx context.Context, key string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.voids = append(p.voids, key)
+	if p.voidErr != nil {
+		return p.voidErr
+	}
+	if c, ok := p.charges[key]; ok {
+		if c.Status == payment.StatusSucceeded {
+			c.Status = payment.StatusVoided
+		}
+	} else {
+		p.charges[key] = &payment.Charge{ID: "ch_void", IdempotencyKey: key, Status: payment.StatusVoided}
+	}
+	return nil
+}
+
+func (p *fakePayer) list() []payment.Charge {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []payment.Charge
+	for _, c := range p.charges {
+		out = append(out, *c)
+	}
+	return out
+}
+
+var testCatalog = shop.CatalogSpec{Count: 5, Seed: 1, MinStock: 10, MaxStock: 10}
+
+func openShop(t *testing.T, payer local.Payer) *local.Shop {
+	t.Helper()
+	s, err := local.Open(context.Background(), t.TempDir(), payer, local.WithCatalog(testCatalog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// fill creates a cart holding the given quantities of products 1, 2, ...
+func fill(t *testing.T, s *local.Shop, qty ...int64) shop.Cart {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.CreateCart(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range qty {
+		if c, err = s.AddItem(ctx, c.ID, int64(i+1), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+func stock(t *testing.T, s *local.Shop, id int64) int64 {
+	t.Helper()
+	p, err := s.GetProduct(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Stock
+}
+
+// verify runs the data audit over the shop and the payer's charges.
+func verify(t *testing.T, s *local.Shop, charges []payment.Charge) audit.Report {
+	t.Helper()
+	f, err := audit.Collect(context.Background(), s.Inventory(), s.Orders())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return audit.Verify(f, charges)
+}
+
+// TestCheckoutOutcomes proves each payment outcome leaves the order, the
+// stock, the cart, the provider and the audit as docs/API.md says.
+func TestCheckoutOutcomes(t *testing.T) {
+	tests := []struct {
+		name       string
+		outcome    error
+		voidErr    error
+		wantStatus shop.OrderStatus
+		wantReason string
+		wantErr    error
+		wantVoid   bool
+		held       bool     // stock stays reserved
+		auditFails []string // the audit checks that must fail
+	}{
+		{name: "paid", wantStatus: shop.OrderPaid, held: true},
+		{name: "declined", outcome: fmt.Errorf("charge: %w", shop.ErrPaymentDeclined), wantStatus: shop.OrderPaymentFailed,
+			wantReason: api.CodePaymentDeclined, wantErr: shop.ErrPaymentDeclined},
+		{name: "unavailable", outcome: fmt.Errorf("charge: timeout: %w", shop.ErrPaymentUnavailable), wantStatus: shop.OrderPaymentFailed,
+			wantReason: api.CodePaymentUnavailable, wantErr: shop.ErrPaymentUnavailable, wantVoid: true},
+		{name: "unavailable and void fails", outcome: fmt.Errorf("charge: timeout: %w", shop.ErrPaymentUnavailable),
+			voidErr: errors.New("provider down"), wantStatus: shop.OrderPending, wantErr: shop.ErrPaymentUnavailable,
+			// The outcome is unknown (the fake took the money): the audit
+			// flags the pending order and the charge it cannot account for.
+			wantVoid: true, held: true, auditFails: []string{"every order has a payment outcome", "one charge per paid order, none else"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			payer := newFakePayer()
+			payer.outcome, payer.voidErr = tt.outcome, tt.voidErr
+			s := openShop(t, payer)
+			cart := fill(t, s, 2, 3)
+
+			o, err := s.Checkout(ctx, cart.ID, "", "tok")
+			orderID := o.ID
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("Checkout: %v", err)
+				}
+				if o.Status != shop.OrderPaid || o.PaymentID != "ch_1" || o.TotalCents != cart.TotalCents || o.CartID != cart.ID {
+					t.Errorf("order = %+v", o)
+				}
+			} else {
+				var oe *api.OrderError
+				if !errors.Is(err, tt.wantErr) || !errors.As(err, &oe) || oe.OrderID == "" {
+					t.Fatalf("Checkout = %v, want an *api.OrderError matching %v", err, tt.wantErr)
+				}
+				orderID = oe.OrderID
+				if tt.voidErr != nil && !strings.Contains(err.Error(), "void failed") {
+					t.Errorf("error %q does not say the void failed", err)
+				}
+			}
+
+			stored, err := s.GetOrder(ctx, orderID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.Status != tt.wantStatus || stored.FailureReason != tt.wantReason {
+				t.Errorf("stored order = %+v, want %s %q", stored, tt.wantStatus, tt.wantReason)
+			}
+			if payer.calls != 1 {
+				t.Errorf("%d charges, want 1", payer.calls)
+			}
+			if wantVoids := map[bool]int{true: 1}[tt.wantVoid]; len(payer.voids) != wantVoids || (wantVoids == 1 && payer.voids[0] != orderID) {
+				t.Errorf("voids = %v, want %d of %s", payer.voids, wantVoids, orderID)
+			}
+			wantStock := map[bool][2]int64{true: {8, 7}, false: {10, 10}}[tt.held]
+			if got := [2]int64{stock(t, s, 1), stock(t, s, 2)}; got != wantStock {
+				t.Errorf("stock = %v, want %v", got, wantStock)
+			}
+			if c, err := s.GetCart(ctx, cart.ID); err != nil || len(c.Items) != 0 {
+				t.Errorf("cart after checkout = %+v, %v; want empty", c, err)
+			}
+
+			if tt.wantStatus == shop.OrderPaid {
+				waitSent(t, s, orderID)
+			} else if ns, err := s.Notifications(ctx, orderID); err != nil || len(ns) != 0 {
+				t.Errorf("notifications for an unpaid order: %+v, %v", ns, err)
+			}
+
+			r := verify(t, s, payer.list())
+			for _, c := range r.Checks {
+				if c.Passed == slices.Contains(tt.auditFails, c.Name) {
+					t.Errorf("audit check %q passed=%v: %s", c.Name, c.Passed, c.Detail)
+				}
+			}
+		})
+	}
+}
+
+// waitSent polls, with a deadline, until the asynchronous notifier has sent
+// the order's confirmation.
+func waitSent(t *testing.T, s *local.Shop, orderID string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ns, err := s.Notifications(context.Background(), orderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ns) == 1 && ns[0].SentAt != "" {
+			if ns[0].OrderID != orderID || ns[0].Channel != "email" {
+				t.Errorf("notification = %+v", ns[0])
+			}
+			return
+		}
+		if len(ns) > 1 {
+			t.Fatalf("%d notifications for one order", len(ns))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("confirmation of %s not sent in time: %+v", orderID, ns)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestCheckoutIdempotent proves a repeated checkout with the same key returns
+// the first order (or its failure) and charges once, and a key reused for
+// another cart is a conflict.
+func TestCheckoutIdempotent(t *testing.T) {
+	ctx := context.Background()
+	payer := newFakePayer()
+	s := openShop(t, payer)
+	cart := fill(t, s, 1)
+	first, err := s.Checkout(ctx, cart.ID, "key-1", "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cart is refilled: a replay must still not buy again.
+	fill(t, s, 1)
+	if _, err := s.AddItem(ctx, cart.ID, 3, 1); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		again, err := s.Checkout(ctx, cart.ID, "key-1", "tok")
+		if err != nil || again.ID != first.ID || again.Status != shop.OrderPaid || again.PaymentID != first.PaymentID {
+			t.Fatalf("replay = %+v, %v; want %+v", again, err, first)
+		}
+	}
+	other := fill(t, s, 1)
+	if _, err := s.Checkout(ctx, other.ID, "key-1", "tok"); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("key reused for another cart: %v, want ErrConflict", err)
+	}
+	if payer.calls != 1 {
+		t.Errorf("%d charges, want 1", payer.calls)
+	}
+	if got := stock(t, s, 3); got != 10 {
+		t.Errorf("replay reserved stock: %d left of 10", got)
+	}
+	if c, _ := s.GetCart(ctx, other.ID); len(c.Items) != 1 {
+		t.Errorf("conflicting checkout touched the cart: %+v", c)
+	}
+
+	// A failed checkout replays as the same failure, without charging.
+	payer.outcome = shop.ErrPaymentDeclined
+	_, err1 := s.Checkout(ctx, other.ID, "key-2", "tok")
+	_, err2 := s.Checkout(ctx, other.ID, "key-2", "tok")
+	var oe1, oe2 *api.OrderError
+	if !errors.As(err1, &oe1) || !errors.As(err2, &oe2) || oe1.OrderID != oe2.OrderID || !errors.Is(err2, shop.ErrPaymentDeclined) {
+		t.Errorf("declined replay: %v then %v", err1, err2)
+	}
+	if payer.calls != 2 {
+		t.Errorf("%d charges, want 2", payer.calls)
+	}
+	if r := verify(t, s, payer.list()); !r.Passed {
+		t.Errorf("audit: %+v", r)
+	}
+}
+
+// TestCheckoutRefusals proves a checkout refused before payment changes
+// nothing: no order, no charge, the cart intact, the stock untouched.
+func TestCheckoutRefusals(t *testing.T) {
+	tests := []struct {
+		name    string
+		qty     []int64
+		cartID  string
+		wantErr error
+	}{
+		{name: "out of stock", qty: []int64{1, 11}, wantErr: shop.ErrOutOfStock},
+		{name: "empty cart", qty: nil, wantErr: shop.ErrEmptyCart},
+		{name: "no such cart", cartID: "c_nope", wantErr: shop.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			payer := newFakePayer()
+			s := openShop(t, payer)
+			cart := fill(t, s, tt.qty...)
+			id := cart.ID
+			if tt.cartID != "" {
+				id = tt.cartID
+			}
+			if _, err := s.Checkout(ctx, id, "k", "tok"); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Checkout = %v, want %v", err, tt.wantErr)
+			}
+			if payer.calls != 0 {
+				t.Errorf("charged %d times", payer.calls)
+			}
+			if all, err := s.Orders().All(ctx); err != nil || len(all) != 0 {
+				t.Errorf("orders = %+v, %v; want none", all, err)
+			}
+			if c, err := s.GetCart(ctx, cart.ID); err != nil || len(c.Items) != len(tt.qty) {
+				t.Errorf("cart = %+v, %v; want it intact", c, err)
+			}
+			for id := int64(1); id <= 2; id++ {
+				if got := stock(t, s, id); got != 10 {
+					t.Errorf("product %d stock %d, want 10", id, got)
+				}
+			}
+			// The refused key is still free.
+			if _, err := s.Orders().ByIdempotencyKey(ctx, s.Inventory().DB().R, "k"); !errors.Is(err, shop.ErrNotFound) {
+				t.Errorf("refused checkout kept its key: %v", err)
+			}
+			if r := verify(t, s, payer.list()); !r.Passed {
+				t.Errorf("audit: %+v", r)
+			}
+		})
+	}
+}
+
+// TestCheckoutRealProvider proves the shop and the real payment provider,
+// over loopback, agree: a good card is paid once, tok_decline fails and
+// releases its stock, and the audit passes against the provider's charges.
+func TestCheckoutRealProvider(t *testing.T) {
+	ctx := context.Background()
+	prov, err := payment.NewProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(prov)
+	t.Cleanup(srv.Close)
+	client := payment.NewClient(srv.URL, payment.WithHTTPClient(srv.Client()))
+	s := openShop(t, client)
+
+	paid, err := s.Checkout(ctx, fill(t, s, 2).ID, "", "tok_visa")
+	if err != nil || paid.Status != shop.OrderPaid || !strings.HasPrefix(paid.PaymentID, "ch_") {
+		t.Fatalf("Checkout = %+v, %v", paid, err)
+	}
+	_, err = s.Checkout(ctx, fill(t, s, 3).ID, "", payment.DeclineToken)
+	var oe *api.OrderError
+	if !errors.Is(err, shop.ErrPaymentDeclined) || !errors.As(err, &oe) {
+		t.Fatalf("declined Checkout = %v", err)
+	}
+	if o, _ := s.GetOrder(ctx, oe.OrderID); o.Status != shop.OrderPaymentFailed || o.FailureReason != api.CodePaymentDeclined {
+		t.Errorf("declined order = %+v", o)
+	}
+	if got := stock(t, s, 1); got != 8 {
+		t.Errorf("stock = %d, want 8 (only the paid order's 2 gone)", got)
+	}
+	waitSent(t, s, paid.ID)
+	charges, err := client.Charges(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(t, s, charges); !r.Passed {
+		t.Errorf("audit: %+v", r)
+	}
+}
