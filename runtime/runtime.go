@@ -1,0 +1,131 @@
+// Package runtime starts a variant's components somewhere (local processes
+// now, containers later) and hands back where to reach them. Variants
+// describe what to run as a Plan; a Runtime decides how. A variant never
+// knows which runtime runs it.
+package runtime
+
+import (
+	"context"
+	"fmt"
+)
+
+// Component is one program of a variant: a Go main package that speaks the
+// component protocol of package runtime/component.
+type Component struct {
+	// Name is unique within a plan ("monolith", "psp", "cart").
+	Name string
+	// Package is the import path of the Go main package to build.
+	Package string
+	// Args are extra command-line flags for the program.
+	Args []string
+	// Env holds extra KEY=value environment entries.
+	Env []string
+	// Peers names the components this one calls. They are started first, and
+	// their URLs are passed as -peer NAME=URL.
+	Peers []string
+	// Replicas is how many copies to run; 0 means 1.
+	Replicas int
+	// SharedData gives every replica the same -data directory, for a store
+	// that several processes may share (one SQLite file in WAL mode on one
+	// host); otherwise each replica has a directory of its own.
+	SharedData bool
+}
+
+// Plan is what a variant asks a runtime to run.
+type Plan struct {
+	// Variant names the variant, for labels and logs.
+	Variant string
+	// Components in any order; a runtime starts peers before their callers.
+	Components []Component
+	// Entry names the component whose URL is the variant's entry point.
+	Entry string
+}
+
+// Validate checks that names are unique, peers exist, peers form no cycle,
+// and the entry exists.
+func (p Plan) Validate() error {
+	byName := make(map[string]Component, len(p.Components))
+	for _, c := range p.Components {
+		if c.Name == "" || c.Package == "" {
+			return fmt.Errorf("plan %s: component %q needs a name and a package", p.Variant, c.Name)
+		}
+		if _, dup := byName[c.Name]; dup {
+			return fmt.Errorf("plan %s: component %q appears twice", p.Variant, c.Name)
+		}
+		if c.Replicas < 0 {
+			return fmt.Errorf("plan %s: component %q: replicas must be >= 0, but is %d", p.Variant, c.Name, c.Replicas)
+		}
+		byName[c.Name] = c
+	}
+	if _, ok := byName[p.Entry]; !ok {
+		return fmt.Errorf("plan %s: entry %q is not a component", p.Variant, p.Entry)
+	}
+	_, err := p.StartOrder()
+	return err
+}
+
+// StartOrder returns the components ordered so that every component comes
+// after its peers.
+func (p Plan) StartOrder() ([]Component, error) {
+	byName := make(map[string]Component, len(p.Components))
+	for _, c := range p.Components {
+		byName[c.Name] = c
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make(map[string]int, len(p.Components))
+	order := make([]Component, 0, len(p.Components))
+	var visit func(name, from string) error
+	visit = func(name, from string) error {
+		c, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("plan %s: component %q names unknown peer %q", p.Variant, from, name)
+		}
+		switch state[name] {
+		case visiting:
+			return fmt.Errorf("plan %s: peers form a cycle through %q", p.Variant, name)
+		case done:
+			return nil
+		}
+		state[name] = visiting
+		for _, peer := range c.Peers {
+			if err := visit(peer, name); err != nil {
+				return err
+			}
+		}
+		state[name] = done
+		order = append(order, c)
+		return nil
+	}
+	for _, c := range p.Components {
+		if err := visit(c.Name, c.Name); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// Runtime runs plans.
+type Runtime interface {
+	// Name is "process" or "docker", as recorded in results.
+	Name() string
+	// Deploy builds and starts every component of plan and returns once all
+	// are ready. On error nothing it started is left running. The deployment
+	// outlives ctx's deadline, but Deploy gives up when ctx is done.
+	Deploy(ctx context.Context, plan Plan) (Deployment, error)
+}
+
+// Deployment is a running plan.
+type Deployment interface {
+	// EntryURL is the base URL of the plan's entry component, e.g.
+	// "http://127.0.0.1:41234".
+	EntryURL() string
+	// URLs returns the base URLs of a component's replicas.
+	URLs(component string) []string
+	// Stop stops every component: a graceful signal, then a kill when ctx is
+	// done. It is safe to call more than once.
+	Stop(ctx context.Context) error
+}
