@@ -1,0 +1,93 @@
+// Package broker is the shop's event broker: an embedded NATS server with
+// JetStream (durable, at-least-once delivery), started in-process or as its
+// own program (cmd/broker) by a runtime. It also names the shop's event
+// stream and subjects, and the event types on them.
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Server is a running NATS server with JetStream.
+type Server struct {
+	ns *server.Server
+}
+
+// Start starts a NATS server listening on listen ("127.0.0.1:0" picks a free
+// port) that keeps JetStream's data in dir, and waits until it accepts
+// connections.
+func Start(listen, dir string) (*Server, error) {
+	host, portText, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("start broker: listen address %q: %w", listen, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("start broker: port %q: %w", portText, err)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	ns, err := server.NewServer(&server.Options{
+		Host: host, Port: port, JetStream: true, StoreDir: dir,
+		NoLog: true, NoSigs: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start broker: %w", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("start broker: not ready for connections within 10s")
+	}
+	return &Server{ns: ns}, nil
+}
+
+// URL is the address clients connect to, e.g. "nats://127.0.0.1:4222".
+func (s *Server) URL() string { return s.ns.ClientURL() }
+
+// Close shuts the server down and waits for it.
+func (s *Server) Close() {
+	s.ns.Shutdown()
+	s.ns.WaitForShutdown()
+}
+
+// The shop's event stream and subjects.
+const (
+	// Stream holds every order event.
+	Stream = "ORDERS"
+	// SubjectOrderPlaced carries an OrderPlaced when an order is paid.
+	SubjectOrderPlaced = "order.placed"
+)
+
+// OrderPlaced is published once an order is paid. Consumers must be
+// idempotent: delivery is at least once.
+type OrderPlaced struct {
+	OrderID    string `json:"order_id"`
+	CartID     string `json:"cart_id"`
+	TotalCents int64  `json:"total_cents"`
+}
+
+// EnsureStream creates or updates the shop's stream: file storage, so events
+// survive a broker restart, and a duplicate window so a publisher that
+// retries with the same message ID publishes once.
+func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, error) {
+	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       Stream,
+		Subjects:   []string{"order.>"},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ensure stream %s: %w", Stream, err)
+	}
+	return s, nil
+}

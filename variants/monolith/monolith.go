@@ -1,0 +1,50 @@
+// Package monolith is the shop as one program over one database: every
+// capability in one process, checkout in one local transaction, the
+// confirmation sent asynchronously in-process from an outbox. Only the
+// payment provider, which is external in every variant, is a separate
+// process.
+package monolith
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/archbench/archbench/audit"
+	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/shop/httpapi"
+	"github.com/archbench/archbench/shop/local"
+)
+
+// Name is the variant's name.
+const Name = "monolith"
+
+// Package is the import path of the monolith's program.
+const Package = "github.com/archbench/archbench/variants/monolith/cmd/monolith"
+
+// Plan is the monolith next to the payment provider psp.
+func Plan(psp runtime.Component) runtime.Plan {
+	return runtime.Plan{
+		Variant: Name,
+		Entry:   Name,
+		Components: []runtime.Component{
+			psp,
+			{Name: Name, Package: Package, Peers: []string{psp.Name}},
+		},
+	}
+}
+
+// New opens the monolith's shop in dataDir, charging through the provider at
+// pspURL, and returns its handler: the API, plus the audit facts at
+// audit.FactsPath. close releases it.
+func New(ctx context.Context, dataDir, pspURL string, log *slog.Logger, opts ...local.Option) (h http.Handler, close func() error, err error) {
+	s, err := local.Open(ctx, dataDir, payment.NewClient(pspURL), append([]local.Option{local.WithLogger(log)}, opts...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders()))
+	mux.Handle("/", httpapi.New(s, log))
+	return mux, s.Close, nil
+}

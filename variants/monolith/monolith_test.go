@@ -1,0 +1,125 @@
+package monolith_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/audit"
+	"github.com/archbench/archbench/contract"
+	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/variants/monolith"
+)
+
+// TestContractInProcess holds the monolith's handler, served in this test
+// process over real loopback sockets, to the shared contract, then audits its
+// data.
+func TestContractInProcess(t *testing.T) {
+	provider, err := payment.NewProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	psp := httptest.NewServer(provider)
+	t.Cleanup(psp.Close)
+
+	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop := httptest.NewServer(h)
+	t.Cleanup(func() {
+		shop.Close()
+		if err := closeShop(); err != nil {
+			t.Error(err)
+		}
+	})
+
+	contract.Run(t, shop.URL)
+
+	facts, err := audit.Fetch(context.Background(), http.DefaultClient, shop.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	charges, err := payment.NewClient(psp.URL).Charges(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := audit.Verify(facts, charges); !rep.Passed {
+		t.Fatalf("audit after the contract suite failed: %+v", rep.Checks)
+	}
+	if len(facts.Orders) == 0 {
+		t.Fatal("the audit saw no orders; the contract suite places some")
+	}
+}
+
+// TestConcurrentRetriesOneOrder sends the same checkout, with the same
+// idempotency key, 16 times at once: exactly one order is placed and
+// charged, and every answer is that order (201) or "still in progress,
+// retry" (409) — never a 5xx, never a second order.
+func TestConcurrentRetriesOneOrder(t *testing.T) {
+	provider, err := payment.NewProvider(payment.WithLatency(20*time.Millisecond, 40*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	psp := httptest.NewServer(provider)
+	t.Cleanup(psp.Close)
+	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); closeShop() })
+
+	post := func(path, body string, header ...string) (int, []byte) {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	_, body := post("/carts", "")
+	var cart struct{ ID string }
+	if err := json.Unmarshal(body, &cart); err != nil {
+		t.Fatal(err)
+	}
+	post("/carts/"+cart.ID+"/items", `{"product_id":3,"quantity":1}`)
+
+	var wg sync.WaitGroup
+	statuses := make([]int, 16)
+	for i := range statuses {
+		wg.Go(func() {
+			statuses[i], _ = post("/carts/"+cart.ID+"/checkout", `{"card_token":"tok_ok"}`, "Idempotency-Key", "same-key")
+		})
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != http.StatusCreated && st != http.StatusConflict {
+			t.Errorf("request %d: status %d, want 201 or 409", i, st)
+		}
+	}
+	facts, err := audit.Fetch(context.Background(), http.DefaultClient, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(facts.Orders) != 1 {
+		t.Fatalf("%d orders from one checkout retried 16 times, want 1", len(facts.Orders))
+	}
+	stats := provider.Stats()
+	if stats.Succeeded != 1 {
+		t.Fatalf("%d charges succeeded, want 1", stats.Succeeded)
+	}
+}

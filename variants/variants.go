@@ -1,0 +1,112 @@
+// Package variants registers the shop's architecture variants: each is a
+// name, a one-line summary, and a runtime.Plan built from reusable parts.
+// Adding a variant is one folder below variants/ and one line in All.
+package variants
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/variants/monolith"
+)
+
+// Variant is one architecture of the shop.
+type Variant struct {
+	// Name is how users select it ("monolith").
+	Name string
+	// Summary says in one line how it is built.
+	Summary string
+	// AuditSources names the components that serve audit facts.
+	AuditSources []string
+	plan         func(psp runtime.Component) runtime.Plan
+}
+
+// Plan returns what to run for this variant, with the payment provider
+// configured by env.
+func (v Variant) Plan(env Env) runtime.Plan { return v.plan(env.PSP()) }
+
+// All returns every variant, in a stable order.
+func All() []Variant {
+	return []Variant{
+		{Name: monolith.Name, Summary: "one process, one SQLite database, checkout in one local transaction",
+			AuditSources: []string{monolith.Name}, plan: monolith.Plan},
+	}
+}
+
+// Names returns the names of all variants.
+func Names() []string {
+	var out []string
+	for _, v := range All() {
+		out = append(out, v.Name)
+	}
+	return out
+}
+
+// Lookup finds a variant by name.
+func Lookup(name string) (Variant, error) {
+	for _, v := range All() {
+		if v.Name == name {
+			return v, nil
+		}
+	}
+	return Variant{}, fmt.Errorf("unknown variant %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Parse resolves a comma-separated list of variant names; "all" means every
+// variant.
+func Parse(list string) ([]Variant, error) {
+	if strings.TrimSpace(list) == "all" {
+		return All(), nil
+	}
+	var out []Variant
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || seen[name] {
+			continue
+		}
+		v, err := Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		seen[name] = true
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no variant named (known: %s)", strings.Join(Names(), ", "))
+	}
+	return out, nil
+}
+
+// PSPName is the payment provider's component name in every plan.
+const PSPName = "psp"
+
+// PSPPackage is the import path of the payment provider's program.
+const PSPPackage = "github.com/archbench/archbench/cmd/psp"
+
+// Env is what all variants of one comparison share: the external payment
+// provider's behaviour.
+type Env struct {
+	// PSPLatencyMedian and PSPLatencyP99 shape the provider's log-normal
+	// charge latency.
+	PSPLatencyMedian, PSPLatencyP99 time.Duration
+	// PSPDeclineRate and PSPErrorRate are shares of charges, 0..1.
+	PSPDeclineRate, PSPErrorRate float64
+}
+
+// PSP is the payment provider component for env.
+func (e Env) PSP() runtime.Component {
+	return runtime.Component{
+		Name:    PSPName,
+		Package: PSPPackage,
+		Args: []string{
+			"-latency-median", e.PSPLatencyMedian.String(),
+			"-latency-p99", e.PSPLatencyP99.String(),
+			"-decline-rate", strconv.FormatFloat(e.PSPDeclineRate, 'g', -1, 64),
+			"-error-rate", strconv.FormatFloat(e.PSPErrorRate, 'g', -1, 64),
+		},
+	}
+}
