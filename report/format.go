@@ -1,0 +1,98 @@
+package report
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// none stands for a figure that was not measured or does not apply.
+const none = "—"
+
+// ms formats a latency in milliseconds to about three significant digits:
+// 0.412, 2.31, 12.3, 1,234.
+func ms(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return none
+	case math.Abs(v) < 1:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	case math.Abs(v) < 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case math.Abs(v) < 100:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return thousands(int64(math.Round(v)))
+}
+
+// rate formats a rate per second: 0.25, 49.9, 2,000.
+func rate(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return none
+	case math.Abs(v) < 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case math.Abs(v) < 100:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return thousands(int64(math.Round(v)))
+}
+
+// optRate is rate, or none for zero: a rate that was not given.
+func optRate(v float64) string {
+	if v == 0 {
+		return none
+	}
+	return rate(v)
+}
+
+// percent formats a fraction as a percentage with two decimals: 0.12%, or
+// <0.01% for a positive fraction that would round to zero.
+func percent(fraction float64) string {
+	switch {
+	case math.IsNaN(fraction) || math.IsInf(fraction, 0):
+		return none
+	case fraction > 0 && fraction < 0.00005: // would round to 0.00%
+		return "<0.01%"
+	}
+	return strconv.FormatFloat(fraction*100, 'f', 2, 64) + "%"
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// seconds formats a span in seconds: 0.5 s, 60 s, 1,800 s.
+func seconds(s float64) string {
+	if s == math.Trunc(s) && math.Abs(s) < 1e15 {
+		return thousands(int64(s)) + " s"
+	}
+	return strconv.FormatFloat(s, 'f', -1, 64) + " s"
+}
+
+// bytesIEC formats a byte count in GiB or MiB.
+func bytesIEC(n uint64) string {
+	const mib, gib = 1 << 20, 1 << 30
+	if n >= gib {
+		return strconv.FormatFloat(float64(n)/gib, 'f', 1, 64) + " GiB"
+	}
+	return strconv.FormatFloat(float64(n)/mib, 'f', 0, 64) + " MiB"
+}

@@ -1,0 +1,426 @@
+// Package report renders a stored run (results.Run) for people: as a
+// Markdown REPORT.md beside results.json, and as tables on a terminal.
+//
+// Rendering only reads the run; every figure comes from results.json, so a
+// report can be rebuilt from a stored run at any time.
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/archbench/archbench/results"
+)
+
+// FileName is the name of the Markdown report in a run's folder.
+const FileName = "REPORT.md"
+
+// howToRead opens every report.
+const howToRead = "How to read this: latency is measured from each request's scheduled send time " +
+	"under an open-loop load, so time spent waiting to be sent counts. " +
+	"Every figure is measured unless labelled modeled. " +
+	"Errors are 5xx responses, transport errors and failed expectations; " +
+	"dropped iterations were due but never sent, and are counted apart from requests."
+
+// Markdown writes run as a Markdown report: metadata, a summary row per
+// variant, per-operation and per-journey tables with the variants side by
+// side, then cold starts, audits, top errors and notes where there are any.
+func Markdown(w io.Writer, run results.Run) error {
+	var b bytes.Buffer
+	names := variantNames(run.Variants)
+	title := "archbench report: " + cmp.Or(run.Scenario, "unnamed scenario") + " — run " + run.ID
+	fmt.Fprintf(&b, "# %s\n\n> %s\n", mdText(title), howToRead)
+
+	sections := []struct {
+		heading, intro string
+		table          table
+	}{
+		{"Run", "", metadataTable(run)},
+		{"Summary " + labelled(run.Variants), "", summaryTable(run.Variants, names)},
+		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
+		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
+		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
+		{"Audit", "", auditTable(run.Variants, names)},
+		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},
+	}
+	for _, s := range sections {
+		if len(s.table.rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n## %s\n\n", s.heading)
+		if s.intro != "" {
+			b.WriteString(s.intro + "\n\n")
+		}
+		if err := s.table.markdown(&b); err != nil {
+			return fmt.Errorf("render %s table: %w", s.heading, err)
+		}
+	}
+	writeNotes(&b, run, names)
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// Terminal writes the summary and per-operation tables of run as
+// box-drawn tables for a terminal.
+func Terminal(w io.Writer, run results.Run) error {
+	var b bytes.Buffer
+	names := variantNames(run.Variants)
+	fmt.Fprintf(&b, "archbench %s — run %s\n", cmp.Or(run.Scenario, "unnamed scenario"), run.ID)
+	fmt.Fprintf(&b, "%s\n", howToRead)
+	for _, s := range []struct {
+		heading string
+		table   table
+	}{
+		{"Summary " + labelled(run.Variants), summaryTable(run.Variants, names)},
+		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
+	} {
+		fmt.Fprintf(&b, "\n%s\n", s.heading)
+		if err := s.table.terminal(&b); err != nil {
+			return fmt.Errorf("render %s table: %w", s.heading, err)
+		}
+	}
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// WriteFile writes the Markdown report of run to dir/REPORT.md, replacing
+// it atomically, and returns its path.
+func WriteFile(dir string, run results.Run) (path string, err error) {
+	var b bytes.Buffer
+	if err := Markdown(&b, run); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("write report: %w", err)
+	}
+	path = filepath.Join(dir, FileName)
+	f, err := os.CreateTemp(dir, "."+FileName+".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("write report: %w", err)
+	}
+	_, err = f.Write(b.Bytes())
+	err = cmp.Or(err, f.Chmod(0o644), f.Close())
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return "", fmt.Errorf("write report %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// labelled returns the label for a section over variants: "(measured)",
+// unless some variant is modeled.
+func labelled(vs []results.VariantResult) string {
+	for _, v := range vs {
+		if v.Label != "" && v.Label != results.LabelMeasured {
+			return "(measured; rows marked [" + v.Label + "] are " + v.Label + ")"
+		}
+	}
+	return "(measured)"
+}
+
+// variantNames returns how each variant is named in tables: its name, with
+// its runtime when the run has several, its repetition when the name
+// recurs, and its label unless measured.
+func variantNames(vs []results.VariantResult) []string {
+	runtimes := map[string]bool{}
+	seen := map[string]int{}
+	for _, v := range vs {
+		runtimes[v.Runtime] = true
+		seen[v.Variant]++
+	}
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		n := cmp.Or(v.Variant, "(unnamed)")
+		if len(runtimes) > 1 && v.Runtime != "" {
+			n += " (" + v.Runtime + ")"
+		}
+		if seen[v.Variant] > 1 {
+			n += fmt.Sprintf(" #%d", cmp.Or(v.Repetition, i+1))
+		}
+		if v.Label != "" && v.Label != results.LabelMeasured {
+			n += " [" + v.Label + "]"
+		}
+		names[i] = n
+	}
+	return names
+}
+
+func metadataTable(run results.Run) table {
+	t := table{header: []string{"field", "value"}}
+	add := func(k, v string) {
+		if v != "" {
+			t.rows = append(t.rows, []string{k, v})
+		}
+	}
+	add("scenario", run.Scenario)
+	add("run id", run.ID)
+	add("profile", run.Profile)
+	if !run.StartedAt.IsZero() {
+		add("started", run.StartedAt.UTC().Format(time.RFC3339))
+	}
+	if !run.FinishedAt.IsZero() {
+		add("finished", run.FinishedAt.UTC().Format(time.RFC3339))
+		if !run.StartedAt.IsZero() {
+			add("wall time", seconds(run.FinishedAt.Sub(run.StartedAt).Round(time.Second).Seconds()))
+		}
+	}
+	add("machine", machine(run.Machine))
+	add("Go", run.Machine.GoVersion)
+	add("archbench", build(run.Archbench))
+	add("variants", strings.Join(distinct(run.Variants, func(v results.VariantResult) string { return v.Variant }), ", "))
+	add("runtime", strings.Join(distinct(run.Variants, func(v results.VariantResult) string { return v.Runtime }), ", "))
+	add("requested", strings.Join(distinct(run.Variants, requested), "; "))
+	add("params", params(run.Params))
+	return t
+}
+
+func machine(m results.Machine) string {
+	var parts []string
+	if m.OS != "" || m.Arch != "" {
+		parts = append(parts, m.OS+"/"+m.Arch)
+	}
+	if m.CPUs > 0 {
+		cpus := fmt.Sprintf("%d CPUs", m.CPUs)
+		if m.CPUModel != "" {
+			cpus += " (" + m.CPUModel + ")"
+		}
+		parts = append(parts, cpus)
+	}
+	if m.MemoryBytes > 0 {
+		parts = append(parts, bytesIEC(m.MemoryBytes)+" RAM")
+	}
+	if m.Kernel != "" {
+		parts = append(parts, "kernel "+m.Kernel)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func build(b results.Build) string {
+	var parts []string
+	if b.Version != "" {
+		parts = append(parts, b.Version)
+	}
+	if b.Revision != "" {
+		rev := "commit " + b.Revision[:min(12, len(b.Revision))]
+		if b.Modified {
+			rev += " (modified)"
+		}
+		parts = append(parts, rev)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// requested describes the load a variant was asked for.
+func requested(v results.VariantResult) string {
+	r := v.Requested
+	if r.Rate == 0 && r.Duration == 0 {
+		return ""
+	}
+	s := optRate(r.Rate) + " iterations/s for " + seconds(r.Duration.Seconds())
+	if r.Warmup > 0 {
+		s += ", first " + seconds(r.Warmup.Seconds()) + " warmup"
+	}
+	return s
+}
+
+func params(p map[string]any) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v, ok := p[k].(string)
+		if !ok {
+			b, err := json.Marshal(p[k])
+			if err != nil {
+				v = fmt.Sprint(p[k])
+			} else {
+				v = string(b)
+			}
+		}
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// distinct returns the distinct non-empty values of f over vs, in order.
+func distinct(vs []results.VariantResult, f func(results.VariantResult) string) []string {
+	var out []string
+	for _, v := range vs {
+		if s := f(v); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func summaryTable(vs []results.VariantResult, names []string) table {
+	t := table{
+		header: []string{"variant", "requested/s", "achieved it/s", "requests/s", "requests", "errors %", "dropped",
+			"p50 ms", "p90 ms", "p99 ms", "max ms", "gen CPU µs/req", "audit"},
+		right: []bool{false, true, true, true, true, true, true, true, true, true, true, true, false},
+	}
+	for i, v := range vs {
+		achieved := none
+		if v.Achieved.Iterations > 0 {
+			achieved = rate(v.Achieved.IterationsPerSec)
+		}
+		cpu := none
+		if v.Generator.CPU > 0 {
+			cpu = ms(v.Generator.CPUMicrosPerRequest)
+		}
+		l := v.Total.LatencyMs
+		t.rows = append(t.rows, []string{
+			names[i], optRate(v.Requested.Rate), achieved, rate(v.Achieved.RequestsPerSec),
+			thousands(v.Total.Count), percent(v.Total.ErrorRate), thousands(v.Achieved.Dropped),
+			ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), cpu, audit(v.Audit),
+		})
+	}
+	return t
+}
+
+func audit(a *results.Audit) string {
+	switch {
+	case a == nil:
+		return none
+	case a.Passed:
+		return "pass"
+	}
+	return "FAIL"
+}
+
+func operations(v results.VariantResult) []results.OpStats { return v.Operations }
+
+func journeys(v results.VariantResult) []results.OpStats { return v.Journeys }
+
+// opTable lays out the OpStats that f picks from each variant with one row
+// per name and variant, sorted by name, so the variants sit side by side.
+func opTable(kind string, vs []results.VariantResult, names []string, f func(results.VariantResult) []results.OpStats) table {
+	t := table{
+		header: []string{kind, "variant", "count", "throughput/s", "errors %", "dropped", "p50 ms", "p90 ms", "p99 ms", "max ms"},
+		right:  []bool{false, false, true, true, true, true, true, true, true, true},
+	}
+	var opNames []string
+	for _, v := range vs {
+		for _, o := range f(v) {
+			if !slices.Contains(opNames, o.Name) {
+				opNames = append(opNames, o.Name)
+			}
+		}
+	}
+	slices.Sort(opNames)
+	anyDropped := false
+	for _, name := range opNames {
+		for i, v := range vs {
+			j := slices.IndexFunc(f(v), func(o results.OpStats) bool { return o.Name == name })
+			if j < 0 {
+				continue
+			}
+			o := f(v)[j]
+			anyDropped = anyDropped || o.Dropped > 0
+			l := o.LatencyMs
+			t.rows = append(t.rows, []string{
+				name, names[i], thousands(o.Count), rate(o.ThroughputPerSec), percent(o.ErrorRate), thousands(o.Dropped),
+				ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max),
+			})
+		}
+	}
+	if !anyDropped { // operations never have any: leave the column out
+		t = t.without(5)
+	}
+	return t
+}
+
+func coldStartTable(vs []results.VariantResult, names []string) table {
+	t := table{
+		header: []string{"variant", "cold starts", "share %", "during warmup", "cold p50 ms", "cold p99 ms", "warm p50 ms", "warm p99 ms"},
+		right:  []bool{false, true, true, true, true, true, true, true},
+	}
+	for i, v := range vs {
+		c := v.ColdStarts
+		if c == nil {
+			continue
+		}
+		t.rows = append(t.rows, []string{
+			names[i], thousands(c.Count), percent(c.Share), thousands(c.WarmupCount),
+			ms(c.ColdLatencyMs.P50), ms(c.ColdLatencyMs.P99), ms(c.WarmLatencyMs.P50), ms(c.WarmLatencyMs.P99),
+		})
+	}
+	return t
+}
+
+func auditTable(vs []results.VariantResult, names []string) table {
+	t := table{header: []string{"variant", "check", "result", "detail"}}
+	for i, v := range vs {
+		if v.Audit == nil {
+			continue
+		}
+		if len(v.Audit.Checks) == 0 {
+			t.rows = append(t.rows, []string{names[i], "(no checks)", audit(v.Audit), ""})
+		}
+		for _, c := range v.Audit.Checks {
+			result := "pass"
+			if !c.Passed {
+				result = "FAIL"
+			}
+			t.rows = append(t.rows, []string{names[i], c.Name, result, c.Detail})
+		}
+	}
+	return t
+}
+
+func errorTable(vs []results.VariantResult, names []string) table {
+	t := table{
+		header: []string{"variant", "count", "% of requests", "error"},
+		right:  []bool{false, true, true, false},
+	}
+	for i, v := range vs {
+		for _, e := range v.Errors {
+			share := none
+			if v.Total.Count > 0 {
+				share = percent(float64(e.Count) / float64(v.Total.Count))
+			}
+			t.rows = append(t.rows, []string{names[i], thousands(e.Count), share, e.Message})
+		}
+	}
+	return t
+}
+
+func writeNotes(b *bytes.Buffer, run results.Run, names []string) {
+	var lines []string
+	for _, n := range run.Notes {
+		lines = append(lines, "- "+mdText(n))
+	}
+	for i, v := range run.Variants {
+		for _, n := range v.Notes {
+			lines = append(lines, "- **"+mdText(names[i])+"**: "+mdText(n))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Notes\n\n%s\n", strings.Join(lines, "\n"))
+}
+
+// mdText makes s safe as Markdown text on one line.
+func mdText(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}

@@ -1,0 +1,289 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/results"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/REPORT.md")
+
+// twoVariants returns a synthetic run of a monolith and a serverless variant.
+func twoVariants() results.Run {
+	started := time.Date(2026, 11, 22, 23, 58, 15, 0, time.UTC)
+	load := results.Load{Rate: 2000, Duration: results.Duration(70 * time.Second), Warmup: results.Duration(10 * time.Second)}
+	op := func(name string, count, errs int64, p50, p99 float64) results.OpStats {
+		return results.OpStats{
+			Name: name, Count: count, Errors: errs, ErrorRate: float64(errs) / float64(count),
+			ThroughputPerSec: float64(count) / 60,
+			LatencyMs:        results.Percentiles{Min: p50 / 4, Mean: p50 * 1.2, P50: p50, P90: p50 * 2, P99: p99, P999: p99 * 2, Max: p99 * 3},
+		}
+	}
+	mono := results.VariantResult{
+		Variant: "monolith", Runtime: "process", Label: results.LabelMeasured, Repetition: 1,
+		Requested: load,
+		Achieved: results.Throughput{Iterations: 119_990, Requests: 239_980, Dropped: 10,
+			IterationsPerSec: 1999.8, RequestsPerSec: 3999.7, Duration: results.Duration(60 * time.Second)},
+		Generator:  results.Generator{CPU: results.Duration(30 * time.Second), CPUMicrosPerRequest: 104.2},
+		Total:      op("total", 239_980, 12, 0.412, 2.31),
+		Operations: []results.OpStats{op("GET /products/{id}", 119_990, 0, 0.35, 1.2), op("POST /orders", 119_990, 12, 0.6, 3.4)},
+		Journeys:   []results.OpStats{op("buy", 239_980, 12, 0.412, 2.31)},
+		Errors:     []results.ErrorCount{{Message: "HTTP 503", Count: 12}},
+		Audit:      &results.Audit{Passed: true, Checks: []results.AuditCheck{{Name: "no oversell", Passed: true}}},
+	}
+	mono.Journeys[0].Dropped = 10
+	faas := results.VariantResult{
+		Variant: "serverless", Runtime: "process", Label: results.LabelMeasured, Repetition: 1,
+		Requested: load,
+		Achieved: results.Throughput{Iterations: 110_000, Requests: 220_000, Dropped: 9_990,
+			IterationsPerSec: 1833.3, RequestsPerSec: 3666.7, Duration: results.Duration(60 * time.Second)},
+		Total:      op("total", 220_000, 2_200, 4.1, 180),
+		Operations: []results.OpStats{op("GET /products/{id}", 110_000, 0, 3.2, 95), op("POST /orders", 110_000, 2_200, 5.5, 250)},
+		ColdStarts: &results.ColdStarts{Count: 40, WarmupCount: 8, Share: 40.0 / 220_000,
+			ColdLatencyMs: results.Percentiles{P50: 180, P99: 320}, WarmLatencyMs: results.Percentiles{P50: 3.9, P99: 90}},
+		Errors: []results.ErrorCount{{Message: "dial tcp 127.0.0.1:9: connect: connection refused | retry", Count: 2_000}, {Message: "HTTP 502", Count: 200}},
+		Audit: &results.Audit{Passed: false, Checks: []results.AuditCheck{
+			{Name: "no oversell", Passed: true},
+			{Name: "orders paid once", Passed: false, Detail: "3 orders charged twice"},
+		}},
+		Notes: []string{"generator CPU not measured"},
+	}
+	return results.Run{
+		Schema: results.SchemaVersion, ID: "20261122-235815-steady-3f9a0c", Scenario: "steady", Profile: "quick",
+		StartedAt: started, FinishedAt: started.Add(150 * time.Second),
+		Machine:   results.Machine{OS: "linux", Arch: "amd64", CPUs: 2, CPUModel: "AMD EPYC 7B13", GoVersion: "go1.26.0", MemoryBytes: 8 << 30},
+		Archbench: results.Build{Version: "(devel)", Revision: "0123456789abcdef0123456789abcdef01234567", Modified: true},
+		Params:    map[string]any{"rate": 2000.0, "duration": "70s"},
+		Variants:  []results.VariantResult{mono, faas},
+	}
+}
+
+func render(t *testing.T, run results.Run) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Markdown(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	got := render(t, twoVariants())
+	golden := filepath.Join("testdata", FileName)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("Markdown differs from %s (run go test -update if intended):\n%s", golden, got)
+	}
+}
+
+func TestMarkdownContent(t *testing.T) {
+	md := render(t, twoVariants())
+	for _, want := range []string{
+		"# archbench report: steady — run 20261122-235815-steady-3f9a0c",
+		"scheduled send time",
+		"## Run",
+		"## Summary (measured)",
+		"## Operations (measured)",
+		"## Journeys (measured)",
+		"## Cold starts (measured)",
+		"## Audit",
+		"## Top errors (measured)",
+		"## Notes",
+		"| variant ", "| p50 ms ", "| gen CPU µs/req ", // headers as written, not "P 50 MS"
+		"| monolith ", "| serverless ",
+		"| GET /products/{id} | monolith ",
+		"| GET /products/{id} | serverless ",
+		"| POST /orders       | monolith ",
+		"239,980", "0.412", "2.31", "0.01%", "1.00%", // counts, latencies, error rates
+		"commit 0123456789ab (modified)",
+		"2,000 iterations/s for 70 s, first 10 s warmup",
+		`connection refused \| retry`, // a pipe in a cell is escaped
+		"orders paid once | FAIL",
+		"**serverless**: generator CPU not measured",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "P 50 MS") || strings.Contains(md, "VARIANT") {
+		t.Error("Markdown headers were auto-formatted")
+	}
+}
+
+// TestMarkdownTables checks every table parses as Markdown: a header, an
+// alignment row, and rows with the same number of cells, all starting with "|".
+func TestMarkdownTables(t *testing.T) {
+	lines := strings.Split(render(t, twoVariants()), "\n")
+	tables := 0
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "|") {
+			continue
+		}
+		tables++
+		start, cols := i, cellCount(lines[i])
+		if i+1 >= len(lines) || !isAlignmentRow(lines[i+1]) {
+			t.Errorf("line %d: table header not followed by an alignment row: %q", i+1, lines[min(i+1, len(lines)-1)])
+		}
+		for ; i < len(lines) && lines[i] != ""; i++ {
+			if !strings.HasPrefix(lines[i], "|") || !strings.HasSuffix(lines[i], "|") {
+				t.Errorf("line %d: table row does not start and end with |: %q", i+1, lines[i])
+			}
+			if n := cellCount(lines[i]); n != cols {
+				t.Errorf("line %d: %d cells, want %d as in the header on line %d", i+1, n, cols, start+1)
+			}
+		}
+	}
+	if tables != 7 {
+		t.Errorf("found %d tables, want 7", tables)
+	}
+}
+
+func cellCount(line string) int {
+	return strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") - 1
+}
+
+func isAlignmentRow(line string) bool {
+	return strings.HasPrefix(line, "|") && strings.Trim(line, "|:- ") == ""
+}
+
+func TestMarkdownOptionalSections(t *testing.T) {
+	run := twoVariants()
+	for i := range run.Variants {
+		v := &run.Variants[i]
+		v.ColdStarts, v.Audit, v.Errors, v.Notes, v.Journeys = nil, nil, nil, nil, nil
+	}
+	md := render(t, run)
+	for _, absent := range []string{"## Cold starts", "## Audit", "## Top errors", "## Notes", "## Journeys"} {
+		if strings.Contains(md, absent) {
+			t.Errorf("Markdown has %q, want it left out when no variant has any", absent)
+		}
+	}
+	if !strings.Contains(md, "| —     |") {
+		t.Error("summary lacks — for a variant without audit")
+	}
+}
+
+func TestMarkdownLabels(t *testing.T) {
+	run := twoVariants()
+	run.Variants[1].Label = results.LabelModeled
+	run.Variants = append(run.Variants, run.Variants[0])
+	run.Variants[2].Repetition = 2
+	run.Variants[0].Runtime = "docker"
+	md := render(t, run)
+	for _, want := range []string{
+		"## Summary (measured; rows marked [modeled] are modeled)",
+		"| serverless (process) [modeled] ",
+		"| monolith (docker) #1 ",
+		"| monolith (process) #2 ",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+}
+
+func TestTerminal(t *testing.T) {
+	var b bytes.Buffer
+	if err := Terminal(&b, twoVariants()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Summary (measured)", "Operations (measured)", "p50 ms", "monolith", "serverless", "POST /orders", "│"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Terminal output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	path, err := WriteFile(dir, twoVariants())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != filepath.Join(dir, FileName) {
+		t.Errorf("path = %s", path)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != render(t, twoVariants()) {
+		t.Errorf("file holds %d bytes, %v; want the Markdown report", len(got), err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only %s", len(entries), FileName)
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteErrors(t *testing.T) {
+	if err := Markdown(failWriter{}, twoVariants()); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("Markdown: %v, want the writer's error", err)
+	}
+	if err := Terminal(failWriter{}, twoVariants()); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("Terminal: %v, want the writer's error", err)
+	}
+}
+
+func TestEmptyRun(t *testing.T) {
+	md := render(t, results.Run{})
+	if !strings.Contains(md, "# archbench report: unnamed scenario") {
+		t.Errorf("Markdown of an empty run:\n%s", md)
+	}
+	if err := Terminal(&bytes.Buffer{}, results.Run{}); err != nil {
+		t.Errorf("Terminal of an empty run: %v", err)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		name, got, want string
+	}{
+		{"ms zero", ms(0), "0"},
+		{"ms sub-ms", ms(0.4123), "0.412"},
+		{"ms units", ms(2.314), "2.31"},
+		{"ms tens", ms(12.34), "12.3"},
+		{"ms hundreds", ms(123.4), "123"},
+		{"ms thousands", ms(60000), "60,000"},
+		{"rate small", rate(0.25), "0.25"},
+		{"rate tens", rate(49.94), "49.9"},
+		{"rate large", rate(1999.8), "2,000"},
+		{"optRate zero", optRate(0), "—"},
+		{"percent", percent(0.0012), "0.12%"},
+		{"percent tiny", percent(0.000001), "<0.01%"},
+		{"percent zero", percent(0), "0.00%"},
+		{"percent all", percent(1), "100.00%"},
+		{"thousands", thousands(1234567), "1,234,567"},
+		{"thousands small", thousands(999), "999"},
+		{"thousands negative", thousands(-1234), "-1,234"},
+		{"seconds", seconds(1800), "1,800 s"},
+		{"seconds fraction", seconds(0.5), "0.5 s"},
+		{"GiB", bytesIEC(8 << 30), "8.0 GiB"},
+		{"MiB", bytesIEC(512 << 20), "512 MiB"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}

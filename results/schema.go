@@ -1,0 +1,290 @@
+package results
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// SchemaVersion identifies the layout of results.json written by this
+// package. See the package documentation for what may change within it.
+const SchemaVersion = "archbench.results/v1"
+
+// Labels say how a figure was obtained.
+const (
+	// LabelMeasured marks figures measured on a real run.
+	LabelMeasured = "measured"
+	// LabelModeled marks figures computed from a model, not measured.
+	LabelModeled = "modeled"
+)
+
+// Run is one scenario run: every variant measured under the same scenario,
+// with what was asked and where it ran. It is the content of results.json.
+type Run struct {
+	// Schema is SchemaVersion; Write fills it in when empty.
+	Schema string `json:"schema"`
+	// ID names the run and its folder; see NewRunID.
+	ID string `json:"id"`
+	// Scenario names the scenario that ran, such as "steady".
+	Scenario string `json:"scenario"`
+	// Profile names the parameter profile, such as "quick" or "full".
+	Profile string `json:"profile,omitempty"`
+	// StartedAt and FinishedAt bound the whole run, all variants included.
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	// Machine describes where the run happened.
+	Machine Machine `json:"machine"`
+	// Archbench identifies the archbench build that ran.
+	Archbench Build `json:"archbench"`
+	// Params holds the scenario's requested parameters as given.
+	Params map[string]any `json:"params,omitempty"`
+	// Variants holds one result per variant and repetition, in run order.
+	Variants []VariantResult `json:"variants"`
+	// Notes holds remarks about the run as a whole.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Machine describes the host a run happened on.
+type Machine struct {
+	// OS and Arch are runtime.GOOS and runtime.GOARCH.
+	OS   string `json:"os"`
+	Arch string `json:"arch"`
+	// CPUs is the number of logical CPUs usable by the process.
+	CPUs int `json:"cpus"`
+	// CPUModel is the CPU's model name, when the host tells (Linux: /proc/cpuinfo).
+	CPUModel string `json:"cpu_model,omitempty"`
+	// Kernel is the kernel release, when the host tells (Linux).
+	Kernel string `json:"kernel,omitempty"`
+	// GoVersion is the Go release that built archbench.
+	GoVersion string `json:"go_version"`
+	// MemoryBytes is the host's total memory, when known (Linux: /proc/meminfo).
+	MemoryBytes uint64 `json:"memory_bytes,omitempty"`
+}
+
+// Build identifies the archbench binary that produced a run.
+type Build struct {
+	// Version is the main module's version, "(devel)" for a local build.
+	Version string `json:"version,omitempty"`
+	// Revision is the VCS commit the binary was built from, when stamped.
+	Revision string `json:"revision,omitempty"`
+	// Time is the commit time of Revision, when stamped.
+	Time string `json:"time,omitempty"`
+	// Modified reports uncommitted changes in the build's working tree.
+	Modified bool `json:"modified,omitempty"`
+}
+
+// VariantResult is what one variant did under the scenario's load: the load
+// that was asked next to what happened, and the measured statistics.
+type VariantResult struct {
+	// Variant names the architecture variant, such as "monolith".
+	Variant string `json:"variant"`
+	// Runtime names where it ran, such as "process" or "docker".
+	Runtime string `json:"runtime,omitempty"`
+	// Label is LabelMeasured or LabelModeled and applies to every figure below.
+	Label string `json:"label"`
+	// Repetition counts repeated runs of the same variant, from 1.
+	Repetition int `json:"repetition,omitempty"`
+	// Requested is the load that was asked for.
+	Requested Load `json:"requested"`
+	// Achieved is what the generator and the system under test managed.
+	Achieved Throughput `json:"achieved"`
+	// Generator is what the load generator itself cost.
+	Generator Generator `json:"generator"`
+	// Total aggregates every measured request.
+	Total OpStats `json:"total"`
+	// Operations holds one entry per operation, sorted by name.
+	Operations []OpStats `json:"operations"`
+	// Journeys holds one entry per journey, sorted by name. A journey's
+	// figures are over its requests; its latencies are per request.
+	Journeys []OpStats `json:"journeys,omitempty"`
+	// ColdStarts is present when the system under test reported any.
+	ColdStarts *ColdStarts `json:"cold_starts,omitempty"`
+	// Series holds one entry per second of the measured schedule.
+	Series []Second `json:"series,omitempty"`
+	// Errors holds the most frequent error messages, most frequent first.
+	Errors []ErrorCount `json:"errors,omitempty"`
+	// Audit is present when the shop's invariants were checked after the run.
+	Audit *Audit `json:"audit,omitempty"`
+	// Notes holds remarks that qualify the figures.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Load is the load that was asked for.
+type Load struct {
+	// Rate is the requested arrival rate in iterations per second (the mean
+	// rate when the scenario shapes it; Run.Params holds the shape).
+	Rate float64 `json:"rate_per_sec"`
+	// Duration is the length of the schedule, warmup included.
+	Duration Duration `json:"duration_sec"`
+	// Warmup is the first part of the schedule, excluded from the statistics.
+	Warmup Duration `json:"warmup_sec"`
+}
+
+// Throughput is what happened. The generator's account (Scheduled,
+// Iterations, Late, MaxLatenessMs, IterationsPerSec) covers the whole run,
+// warmup included, over Elapsed, as the requested rate does; the requests
+// cover the measured window, over Duration.
+type Throughput struct {
+	// Scheduled counts the iterations that came due during the run.
+	Scheduled int64 `json:"scheduled"`
+	// Iterations counts the iterations started.
+	Iterations int64 `json:"iterations"`
+	// Late counts iterations started noticeably after they were due.
+	Late int64 `json:"late"`
+	// MaxLatenessMs is the longest an iteration waited past its due time.
+	MaxLatenessMs float64 `json:"max_lateness_ms"`
+	// IterationsPerSec is Iterations over Elapsed: compare it with Load.Rate.
+	IterationsPerSec float64 `json:"iterations_per_sec"`
+	// Elapsed is the wall time of the whole run.
+	Elapsed Duration `json:"elapsed_sec"`
+
+	// Requests counts the requests sent in the measured window.
+	Requests int64 `json:"requests"`
+	// Dropped counts the iterations due in the measured window when no
+	// worker was free; they were never sent.
+	Dropped int64 `json:"dropped"`
+	// RequestsPerSec is Requests over Duration.
+	RequestsPerSec float64 `json:"requests_per_sec"`
+	// Duration is the measured window: the run after the warmup.
+	Duration Duration `json:"duration_sec"`
+	// WarmupRequests counts requests scheduled during the warmup, which are
+	// in none of the statistics.
+	WarmupRequests int64 `json:"warmup_requests"`
+}
+
+// Generator is what generating the load cost, so a reader can judge how much
+// CPU the generator took from the system under test on a shared machine.
+type Generator struct {
+	// CPU is the generator process's CPU time over the whole run, warmup
+	// included; zero when not measured. A system under test served inside
+	// the generator's process is counted too.
+	CPU Duration `json:"cpu_sec"`
+	// CPUMicrosPerRequest is CPU over every request sent, warmup included.
+	CPUMicrosPerRequest float64 `json:"cpu_us_per_request"`
+}
+
+// OpStats aggregates the requests of one operation, one journey, or all.
+type OpStats struct {
+	// Name is the operation ("GET /products/{id}"), the journey, or "total".
+	Name string `json:"name"`
+	// Count counts the requests sent.
+	Count int64 `json:"count"`
+	// Errors counts the requests that failed (loadgen.Result.Failed).
+	Errors int64 `json:"errors"`
+	// ErrorRate is Errors/Count, a fraction from 0 to 1.
+	ErrorRate float64 `json:"error_rate"`
+	// Dropped counts dropped iterations; only journeys and the total have any.
+	Dropped int64 `json:"dropped,omitempty"`
+	// ThroughputPerSec is Count over the measured window.
+	ThroughputPerSec float64 `json:"throughput_per_sec"`
+	// Status counts responses by HTTP status code; "0" means no response.
+	Status map[string]int64 `json:"status,omitempty"`
+	// LatencyMs summarises latency, measured from the scheduled send time.
+	LatencyMs Percentiles `json:"latency_ms"`
+}
+
+// Percentiles summarises a latency distribution in milliseconds, to the
+// precision of the histogram it came from (3 significant digits).
+type Percentiles struct {
+	Min  float64 `json:"min"`
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+}
+
+// ColdStarts summarises responses served by freshly started instances.
+type ColdStarts struct {
+	// Count counts measured cold responses.
+	Count int64 `json:"count"`
+	// WarmupCount counts cold responses during the warmup.
+	WarmupCount int64 `json:"warmup_count"`
+	// Share is Count over all measured responses, a fraction from 0 to 1.
+	Share float64 `json:"share"`
+	// ColdLatencyMs and WarmLatencyMs split the latency by cold and warm responses.
+	ColdLatencyMs Percentiles `json:"cold_latency_ms"`
+	WarmLatencyMs Percentiles `json:"warm_latency_ms"`
+}
+
+// Second summarises the requests scheduled in one second of the run.
+type Second struct {
+	// T is the second's start, counted in whole seconds from the start of the
+	// run (warmup included), so the first measured second is the warmup's end.
+	T int64 `json:"t_sec"`
+	// Requests, Errors and Dropped count as in OpStats.
+	Requests int64 `json:"requests"`
+	Errors   int64 `json:"errors"`
+	Dropped  int64 `json:"dropped"`
+	// ColdStarts counts cold responses.
+	ColdStarts int64 `json:"cold_starts,omitempty"`
+	// P50Ms and P99Ms are the second's latency percentiles (2 significant digits).
+	P50Ms float64 `json:"p50_ms"`
+	P99Ms float64 `json:"p99_ms"`
+}
+
+// ErrorCount counts one error message.
+type ErrorCount struct {
+	// Message is the failure: the transport error or failed expectation, or
+	// "HTTP 503" / "no response" when there was none. OtherErrors collects
+	// messages beyond the distinct ones a Recorder keeps.
+	Message string `json:"message"`
+	Count   int64  `json:"count"`
+}
+
+// OtherErrors is the ErrorCount message that collects the messages beyond
+// the distinct ones a Recorder keeps.
+const OtherErrors = "(other)"
+
+// Audit is the result of checking the shop's invariants after a run.
+type Audit struct {
+	// Passed reports whether every check passed.
+	Passed bool `json:"passed"`
+	// Checks holds each check.
+	Checks []AuditCheck `json:"checks"`
+}
+
+// AuditCheck is one invariant checked after a run, such as "no oversell".
+type AuditCheck struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	// Detail explains a failure, or what was checked.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Duration is a span of time that JSON encodes as a number of seconds.
+type Duration time.Duration
+
+// Std returns d as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Seconds returns d in seconds.
+func (d Duration) Seconds() float64 { return time.Duration(d).Seconds() }
+
+// String formats d like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON encodes d as seconds.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, d.Seconds(), 'f', -1, 64), nil
+}
+
+// UnmarshalJSON decodes a number of seconds, rounded to the nanosecond.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	s, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("duration: want a number of seconds, got %s", b)
+	}
+	ns := math.Round(s * 1e9)
+	if ns >= math.MaxInt64 || ns < math.MinInt64 { // float64(MaxInt64) is 2^63
+		return fmt.Errorf("duration: %s seconds is out of range", b)
+	}
+	*d = Duration(ns)
+	return nil
+}

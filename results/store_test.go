@@ -1,0 +1,275 @@
+package results
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/v1.json from sampleRun")
+
+// sampleRun returns a small but complete run, as a real one would look.
+func sampleRun() Run {
+	started := time.Date(2026, 11, 22, 23, 58, 15, 0, time.UTC)
+	mono := VariantResult{
+		Variant: "monolith", Runtime: "process", Label: LabelMeasured, Repetition: 1,
+		Requested: Load{Rate: 200, Duration: Duration(70 * time.Second), Warmup: Duration(10 * time.Second)},
+		Achieved: Throughput{
+			Scheduled: 14000, Iterations: 13997, Late: 12, MaxLatenessMs: 4.2,
+			IterationsPerSec: 199.96, Elapsed: Duration(70 * time.Second),
+			Requests: 24000, Dropped: 3, RequestsPerSec: 400, Duration: Duration(60 * time.Second), WarmupRequests: 4000,
+		},
+		Generator: Generator{CPU: Duration(2800 * time.Millisecond), CPUMicrosPerRequest: 100},
+		Total: OpStats{
+			Name: "total", Count: 24000, Errors: 24, ErrorRate: 0.001, Dropped: 3, ThroughputPerSec: 400,
+			Status:    map[string]int64{"200": 23976, "503": 24},
+			LatencyMs: Percentiles{Min: 0.101, Mean: 0.61, P50: 0.412, P90: 0.9, P99: 2.31, P999: 8.1, Max: 12.3},
+		},
+		Operations: []OpStats{{
+			Name: "GET /products/{id}", Count: 12000, ThroughputPerSec: 200,
+			Status:    map[string]int64{"200": 12000},
+			LatencyMs: Percentiles{Min: 0.101, Mean: 0.4, P50: 0.35, P90: 0.6, P99: 1.2, P999: 3, Max: 5.5},
+		}, {
+			Name: "POST /orders", Count: 12000, Errors: 24, ErrorRate: 0.002, ThroughputPerSec: 200,
+			Status:    map[string]int64{"200": 11976, "503": 24},
+			LatencyMs: Percentiles{Min: 0.2, Mean: 0.8, P50: 0.6, P90: 1.1, P99: 3.4, P999: 9, Max: 12.3},
+		}},
+		Journeys: []OpStats{{
+			Name: "buy", Count: 24000, Errors: 24, ErrorRate: 0.001, Dropped: 3, ThroughputPerSec: 400,
+			LatencyMs: Percentiles{Min: 0.101, Mean: 0.61, P50: 0.412, P90: 0.9, P99: 2.31, P999: 8.1, Max: 12.3},
+		}},
+		Series: []Second{
+			{T: 10, Requests: 400, Errors: 1, P50Ms: 0.41, P99Ms: 2.3},
+			{T: 11, Requests: 400, Dropped: 3, P50Ms: 0.42, P99Ms: 2.4},
+		},
+		Errors: []ErrorCount{{Message: "HTTP 503", Count: 24}},
+		Audit: &Audit{Passed: true, Checks: []AuditCheck{
+			{Name: "no oversell", Passed: true, Detail: "stock never below 0"},
+		}},
+	}
+	faas := mono
+	faas.Variant, faas.Audit, faas.Errors = "serverless", nil, nil
+	faas.ColdStarts = &ColdStarts{
+		Count: 4, WarmupCount: 2, Share: 0.0002,
+		ColdLatencyMs: Percentiles{P50: 180, P99: 320, Max: 320},
+		WarmLatencyMs: Percentiles{P50: 0.5, P99: 2.5, Max: 12.3},
+	}
+	faas.Notes = []string{"cold starts reported by the X-Cold-Start header"}
+	return Run{
+		Schema: SchemaVersion, ID: "20261122-235815-steady-3f9a0c", Scenario: "steady", Profile: "quick",
+		StartedAt: started, FinishedAt: started.Add(150 * time.Second),
+		Machine: Machine{OS: "linux", Arch: "amd64", CPUs: 2, CPUModel: "AMD EPYC 7B13", Kernel: "6.8.0",
+			GoVersion: "go1.26.0", MemoryBytes: 8 << 30},
+		Archbench: Build{Version: "(devel)", Revision: "0123456789abcdef0123456789abcdef01234567", Time: "2026-11-22T20:00:00Z"},
+		Params:    map[string]any{"rate": 200.0, "duration": "70s", "variants": []any{"monolith", "serverless"}},
+		Variants:  []VariantResult{mono, faas},
+	}
+}
+
+// TestSchemaGolden pins the JSON layout of v1: a change to testdata/v1.json
+// is a change to the schema and needs a reason (and, unless it only adds
+// optional fields, a new SchemaVersion).
+func TestSchemaGolden(t *testing.T) {
+	got, err := Encode(sampleRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "v1.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Encode(sampleRun()) differs from %s; if the schema change is intended, run go test -update\ngot:\n%s", golden, got)
+	}
+	for _, bad := range []string{"_ns\"", "Duration", "\"Schema\""} {
+		if bytes.Contains(got, []byte(bad)) {
+			t.Errorf("encoded run contains %q: want snake_case names and no nanoseconds", bad)
+		}
+	}
+}
+
+func TestWriteRead(t *testing.T) {
+	dir := t.TempDir()
+	run := sampleRun()
+	path, err := Write(dir, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, run.ID, FileName); path != want {
+		t.Errorf("path = %s, want %s", path, want)
+	}
+	for _, p := range []string{path, filepath.Join(dir, run.ID)} {
+		got, err := Read(p)
+		if err != nil {
+			t.Fatalf("Read(%s): %v", p, err)
+		}
+		if !reflect.DeepEqual(got, run) {
+			t.Errorf("Read(%s) = %+v\nwant %+v", p, got, run)
+		}
+	}
+	latest, err := Latest(dir)
+	if err != nil || latest != path {
+		t.Errorf("Latest = %q, %v; want %q", latest, err, path)
+	}
+
+	// A second run moves latest; the folder holds no temporary files.
+	second := sampleRun()
+	second.ID = NewRunID("spike", time.Now())
+	second.Schema = ""
+	path2, err := Write(dir, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if latest, _ := Latest(dir); latest != path2 {
+		t.Errorf("Latest = %q after a second Write, want %q", latest, path2)
+	}
+	if got, err := Read(filepath.Join(dir, LatestLink)); err != nil || got.ID != second.ID || got.Schema != SchemaVersion {
+		t.Errorf("Read(latest) = %q %q, %v; want %q with the schema filled in", got.ID, got.Schema, err, second.ID)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, run.ID))
+	if len(entries) != 1 {
+		t.Errorf("run folder holds %d entries, want only %s", len(entries), FileName)
+	}
+}
+
+func TestWriteRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Run)
+		want string
+	}{
+		{"empty ID", func(r *Run) { r.ID = "" }, "empty run ID"},
+		{"path in ID", func(r *Run) { r.ID = "../escape" }, "not a plain folder name"},
+		{"dot dot", func(r *Run) { r.ID = ".." }, "not a plain folder name"},
+		{"latest", func(r *Run) { r.ID = LatestLink }, "not a plain folder name"},
+		{"other schema", func(r *Run) { r.Schema = "archbench.results/v0" }, "writes only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := sampleRun()
+			tt.edit(&run)
+			_, err := Write(t.TempDir(), run)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Write: %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadTestdata(t *testing.T) {
+	run, err := Read(filepath.Join("testdata", "v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Variants) != 2 || run.Variants[0].Requested.Warmup.Std() != 10*time.Second ||
+		run.Variants[1].ColdStarts == nil || run.Variants[0].Total.LatencyMs.P99 != 2.31 {
+		t.Errorf("Read(testdata/v1.json) = %+v", run)
+	}
+}
+
+func TestDecodeRefuses(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"missing schema", `{"id": "x"}`, `missing "schema" field`},
+		{"unknown version", `{"schema": "archbench.results/v2", "id": "x"}`, `unsupported "schema" field "archbench.results/v2"`},
+		{"empty version", `{"schema": ""}`, `unsupported "schema" field ""`},
+		{"not JSON", `results`, "decode results"},
+		{"two documents", `{"schema": "archbench.results/v1"} {}`, "decode results"},
+		{"bad duration", `{"schema": "archbench.results/v1", "variants": [{"requested": {"duration_sec": "10s"}}]}`, "number of seconds"},
+		{"huge duration", `{"schema": "archbench.results/v1", "variants": [{"requested": {"duration_sec": 1e300}}]}`, "out of range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tt.doc))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Decode: %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeIgnoresUnknownFields(t *testing.T) {
+	doc := `{"schema": "archbench.results/v1", "id": "x", "added_later": {"a": 1},
+		"variants": [{"variant": "monolith", "requested": {"warmup_sec": 1.5}, "new_section": []}]}`
+	run, err := Decode(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.ID != "x" || run.Variants[0].Requested.Warmup.Std() != 1500*time.Millisecond {
+		t.Errorf("Decode = %+v", run)
+	}
+}
+
+func TestNewRunID(t *testing.T) {
+	at := time.Date(2026, 11, 22, 23, 58, 15, 0, time.FixedZone("CET", 3600))
+	tests := []struct{ scenario, want string }{
+		{"steady", `^20261122-225815-steady-[0-9a-f]{6}$`},
+		{"Step Load/2", `^20261122-225815-step-load-2-[0-9a-f]{6}$`},
+		{"../..", `^20261122-225815-run-[0-9a-f]{6}$`},
+		{strings.Repeat("x", 100), `^20261122-225815-x{40}-[0-9a-f]{6}$`},
+	}
+	for _, tt := range tests {
+		id := NewRunID(tt.scenario, at)
+		if !regexp.MustCompile(tt.want).MatchString(id) {
+			t.Errorf("NewRunID(%q) = %q, want match %s", tt.scenario, id, tt.want)
+		}
+		if err := checkID(id); err != nil {
+			t.Errorf("NewRunID(%q) = %q: %v", tt.scenario, id, err)
+		}
+	}
+	if a, b := NewRunID("x", at), NewRunID("x", at); a == b {
+		t.Errorf("two IDs in the same second are equal: %q", a)
+	}
+}
+
+func TestMachineParsing(t *testing.T) {
+	cpuinfo := "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n"
+	if got := cpuModel([]byte(cpuinfo)); got != "AMD EPYC 7B13" {
+		t.Errorf("cpuModel = %q", got)
+	}
+	if got := cpuModel([]byte("processor : 0\nHardware : BCM2835\n")); got != "BCM2835" {
+		t.Errorf("cpuModel (ARM) = %q", got)
+	}
+	if got := memTotal([]byte("MemTotal:        8000000 kB\nMemFree: 1 kB\n")); got != 8000000*1024 {
+		t.Errorf("memTotal = %d", got)
+	}
+	m := CurrentMachine()
+	if m.OS == "" || m.Arch == "" || m.CPUs < 1 || m.GoVersion == "" {
+		t.Errorf("CurrentMachine = %+v", m)
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		json string
+	}{
+		{0, "0"},
+		{1500 * time.Millisecond, "1.5"},
+		{time.Nanosecond, "0.000000001"},
+		{-2 * time.Second, "-2"},
+	}
+	for _, tt := range tests {
+		b, err := Duration(tt.d).MarshalJSON()
+		if err != nil || string(b) != tt.json {
+			t.Errorf("Marshal(%v) = %s, %v; want %s", tt.d, b, err, tt.json)
+		}
+		var d Duration
+		if err := d.UnmarshalJSON(b); err != nil || d.Std() != tt.d {
+			t.Errorf("Unmarshal(%s) = %v, %v; want %v", b, d, err, tt.d)
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/archbench/archbench/audit"
+	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/variants"
+)
+
+// Bench runs one scenario over several variants on one runtime and collects
+// the results side by side. Variants run one at a time, each on a fresh
+// deployment, so every variant has the whole machine: the same resource
+// budget. Repetitions are interleaved (A B A B, not A A B B) so that drift in
+// the machine's state spreads over all variants alike.
+type Bench struct {
+	// Runtime starts the variants.
+	Runtime runtime.Runtime
+	// Env configures what all variants share (the payment provider).
+	Env variants.Env
+	// Variants to compare.
+	Variants []variants.Variant
+	// Scenario to run.
+	Scenario Scenario
+	// Repetitions per variant; 0 means 1.
+	Repetitions int
+	// Profile names the parameter profile, for the record.
+	Profile string
+	// Progress reports as the bench goes; nil reports nothing.
+	Progress *Progress
+	// Log receives diagnostics; nil discards them.
+	Log *slog.Logger
+}
+
+// Run runs the bench. It returns what it measured so far along with an error
+// if a variant fails or ctx ends; every deployment is stopped either way.
+func (b *Bench) Run(ctx context.Context) (results.Run, error) {
+	run := results.NewRun(b.Scenario.Name(), b.Profile, time.Now())
+	run.Params = b.Scenario.Params()
+	run.Params["psp"] = map[string]any{
+		"latency_median_ms": float64(b.Env.PSPLatencyMedian) / 1e6, "latency_p99_ms": float64(b.Env.PSPLatencyP99) / 1e6,
+		"decline_rate": b.Env.PSPDeclineRate, "error_rate": b.Env.PSPErrorRate,
+	}
+	run.Notes = append(run.Notes, fmt.Sprintf("Runtime %q; variants ran one at a time, each with the whole machine (%d CPUs), so every variant had the same resource budget.", b.Runtime.Name(), run.Machine.CPUs))
+	reps := max(b.Repetitions, 1)
+	var err error
+	for rep := 1; rep <= reps && err == nil; rep++ {
+		for _, v := range b.Variants {
+			var res results.VariantResult
+			if res, err = b.runOne(ctx, v, rep, reps); err != nil {
+				err = fmt.Errorf("%s on %s: %w", b.Scenario.Name(), v.Name, err)
+				break
+			}
+			run.Variants = append(run.Variants, res)
+		}
+	}
+	run.FinishedAt = time.Now()
+	return run, err
+}
+
+func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (res results.VariantResult, err error) {
+	progress := b.Progress.For(b.Scenario.Name(), v.Name, rep, reps)
+	progress.Printf("%s %s: deploying on the %s runtime", b.Scenario.Name(), v.Name, b.Runtime.Name())
+	started := time.Now()
+	dep, err := b.Runtime.Deploy(ctx, v.Plan(b.Env))
+	if err != nil {
+		return res, fmt.Errorf("deploy: %w", err)
+	}
+	defer func() {
+		// Stop even when ctx is done (Ctrl-C): a fresh context bounds it.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		err = errors.Join(err, dep.Stop(sctx))
+	}()
+	progress.Printf("%s %s: ready in %s at %s", b.Scenario.Name(), v.Name, time.Since(started).Round(time.Millisecond), dep.EntryURL())
+
+	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: b.Runtime.Name(), Repetition: rep, Progress: progress})
+	if err != nil {
+		return res, err
+	}
+	rep2, err := Audit(ctx, dep, v)
+	if err != nil {
+		return res, fmt.Errorf("audit: %w", err)
+	}
+	res.Audit = rep2
+	verdict := "passed"
+	if !rep2.Passed {
+		verdict = "FAILED"
+	}
+	progress.Printf("%s %s: %d requests, p99 %.2f ms, %.2f%% errors; audit %s",
+		b.Scenario.Name(), v.Name, res.Total.Count, res.Total.LatencyMs.P99, 100*res.Total.ErrorRate, verdict)
+	return res, nil
+}
+
+// auditSettle bounds the wait for owed saga steps before the audit judges.
+const auditSettle = 15 * time.Second
+
+// Audit checks a deployed variant's data: it fetches the facts from the
+// variant's data owners and the charges from the payment provider.
+func Audit(ctx context.Context, dep runtime.Deployment, v variants.Variant) (*results.Audit, error) {
+	client := &http.Client{Timeout: time.Minute}
+	defer client.CloseIdleConnections()
+	var urls []string
+	for _, name := range v.AuditSources {
+		us := dep.URLs(name)
+		if len(us) == 0 {
+			return nil, fmt.Errorf("component %s has no URL", name)
+		}
+		urls = append(urls, us[0])
+	}
+	// Compensations may still be retrying when the load stops: give them a
+	// bounded time to settle before judging.
+	var facts audit.Facts
+	for deadline := time.Now().Add(auditSettle); ; {
+		var err error
+		if facts, err = audit.Fetch(ctx, client, urls...); err != nil {
+			return nil, err
+		}
+		if facts.SagaPending == 0 || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	psp := dep.URLs(variants.PSPName)
+	if len(psp) == 0 {
+		return nil, errors.New("no payment provider in the deployment")
+	}
+	charges, err := payment.NewClient(psp[0], payment.WithHTTPClient(client), payment.WithTimeout(time.Minute)).Charges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	verdict := audit.Verify(facts, charges)
+	out := &results.Audit{Passed: verdict.Passed}
+	for _, c := range verdict.Checks {
+		out.Checks = append(out.Checks, results.AuditCheck{Name: c.Name, Passed: c.Passed, Detail: c.Detail})
+	}
+	return out, nil
+}

@@ -1,0 +1,38 @@
+// Package scenarios drives load at deployed variants and measures them. A
+// Scenario runs against one deployment; Bench deploys each variant in turn,
+// runs the scenario, audits the data and stops everything, and returns one
+// results.Run holding every variant side by side.
+//
+// Each scenario is also a test, runnable with its parameters as flags:
+//
+//	go test ./scenarios -run Steady -args -variant=monolith -rate=300 -duration=30s
+package scenarios
+
+import (
+	"context"
+
+	"github.com/archbench/archbench/results"
+)
+
+// Scenario is one kind of measurement.
+type Scenario interface {
+	// Name is the scenario's name ("steady").
+	Name() string
+	// Params are the parameters as asked, recorded in results.json.
+	Params() map[string]any
+	// Run drives the variant at t and measures it. It blocks until the
+	// measurement ends or ctx is done.
+	Run(ctx context.Context, t Target) (results.VariantResult, error)
+}
+
+// Target is the deployed variant a scenario runs against.
+type Target struct {
+	// BaseURL is the variant's entry URL.
+	BaseURL string
+	// Variant and Runtime name what runs and how, for the results.
+	Variant, Runtime string
+	// Repetition counts from 1.
+	Repetition int
+	// Progress reports the run's progress; nil reports nothing.
+	Progress *Progress
+}

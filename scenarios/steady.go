@@ -1,0 +1,122 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/archbench/archbench/loadgen"
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/workload"
+)
+
+// Steady offers a fixed open-loop rate of user journeys for a duration after
+// a warm-up, and measures latency, throughput and errors per operation. It is
+// the baseline every other scenario is read against.
+type Steady struct {
+	// Rate is the journeys started per second (each journey makes 2 to 6
+	// requests; see package workload).
+	Rate float64
+	// Warmup runs at Rate before measuring; its results are discarded, so
+	// connection set-up, caches and the Go runtime settle first.
+	Warmup time.Duration
+	// Duration is how long the measured part lasts.
+	Duration time.Duration
+	// Mix is the journey mix, e.g. "browse=70,add-to-cart=20,checkout=10".
+	Mix string
+	// Seed makes the journeys' choices repeatable.
+	Seed uint64
+	// MaxInFlight caps concurrent journeys; journeys due beyond it are
+	// dropped and counted, never delayed.
+	MaxInFlight int
+}
+
+// SteadyProfile returns the steady scenario's parameters for a profile:
+// "quick" (short, for make bench and tests) or "full" (long enough for
+// stable tails).
+func SteadyProfile(profile string) (Steady, error) {
+	s := Steady{Rate: 150, Mix: workload.DefaultMix, Seed: 1, MaxInFlight: 1024}
+	switch profile {
+	case "quick":
+		s.Warmup, s.Duration = 5*time.Second, 20*time.Second
+	case "full":
+		s.Warmup, s.Duration = 30*time.Second, 2*time.Minute
+	default:
+		return Steady{}, fmt.Errorf("profile must be quick or full, but is %q", profile)
+	}
+	return s, nil
+}
+
+// Name is "steady".
+func (s Steady) Name() string { return "steady" }
+
+// Validate reports every parameter out of range, each naming its flag.
+func (s Steady) Validate() error {
+	var errs []error
+	if s.Rate <= 0 || s.Rate > 1e6 {
+		errs = append(errs, fmt.Errorf("rate must be in (0, 1000000] journeys/s, but is %g", s.Rate))
+	}
+	if s.Duration < time.Second {
+		errs = append(errs, fmt.Errorf("duration must be at least 1s, but is %s", s.Duration))
+	}
+	if s.Warmup < 0 {
+		errs = append(errs, fmt.Errorf("warmup must be >= 0, but is %s", s.Warmup))
+	}
+	if s.MaxInFlight < 1 {
+		errs = append(errs, fmt.Errorf("max-in-flight must be >= 1, but is %d", s.MaxInFlight))
+	}
+	if _, err := workload.Mix(s.Mix); err != nil {
+		errs = append(errs, fmt.Errorf("mix: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Params records the parameters in results.json.
+func (s Steady) Params() map[string]any {
+	return map[string]any{
+		"rate_per_sec": s.Rate, "warmup_sec": s.Warmup.Seconds(), "duration_sec": s.Duration.Seconds(),
+		"mix": s.Mix, "seed": s.Seed, "max_in_flight": s.MaxInFlight,
+	}
+}
+
+// Run warms up, then measures.
+func (s Steady) Run(ctx context.Context, t Target) (results.VariantResult, error) {
+	if err := s.Validate(); err != nil {
+		return results.VariantResult{}, err
+	}
+	mix, err := workload.Mix(s.Mix)
+	if err != nil {
+		return results.VariantResult{}, err
+	}
+	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(s.Seed), loadgen.WithMaxInFlight(s.MaxInFlight))
+	defer gen.CloseIdleConnections()
+
+	if s.Warmup > 0 {
+		warm := gen.Start(ctx, loadgen.ConstantRate{Rate: s.Rate, Duration: s.Warmup}, mix)
+		t.Progress.Follow("warm-up", s.Warmup, warm.Results(), nil)
+		if err := warm.Err(); err != nil {
+			return results.VariantResult{}, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return results.VariantResult{}, err
+	}
+
+	rec := results.NewRecorder()
+	run := gen.Start(ctx, loadgen.ConstantRate{Rate: s.Rate, Duration: s.Duration}, mix)
+	t.Progress.Follow("measure", s.Duration, run.Results(), rec.Add)
+	if err := run.Err(); err != nil {
+		return results.VariantResult{}, fmt.Errorf("measure: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return results.VariantResult{}, err
+	}
+	// The warm-up ran as its own attack, so these stats cover exactly the
+	// measured window.
+	return rec.Summary(results.Info{
+		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
+		Requested: results.Load{Rate: s.Rate, Duration: results.Duration(s.Duration), Warmup: results.Duration(s.Warmup)},
+		Stats:     run.Stats(),
+	}), nil
+}
