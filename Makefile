@@ -1,0 +1,56 @@
+# archbench — `make bench` runs the comparison, `make test` runs the tests.
+# Every knob below can be set on the command line: make bench VARIANTS=monolith RATE=500
+
+GO        ?= go
+SCENARIO  ?= steady
+VARIANTS  ?= all
+RUNTIME   ?= process
+PROFILE   ?= quick
+OUT       ?= results
+# Extra flags for `archbench bench`, e.g. BENCHFLAGS="-rate 400 -duration 30s".
+BENCHFLAGS ?=
+# How long each fuzz target runs inside `make test`.
+FUZZTIME  ?= 5s
+
+# Fuzz targets run by `make test`, as package:target.
+FUZZ_TARGETS := \
+	./shop/api:FuzzDecode \
+	./shop/httpapi:FuzzHandler \
+	./loadgen:FuzzParseMix \
+	./results:FuzzRead
+
+.PHONY: all bench test unit fuzz lint build clean help
+
+all: test
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+bench: ## run SCENARIO over VARIANTS and write $(OUT)/<run-id>/REPORT.md
+	$(GO) run ./cmd/archbench bench -scenario $(SCENARIO) -variants $(VARIANTS) \
+		-runtime $(RUNTIME) -profile $(PROFILE) -out $(OUT) $(BENCHFLAGS)
+
+test: lint unit fuzz ## vet, unit and integration tests (race detector), bounded fuzzing
+
+unit:
+	$(GO) test -race -count=1 -timeout 10m ./...
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		$(GO) test -list "^$$name$$" $$pkg | grep -qx "$$name" || { echo "fuzz target $$name not found in $$pkg"; exit 1; }; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+build: ## build the archbench command into bin/
+	$(GO) build -o bin/ ./cmd/archbench
+
+clean: ## remove generated runs and build output
+	rm -rf bin $(OUT)/latest
+	find $(OUT) -mindepth 1 -maxdepth 1 -type d ! -name example ! -name testdata -exec rm -rf {} +

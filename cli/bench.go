@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/archbench/archbench/report"
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/runtime/process"
+	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/variants"
+)
+
+const benchHelp = `
+Runs a scenario against each variant in turn, on a fresh deployment each, with
+open-loop load from the built-in generator, audits each variant's data after
+its run, and writes OUT/<run-id>/results.json and REPORT.md (OUT/latest points
+at the newest run). The same tables print here.
+
+Scenarios: steady (a fixed rate of user journeys after a warm-up).
+Profiles:  quick (5 s warm-up + 20 s per variant), full (30 s + 2 min).
+Flags given explicitly override the profile's values.`
+
+func runBench(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "bench", "[flags]", benchHelp)
+	scenario := fs.String("scenario", "steady", "scenario to run: steady")
+	profile := fs.String("profile", "quick", "parameter profile: quick or full")
+	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
+	rt := fs.String("runtime", "process", "where variants run: process (local processes)")
+	out := fs.String("out", "results", "directory for run folders")
+	count := fs.Int("count", 1, "repetitions per variant (interleaved across variants)")
+	rate := fs.Float64("rate", 0, "journeys started per second (default: the profile's)")
+	duration := fs.Duration("duration", 0, "measured duration per variant (default: the profile's)")
+	warmup := fs.Duration("warmup", -1, "warm-up before measuring (default: the profile's)")
+	mix := fs.String("mix", "", "journey mix as name=weight,... (default: the profile's: browse=70,add-to-cart=20,checkout=10)")
+	seed := fs.Uint64("seed", 0, "seed for the journeys' random choices (default: the profile's)")
+	maxInFlight := fs.Int("max-in-flight", 0, "most concurrent journeys; beyond it journeys are dropped and counted (default: the profile's)")
+	pspEnv := pspFlags(fs)
+	verbose := fs.Bool("v", false, "log diagnostics to stderr")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+
+	if *scenario != "steady" {
+		return badFlag(fs, fmt.Errorf("-scenario must be steady, but is %q", *scenario))
+	}
+	st, err := scenarios.SteadyProfile(*profile)
+	if err != nil {
+		return badFlag(fs, fmt.Errorf("-%w", err))
+	}
+	set := setFlags(fs)
+	if set["rate"] {
+		st.Rate = *rate
+	}
+	if set["duration"] {
+		st.Duration = *duration
+	}
+	if set["warmup"] {
+		st.Warmup = *warmup
+	}
+	if set["mix"] {
+		st.Mix = *mix
+	}
+	if set["seed"] {
+		st.Seed = *seed
+	}
+	if set["max-in-flight"] {
+		st.MaxInFlight = *maxInFlight
+	}
+	if err := st.Validate(); err != nil {
+		return badFlag(fs, err)
+	}
+	vs, err := variants.Parse(*variantList)
+	if err != nil {
+		return badFlag(fs, fmt.Errorf("-variants: %w", err))
+	}
+	if *rt != "process" {
+		return badFlag(fs, fmt.Errorf("-runtime must be process, but is %q (the container runtime is not built yet)", *rt))
+	}
+	if *count < 1 || *count > 100 {
+		return badFlag(fs, fmt.Errorf("-count must be 1..100, but is %d", *count))
+	}
+	if err := pspEnv.validate(); err != nil {
+		return badFlag(fs, err)
+	}
+
+	log := slog.New(slog.DiscardHandler)
+	if *verbose {
+		log = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	}
+	runtime := process.New(process.WithLogger(log))
+	defer runtime.Close()
+	b := &scenarios.Bench{
+		Runtime: runtime, Env: pspEnv.Env, Variants: vs, Scenario: st, Repetitions: *count,
+		Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
+	}
+	run, runErr := b.Run(ctx)
+	if len(run.Variants) == 0 {
+		return runErr
+	}
+	if runErr != nil {
+		run.Notes = append(run.Notes, "The bench stopped early: "+runErr.Error())
+	}
+	dir, err := save(*out, run)
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	if err := report.Terminal(env.Stdout, run); err != nil {
+		return errors.Join(runErr, err)
+	}
+	fmt.Fprintf(env.Stdout, "\nReport: %s\nData:   %s\n", filepath.Join(dir, "REPORT.md"), filepath.Join(dir, results.FileName))
+	if runErr == nil {
+		for _, v := range run.Variants {
+			if v.Audit != nil && !v.Audit.Passed {
+				return fmt.Errorf("the data audit failed for %s (see the report)", v.Variant)
+			}
+		}
+	}
+	return runErr
+}
+
+// save writes a run's results.json and REPORT.md and returns the run's folder.
+func save(out string, run results.Run) (string, error) {
+	path, err := results.Write(out, run)
+	if err != nil {
+		return "", fmt.Errorf("save results: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if _, err := report.WriteFile(dir, run); err != nil {
+		return "", fmt.Errorf("save report: %w", err)
+	}
+	return dir, nil
+}
+
+// pspEnv is the payment provider's flags.
+type pspEnv struct{ variants.Env }
+
+func pspFlags(fs *flag.FlagSet) *pspEnv {
+	e := &pspEnv{}
+	fs.DurationVar(&e.PSPLatencyMedian, "psp-latency-median", 0, "payment provider's median charge latency (log-normal)")
+	fs.DurationVar(&e.PSPLatencyP99, "psp-latency-p99", 0, "payment provider's p99 charge latency (at least the median)")
+	fs.Float64Var(&e.PSPDeclineRate, "psp-decline-rate", 0, "share of charges the payment provider declines, 0..1")
+	fs.Float64Var(&e.PSPErrorRate, "psp-error-rate", 0, "share of charges the payment provider fails with 503, 0..1")
+	return e
+}
+
+func (e *pspEnv) validate() error {
+	switch {
+	case e.PSPLatencyMedian < 0 || e.PSPLatencyP99 < 0:
+		return errors.New("-psp-latency-median and -psp-latency-p99 must be >= 0")
+	case e.PSPLatencyP99 != 0 && e.PSPLatencyP99 < e.PSPLatencyMedian:
+		return fmt.Errorf("-psp-latency-p99 (%s) must be at least -psp-latency-median (%s)", e.PSPLatencyP99, e.PSPLatencyMedian)
+	case e.PSPDeclineRate < 0 || e.PSPDeclineRate > 1:
+		return fmt.Errorf("-psp-decline-rate must be 0..1, but is %g", e.PSPDeclineRate)
+	case e.PSPErrorRate < 0 || e.PSPErrorRate > 1:
+		return fmt.Errorf("-psp-error-rate must be 0..1, but is %g", e.PSPErrorRate)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := run(t, "help")
+	if code != 0 {
+		t.Fatalf("help exited %d", code)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, c.name) || !strings.Contains(out, c.summary) {
+			t.Errorf("help does not list %q with its summary", c.name)
+		}
+	}
+	for _, c := range commands() {
+		code, _, errOut := run(t, c.name, "-h")
+		if code != 0 || !strings.Contains(errOut, "Usage: archbench "+c.name) {
+			t.Errorf("%s -h exited %d with %q; want 0 and its usage", c.name, code, errOut)
+		}
+	}
+}
+
+// TestBadUsageNamesTheField checks that every bad flag or argument exits 2
+// with a message naming what was wrong.
+func TestBadUsageNamesTheField(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "Usage"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"bench", "-rate", "-5"}, "rate"},
+		{[]string{"bench", "-rate", "abc"}, "-rate"},
+		{[]string{"bench", "-duration", "0s"}, "duration"},
+		{[]string{"bench", "-variants", "mainframe"}, `unknown variant "mainframe"`},
+		{[]string{"bench", "-profile", "medium"}, "profile"},
+		{[]string{"bench", "-scenario", "chaos"}, "-scenario"},
+		{[]string{"bench", "-runtime", "k8s"}, "-runtime"},
+		{[]string{"bench", "-count", "0"}, "-count"},
+		{[]string{"bench", "-mix", "browse=70,shoplift=30"}, "shoplift"},
+		{[]string{"bench", "-psp-decline-rate", "2"}, "-psp-decline-rate"},
+		{[]string{"bench", "-psp-latency-median", "10ms", "-psp-latency-p99", "1ms"}, "-psp-latency-p99"},
+		{[]string{"bench", "stray"}, `unexpected argument "stray"`},
+		{[]string{"load"}, "-target"},
+		{[]string{"load", "-target", "ftp://x"}, "-target"},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-rate", "0"}, "rate"},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-request", "GET"}, "-request"},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-ramp", "10s"}, "-ramp"},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-ramp", "10s:-4"}, "target"},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-max-in-flight", "0"}, "-max-in-flight"},
+		{[]string{"serve", "-variant", "mainframe"}, "-variant"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, errOut := run(t, tc.args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, errOut)
+			}
+			if !strings.Contains(errOut, tc.want) {
+				t.Fatalf("stderr does not name %q:\n%s", tc.want, errOut)
+			}
+		})
+	}
+}
+
+func TestVariants(t *testing.T) {
+	code, out, _ := run(t, "variants")
+	if code != 0 || !strings.Contains(out, "monolith") {
+		t.Fatalf("variants exited %d with %q", code, out)
+	}
+}
+
+// TestLoadAgainstRunningServer drives a real server with `load -request`
+// and checks the table and the written results.
+func TestLoadAgainstRunningServer(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ping" {
+			hits.Add(1)
+		}
+		w.Write([]byte("pong"))
+	}))
+	t.Cleanup(srv.Close)
+	out := t.TempDir()
+	code, stdout, stderr := run(t, "load", "-target", srv.URL, "-request", "GET /ping", "-rate", "200", "-duration", "1s", "-out", out)
+	if code != 0 {
+		t.Fatalf("load exited %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "GET /ping") {
+		t.Fatalf("output has no row for GET /ping:\n%s", stdout)
+	}
+	if n := hits.Load(); n < 190 || n > 210 {
+		t.Fatalf("server saw %d requests, want about 200", n)
+	}
+	for _, name := range []string{"REPORT.md", "results.json"} {
+		if _, err := os.Stat(filepath.Join(out, "latest", name)); err != nil {
+			t.Errorf("load -out wrote no %s: %v", name, err)
+		}
+	}
+}
