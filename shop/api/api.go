@@ -138,6 +138,13 @@ func decodeError(err error) error {
 	return &statusError{http.StatusBadRequest, CodeInvalidJSON, fmt.Errorf("request body is not valid JSON: %w", err)}
 }
 
+// ErrUnavailable marks a failure to get an answer from a peer (another
+// service, a database server): the peer is down, slower than the timeout, or
+// failed itself. It is answered 503 "unavailable" unless the error also has a
+// more specific kind (payment_unavailable), so that a caller can tell an
+// outage downstream from a bug here.
+var ErrUnavailable = errors.New("peer unavailable")
+
 // Classify maps an error to the status code and error code every variant
 // answers it with. Unknown errors are 500 internal.
 func Classify(err error) (status int, code string) {
@@ -161,6 +168,8 @@ func Classify(err error) (status int, code string) {
 		return http.StatusPaymentRequired, CodePaymentDeclined
 	case errors.Is(err, shop.ErrPaymentUnavailable):
 		return http.StatusServiceUnavailable, CodePaymentUnavailable
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable, CodeUnavailable
 	}
 	return http.StatusInternalServerError, CodeInternal
 }

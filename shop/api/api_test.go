@@ -131,6 +131,10 @@ func TestClassify(t *testing.T) {
 		{errors.New("disk on fire"), 500, CodeInternal},
 		{&OrderError{OrderID: "o_1", Err: shop.ErrPaymentDeclined}, 402, CodePaymentDeclined},
 		{errors.Join(errors.New("a"), shop.ErrInvalid), 400, CodeInvalidArgument},
+		{fmt.Errorf("cart GET /carts/c1: dial: %w", ErrUnavailable), 503, CodeUnavailable},
+		// A specific kind wins over the outage it came through.
+		{fmt.Errorf("%w: %w", shop.ErrPaymentUnavailable, ErrUnavailable), 503, CodePaymentUnavailable},
+		{fmt.Errorf("%w: %w", shop.ErrNotFound, ErrUnavailable), 404, CodeNotFound},
 	}
 	for _, tt := range tests {
 		for _, err := range []error{tt.err, fmt.Errorf("ctx: %w", tt.err), fmt.Errorf("outer: %w", fmt.Errorf("inner: %w", tt.err))} {

@@ -15,21 +15,42 @@ import (
 	"github.com/archbench/archbench/shop/api"
 )
 
-// Shop is everything the HTTP API needs from a shop implementation.
-// Errors carry shop's error kinds; api.Classify maps them to status codes.
-type Shop interface {
+// Catalog serves product reads.
+type Catalog interface {
 	ListProducts(ctx context.Context, offset, limit int64) (api.ProductPage, error)
 	GetProduct(ctx context.Context, id int64) (shop.Product, error)
+}
+
+// Carts serves shopping carts.
+type Carts interface {
 	CreateCart(ctx context.Context) (shop.Cart, error)
 	GetCart(ctx context.Context, id string) (shop.Cart, error)
 	AddItem(ctx context.Context, cartID string, productID, quantity int64) (shop.Cart, error)
 	RemoveItem(ctx context.Context, cartID string, productID int64) (shop.Cart, error)
+}
+
+// Orders serves checkout and orders.
+type Orders interface {
 	// Checkout places an order for the cart's items and charges for it. A
 	// repeated call with the same non-empty idempotency key returns the
 	// first call's order.
 	Checkout(ctx context.Context, cartID, idempotencyKey, cardToken string) (shop.Order, error)
 	GetOrder(ctx context.Context, id string) (shop.Order, error)
+}
+
+// Notifications serves order confirmations.
+type Notifications interface {
 	Notifications(ctx context.Context, orderID string) ([]shop.Notification, error)
+}
+
+// Shop is everything the HTTP API needs from a whole shop. Errors carry
+// shop's error kinds; api.Classify maps them to status codes. A variant that
+// splits the shop serves each part with its Register function instead.
+type Shop interface {
+	Catalog
+	Carts
+	Orders
+	Notifications
 }
 
 // Routes are the API's route patterns, which are also the operation names in
@@ -49,26 +70,59 @@ const (
 
 // New returns the API handler over s.
 func New(s Shop, log *slog.Logger) http.Handler {
-	h := &handler{shop: s, log: log}
+	mux := NewMux()
+	RegisterCatalog(mux, s, log)
+	RegisterCarts(mux, s, log)
+	RegisterOrders(mux, s, log)
+	RegisterNotifications(mux, s, log)
+	return Harden(mux, log)
+}
+
+// NewMux returns a mux that answers /healthz; Register functions add the
+// routes of the parts a program serves, and Harden wraps the result.
+func NewMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc(RouteHealth, func(w http.ResponseWriter, r *http.Request) {
 		api.WriteJSON(w, http.StatusOK, api.Status{Status: "ok"})
 	})
+	return mux
+}
+
+// RegisterCatalog adds the product routes served by c.
+func RegisterCatalog(mux *http.ServeMux, c Catalog, log *slog.Logger) {
+	h := &handler{catalog: c, log: log}
 	mux.HandleFunc(RouteListProducts, h.listProducts)
 	mux.HandleFunc(RouteGetProduct, h.getProduct)
+}
+
+// RegisterCarts adds the cart routes served by c.
+func RegisterCarts(mux *http.ServeMux, c Carts, log *slog.Logger) {
+	h := &handler{carts: c, log: log}
 	mux.HandleFunc(RouteCreateCart, h.createCart)
 	mux.HandleFunc(RouteGetCart, h.getCart)
 	mux.HandleFunc(RouteAddItem, h.addItem)
 	mux.HandleFunc(RouteRemoveItem, h.removeItem)
+}
+
+// RegisterOrders adds the checkout and order routes served by o.
+func RegisterOrders(mux *http.ServeMux, o Orders, log *slog.Logger) {
+	h := &handler{orders: o, log: log}
 	mux.HandleFunc(RouteCheckout, h.checkout)
 	mux.HandleFunc(RouteGetOrder, h.getOrder)
-	mux.HandleFunc(RouteNotifications, h.notifications)
-	return Harden(mux, log)
+}
+
+// RegisterNotifications adds the notification route served by n.
+func RegisterNotifications(mux *http.ServeMux, n Notifications, log *slog.Logger) {
+	h := &handler{notifications: n, log: log}
+	mux.HandleFunc(RouteNotifications, h.listNotifications)
 }
 
 type handler struct {
-	shop Shop
-	log  *slog.Logger
+	catalog       Catalog
+	carts         Carts
+	orders        Orders
+	notifications Notifications
+	log           *slog.Logger
 }
 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -86,7 +140,7 @@ func (h *handler) listProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	page, err := h.shop.ListProducts(r.Context(), offset, limit)
+	page, err := h.catalog.ListProducts(r.Context(), offset, limit)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -100,7 +154,7 @@ func (h *handler) getProduct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.shop.GetProduct(r.Context(), id)
+	p, err := h.catalog.GetProduct(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -109,7 +163,7 @@ func (h *handler) getProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) createCart(w http.ResponseWriter, r *http.Request) {
-	c, err := h.shop.CreateCart(r.Context())
+	c, err := h.carts.CreateCart(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -118,7 +172,7 @@ func (h *handler) createCart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) getCart(w http.ResponseWriter, r *http.Request) {
-	c, err := h.shop.GetCart(r.Context(), r.PathValue("id"))
+	c, err := h.carts.GetCart(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -136,7 +190,7 @@ func (h *handler) addItem(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.shop.AddItem(r.Context(), r.PathValue("id"), req.ProductID, req.Quantity)
+	c, err := h.carts.AddItem(r.Context(), r.PathValue("id"), req.ProductID, req.Quantity)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -150,7 +204,7 @@ func (h *handler) removeItem(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.shop.RemoveItem(r.Context(), r.PathValue("id"), pid)
+	c, err := h.carts.RemoveItem(r.Context(), r.PathValue("id"), pid)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -173,7 +227,7 @@ func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%s must be at most 128 bytes: %w", api.IdempotencyKeyHeader, shop.ErrInvalid))
 		return
 	}
-	o, err := h.shop.Checkout(r.Context(), r.PathValue("id"), key, req.CardToken)
+	o, err := h.orders.Checkout(r.Context(), r.PathValue("id"), key, req.CardToken)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -182,7 +236,7 @@ func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) getOrder(w http.ResponseWriter, r *http.Request) {
-	o, err := h.shop.GetOrder(r.Context(), r.PathValue("id"))
+	o, err := h.orders.GetOrder(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -190,13 +244,13 @@ func (h *handler) getOrder(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, http.StatusOK, o)
 }
 
-func (h *handler) notifications(w http.ResponseWriter, r *http.Request) {
+func (h *handler) listNotifications(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("order_id")
 	if id == "" {
 		h.fail(w, r, fmt.Errorf("query parameter order_id is required: %w", shop.ErrInvalid))
 		return
 	}
-	ns, err := h.shop.Notifications(r.Context(), id)
+	ns, err := h.notifications.Notifications(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,8 +28,9 @@ type Caller interface {
 }
 
 // ErrUnavailable marks a call that got no answer: the peer is down, slow past
-// the timeout, or answered 5xx.
-var ErrUnavailable = errors.New("peer unavailable")
+// the timeout, or answered 5xx. It is api.ErrUnavailable, so a service that
+// passes it on answers 503.
+var ErrUnavailable = api.ErrUnavailable
 
 // HTTP calls a peer over HTTP/JSON.
 type HTTP struct {
@@ -125,4 +125,19 @@ func (h *HTTP) Call(ctx context.Context, method, path string, in, out any) error
 		}
 	}
 	return nil
+}
+
+// AddressBook finds a peer's replica URLs by name; the runtime's
+// *component.Config is one.
+type AddressBook interface {
+	Peer(name string) (string, error)
+}
+
+// Dial returns a caller of the peer called name in book.
+func Dial(book AddressBook, name string, opts ...Option) (*HTTP, error) {
+	urls, err := book.Peer(name)
+	if err != nil {
+		return nil, err
+	}
+	return NewHTTP(name, urls, opts...)
 }

@@ -46,6 +46,7 @@ type Option func(*options)
 type options struct {
 	synchronous string
 	readers     int
+	schemas     []string
 }
 
 // WithSynchronous sets SQLite's synchronous pragma: "NORMAL" (the default; in
@@ -55,6 +56,12 @@ func WithSynchronous(mode string) Option { return func(o *options) { o.synchrono
 
 // WithReaders sets the size of the reader pool (default: 2 x GOMAXPROCS).
 func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
+
+// WithSchemas makes Open create the tables of the given schemas (the
+// stores' *Schema constants) if they do not exist yet.
+func WithSchemas(schemas ...string) Option {
+	return func(o *options) { o.schemas = append(o.schemas, schemas...) }
+}
 
 // Open opens (creating if needed) the SQLite database at path.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
@@ -95,7 +102,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	r.SetMaxOpenConns(o.readers)
 	r.SetMaxIdleConns(o.readers)
-	return &DB{W: w, R: r}, nil
+	db := &DB{W: w, R: r}
+	if err := db.Migrate(ctx, o.schemas...); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // Close closes both pools.
