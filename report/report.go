@@ -47,6 +47,7 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Summary " + labelled(run.Variants), "", summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
+		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
 		{"Audit", "", auditTable(run.Variants, names)},
 		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},

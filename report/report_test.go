@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ func twoVariants() results.Run {
 		Audit:      &results.Audit{Passed: true, Checks: []results.AuditCheck{{Name: "no oversell", Passed: true}}},
 	}
 	mono.Journeys[0].Dropped = 10
+	mono.Hops = map[string]int{"GET /products/{id}": 0, "POST /orders": 0}
 	faas := results.VariantResult{
 		Variant: "serverless", Runtime: "process", Label: results.LabelMeasured, Repetition: 1,
 		Requested: load,
@@ -54,6 +56,7 @@ func twoVariants() results.Run {
 			{Name: "orders paid once", Passed: false, Detail: "3 orders charged twice"},
 		}},
 		Notes: []string{"generator CPU not measured"},
+		Hops:  map[string]int{"GET /products/{id}": 1, "POST /orders": 3},
 	}
 	return results.Run{
 		Schema: results.SchemaVersion, ID: "20261122-235815-steady-3f9a0c", Scenario: "steady", Profile: "quick",
@@ -151,8 +154,8 @@ func TestMarkdownTables(t *testing.T) {
 			}
 		}
 	}
-	if tables != 7 {
-		t.Errorf("found %d tables, want 7", tables)
+	if tables != 8 { // run, summary, operations, journeys, hops, cold starts, audit, errors
+		t.Errorf("found %d tables, want 8", tables)
 	}
 }
 
@@ -285,5 +288,37 @@ func TestFormat(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
 		}
+	}
+}
+
+// TestHopTable checks the hop section's arithmetic: the median latency over
+// repetitions, the difference to the variant with fewer hops, and the
+// difference per extra hop; and that it stays out of reports where there is
+// nothing to compare.
+func TestHopTable(t *testing.T) {
+	v := func(name string, rep, hops int, p50 float64) results.VariantResult {
+		return results.VariantResult{Variant: name, Repetition: rep, Hops: map[string]int{"op": hops},
+			Operations: []results.OpStats{{Name: "op", Count: 10, LatencyMs: results.Percentiles{P50: p50}}}}
+	}
+	tests := []struct {
+		name string
+		vs   []results.VariantResult
+		want [][]string
+	}{
+		{"pooled repetitions", []results.VariantResult{v("mono", 1, 0, 1.0), v("micro", 1, 4, 1.8), v("mono", 2, 0, 1.2), v("micro", 2, 4, 2.2)},
+			[][]string{{"op", "mono", "0", "1.10", "baseline", none}, {"op", "micro", "4", "2.00", "0.900", "225"}}},
+		{"baseline is the fewest hops, not the first", []results.VariantResult{v("micro", 1, 2, 0.5), v("mono", 1, 0, 0.3)},
+			[][]string{{"op", "micro", "2", "0.500", "0.200", "100"}, {"op", "mono", "0", "0.300", "baseline", none}}},
+		{"same hops", []results.VariantResult{v("a", 1, 1, 1), v("b", 1, 1, 2)}, nil},
+		{"one variant", []results.VariantResult{v("a", 1, 0, 1), v("a", 2, 0, 2)}, nil},
+		{"no declared hops", []results.VariantResult{{Variant: "a", Operations: []results.OpStats{{Name: "op", Count: 1}}}, v("b", 1, 2, 1)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := hopTable(tt.vs).rows
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("rows = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -105,6 +105,10 @@ type VariantResult struct {
 	Series []Second `json:"series,omitempty"`
 	// Errors holds the most frequent error messages, most frequent first.
 	Errors []ErrorCount `json:"errors,omitempty"`
+	// Hops counts, per operation, the network hops between the variant's own
+	// components that one request makes. It is declared by the variant's
+	// design, not measured; the report sets it against measured latencies.
+	Hops map[string]int `json:"hops,omitempty"`
 	// Audit is present when the shop's invariants were checked after the run.
 	Audit *Audit `json:"audit,omitempty"`
 	// Notes holds remarks that qualify the figures.

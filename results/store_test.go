@@ -52,6 +52,7 @@ func sampleRun() Run {
 		Audit: &Audit{Passed: true, Checks: []AuditCheck{
 			{Name: "no oversell", Passed: true, Detail: "stock never below 0"},
 		}},
+		Hops: map[string]int{"GET /products/{id}": 0},
 	}
 	faas := mono
 	faas.Variant, faas.Audit, faas.Errors = "serverless", nil, nil
