@@ -11,7 +11,9 @@ import (
 
 // InventorySchema creates the inventory's tables. stock.initial is kept so the
 // data audit can check that stock is conserved; reservations record what each
-// order holds, which makes Reserve and Release idempotent per order.
+// order holds, which makes Reserve and Release idempotent per order;
+// released_orders remembers every released order, so that a reservation
+// arriving after its release (a retried or delayed call) holds nothing.
 const InventorySchema = `CREATE TABLE IF NOT EXISTS stock (
 	product_id INTEGER PRIMARY KEY,
 	available INTEGER NOT NULL CHECK (available >= 0),
@@ -23,6 +25,9 @@ CREATE TABLE IF NOT EXISTS reservations (
 	quantity INTEGER NOT NULL CHECK (quantity > 0),
 	released INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (order_id, product_id)
+);
+CREATE TABLE IF NOT EXISTS released_orders (
+	order_id TEXT PRIMARY KEY
 );`
 
 // Inventory stores stock levels and per-order reservations.
@@ -95,10 +100,11 @@ func (inv *Inventory) AvailableMany(ctx context.Context, productIDs []int64) (ma
 // Reserve takes items out of available stock for orderID, within q (a
 // transaction, so that a shortage on one line undoes the others). It fails
 // with shop.ErrOutOfStock if any line cannot be had. Reserving again for the
-// same order is a no-op.
+// same order, or for an order already released, is a no-op.
 func (inv *Inventory) Reserve(ctx context.Context, q DBTX, orderID string, items []shop.Item) error {
 	var held int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM reservations WHERE order_id = ?`, orderID).Scan(&held); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM reservations WHERE order_id = ?) +
+		(SELECT COUNT(*) FROM released_orders WHERE order_id = ?)`, orderID, orderID).Scan(&held); err != nil {
 		return fmt.Errorf("reserve for order %s: %w", orderID, err)
 	}
 	if held > 0 {
@@ -122,7 +128,8 @@ func (inv *Inventory) Reserve(ctx context.Context, q DBTX, orderID string, items
 	return nil
 }
 
-// Release returns orderID's reserved stock, within q. Releasing twice, or
+// Release returns orderID's reserved stock, within q, and marks the order
+// released so that a later Reserve for it holds nothing. Releasing twice, or
 // releasing an order that reserved nothing, is a no-op.
 func (inv *Inventory) Release(ctx context.Context, q DBTX, orderID string) error {
 	if _, err := q.ExecContext(ctx, `UPDATE stock SET available = available + (
@@ -132,6 +139,9 @@ func (inv *Inventory) Release(ctx context.Context, q DBTX, orderID string) error
 		return fmt.Errorf("release order %s: %w", orderID, err)
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE reservations SET released = 1 WHERE order_id = ?`, orderID); err != nil {
+		return fmt.Errorf("release order %s: %w", orderID, err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO released_orders (order_id) VALUES (?)`, orderID); err != nil {
 		return fmt.Errorf("release order %s: %w", orderID, err)
 	}
 	return nil

@@ -187,8 +187,16 @@ func TestInventoryReserveRelease(t *testing.T) {
 	if a, b := available(t, inv, 1), available(t, inv, 2); a != 10 || b != 5 {
 		t.Fatalf("after release available = %d, %d; want 10, 5", a, b)
 	}
-	if err := inv.Release(ctx, db.W, "o_never"); err != nil {
+	if err := inv.Release(ctx, db.W, "o_late"); err != nil {
 		t.Fatal(err)
+	}
+	// A reservation that arrives after its order's release (a delayed or
+	// retried call) holds nothing.
+	if err := inv.Reserve(ctx, db.W, "o_late", items); err != nil {
+		t.Fatal(err)
+	}
+	if a := available(t, inv, 1); a != 10 {
+		t.Fatalf("a reservation after its release took stock: available %d, want 10", a)
 	}
 	// A released order cannot take its stock again.
 	if err := inv.Reserve(ctx, db.W, "o_1", items); err != nil {
