@@ -96,7 +96,7 @@ func (h *HTTP) Call(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
-	base := h.urls[int(h.next.Add(1)-1)%len(h.urls)]
+	base := h.urls[(h.next.Add(1)-1)%uint64(len(h.urls))]
 	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", h.peer, method, path, err)

@@ -1,0 +1,289 @@
+// Package orders is the microservices variant's order service: it owns the
+// orders, runs checkout as a saga across the cart, inventory and payments
+// services, and announces paid orders on the broker through a transactional
+// outbox. docs/SERVICES.md describes the saga step by step.
+package orders
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/archbench/archbench/broker"
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/remote"
+	"github.com/archbench/archbench/shop/sqlstore"
+)
+
+// Peers are the services the saga calls.
+type Peers struct {
+	Cart, Inventory, Payments remote.Caller
+}
+
+// Waker is told when the outbox has new events (a *broker.Relay).
+type Waker interface{ Wake() }
+
+// Service runs checkouts and serves orders.
+type Service struct {
+	db      *sqlstore.DB
+	orders  *sqlstore.Orders
+	outbox  *sqlstore.Outbox
+	retries *sqlstore.SagaRetries
+	peers   Peers
+	relay   Waker
+	log     *slog.Logger
+
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// Schemas are the tables the service owns.
+var Schemas = []string{sqlstore.OrdersSchema, sqlstore.OutboxSchema, sqlstore.SagaRetriesSchema}
+
+// CallTimeout bounds one call to a peer. A charge can take as long as the
+// payment provider's tail, so it is generous; the gateway's own checkout
+// timeout must be longer than the saga's worst case.
+const CallTimeout = 4 * time.Second
+
+// retryEvery is how often owed saga steps are retried.
+const retryEvery = 500 * time.Millisecond
+
+// New returns the service over db (migrated with Schemas) and starts the
+// retrier of owed saga steps. Close stops it.
+func New(db *sqlstore.DB, peers Peers, relay Waker, log *slog.Logger) *Service {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Service{
+		db: db, orders: sqlstore.NewOrders(db), outbox: sqlstore.NewOutbox(db), retries: sqlstore.NewSagaRetries(db),
+		peers: peers, relay: relay, log: log, cancel: cancel,
+	}
+	s.done.Add(1)
+	go s.retryOwed(ctx)
+	return s
+}
+
+// Close stops the retrier.
+func (s *Service) Close() {
+	s.cancel()
+	s.done.Wait()
+}
+
+// Orders is the order store, for the data audit.
+func (s *Service) Orders() *sqlstore.Orders { return s.orders }
+
+type reservation struct {
+	OrderID string      `json:"order_id"`
+	Items   []shop.Item `json:"items"`
+}
+
+type chargeRequest struct {
+	OrderID     string `json:"order_id"`
+	AmountCents int64  `json:"amount_cents"`
+	CardToken   string `json:"card_token"`
+}
+
+type chargeResponse struct {
+	PaymentID string `json:"payment_id"`
+}
+
+// Checkout places and pays for an order as a saga; see docs/SERVICES.md.
+func (s *Service) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken string) (shop.Order, error) {
+	if idempotencyKey != "" {
+		if o, err := s.orders.ByIdempotencyKey(ctx, s.db.R, idempotencyKey); err == nil {
+			if o.CartID != cartID {
+				return shop.Order{}, fmt.Errorf("idempotency key reused for another cart: %w", shop.ErrConflict)
+			}
+			return outcome(o)
+		} else if !errors.Is(err, shop.ErrNotFound) {
+			return shop.Order{}, err
+		}
+	}
+	var cart shop.Cart
+	if err := s.peers.Cart.Call(ctx, http.MethodGet, "/carts/"+url.PathEscape(cartID), nil, &cart); err != nil {
+		return shop.Order{}, err
+	}
+	order, err := shop.NewOrder("o_"+rand.Text(), cart)
+	if err != nil {
+		return shop.Order{}, err
+	}
+	// From here on the saga runs to a decision even if the client leaves.
+	ctx = context.WithoutCancel(ctx)
+
+	if err := s.peers.Inventory.Call(ctx, http.MethodPost, "/reservations", reservation{OrderID: order.ID, Items: order.Items}, nil); err != nil {
+		if !errors.Is(err, shop.ErrOutOfStock) {
+			// No answer: the stock may be reserved all the same.
+			s.owe(ctx, s.db.W, order.ID, sqlstore.StepRelease)
+			s.runOwed(ctx, order.ID, sqlstore.StepRelease)
+		}
+		return shop.Order{}, err
+	}
+	if err := s.orders.Create(ctx, s.db.W, order, idempotencyKey); err != nil {
+		s.owe(ctx, s.db.W, order.ID, sqlstore.StepRelease)
+		s.runOwed(ctx, order.ID, sqlstore.StepRelease)
+		if idempotencyKey != "" { // a concurrent checkout with the same key won
+			if o, err2 := s.orders.ByIdempotencyKey(ctx, s.db.R, idempotencyKey); err2 == nil && o.CartID == cartID {
+				return outcome(o)
+			}
+		}
+		return shop.Order{}, err
+	}
+
+	var charged chargeResponse
+	chargeErr := s.peers.Payments.Call(ctx, http.MethodPost, "/charges",
+		chargeRequest{OrderID: order.ID, AmountCents: order.TotalCents, CardToken: cardToken}, &charged)
+	switch {
+	case chargeErr == nil:
+		err = s.settlePaid(ctx, &order, charged.PaymentID)
+	case errors.Is(chargeErr, shop.ErrPaymentDeclined):
+		err = s.settleFailed(ctx, &order, api.CodePaymentDeclined, false)
+	default: // no answer: the charge may have gone through, so void it
+		err = s.settleFailed(ctx, &order, api.CodePaymentUnavailable, true)
+	}
+	if err != nil {
+		return shop.Order{}, err
+	}
+	return outcome(order)
+}
+
+// settlePaid marks the order paid and queues its order.placed event in one
+// local transaction, then empties the cart.
+func (s *Service) settlePaid(ctx context.Context, order *shop.Order, paymentID string) error {
+	payload, err := json.Marshal(broker.OrderPlaced{OrderID: order.ID, CartID: order.CartID, TotalCents: order.TotalCents})
+	if err != nil {
+		return err
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaid, paymentID, ""); err != nil {
+			return err
+		}
+		if err := s.outbox.Add(ctx, tx, order.ID+"/"+broker.SubjectOrderPlaced, broker.SubjectOrderPlaced, payload); err != nil {
+			return err
+		}
+		return s.retries.Owe(ctx, tx, order.ID, sqlstore.StepClearCart)
+	})
+	if err != nil {
+		return err
+	}
+	order.Status, order.PaymentID = shop.OrderPaid, paymentID
+	s.relay.Wake()
+	s.runOwed(ctx, order.ID, sqlstore.StepClearCart)
+	return nil
+}
+
+// settleFailed marks the order failed and owes the release of its stock
+// (and a void, when the charge's outcome is unknown) in one local
+// transaction, then runs what it owes.
+func (s *Service) settleFailed(ctx context.Context, order *shop.Order, reason string, void bool) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaymentFailed, "", reason); err != nil {
+			return err
+		}
+		if void {
+			if err := s.retries.Owe(ctx, tx, order.ID, sqlstore.StepVoid); err != nil {
+				return err
+			}
+		}
+		return s.retries.Owe(ctx, tx, order.ID, sqlstore.StepRelease)
+	})
+	if err != nil {
+		return err
+	}
+	order.Status, order.FailureReason = shop.OrderPaymentFailed, reason
+	if void {
+		s.runOwed(ctx, order.ID, sqlstore.StepVoid)
+	}
+	s.runOwed(ctx, order.ID, sqlstore.StepRelease)
+	return nil
+}
+
+// outcome is checkout's answer for an order: the order, an error that names
+// it, or, while another checkout with the same key is still running, a
+// conflict to retry.
+func outcome(o shop.Order) (shop.Order, error) {
+	if o.Status == shop.OrderPending {
+		return shop.Order{}, &api.OrderError{OrderID: o.ID, Err: fmt.Errorf("a checkout with this idempotency key is still in progress; retry: %w", shop.ErrConflict)}
+	}
+	if o.Status != shop.OrderPaymentFailed {
+		return o, nil
+	}
+	kind := shop.ErrPaymentDeclined
+	if o.FailureReason == api.CodePaymentUnavailable {
+		kind = shop.ErrPaymentUnavailable
+	}
+	return shop.Order{}, &api.OrderError{OrderID: o.ID, Err: fmt.Errorf("checkout: %w", kind)}
+}
+
+func (s *Service) owe(ctx context.Context, q sqlstore.DBTX, orderID, step string) {
+	if err := s.retries.Owe(ctx, q, orderID, step); err != nil {
+		s.log.Error("record owed saga step", "order", orderID, "step", step, "err", err)
+	}
+}
+
+// runOwed tries an owed step once; on success it is no longer owed, and on
+// failure the retrier tries again later.
+func (s *Service) runOwed(ctx context.Context, orderID, step string) {
+	var err error
+	switch step {
+	case sqlstore.StepRelease:
+		err = s.peers.Inventory.Call(ctx, http.MethodDelete, "/reservations/"+url.PathEscape(orderID), nil, nil)
+	case sqlstore.StepVoid:
+		err = s.peers.Payments.Call(ctx, http.MethodPost, "/charges/"+url.PathEscape(orderID)+"/void", nil, nil)
+	case sqlstore.StepClearCart:
+		var o shop.Order
+		if o, err = s.orders.Get(ctx, nil, orderID); err == nil {
+			err = s.peers.Cart.Call(ctx, http.MethodDelete, "/carts/"+url.PathEscape(o.CartID)+"/items", nil, nil)
+			if errors.Is(err, shop.ErrNotFound) {
+				err = nil // no cart left to empty
+			}
+		}
+	default:
+		err = fmt.Errorf("unknown saga step %q", step)
+	}
+	if err != nil {
+		s.log.Warn("saga step failed; will retry", "order", orderID, "step", step, "err", err)
+		return
+	}
+	if err := s.retries.Done(ctx, orderID, step); err != nil {
+		s.log.Error("record saga step done", "order", orderID, "step", step, "err", err)
+	}
+}
+
+func (s *Service) retryOwed(ctx context.Context) {
+	defer s.done.Done()
+	t := time.NewTicker(retryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		owed, err := s.retries.Owed(ctx, 100)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("list owed saga steps", "err", err)
+			}
+			continue
+		}
+		for _, o := range owed {
+			if ctx.Err() != nil {
+				return
+			}
+			s.runOwed(ctx, o.OrderID, o.Step)
+		}
+	}
+}
+
+// Owed counts the saga steps still owed, for the data audit.
+func (s *Service) Owed(ctx context.Context) (int, error) {
+	owed, err := s.retries.Owed(ctx, 1_000_000)
+	return len(owed), err
+}
