@@ -39,7 +39,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	mix := fs.String("mix", "", "journey mix as name=weight,... (default: the profile's: browse=70,add-to-cart=20,checkout=10)")
 	seed := fs.Uint64("seed", 0, "seed for the journeys' random choices (default: the profile's)")
 	maxInFlight := fs.Int("max-in-flight", 0, "most concurrent journeys; beyond it journeys are dropped and counted (default: the profile's)")
-	pspEnv := pspFlags(fs)
+	venv := variantEnvFlags(fs)
 	verbose := fs.Bool("v", false, "log diagnostics to stderr")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -84,8 +84,13 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if *count < 1 || *count > 100 {
 		return badFlag(fs, fmt.Errorf("-count must be 1..100, but is %d", *count))
 	}
-	if err := pspEnv.validate(); err != nil {
+	if err := venv.validate(); err != nil {
 		return badFlag(fs, err)
+	}
+	for _, v := range vs {
+		if _, err := v.Plan(venv.Env); err != nil {
+			return badFlag(fs, fmt.Errorf("-replicas: %w", err))
+		}
 	}
 
 	log := slog.New(slog.DiscardHandler)
@@ -95,7 +100,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	runtime := process.New(process.WithLogger(log))
 	defer runtime.Close()
 	b := &scenarios.Bench{
-		Runtime: runtime, Env: pspEnv.Env, Variants: vs, Scenario: st, Repetitions: *count,
+		Runtime: runtime, Env: venv.Env, Variants: vs, Scenario: st, Repetitions: *count,
 		Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
 	}
 	run, runErr := b.Run(ctx)
@@ -136,19 +141,25 @@ func save(out string, run results.Run) (string, error) {
 	return dir, nil
 }
 
-// pspEnv is the payment provider's flags.
-type pspEnv struct{ variants.Env }
+// variantEnv is what the variants of a comparison share: the payment
+// provider's behaviour and replica counts, from flags.
+type variantEnv struct{ variants.Env }
 
-func pspFlags(fs *flag.FlagSet) *pspEnv {
-	e := &pspEnv{}
+func variantEnvFlags(fs *flag.FlagSet) *variantEnv {
+	e := &variantEnv{}
 	fs.DurationVar(&e.PSPLatencyMedian, "psp-latency-median", 0, "payment provider's median charge latency (log-normal)")
 	fs.DurationVar(&e.PSPLatencyP99, "psp-latency-p99", 0, "payment provider's p99 charge latency (at least the median)")
 	fs.Float64Var(&e.PSPDeclineRate, "psp-decline-rate", 0, "share of charges the payment provider declines, 0..1")
 	fs.Float64Var(&e.PSPErrorRate, "psp-error-rate", 0, "share of charges the payment provider fails with 503, 0..1")
+	fs.Func("replicas", "replicas of single components, as name=N,... (e.g. catalog=2,cart=3;\nmicroservices only: every service can be scaled)", func(s string) error {
+		r, err := variants.ParseReplicas(s)
+		e.Replicas = r
+		return err
+	})
 	return e
 }
 
-func (e *pspEnv) validate() error {
+func (e *variantEnv) validate() error {
 	switch {
 	case e.PSPLatencyMedian < 0 || e.PSPLatencyP99 < 0:
 		return errors.New("-psp-latency-median and -psp-latency-p99 must be >= 0")

@@ -19,7 +19,7 @@ curl or to point 'archbench load' at it.`
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", "[flags]", serveHelp)
 	name := fs.String("variant", "monolith", "variant to start ("+joinNames()+")")
-	psp := pspFlags(fs)
+	venv := variantEnvFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,12 +27,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return badFlag(fs, fmt.Errorf("-variant: %w", err))
 	}
-	if err := psp.validate(); err != nil {
+	if err := venv.validate(); err != nil {
 		return badFlag(fs, err)
 	}
 	rt := process.New(process.WithLogger(slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	defer rt.Close()
-	plan := v.Plan(psp.Env)
+	plan, err := v.Plan(venv.Env)
+	if err != nil {
+		return badFlag(fs, fmt.Errorf("-replicas: %w", err))
+	}
 	dep, err := rt.Deploy(ctx, plan)
 	if err != nil {
 		return err

@@ -69,7 +69,11 @@ func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (
 	progress := b.Progress.For(b.Scenario.Name(), v.Name, rep, reps)
 	progress.Printf("%s %s: deploying on the %s runtime", b.Scenario.Name(), v.Name, b.Runtime.Name())
 	started := time.Now()
-	dep, err := b.Runtime.Deploy(ctx, v.Plan(b.Env))
+	plan, err := v.Plan(b.Env)
+	if err != nil {
+		return res, err
+	}
+	dep, err := b.Runtime.Deploy(ctx, plan)
 	if err != nil {
 		return res, fmt.Errorf("deploy: %w", err)
 	}
@@ -90,6 +94,7 @@ func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (
 		return res, fmt.Errorf("audit: %w", err)
 	}
 	res.Audit = rep2
+	res.Hops = v.Hops
 	verdict := "passed"
 	if !rep2.Passed {
 		verdict = "FAILED"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/variants/microservices"
 	"github.com/archbench/archbench/variants/monolith"
 )
 
@@ -21,18 +22,30 @@ type Variant struct {
 	Summary string
 	// AuditSources names the components that serve audit facts.
 	AuditSources []string
-	plan         func(psp runtime.Component) runtime.Plan
+	// Hops counts, per operation, the network hops between the variant's own
+	// components that one request makes (by design, not measured).
+	Hops map[string]int
+	plan func(psp runtime.Component, replicas map[string]int) (runtime.Plan, error)
 }
 
-// Plan returns what to run for this variant, with the payment provider
-// configured by env.
-func (v Variant) Plan(env Env) runtime.Plan { return v.plan(env.PSP()) }
+// Plan returns what to run for this variant, with the payment provider and
+// replica counts configured by env. It fails if env asks to scale a
+// component the variant does not have or cannot scale.
+func (v Variant) Plan(env Env) (runtime.Plan, error) {
+	p, err := v.plan(env.PSP(), env.Replicas)
+	if err != nil {
+		return runtime.Plan{}, fmt.Errorf("plan %s: %w", v.Name, err)
+	}
+	return p, nil
+}
 
 // All returns every variant, in a stable order.
 func All() []Variant {
 	return []Variant{
 		{Name: monolith.Name, Summary: "one process, one SQLite database, checkout in one local transaction",
-			AuditSources: []string{monolith.Name}, plan: monolith.Plan},
+			AuditSources: []string{monolith.Name}, Hops: monolith.Hops, plan: monolith.Scaled},
+		{Name: microservices.Name, Summary: "a gateway and six services, each with its own SQLite file; checkout as a saga; events over NATS JetStream",
+			AuditSources: []string{microservices.Inventory, microservices.Orders}, Hops: microservices.Hops, plan: microservices.Scaled},
 	}
 }
 
@@ -95,6 +108,31 @@ type Env struct {
 	PSPLatencyMedian, PSPLatencyP99 time.Duration
 	// PSPDeclineRate and PSPErrorRate are shares of charges, 0..1.
 	PSPDeclineRate, PSPErrorRate float64
+	// Replicas asks for that many replicas of the named components (one
+	// each by default).
+	Replicas map[string]int
+}
+
+// ParseReplicas parses "name=N,name=N" (N ≥ 1) into Env.Replicas.
+func ParseReplicas(s string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, n, ok := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		count, err := strconv.Atoi(strings.TrimSpace(n))
+		if !ok || name == "" || err != nil || count < 1 || count > 64 {
+			return nil, fmt.Errorf("replicas: want name=N with N in 1..64, got %q", part)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("replicas: %q named twice", name)
+		}
+		out[name] = count
+	}
+	return out, nil
 }
 
 // PSP is the payment provider component for env.

@@ -7,6 +7,7 @@ package monolith
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -23,6 +24,14 @@ const Name = "monolith"
 // Package is the import path of the monolith's program.
 const Package = "github.com/archbench/archbench/variants/monolith/cmd/monolith"
 
+// Hops counts the network hops between the monolith's own components per
+// operation: none, every capability being a local call.
+var Hops = map[string]int{
+	httpapi.RouteListProducts: 0, httpapi.RouteGetProduct: 0,
+	httpapi.RouteCreateCart: 0, httpapi.RouteGetCart: 0, httpapi.RouteAddItem: 0, httpapi.RouteRemoveItem: 0,
+	httpapi.RouteCheckout: 0, httpapi.RouteGetOrder: 0, httpapi.RouteNotifications: 0,
+}
+
 // Plan is the monolith next to the payment provider psp.
 func Plan(psp runtime.Component) runtime.Plan {
 	return runtime.Plan{
@@ -33,6 +42,15 @@ func Plan(psp runtime.Component) runtime.Plan {
 			{Name: Name, Package: Package, Peers: []string{psp.Name}},
 		},
 	}
+}
+
+// Scaled is Plan, refusing replicas: the monolith has no load balancer in
+// front of it yet, so it runs as one process.
+func Scaled(psp runtime.Component, replicas map[string]int) (runtime.Plan, error) {
+	for name := range replicas {
+		return runtime.Plan{}, fmt.Errorf("cannot scale %q: the %s variant runs as one process", name, Name)
+	}
+	return Plan(psp), nil
 }
 
 // New opens the monolith's shop in dataDir, charging through the provider at
