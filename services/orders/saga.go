@@ -58,8 +58,11 @@ const CallTimeout = 4 * time.Second
 const retryEvery = 500 * time.Millisecond
 
 // New returns the service over db (migrated with Schemas) and starts the
-// retrier of owed saga steps. Close stops it.
+// retrier of owed saga steps. Close stops it. A nil log discards.
 func New(db *sqlstore.DB, peers Peers, relay Waker, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
 		db: db, orders: sqlstore.NewOrders(db), outbox: sqlstore.NewOutbox(db), retries: sqlstore.NewSagaRetries(db),

@@ -1,0 +1,280 @@
+package orders_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/services/orders"
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/remote"
+	"github.com/archbench/archbench/shop/sqlstore"
+)
+
+// peer is an in-memory stand-in for one service: answer decides each call,
+// and every call is logged as "METHOD /path".
+type peer struct {
+	mu     sync.Mutex
+	answer func(method, path string, in, out any) error
+	calls  []string
+}
+
+func (p *peer) Call(_ context.Context, method, path string, in, out any) error {
+	p.mu.Lock()
+	p.calls = append(p.calls, method+" "+path)
+	answer := p.answer
+	p.mu.Unlock()
+	if answer == nil {
+		return nil
+	}
+	return answer(method, path, in, out)
+}
+
+func (p *peer) set(answer func(method, path string, in, out any) error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answer = answer
+}
+
+// log returns the calls so far, comma-separated, with order IDs replaced by
+// "O" so that expectations can be written down.
+func (p *peer) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, len(p.calls))
+	for i, c := range p.calls {
+		out[i] = orderIDs(c)
+	}
+	return strings.Join(out, ",")
+}
+
+func orderIDs(s string) string {
+	parts := strings.Split(s, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "o_") {
+			parts[i] = "O"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// cartPeer answers GET /carts/{id} with a two-line cart and accepts the rest.
+func cartPeer() *peer {
+	return &peer{answer: func(method, path string, _, out any) error {
+		if method == "GET" {
+			c := shop.Cart{ID: strings.TrimPrefix(path, "/carts/"), Items: []shop.Item{
+				{ProductID: 1, Quantity: 2, UnitPriceCents: 500}, {ProductID: 2, Quantity: 1, UnitPriceCents: 250}}}
+			c.TotalCents = shop.Total(c.Items)
+			return reencode(c, out)
+		}
+		return nil
+	}}
+}
+
+func reencode(v, out any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+func charges(err error) func(method, path string, in, out any) error {
+	return func(method, path string, _, out any) error {
+		if strings.HasSuffix(path, "/void") {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return reencode(map[string]string{"payment_id": "ch_1"}, out)
+	}
+}
+
+type wakes struct{ n atomic.Int64 }
+
+func (w *wakes) Wake() { w.n.Add(1) }
+
+type fixture struct {
+	svc                       *orders.Service
+	db                        *sqlstore.DB
+	cart, inventory, payments *peer
+	relay                     *wakes
+}
+
+func newFixture(t *testing.T, inventory, payments *peer) *fixture {
+	t.Helper()
+	db, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "orders.db"), sqlstore.WithSchemas(orders.Schemas...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := &fixture{db: db, cart: cartPeer(), inventory: inventory, payments: payments, relay: &wakes{}}
+	f.svc = orders.New(db, orders.Peers{Cart: f.cart, Inventory: inventory, Payments: payments}, f.relay, nil)
+	t.Cleanup(f.svc.Close)
+	return f
+}
+
+func (f *fixture) outboxLen(t *testing.T) int {
+	t.Helper()
+	msgs, err := sqlstore.NewOutbox(f.db).Pending(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(msgs)
+}
+
+// TestCheckoutSaga runs one checkout per peer behaviour and checks the
+// answer, the order left behind, and exactly which calls each peer saw,
+// compensations included.
+func TestCheckoutSaga(t *testing.T) {
+	unavailable := fmt.Errorf("payments: %w", remote.ErrUnavailable)
+	tests := []struct {
+		name                string
+		reserve, charge     error
+		wantErr             error
+		wantStatus          shop.OrderStatus
+		wantInventory       string
+		wantPayments        string
+		wantCartCalls       string
+		wantOutbox, wantOwe int
+	}{
+		{name: "paid", wantStatus: shop.OrderPaid,
+			wantInventory: "POST /reservations", wantPayments: "POST /charges",
+			wantCartCalls: "GET /carts/c1,DELETE /carts/c1/items", wantOutbox: 1},
+		{name: "declined releases the stock", charge: fmt.Errorf("psp: %w", shop.ErrPaymentDeclined),
+			wantErr: shop.ErrPaymentDeclined, wantStatus: shop.OrderPaymentFailed,
+			wantInventory: "POST /reservations,DELETE /reservations/O", wantPayments: "POST /charges",
+			wantCartCalls: "GET /carts/c1"},
+		{name: "no answer from payments voids, then releases", charge: unavailable,
+			wantErr: shop.ErrPaymentUnavailable, wantStatus: shop.OrderPaymentFailed,
+			wantInventory: "POST /reservations,DELETE /reservations/O", wantPayments: "POST /charges,POST /charges/O/void",
+			wantCartCalls: "GET /carts/c1"},
+		{name: "out of stock creates no order and charges nothing", reserve: fmt.Errorf("inventory: %w", shop.ErrOutOfStock),
+			wantErr:       shop.ErrOutOfStock,
+			wantInventory: "POST /reservations", wantCartCalls: "GET /carts/c1"},
+		{name: "no answer from inventory releases what may be held", reserve: fmt.Errorf("inventory: %w", remote.ErrUnavailable),
+			wantErr:       remote.ErrUnavailable,
+			wantInventory: "POST /reservations,DELETE /reservations/O", wantCartCalls: "GET /carts/c1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := &peer{answer: func(method, _ string, _, _ any) error {
+				if method == "POST" {
+					return tt.reserve
+				}
+				return nil
+			}}
+			f := newFixture(t, inv, &peer{answer: charges(tt.charge)})
+			o, err := f.svc.Checkout(t.Context(), "c1", "", "tok_ok")
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("checkout error %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantStatus != "" {
+				id := o.ID
+				var oe *api.OrderError
+				if errors.As(err, &oe) {
+					id = oe.OrderID
+				}
+				got, gerr := f.svc.GetOrder(t.Context(), id)
+				if gerr != nil || got.Status != tt.wantStatus || got.TotalCents != 1250 {
+					t.Fatalf("order %q: %+v, %v; want %s totalling 1250", id, got, gerr, tt.wantStatus)
+				}
+			}
+			if got := f.inventory.log(); got != tt.wantInventory {
+				t.Errorf("inventory saw %q, want %q", got, tt.wantInventory)
+			}
+			if got := f.payments.log(); got != tt.wantPayments {
+				t.Errorf("payments saw %q, want %q", got, tt.wantPayments)
+			}
+			if got := f.cart.log(); got != tt.wantCartCalls {
+				t.Errorf("cart saw %q, want %q", got, tt.wantCartCalls)
+			}
+			if got := f.outboxLen(t); got != tt.wantOutbox {
+				t.Errorf("outbox holds %d events, want %d", got, tt.wantOutbox)
+			}
+			if owed, err := f.svc.Owed(t.Context()); err != nil || owed != tt.wantOwe {
+				t.Errorf("owed steps %d (%v), want %d", owed, err, tt.wantOwe)
+			}
+		})
+	}
+}
+
+// TestIdempotentRetry: a checkout retried with the same key answers the
+// first outcome without reserving or charging again; the key on another
+// cart is a conflict.
+func TestIdempotentRetry(t *testing.T) {
+	f := newFixture(t, &peer{}, &peer{answer: charges(nil)})
+	first, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok")
+	if err != nil || again.ID != first.ID || again.Status != shop.OrderPaid {
+		t.Fatalf("retry: %+v, %v; want order %s paid", again, err, first.ID)
+	}
+	if _, err := f.svc.Checkout(t.Context(), "c2", "k1", "tok_ok"); !errors.Is(err, shop.ErrConflict) {
+		t.Fatalf("key reused on another cart: %v, want a conflict", err)
+	}
+	if got := f.inventory.log(); got != "POST /reservations" {
+		t.Errorf("inventory saw %q, want one reservation", got)
+	}
+	if got := f.payments.log(); got != "POST /charges" {
+		t.Errorf("payments saw %q, want one charge", got)
+	}
+}
+
+// TestOwedCompensationIsRetried: a release that fails because inventory is
+// down stays owed (and is counted for the audit) until inventory answers
+// again; then the retrier settles it.
+func TestOwedCompensationIsRetried(t *testing.T) {
+	down := true
+	var mu sync.Mutex
+	inv := &peer{answer: func(method, _ string, _, _ any) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if method == "DELETE" && down {
+			return fmt.Errorf("inventory: %w", remote.ErrUnavailable)
+		}
+		return nil
+	}}
+	f := newFixture(t, inv, &peer{answer: charges(shop.ErrPaymentDeclined)})
+	if _, err := f.svc.Checkout(t.Context(), "c1", "", "tok_ok"); !errors.Is(err, shop.ErrPaymentDeclined) {
+		t.Fatalf("checkout: %v, want declined", err)
+	}
+	if owed, err := f.svc.Owed(t.Context()); err != nil || owed != 1 {
+		t.Fatalf("owed steps with inventory down: %d (%v), want 1", owed, err)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		owed, err := f.svc.Owed(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if owed == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("release still owed 10 s after inventory came back; inventory saw %s", f.inventory.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if releases := strings.Count(f.inventory.log(), "DELETE"); releases < 2 {
+		t.Fatalf("inventory saw %d releases, want the failed one and its retry", releases)
+	}
+	if !slices.Contains(strings.Split(f.inventory.log(), ","), "DELETE /reservations/O") {
+		t.Fatalf("inventory saw %s, want a release of the order", f.inventory.log())
+	}
+}
