@@ -36,7 +36,11 @@ type Service struct {
 // New returns the service over db (migrated with sqlstore.NotificationsSchema).
 // orders is asked only to tell an unknown order from one whose confirmation
 // is still on its way.
+// A nil log discards.
 func New(db *sqlstore.DB, orders remote.Caller, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Service{db: db, store: sqlstore.NewNotifications(db), orders: orders, log: log}
 }
 
