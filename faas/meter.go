@@ -1,0 +1,199 @@
+package faas
+
+import (
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Stats is the platform's account of itself: per function, what it did and
+// what it would be billed; and how many instances ran, second by second.
+// The platform serves it at StatsPath.
+type Stats struct {
+	// Functions in the order they were configured.
+	Functions []FunctionStats `json:"functions"`
+	// Seconds holds, for each wall-clock second the platform was up (the
+	// most recent hour), the instances that existed and were busy, at most.
+	Seconds []InstanceSecond `json:"seconds"`
+}
+
+// FunctionStats is one function's account.
+type FunctionStats struct {
+	Name     string `json:"name"`
+	MemoryMB int    `json:"memory_mb"`
+	// Invocations counts invocations that reached an instance (throttled
+	// ones did not), synchronous and asynchronous.
+	Invocations int64 `json:"invocations"`
+	// Errors counts invocations that failed on the platform's side: the
+	// instance crashed, timed out, or answered 5xx.
+	Errors int64 `json:"errors"`
+	// Throttles counts invocations refused for a concurrency limit (429).
+	Throttles int64 `json:"throttles"`
+	// ColdStarts counts invocations that had to start an instance first.
+	ColdStarts int64 `json:"cold_starts"`
+	// InitMs summarises cold starts: from launching an instance to its
+	// readiness (a new process or container, the runtime's start, the
+	// function's initialisation).
+	InitMs InitPercentiles `json:"init_ms"`
+	// DeadLetters counts events dropped after their last failed attempt.
+	DeadLetters int64 `json:"dead_letters"`
+	// BilledMs is the billed duration: each invocation's duration, its
+	// instance's initialisation included on a cold start, rounded up to the
+	// millisecond (Lambda's rule since 2020; it bills the init phase since
+	// August 2025).
+	BilledMs int64 `json:"billed_ms"`
+	// GBSeconds is BilledMs × MemoryMB, in GB-seconds.
+	GBSeconds float64 `json:"gb_seconds"`
+	// Instances is how many instances exist now; PeakInstances the most at
+	// once since the platform started.
+	Instances     int `json:"instances"`
+	PeakInstances int `json:"peak_instances"`
+}
+
+// InitPercentiles summarises cold-start durations in milliseconds.
+type InitPercentiles struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// InstanceSecond is one wall-clock second of the platform's instance count.
+type InstanceSecond struct {
+	// Unix is the second, in seconds since the Unix epoch.
+	Unix int64 `json:"unix"`
+	// Instances is the most instances that existed during the second, over
+	// all functions; Busy the most that were serving at once.
+	Instances int `json:"instances"`
+	Busy      int `json:"busy"`
+}
+
+// GBSeconds is the billed compute of one invocation: its billed duration in
+// seconds times its memory in GB (1 GB = 1024 MB, as Lambda counts).
+func GBSeconds(billedMs int64, memoryMB int) float64 {
+	return float64(billedMs) / 1000 * float64(memoryMB) / 1024
+}
+
+// BilledMs rounds a duration up to whole milliseconds, as Lambda bills.
+func BilledMs(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64(math.Ceil(float64(d) / float64(time.Millisecond)))
+}
+
+// meter keeps the per-function account. Its methods are safe for
+// concurrent use.
+type meter struct {
+	mu      sync.Mutex
+	order   []string
+	fns     map[string]*fnMeter
+	seconds []InstanceSecond // ring of the last maxSeconds, oldest first
+}
+
+type fnMeter struct {
+	stats FunctionStats
+	init  *hdrhistogram.Histogram // microseconds
+}
+
+// maxSeconds bounds the instance time series kept in memory.
+const maxSeconds = 3600
+
+func newMeter(fns []Function) *meter {
+	m := &meter{fns: make(map[string]*fnMeter, len(fns))}
+	for _, f := range fns {
+		m.order = append(m.order, f.Name)
+		m.fns[f.Name] = &fnMeter{
+			stats: FunctionStats{Name: f.Name, MemoryMB: f.MemoryMB},
+			init:  hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3),
+		}
+	}
+	return m
+}
+
+// invoked records one invocation that reached an instance: how long it
+// took, the instance's initialisation if it was a cold start (0 if warm),
+// and whether it failed.
+func (m *meter) invoked(fn string, took, init time.Duration, cold, failed bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f := m.fns[fn]
+	s := &f.stats
+	s.Invocations++
+	billed := BilledMs(took + init)
+	s.BilledMs += billed
+	s.GBSeconds += GBSeconds(billed, s.MemoryMB)
+	if cold {
+		s.ColdStarts++
+		_ = f.init.RecordValue(max(int64(init/time.Microsecond), 1))
+	}
+	if failed {
+		s.Errors++
+	}
+}
+
+func (m *meter) throttled(fn string) {
+	m.mu.Lock()
+	m.fns[fn].stats.Throttles++
+	m.mu.Unlock()
+}
+
+func (m *meter) deadLettered(fn string) {
+	m.mu.Lock()
+	m.fns[fn].stats.DeadLetters++
+	m.mu.Unlock()
+}
+
+// instances records fn's instance count now, and the platform's totals.
+func (m *meter) instances(fn string, n, total, busy int, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := &m.fns[fn].stats
+	s.Instances = n
+	s.PeakInstances = max(s.PeakInstances, n)
+	m.sample(total, busy, now)
+}
+
+// sample folds the platform's instance counts into the current second.
+// m.mu is held.
+func (m *meter) sample(total, busy int, now time.Time) {
+	sec := now.Unix()
+	if n := len(m.seconds); n > 0 && m.seconds[n-1].Unix == sec {
+		last := &m.seconds[n-1]
+		last.Instances = max(last.Instances, total)
+		last.Busy = max(last.Busy, busy)
+		return
+	}
+	if len(m.seconds) == maxSeconds {
+		m.seconds = slices.Delete(m.seconds, 0, 1)
+	}
+	m.seconds = append(m.seconds, InstanceSecond{Unix: sec, Instances: total, Busy: busy})
+}
+
+// tick records a second with no change, so quiet seconds appear too.
+func (m *meter) tick(total, busy int, now time.Time) {
+	m.mu.Lock()
+	m.sample(total, busy, now)
+	m.mu.Unlock()
+}
+
+func (m *meter) snapshot() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := Stats{Seconds: slices.Clone(m.seconds)}
+	for _, name := range m.order {
+		f := m.fns[name]
+		s := f.stats
+		if f.init.TotalCount() > 0 {
+			s.InitMs = InitPercentiles{
+				P50: float64(f.init.ValueAtQuantile(50)) / 1000,
+				P99: float64(f.init.ValueAtQuantile(99)) / 1000,
+				Max: float64(f.init.Max()) / 1000,
+			}
+		}
+		out.Functions = append(out.Functions, s)
+	}
+	return out
+}

@@ -1,0 +1,71 @@
+package faas
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+// TestBillingByHand checks the meter against GB-seconds computed by hand
+// for a known sequence of invocations of a 512 MB and a 1,536 MB function.
+func TestBillingByHand(t *testing.T) {
+	m := newMeter([]Function{{Name: "small", MemoryMB: 512}, {Name: "big", MemoryMB: 1536}})
+	us := time.Microsecond
+	// small: 1 ms exactly → 1; 1.0001 ms → 2; cold 100 ms + 50.5 ms init → 151.
+	m.invoked("small", time.Millisecond, 0, false, false)
+	m.invoked("small", time.Millisecond+100*time.Nanosecond, 0, false, false)
+	m.invoked("small", 100*time.Millisecond, 50*time.Millisecond+500*us, true, false)
+	// big: 20.2 ms → 21, failed (still billed); a throttle costs nothing.
+	m.invoked("big", 20*time.Millisecond+200*us, 0, false, true)
+	m.throttled("big")
+
+	s := m.snapshot()
+	small, big := s.Functions[0], s.Functions[1]
+	// small: (1 + 2 + 151) ms = 154 ms = 0.154 s × 0.5 GB = 0.077 GB-s.
+	if small.BilledMs != 154 || math.Abs(small.GBSeconds-0.077) > 1e-12 {
+		t.Errorf("small billed %d ms, %g GB-s; want 154 ms, 0.077 GB-s", small.BilledMs, small.GBSeconds)
+	}
+	if small.Invocations != 3 || small.ColdStarts != 1 || small.Errors != 0 {
+		t.Errorf("small counts %+v, want 3 invocations, 1 cold start, no error", small)
+	}
+	if small.InitMs.P50 < 50.4 || small.InitMs.P50 > 50.6 {
+		t.Errorf("small init p50 %g ms, want 50.5", small.InitMs.P50)
+	}
+	// big: 21 ms = 0.021 s × 1.5 GB = 0.0315 GB-s.
+	if big.BilledMs != 21 || math.Abs(big.GBSeconds-0.0315) > 1e-12 {
+		t.Errorf("big billed %d ms, %g GB-s; want 21 ms, 0.0315 GB-s", big.BilledMs, big.GBSeconds)
+	}
+	if big.Errors != 1 || big.Throttles != 1 || big.Invocations != 1 {
+		t.Errorf("big counts %+v, want 1 invocation, 1 error, 1 throttle", big)
+	}
+}
+
+func TestBilledMs(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want int64
+	}{{0, 0}, {-time.Second, 0}, {time.Nanosecond, 1}, {time.Millisecond, 1}, {time.Millisecond + 1, 2}, {1500 * time.Millisecond, 1500}} {
+		if got := BilledMs(tt.d); got != tt.want {
+			t.Errorf("BilledMs(%s) = %d, want %d", tt.d, got, tt.want)
+		}
+	}
+}
+
+// TestInstanceSeconds: the per-second series keeps the most instances of
+// each second, and quiet seconds appear through ticks.
+func TestInstanceSeconds(t *testing.T) {
+	m := newMeter([]Function{{Name: "f", MemoryMB: 128}})
+	t0 := time.Unix(1000, 0)
+	m.instances("f", 1, 1, 1, t0)
+	m.instances("f", 3, 3, 2, t0.Add(300*time.Millisecond))
+	m.instances("f", 2, 2, 0, t0.Add(600*time.Millisecond))
+	m.tick(2, 0, t0.Add(1100*time.Millisecond))
+	s := m.snapshot()
+	want := []InstanceSecond{{Unix: 1000, Instances: 3, Busy: 2}, {Unix: 1001, Instances: 2, Busy: 0}}
+	if len(s.Seconds) != 2 || s.Seconds[0] != want[0] || s.Seconds[1] != want[1] {
+		t.Fatalf("seconds %+v, want %+v", s.Seconds, want)
+	}
+	if f := s.Functions[0]; f.Instances != 2 || f.PeakInstances != 3 {
+		t.Fatalf("instances %d, peak %d; want 2, 3", f.Instances, f.PeakInstances)
+	}
+}
