@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
@@ -33,17 +34,29 @@ type Shop struct {
 	orders        *sqlstore.Orders
 	notifications *sqlstore.Notifications
 	payer         Payer
-	notifier      *Notifier
+	dispatcher    Dispatcher
+	notifier      *Notifier // the default dispatcher, when no other is given
 	log           *slog.Logger
+}
+
+// Dispatcher is told, once checkout has committed, that a paid order's
+// confirmation is queued (a pending row in the notifications table, the
+// shop's outbox). It must not block for long: the checkout's client waits.
+// The default is an in-process Notifier; the serverless variant publishes
+// an event for a function instead.
+type Dispatcher interface {
+	Queued(ctx context.Context, order shop.Order)
 }
 
 // Option configures a Shop.
 type Option func(*config)
 
 type config struct {
-	catalog shop.CatalogSpec
-	log     *slog.Logger
-	dbOpts  []sqlstore.Option
+	catalog    shop.CatalogSpec
+	log        *slog.Logger
+	dbOpts     []sqlstore.Option
+	dispatcher Dispatcher
+	attach     bool
 }
 
 // WithCatalog sets the catalog to seed (default shop.DefaultCatalog).
@@ -52,13 +65,23 @@ func WithCatalog(spec shop.CatalogSpec) Option { return func(c *config) { c.cata
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
+// WithDispatcher hands queued confirmations to d instead of starting the
+// in-process Notifier: the shop then runs no goroutine of its own.
+func WithDispatcher(d Dispatcher) Option { return func(c *config) { c.dispatcher = d } }
+
+// Attached opens a database that another process has already created and
+// seeded, as it is: no migration and no seeding, so opening is cheap (a
+// serverless instance's cold start).
+func Attached() Option { return func(c *config) { c.attach = true } }
+
 // WithDBOptions passes options to the database.
 func WithDBOptions(opts ...sqlstore.Option) Option {
 	return func(c *config) { c.dbOpts = append(c.dbOpts, opts...) }
 }
 
-// Open opens (creating and seeding if needed) the shop's database in dataDir
-// and starts its notification dispatcher. Close stops both.
+// Open opens (creating and seeding if needed, unless Attached) the shop's
+// database in dataDir and starts its notification dispatcher (unless
+// WithDispatcher gives another). Close stops both.
 func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Shop, error) {
 	cfg := config{catalog: shop.DefaultCatalog, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
@@ -76,23 +99,35 @@ func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Sh
 		catalog: sqlstore.NewCatalog(db), inventory: sqlstore.NewInventory(db), carts: sqlstore.NewCarts(db),
 		orders: sqlstore.NewOrders(db), notifications: sqlstore.NewNotifications(db),
 	}
-	if err := db.Migrate(ctx, sqlstore.CatalogSchema, sqlstore.InventorySchema, sqlstore.CartsSchema,
-		sqlstore.OrdersSchema, sqlstore.NotificationsSchema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open shop: %w", err)
+	if !cfg.attach {
+		if err := s.setUp(ctx, cfg.catalog); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open shop: %w", err)
+		}
 	}
-	products := cfg.catalog.Products()
-	if err := errors.Join(s.catalog.Seed(ctx, products), s.inventory.Seed(ctx, products)); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open shop: %w", err)
+	s.dispatcher = cfg.dispatcher
+	if s.dispatcher == nil {
+		s.notifier = StartNotifier(s.notifications, cfg.log)
+		s.dispatcher = s.notifier
 	}
-	s.notifier = StartNotifier(s.notifications, cfg.log)
 	return s, nil
 }
 
-// Close stops the notification dispatcher and closes the database.
+func (s *Shop) setUp(ctx context.Context, catalog shop.CatalogSpec) error {
+	if err := s.db.Migrate(ctx, sqlstore.CatalogSchema, sqlstore.InventorySchema, sqlstore.CartsSchema,
+		sqlstore.OrdersSchema, sqlstore.NotificationsSchema); err != nil {
+		return err
+	}
+	products := catalog.Products()
+	return errors.Join(s.catalog.Seed(ctx, products), s.inventory.Seed(ctx, products))
+}
+
+// Close stops the notification dispatcher, if it is the shop's own, and
+// closes the database.
 func (s *Shop) Close() error {
-	s.notifier.Stop()
+	if s.notifier != nil {
+		s.notifier.Stop()
+	}
 	return s.db.Close()
 }
 
@@ -181,7 +216,7 @@ func (s *Shop) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken s
 		return shop.Order{}, err
 	}
 	if existing {
-		return s.outcome(order)
+		return s.outcome(ctx, order)
 	}
 	// Settle even if the client has gone: the order must reach a final state.
 	ctx = context.WithoutCancel(ctx)
@@ -196,7 +231,7 @@ func (s *Shop) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken s
 	if err := s.settle(ctx, &order, paymentID, chargeErr); err != nil {
 		return shop.Order{}, err
 	}
-	return s.outcome(order)
+	return s.outcome(ctx, order)
 }
 
 // place runs checkout's local transaction. With an idempotency key already
@@ -258,7 +293,7 @@ func (s *Shop) settle(ctx context.Context, order *shop.Order, paymentID string, 
 // outcome turns an order into checkout's answer: the order, an error that
 // names it, or, while another checkout with the same key is still paying
 // for it, a conflict to retry.
-func (s *Shop) outcome(o shop.Order) (shop.Order, error) {
+func (s *Shop) outcome(ctx context.Context, o shop.Order) (shop.Order, error) {
 	if o.Status == shop.OrderPending {
 		return shop.Order{}, &api.OrderError{OrderID: o.ID, Err: fmt.Errorf("a checkout with this idempotency key is still in progress; retry: %w", shop.ErrConflict)}
 	}
@@ -270,9 +305,22 @@ func (s *Shop) outcome(o shop.Order) (shop.Order, error) {
 		return shop.Order{}, &api.OrderError{OrderID: o.ID, Err: fmt.Errorf("checkout: %w", kind)}
 	}
 	if o.Status == shop.OrderPaid {
-		s.notifier.Wake()
+		s.dispatcher.Queued(context.WithoutCancel(ctx), o)
 	}
 	return o, nil
+}
+
+// DeliverConfirmation records an order's queued confirmation as sent, as
+// the Notifier does for each pending one. Delivering twice is a no-op, so
+// an event consumer may call it for every redelivery.
+func (s *Shop) DeliverConfirmation(ctx context.Context, orderID string) error {
+	return s.notifications.MarkSent(ctx, orderID, time.Now())
+}
+
+// PendingConfirmations returns up to limit orders whose confirmation is
+// queued but not delivered yet.
+func (s *Shop) PendingConfirmations(ctx context.Context, limit int) ([]string, error) {
+	return s.notifications.Pending(ctx, limit)
 }
 
 // Inventory is the shop's inventory store, for the data audit.

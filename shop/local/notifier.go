@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/sqlstore"
 )
 
@@ -77,3 +78,6 @@ func (n *Notifier) deliver(ctx context.Context) error {
 		}
 	}
 }
+
+// Queued wakes the dispatcher: it implements Dispatcher.
+func (n *Notifier) Queued(context.Context, shop.Order) { n.Wake() }
