@@ -7,6 +7,10 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // Component is one program of a variant: a Go main package that speaks the
@@ -128,4 +132,36 @@ type Deployment interface {
 	// Stop stops every component: a graceful signal, then a kill when ctx is
 	// done. It is safe to call more than once.
 	Stop(ctx context.Context) error
+}
+
+// ParseCounts parses per-component counts written "name=N,name=N", with N
+// in 1..64, as flags give replicas or pre-warmed instances.
+func ParseCounts(s string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, n, ok := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		count, err := strconv.Atoi(strings.TrimSpace(n))
+		if !ok || name == "" || err != nil || count < 1 || count > 64 {
+			return nil, fmt.Errorf("want name=N with N in 1..64, got %q", part)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%q named twice", name)
+		}
+		out[name] = count
+	}
+	return out, nil
+}
+
+// FormatCounts writes counts as ParseCounts reads them, sorted by name.
+func FormatCounts(m map[string]int) string {
+	parts := make([]string, 0, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, name+"="+strconv.Itoa(m[name]))
+	}
+	return strings.Join(parts, ",")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/variants/microservices"
 	"github.com/archbench/archbench/variants/monolith"
+	"github.com/archbench/archbench/variants/serverless"
 )
 
 // Variant is one architecture of the shop.
@@ -22,6 +23,10 @@ type Variant struct {
 	Summary string
 	// AuditSources names the components that serve audit facts.
 	AuditSources []string
+	// Platform names the component that runs a function platform (package
+	// faas) and serves its statistics at faas.StatsPath; empty when the
+	// variant has none.
+	Platform string
 	// Hops counts, per operation, the network hops between the variant's own
 	// components that one request makes (by design, not measured).
 	Hops map[string]int
@@ -46,6 +51,8 @@ func All() []Variant {
 			AuditSources: []string{monolith.Name}, Hops: monolith.Hops, plan: monolith.Scaled},
 		{Name: microservices.Name, Summary: "a gateway and six services, each with its own SQLite file; checkout as a saga; events over NATS JetStream",
 			AuditSources: []string{microservices.Inventory, microservices.Orders}, Hops: microservices.Hops, plan: microservices.Scaled},
+		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",
+			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Hops: serverless.Hops, plan: serverless.Plan},
 	}
 }
 
@@ -115,24 +122,11 @@ type Env struct {
 
 // ParseReplicas parses "name=N,name=N" (N ≥ 1) into Env.Replicas.
 func ParseReplicas(s string) (map[string]int, error) {
-	out := map[string]int{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		name, n, ok := strings.Cut(part, "=")
-		name = strings.TrimSpace(name)
-		count, err := strconv.Atoi(strings.TrimSpace(n))
-		if !ok || name == "" || err != nil || count < 1 || count > 64 {
-			return nil, fmt.Errorf("replicas: want name=N with N in 1..64, got %q", part)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("replicas: %q named twice", name)
-		}
-		out[name] = count
+	m, err := runtime.ParseCounts(s)
+	if err != nil {
+		return nil, fmt.Errorf("replicas: %w", err)
 	}
-	return out, nil
+	return m, nil
 }
 
 // PSP is the payment provider component for env.

@@ -43,6 +43,9 @@ func TestVariantsAreComplete(t *testing.T) {
 					t.Errorf("audit source %q is not a component of the plan", s)
 				}
 			}
+			if v.Platform != "" && !names[v.Platform] {
+				t.Errorf("platform %q is not a component of the plan", v.Platform)
+			}
 			for _, r := range publicRoutes {
 				if n, ok := v.Hops[r]; !ok || n < 0 {
 					t.Errorf("hops for %q: %d, %v; want a count ≥ 0", r, n, ok)
