@@ -172,7 +172,9 @@ func (m *meter) sample(total, busy int, now time.Time) {
 	m.seconds = append(m.seconds, InstanceSecond{Unix: sec, Instances: total, Busy: busy})
 }
 
-// tick records a second with no change, so quiet seconds appear too.
+// tick folds the platform's instance counts into the current second without
+// a per-function change: quiet seconds appear too, and so does every peak
+// of busy instances.
 func (m *meter) tick(total, busy int, now time.Time) {
 	m.mu.Lock()
 	m.sample(total, busy, now)

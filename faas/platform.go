@@ -246,6 +246,7 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 	}
 	p.busy++
 	pl.busy++
+	p.meter.tick(p.total, p.busy, time.Now())
 	for len(pl.idle) > 0 {
 		in := pl.idle[len(pl.idle)-1]
 		pl.idle = pl.idle[:len(pl.idle)-1]
