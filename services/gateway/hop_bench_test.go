@@ -1,15 +1,13 @@
 package gateway
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"testing"
-	"time"
 
+	"github.com/archbench/archbench/internal/hopbench"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/shop/remote"
@@ -50,38 +48,8 @@ func BenchmarkHop(b *testing.B) {
 	viaGateway := httptest.NewServer(g)
 	b.Cleanup(viaGateway.Close)
 
-	for _, bm := range []struct{ name, base string }{
-		{"direct", backend.URL},
-		{"reverseproxy", viaProxy.URL},
-		{"gateway", viaGateway.URL},
-	} {
-		b.Run(bm.name, func(b *testing.B) {
-			tr := remote.NewTransport()
-			b.Cleanup(tr.CloseIdleConnections)
-			client := &http.Client{Transport: tr}
-			get := func() {
-				resp, err := client.Get(bm.base + "/products/1")
-				if err != nil {
-					b.Fatal(err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
-			}
-			get() // open the connections before timing
-			durations := make([]time.Duration, 0, 4096)
-			b.ReportAllocs()
-			for b.Loop() {
-				start := time.Now()
-				get()
-				durations = append(durations, time.Since(start))
-			}
-			b.StopTimer()
-			slices.Sort(durations)
-			b.ReportMetric(float64(durations[len(durations)/2].Nanoseconds())/1e3, "p50-µs")
-			b.ReportMetric(float64(durations[len(durations)*99/100].Nanoseconds())/1e3, "p99-µs")
-		})
-	}
+	hopbench.Compare(b, func() *http.Client { return &http.Client{Transport: remote.NewTransport()} }, "/products/1",
+		hopbench.Target{Name: "direct", BaseURL: backend.URL},
+		hopbench.Target{Name: "reverseproxy", BaseURL: viaProxy.URL},
+		hopbench.Target{Name: "gateway", BaseURL: viaGateway.URL})
 }
