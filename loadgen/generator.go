@@ -124,6 +124,9 @@ type Stats struct {
 	MaxLateness time.Duration
 	// Requests counts the requests sent.
 	Requests uint64
+	// Start is the wall-clock time of the run's start: the instant every
+	// offset in its Results (Scheduled, Sent) is counted from.
+	Start time.Time
 	// Elapsed is the wall time from the start of the run until its last
 	// iteration finished.
 	Elapsed time.Duration
@@ -261,6 +264,7 @@ func (a *Attack) run() {
 		a.stats.CPU = cpuTime() - cpu0
 	}
 	a.stats.Scheduled, a.stats.Dropped, a.stats.MaxWorkers = scheduled, dropped, maxWorkers
+	a.stats.Start = a.start
 	close(a.done)
 	close(a.results)
 }

@@ -42,6 +42,21 @@ func rate(v float64) string {
 	return thousands(int64(math.Round(v)))
 }
 
+// sig3 formats a positive quantity, such as GB-seconds, to about three
+// significant digits: 0.00125, 0.500, 21.5, 1,234.
+func sig3(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return none
+	case math.Abs(v) >= 100:
+		return thousands(int64(math.Round(v)))
+	}
+	decimals := min(2-int(math.Floor(math.Log10(math.Abs(v)))), 12)
+	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
 // optRate is rate, or none for zero: a rate that was not given.
 func optRate(v float64) string {
 	if v == 0 {

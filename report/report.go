@@ -32,7 +32,8 @@ const howToRead = "How to read this: latency is measured from each request's sch
 
 // Markdown writes run as a Markdown report: metadata, a summary row per
 // variant, per-operation and per-journey tables with the variants side by
-// side, then cold starts, audits, top errors and notes where there are any.
+// side, then cold starts, function platforms (functions and instances over
+// time), audits, top errors and notes where there are any.
 func Markdown(w io.Writer, run results.Run) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
@@ -44,11 +45,13 @@ func Markdown(w io.Writer, run results.Run) error {
 		table          table
 	}{
 		{"Run", "", metadataTable(run)},
-		{"Summary " + labelled(run.Variants), "", summaryTable(run.Variants, names)},
+		{"Summary " + labelled(run.Variants), summaryIntro(run.Variants), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
+		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
+		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Audit", "", auditTable(run.Variants, names)},
 		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},
 	}
@@ -72,19 +75,30 @@ func Markdown(w io.Writer, run results.Run) error {
 }
 
 // Terminal writes the summary and per-operation tables of run as
-// box-drawn tables for a terminal.
+// box-drawn tables for a terminal, and the function platform's tables when
+// a variant has one.
 func Terminal(w io.Writer, run results.Run) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
 	fmt.Fprintf(&b, "archbench %s — run %s\n", cmp.Or(run.Scenario, "unnamed scenario"), run.ID)
 	fmt.Fprintf(&b, "%s\n", howToRead)
-	for _, s := range []struct {
+	type section struct {
 		heading string
 		table   table
-	}{
+	}
+	sections := []section{
 		{"Summary " + labelled(run.Variants), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
+	}
+	for _, s := range []section{
+		{"Function platform " + labelled(run.Variants) + ", warmup included", platformTable(run.Variants, names)},
+		{"Instances over time " + labelled(run.Variants), instancesTable(run.Variants, names)},
 	} {
+		if len(s.table.rows) > 0 {
+			sections = append(sections, s)
+		}
+	}
+	for _, s := range sections {
 		fmt.Fprintf(&b, "\n%s\n", s.heading)
 		if err := s.table.terminal(&b); err != nil {
 			return fmt.Errorf("render %s table: %w", s.heading, err)
@@ -273,11 +287,20 @@ func distinct(vs []results.VariantResult, f func(results.VariantResult) string) 
 	return out
 }
 
+// summaryIntro explains the summary's figures that are not over the
+// measured window, if any.
+func summaryIntro(vs []results.VariantResult) string {
+	if !hasPlatform(vs) {
+		return ""
+	}
+	return "Billed GB-s is the function platform's own account, the warmup included; see Function platform below."
+}
+
 func summaryTable(vs []results.VariantResult, names []string) table {
 	t := table{
 		header: []string{"variant", "requested/s", "achieved it/s", "requests/s", "requests", "errors %", "dropped",
-			"p50 ms", "p90 ms", "p99 ms", "max ms", "gen CPU µs/req", "audit"},
-		right: []bool{false, true, true, true, true, true, true, true, true, true, true, true, false},
+			"p50 ms", "p90 ms", "p99 ms", "max ms", "gen CPU µs/req", "billed GB-s", "audit"},
+		right: []bool{false, true, true, true, true, true, true, true, true, true, true, true, true, false},
 	}
 	for i, v := range vs {
 		achieved := none
@@ -292,8 +315,11 @@ func summaryTable(vs []results.VariantResult, names []string) table {
 		t.rows = append(t.rows, []string{
 			names[i], optRate(v.Requested.Rate), achieved, rate(v.Achieved.RequestsPerSec),
 			thousands(v.Total.Count), percent(v.Total.ErrorRate), thousands(v.Achieved.Dropped),
-			ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), cpu, audit(v.Audit),
+			ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), cpu, billed(v), audit(v.Audit),
 		})
+	}
+	if !hasPlatform(vs) { // only variants on a function platform are billed
+		t = t.without(12)
 	}
 	return t
 }

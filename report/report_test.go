@@ -57,6 +57,24 @@ func twoVariants() results.Run {
 		}},
 		Notes: []string{"generator CPU not measured"},
 		Hops:  map[string]int{"GET /products/{id}": 1, "POST /orders": 3},
+		Platform: &results.Platform{Component: "platform", Functions: []results.PlatformFunction{
+			{Name: "catalog", MemoryMB: 128, Invocations: 130_000, ColdStarts: 30, InitMs: results.InitPercentiles{P50: 150, P99: 240, Max: 260},
+				BilledMs: 520_000, GBSeconds: 65, PeakInstances: 9},
+			{Name: "checkout", MemoryMB: 512, Invocations: 125_000, Errors: 200, Throttles: 1_500, ColdStarts: 18, DeadLetters: 2,
+				InitMs: results.InitPercentiles{P50: 170, P99: 320, Max: 330}, BilledMs: 687_500, GBSeconds: 343.75, PeakInstances: 12},
+			// provisioned: its instance started before traffic, so no cold start
+			{Name: "notify", MemoryMB: 128, Invocations: 8, BilledMs: 10, GBSeconds: 0.00125, PeakInstances: 1},
+		}},
+	}
+	faas.Platform.Total = results.SumPlatform(faas.Platform.Functions)
+	// 60 measured seconds: instances rise to 14 while the load ramps up the
+	// platform, then settle at 10.
+	for sec := range int64(60) {
+		inst := int(min(sec/2+1, 14))
+		if sec >= 40 {
+			inst = 10
+		}
+		faas.Series = append(faas.Series, results.Second{T: 10 + sec, Requests: 3667, Instances: inst, BusyInstances: inst / 2})
 	}
 	return results.Run{
 		Schema: results.SchemaVersion, ID: "20261122-235815-steady-3f9a0c", Scenario: "steady", Profile: "quick",
@@ -121,6 +139,16 @@ func TestMarkdownContent(t *testing.T) {
 		`connection refused \| retry`, // a pipe in a cell is escaped
 		"orders paid once | FAIL",
 		"**serverless**: generator CPU not measured",
+		"## Function platform (measured)",
+		"Billed GB-s is the function platform's own account, the warmup included",
+		"## Instances over time (measured)",
+		"| billed GB-s |",
+		"| serverless | catalog         |       128 |     130,000 |          30 |         150 |         240 |",
+		"| serverless | (all functions) |         — |     255,008 |          48 |           — |           — |     1,500 |    200 |",
+		"409 |",      // total billed GB-s: 65 + 343.75 + 0.00125
+		" 0.00125 |", // three significant digits of a small figure
+		"| serverless | notify          |       128 |           8 |           0 |           — |           — |", // no cold start, no init
+		"| serverless |   60 s | 3 s |             14 |         7 | 2 3 5 6 8 9 11 12 14 14 14 14 14 14 10 10 10 10 10 10 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q", want)
@@ -154,8 +182,10 @@ func TestMarkdownTables(t *testing.T) {
 			}
 		}
 	}
-	if tables != 8 { // run, summary, operations, journeys, hops, cold starts, audit, errors
-		t.Errorf("found %d tables, want 8", tables)
+	// run, summary, operations, journeys, hops, cold starts, function
+	// platform, instances over time, audit, errors
+	if tables != 10 {
+		t.Errorf("found %d tables, want 10", tables)
 	}
 }
 
@@ -171,10 +201,11 @@ func TestMarkdownOptionalSections(t *testing.T) {
 	run := twoVariants()
 	for i := range run.Variants {
 		v := &run.Variants[i]
-		v.ColdStarts, v.Audit, v.Errors, v.Notes, v.Journeys = nil, nil, nil, nil, nil
+		v.ColdStarts, v.Audit, v.Errors, v.Notes, v.Journeys, v.Platform = nil, nil, nil, nil, nil, nil
 	}
 	md := render(t, run)
-	for _, absent := range []string{"## Cold starts", "## Audit", "## Top errors", "## Notes", "## Journeys"} {
+	for _, absent := range []string{"## Cold starts", "## Audit", "## Top errors", "## Notes", "## Journeys",
+		"## Function platform", "## Instances over time", "billed GB-s", "Billed GB-s"} {
 		if strings.Contains(md, absent) {
 			t.Errorf("Markdown has %q, want it left out when no variant has any", absent)
 		}
@@ -209,10 +240,93 @@ func TestTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"Summary (measured)", "Operations (measured)", "p50 ms", "monolith", "serverless", "POST /orders", "│"} {
+	for _, want := range []string{"Summary (measured)", "Operations (measured)", "p50 ms", "monolith", "serverless", "POST /orders", "│",
+		"billed GB-s", "Function platform (measured), warmup included", "(all functions)", "Instances over time (measured)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Terminal output lacks %q:\n%s", want, out)
 		}
+	}
+
+	run := twoVariants()
+	run.Variants[1].Platform = nil
+	b.Reset()
+	if err := Terminal(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, absent := range []string{"billed GB-s", "Function platform", "Instances over time"} {
+		if strings.Contains(b.String(), absent) {
+			t.Errorf("Terminal output has %q without a function platform", absent)
+		}
+	}
+}
+
+// TestInstancesTable checks how the instance count over time is shown:
+// second by second up to 30 s, else the maximum of about 20 buckets.
+func TestInstancesTable(t *testing.T) {
+	series := func(inst ...int) []results.Second {
+		var out []results.Second
+		for i, n := range inst {
+			out = append(out, results.Second{T: int64(i), Instances: n, BusyInstances: n / 2})
+		}
+		return out
+	}
+	ramp := func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	platform := &results.Platform{}
+	tests := []struct {
+		name string
+		v    results.VariantResult
+		want [][]string
+	}{
+		{"second by second", results.VariantResult{Platform: platform, Series: series(0, 2, 5, 3)},
+			[][]string{{"v", "4 s", "1 s", "5", "2", "0 2 5 3", "0 1 2 1"}}},
+		{"30 s is not bucketed", results.VariantResult{Platform: platform, Series: series(ramp(30)...)},
+			[][]string{{"v", "30 s", "1 s", "29", "14", joinInts(ramp(30)), joinInts(halves(ramp(30)))}}},
+		{"31 s in buckets of 2", results.VariantResult{Platform: platform, Series: series(ramp(31)...)},
+			[][]string{{"v", "31 s", "2 s", "30", "15",
+				"1 3 5 7 9 11 13 15 17 19 21 23 25 27 29 30", "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15"}}},
+		{"no platform", results.VariantResult{Series: series(1, 2)}, nil},
+		{"no series", results.VariantResult{Platform: platform}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := instancesTable([]results.VariantResult{tt.v}, []string{"v"}).rows
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("rows = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func halves(xs []int) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i] = x / 2
+	}
+	return out
+}
+
+func TestBucketMax(t *testing.T) {
+	tests := []struct {
+		n, width int
+	}{
+		{1, 1}, {30, 1}, {31, 2}, {40, 2}, {41, 3}, {60, 3}, {3600, 180},
+	}
+	for _, tt := range tests {
+		if got := bucketWidth(tt.n); got != tt.width {
+			t.Errorf("bucketWidth(%d) = %d, want %d", tt.n, got, tt.width)
+		}
+		if buckets := len(bucketMax(make([]int, tt.n), bucketWidth(tt.n))); buckets > maxUnbucketed {
+			t.Errorf("%d seconds make %d buckets, want at most %d", tt.n, buckets, maxUnbucketed)
+		}
+	}
+	if got, want := bucketMax([]int{1, 5, 2, 0, 7}, 2), []int{5, 2, 7}; !reflect.DeepEqual(got, want) {
+		t.Errorf("bucketMax = %v, want %v", got, want)
 	}
 }
 
@@ -272,6 +386,12 @@ func TestFormat(t *testing.T) {
 		{"rate tens", rate(49.94), "49.9"},
 		{"rate large", rate(1999.8), "2,000"},
 		{"optRate zero", optRate(0), "—"},
+		{"sig3 zero", sig3(0), "0"},
+		{"sig3 tiny", sig3(0.00125), "0.00125"},
+		{"sig3 half", sig3(0.5), "0.500"},
+		{"sig3 tens", sig3(21.54), "21.5"},
+		{"sig3 hundreds", sig3(408.75125), "409"},
+		{"sig3 thousands", sig3(1234.5), "1,235"},
 		{"percent", percent(0.0012), "0.12%"},
 		{"percent tiny", percent(0.000001), "<0.01%"},
 		{"percent zero", percent(0), "0.00%"},

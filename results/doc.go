@@ -4,7 +4,10 @@
 // summarises it into a [VariantResult]: counts, error rates, latency
 // percentiles per operation and per journey, cold starts and a per-second
 // time series. A [Run] gathers the variant results of one scenario run with
-// what was asked and where it ran; [Write] stores it as
+// what was asked and where it ran; a variant that runs on a function
+// platform also carries the platform's own account ([Platform]): what each
+// function did, its cold starts and throttles, its billed GB-seconds, and
+// the instance count per second of the series. [Write] stores it as
 // <dir>/<run-id>/results.json and [Read] loads it back.
 //
 // # Schema

@@ -339,7 +339,8 @@ type Info struct {
 	// Stats is the generator's account of the whole run, warmup included.
 	// Its Elapsed less the warmup is the measured window the rates are over;
 	// when Elapsed is zero, Requested.Duration stands in for it, and when that
-	// is zero too, the span of the schedule observed.
+	// is zero too, the span of the schedule observed. Its Start becomes the
+	// VariantResult's StartedAt.
 	Stats loadgen.Stats
 }
 
@@ -386,6 +387,7 @@ func (r *Recorder) Summary(info Info) VariantResult {
 	if st.Elapsed > 0 {
 		v.Achieved.IterationsPerSec = float64(st.Started) / st.Elapsed.Seconds()
 	}
+	v.StartedAt = st.Start.Round(0) // the wall clock only: it is a record
 	v.Generator.CPU = Duration(st.CPU)
 	sent := cmp.Or(clampInt(st.Requests), r.total.count+r.warmupRequests)
 	if sent > 0 {

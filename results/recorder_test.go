@@ -363,3 +363,17 @@ func TestRecorderWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestRecorderStartedAt checks that the generator's start becomes the
+// result's StartedAt, stripped of its monotonic reading so that it survives
+// a round trip through results.json unchanged.
+func TestRecorderStartedAt(t *testing.T) {
+	start := time.Now()
+	v := NewRecorder().Summary(Info{Stats: loadgen.Stats{Start: start, Elapsed: time.Second}})
+	if !v.StartedAt.Equal(start) || v.StartedAt != start.Round(0) {
+		t.Errorf("StartedAt = %v, want %v without its monotonic reading", v.StartedAt, start)
+	}
+	if v := NewRecorder().Summary(Info{}); !v.StartedAt.IsZero() {
+		t.Errorf("StartedAt = %v with no start given, want zero", v.StartedAt)
+	}
+}

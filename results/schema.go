@@ -90,6 +90,10 @@ type VariantResult struct {
 	Requested Load `json:"requested"`
 	// Achieved is what the generator and the system under test managed.
 	Achieved Throughput `json:"achieved"`
+	// StartedAt is the wall-clock start of the schedule the statistics are
+	// over: second T of Series began at StartedAt + T seconds. It is absent
+	// when unknown.
+	StartedAt time.Time `json:"started_at,omitzero"`
 	// Generator is what the load generator itself cost.
 	Generator Generator `json:"generator"`
 	// Total aggregates every measured request.
@@ -103,6 +107,9 @@ type VariantResult struct {
 	ColdStarts *ColdStarts `json:"cold_starts,omitempty"`
 	// Series holds one entry per second of the measured schedule.
 	Series []Second `json:"series,omitempty"`
+	// Platform is present when the variant runs on a function platform: the
+	// platform's own account of the run.
+	Platform *Platform `json:"platform,omitempty"`
 	// Errors holds the most frequent error messages, most frequent first.
 	Errors []ErrorCount `json:"errors,omitempty"`
 	// Hops counts, per operation, the network hops between the variant's own
@@ -228,6 +235,107 @@ type Second struct {
 	// P50Ms and P99Ms are the second's latency percentiles (2 significant digits).
 	P50Ms float64 `json:"p50_ms"`
 	P99Ms float64 `json:"p99_ms"`
+	// Instances and BusyInstances are measured by a function platform's own
+	// meter (see Platform): the most instances that existed during the
+	// second, over all functions, and the most serving at once. The
+	// platform counts in wall-clock seconds; each of its seconds is put in
+	// the run's second it overlaps most. Zero (absent) when no instance
+	// existed, or when the platform's account did not cover the second (the
+	// last one may not be counted yet when the account is fetched); always
+	// absent for variants without a platform.
+	Instances     int `json:"instances,omitempty"`
+	BusyInstances int `json:"busy_instances,omitempty"`
+}
+
+// Platform is a function platform's own account of a run (package faas
+// keeps it; the scenario fetches it after the load). Invocations, errors,
+// throttles, cold starts, init times, dead letters, billed durations and
+// instance counts are measured by the platform's meter. Billed GB-seconds
+// are computed from those measured durations by the cloud's billing rule:
+// each invocation's duration, its instance's initialisation included on a
+// cold start, rounded up to the millisecond, times the function's memory
+// (1 GB = 1024 MB). No price is applied.
+//
+// The counts cover the platform's life up to the end of the load, the
+// warmup included, where the generator's figures cover only the measured
+// window; they also count invocations the generator did not make (events,
+// schedules).
+type Platform struct {
+	// Component names the variant's component that runs the platform.
+	Component string `json:"component,omitempty"`
+	// Functions holds one entry per function, in the platform's order.
+	Functions []PlatformFunction `json:"functions"`
+	// Total sums Functions.
+	Total PlatformTotal `json:"total"`
+}
+
+// PlatformFunction is one function's account on a function platform.
+type PlatformFunction struct {
+	// Name is the function's name.
+	Name string `json:"name"`
+	// MemoryMB is the memory the function is configured, and billed, with.
+	MemoryMB int `json:"memory_mb"`
+	// Invocations counts invocations that reached an instance (throttled
+	// ones did not), synchronous and asynchronous.
+	Invocations int64 `json:"invocations"`
+	// Errors counts invocations that failed on the platform's side: the
+	// instance crashed, timed out, or answered 5xx.
+	Errors int64 `json:"errors"`
+	// Throttles counts invocations refused for a concurrency limit (HTTP 429).
+	Throttles int64 `json:"throttles"`
+	// ColdStarts counts invocations that had to start an instance first.
+	ColdStarts int64 `json:"cold_starts"`
+	// InitMs summarises the cold starts' initialisation: from launching an
+	// instance to its readiness.
+	InitMs InitPercentiles `json:"init_ms"`
+	// DeadLetters counts events dropped after their last failed attempt.
+	DeadLetters int64 `json:"dead_letters"`
+	// BilledMs is the billed duration in milliseconds (see Platform).
+	BilledMs int64 `json:"billed_ms"`
+	// GBSeconds is the billed compute: BilledMs times MemoryMB, in
+	// GB-seconds, computed by the billing rule (see Platform).
+	GBSeconds float64 `json:"gb_seconds"`
+	// PeakInstances is the most instances of the function that existed at
+	// once.
+	PeakInstances int `json:"peak_instances"`
+}
+
+// InitPercentiles summarises cold-start initialisation times in
+// milliseconds; all zero when there was no cold start.
+type InitPercentiles struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// PlatformTotal sums a platform's functions.
+type PlatformTotal struct {
+	// Invocations, Errors, Throttles, ColdStarts and DeadLetters count as
+	// in PlatformFunction, over every function.
+	Invocations int64 `json:"invocations"`
+	Errors      int64 `json:"errors"`
+	Throttles   int64 `json:"throttles"`
+	ColdStarts  int64 `json:"cold_starts"`
+	DeadLetters int64 `json:"dead_letters"`
+	// BilledMs and GBSeconds are the billed duration and compute over every
+	// function (see Platform).
+	BilledMs  int64   `json:"billed_ms"`
+	GBSeconds float64 `json:"gb_seconds"`
+}
+
+// SumPlatform returns the totals of fns.
+func SumPlatform(fns []PlatformFunction) PlatformTotal {
+	var t PlatformTotal
+	for _, f := range fns {
+		t.Invocations += f.Invocations
+		t.Errors += f.Errors
+		t.Throttles += f.Throttles
+		t.ColdStarts += f.ColdStarts
+		t.DeadLetters += f.DeadLetters
+		t.BilledMs += f.BilledMs
+		t.GBSeconds += f.GBSeconds
+	}
+	return t
 }
 
 // ErrorCount counts one error message.

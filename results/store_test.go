@@ -62,6 +62,19 @@ func sampleRun() Run {
 		WarmLatencyMs: Percentiles{P50: 0.5, P99: 2.5, Max: 12.3},
 	}
 	faas.Notes = []string{"cold starts reported by the X-Cold-Start header"}
+	faas.StartedAt = started.Add(10 * time.Second)
+	faas.Series = []Second{
+		{T: 10, Requests: 400, Errors: 1, ColdStarts: 3, P50Ms: 0.41, P99Ms: 180, Instances: 3, BusyInstances: 2},
+		{T: 11, Requests: 400, Dropped: 3, ColdStarts: 1, P50Ms: 0.42, P99Ms: 2.4, Instances: 4, BusyInstances: 1},
+	}
+	fns := []PlatformFunction{{
+		Name: "catalog", MemoryMB: 128, Invocations: 14000, ColdStarts: 3,
+		InitMs: InitPercentiles{P50: 150, P99: 210, Max: 210}, BilledMs: 28000, GBSeconds: 3.5, PeakInstances: 3,
+	}, {
+		Name: "checkout", MemoryMB: 512, Invocations: 12000, Errors: 2, Throttles: 5, ColdStarts: 3, DeadLetters: 1,
+		InitMs: InitPercentiles{P50: 170, P99: 300, Max: 300}, BilledMs: 36000, GBSeconds: 18, PeakInstances: 2,
+	}}
+	faas.Platform = &Platform{Component: "platform", Functions: fns, Total: SumPlatform(fns)}
 	return Run{
 		Schema: SchemaVersion, ID: "20261122-235815-steady-3f9a0c", Scenario: "steady", Profile: "quick",
 		StartedAt: started, FinishedAt: started.Add(150 * time.Second),
@@ -169,13 +182,38 @@ func TestWriteRefuses(t *testing.T) {
 	}
 }
 
+func TestSumPlatform(t *testing.T) {
+	tests := []struct {
+		name string
+		fns  []PlatformFunction
+		want PlatformTotal
+	}{
+		{"none", nil, PlatformTotal{}},
+		{"one", []PlatformFunction{{Name: "a", Invocations: 3, Throttles: 1, BilledMs: 30, GBSeconds: 0.5}},
+			PlatformTotal{Invocations: 3, Throttles: 1, BilledMs: 30, GBSeconds: 0.5}},
+		{"several", []PlatformFunction{
+			{Name: "a", Invocations: 3, Errors: 1, Throttles: 1, ColdStarts: 2, DeadLetters: 1, BilledMs: 30, GBSeconds: 0.5, PeakInstances: 2},
+			{Name: "b", Invocations: 4, Errors: 2, Throttles: 3, ColdStarts: 1, DeadLetters: 2, BilledMs: 70, GBSeconds: 0.25, PeakInstances: 5},
+		}, PlatformTotal{Invocations: 7, Errors: 3, Throttles: 4, ColdStarts: 3, DeadLetters: 3, BilledMs: 100, GBSeconds: 0.75}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SumPlatform(tt.fns); got != tt.want {
+				t.Errorf("SumPlatform = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestReadTestdata(t *testing.T) {
 	run, err := Read(filepath.Join("testdata", "v1.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(run.Variants) != 2 || run.Variants[0].Requested.Warmup.Std() != 10*time.Second ||
-		run.Variants[1].ColdStarts == nil || run.Variants[0].Total.LatencyMs.P99 != 2.31 {
+		run.Variants[1].ColdStarts == nil || run.Variants[0].Total.LatencyMs.P99 != 2.31 ||
+		run.Variants[0].Platform != nil || run.Variants[1].Platform == nil || run.Variants[1].Platform.Total.GBSeconds != 21.5 ||
+		run.Variants[1].Series[1].Instances != 4 || run.Variants[1].StartedAt.IsZero() || !run.Variants[0].StartedAt.IsZero() {
 		t.Errorf("Read(testdata/v1.json) = %+v", run)
 	}
 }

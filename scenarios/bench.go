@@ -40,7 +40,9 @@ type Bench struct {
 }
 
 // Run runs the bench. It returns what it measured so far along with an error
-// if a variant fails or ctx ends; every deployment is stopped either way.
+// if a variant fails or ctx ends; every deployment is stopped either way. A
+// variant with a function platform also gets the platform's account, fetched
+// after the load and before the audit.
 func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	run := results.NewRun(b.Scenario.Name(), b.Profile, time.Now())
 	run.Params = b.Scenario.Params()
@@ -88,6 +90,18 @@ func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (
 	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: b.Runtime.Name(), Repetition: rep, Progress: progress})
 	if err != nil {
 		return res, err
+	}
+	if v.Platform != "" {
+		us := dep.URLs(v.Platform)
+		if len(us) == 0 {
+			return res, fmt.Errorf("function platform: component %s has no URL", v.Platform)
+		}
+		if err := addPlatform(ctx, us[0], v.Platform, &res); err != nil {
+			return res, fmt.Errorf("function platform %s: %w", v.Platform, err)
+		}
+		t := res.Platform.Total
+		progress.Printf("%s %s: platform: %d invocations, %d cold starts, %d throttles, %.3f GB-s billed",
+			b.Scenario.Name(), v.Name, t.Invocations, t.ColdStarts, t.Throttles, t.GBSeconds)
 	}
 	rep2, err := Audit(ctx, dep, v)
 	if err != nil {
