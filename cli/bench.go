@@ -151,7 +151,7 @@ func variantEnvFlags(fs *flag.FlagSet) *variantEnv {
 	fs.DurationVar(&e.PSPLatencyP99, "psp-latency-p99", 0, "payment provider's p99 charge latency (at least the median)")
 	fs.Float64Var(&e.PSPDeclineRate, "psp-decline-rate", 0, "share of charges the payment provider declines, 0..1")
 	fs.Float64Var(&e.PSPErrorRate, "psp-error-rate", 0, "share of charges the payment provider fails with 503, 0..1")
-	fs.Func("replicas", "replicas of single components, as name=N,... (e.g. catalog=2,cart=3;\nmicroservices only: every service can be scaled)", func(s string) error {
+	fs.Func("replicas", "replicas of single components, as name=N,...: for microservices any service\n(catalog=2,cart=3); for serverless, provisioned (pre-warmed) instances of a\nfunction (checkout=2); the monolith runs as one process", func(s string) error {
 		r, err := variants.ParseReplicas(s)
 		e.Replicas = r
 		return err
