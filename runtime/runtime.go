@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Component is one program of a variant: a Go main package that speaks the
@@ -164,4 +165,22 @@ func FormatCounts(m map[string]int) string {
 		parts = append(parts, name+"="+strconv.Itoa(m[name]))
 	}
 	return strings.Join(parts, ",")
+}
+
+// Usage is what one replica of a component has used so far, as its runtime
+// measures it: /proc for a process (its whole process group, children
+// included), the engine's statistics for a container.
+type Usage struct {
+	// Component and Replica name the replica (Replica counts from 0).
+	Component string
+	Replica   int
+	// CPU is the CPU time used since the replica started, user and system.
+	CPU time.Duration
+	// MemoryBytes is the memory in use now (resident set size for a
+	// process; the cgroup's usage less page cache for a container).
+	MemoryBytes uint64
+	// CPULimit and MemoryLimitBytes are the replica's limits; 0 where none
+	// is set (processes share the machine).
+	CPULimit         float64
+	MemoryLimitBytes uint64
 }
