@@ -38,13 +38,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/runtime/gobuild"
 )
 
 // Default timeouts, used unless an Option says otherwise.
@@ -63,14 +63,8 @@ type Runtime struct {
 	log          *slog.Logger
 	startTimeout time.Duration
 	stopGrace    time.Duration
-	goCmd        string   // go command; empty means look it up
-	buildDir     string   // directory go build runs in; empty means the caller's
-	buildEnv     []string // extra KEY=value for go build
-	buildFlags   []string // extra flags for go build
-
-	buildMu sync.Mutex        // serialises builds; guards bins and nbuild
-	bins    map[string]string // import path -> binary
-	nbuild  int               // go build invocations so far
+	buildOpts    []gobuild.Option
+	builder      *gobuild.Builder
 
 	mu      sync.Mutex // guards the fields below
 	workDir string     // empty until first needed when the Runtime owns it
@@ -120,31 +114,31 @@ func WithStopGrace(d time.Duration) Option {
 // WithBinaries supplies prebuilt binaries by import path; Deploy builds only
 // the packages not listed.
 func WithBinaries(bins map[string]string) Option {
-	return func(r *Runtime) { maps.Copy(r.bins, bins) }
+	return func(r *Runtime) { r.buildOpts = append(r.buildOpts, gobuild.WithBinaries(bins)) }
 }
 
 // WithGo sets the go command used to build components. By default it is "go"
 // from PATH (whose toolchain selection honours go.mod), falling back to the
 // go of the toolchain that built this program.
 func WithGo(path string) Option {
-	return func(r *Runtime) { r.goCmd = path }
+	return func(r *Runtime) { r.buildOpts = append(r.buildOpts, gobuild.WithGo(path)) }
 }
 
 // WithBuildDir sets the directory go build runs in; it must be inside the
 // module that holds the components. By default it is the working directory.
 func WithBuildDir(dir string) Option {
-	return func(r *Runtime) { r.buildDir = dir }
+	return func(r *Runtime) { r.buildOpts = append(r.buildOpts, gobuild.WithDir(dir)) }
 }
 
 // WithBuildEnv adds KEY=value entries to go build's environment, after
 // CGO_ENABLED=0 so they can override it.
 func WithBuildEnv(env ...string) Option {
-	return func(r *Runtime) { r.buildEnv = append(r.buildEnv, env...) }
+	return func(r *Runtime) { r.buildOpts = append(r.buildOpts, gobuild.WithEnv(env...)) }
 }
 
 // WithBuildFlags adds flags to go build, e.g. "-ldflags=-s -w" or "-race".
 func WithBuildFlags(flags ...string) Option {
-	return func(r *Runtime) { r.buildFlags = append(r.buildFlags, flags...) }
+	return func(r *Runtime) { r.buildOpts = append(r.buildOpts, gobuild.WithFlags(flags...)) }
 }
 
 // New returns a Runtime configured by opts.
@@ -153,7 +147,6 @@ func New(opts ...Option) *Runtime {
 		log:          slog.New(slog.DiscardHandler),
 		startTimeout: DefaultStartTimeout,
 		stopGrace:    DefaultStopGrace,
-		bins:         map[string]string{},
 		ownDir:       true,
 		deps:         map[*Deployment]struct{}{},
 	}
@@ -163,6 +156,7 @@ func New(opts ...Option) *Runtime {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	r.builder = gobuild.New(append([]gobuild.Option{gobuild.WithLogger(r.log)}, r.buildOpts...)...)
 	return r
 }
 
@@ -223,7 +217,7 @@ func (r *Runtime) deploy(ctx context.Context, p runtime.Plan) (*Deployment, erro
 	for _, c := range order {
 		pkgs = append(pkgs, c.Package)
 	}
-	bins, err := r.build(ctx, work, pkgs)
+	bins, err := r.builder.Build(ctx, filepath.Join(work, "bin"), pkgs)
 	if err != nil {
 		return nil, fmt.Errorf("deploy %s: %w", p.Variant, err)
 	}

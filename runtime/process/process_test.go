@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/runtime/gobuild"
 )
 
 const echoPkg = "github.com/archbench/archbench/runtime/process/testdata/echo"
@@ -40,10 +41,9 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	rt := New(WithWorkDir(dir))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	bins, err := rt.build(ctx, dir, []string{echoPkg})
+	bins, err := gobuild.New().Build(ctx, dir, []string{echoPkg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -474,8 +474,8 @@ func TestPlanValidation(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Deploy = %v, want %q", err, tt.want)
 			}
-			if _, err := os.Stat(work); !errors.Is(err, fs.ErrNotExist) || rt.nbuild != 0 {
-				t.Errorf("Deploy touched the work dir (%v) or built (%d builds)", err, rt.nbuild)
+			if _, err := os.Stat(work); !errors.Is(err, fs.ErrNotExist) || rt.builder.Builds() != 0 {
+				t.Errorf("Deploy touched the work dir (%v) or built (%d builds)", err, rt.builder.Builds())
 			}
 		})
 	}
@@ -483,8 +483,8 @@ func TestPlanValidation(t *testing.T) {
 
 func TestBuild(t *testing.T) {
 	t.Parallel()
-	rt := newRuntime(t)
-	clear(rt.bins) // no prebuilt binaries: really build
+	rt := New(WithWorkDir(t.TempDir())) // no prebuilt binaries: really build
+	t.Cleanup(func() { rt.Close() })
 	plan := runtime.Plan{Variant: "build", Components: []runtime.Component{echo("a", 0, nil), echo("b", 0, []string{"a"})}, Entry: "b"}
 	for i := range 2 {
 		d := deploy(t, rt, plan)
@@ -496,36 +496,14 @@ func TestBuild(t *testing.T) {
 			t.Errorf("deploy %d ran in %s", i, d.Dir())
 		}
 	}
-	if rt.nbuild != 1 {
-		t.Errorf("%d go builds for two deploys, want 1", rt.nbuild)
+	if n := rt.builder.Builds(); n != 1 {
+		t.Errorf("%d go builds for two deploys, want 1", n)
 	}
 
 	const bad = "github.com/archbench/archbench/runtime/process/testdata/nope"
 	_, err := rt.Deploy(t.Context(), runtime.Plan{Variant: "bad", Components: []runtime.Component{{Name: "x", Package: bad}}, Entry: "x"})
 	if err == nil || !strings.Contains(err.Error(), "build "+bad+": exit status 1\n") {
 		t.Errorf("Deploy of a missing package = %v, want go's build error", err)
-	}
-}
-
-func TestExecNameAndBatches(t *testing.T) {
-	t.Parallel()
-	names := map[string]string{
-		"github.com/x/shop/cmd/monolith":    "monolith",
-		"github.com/nats-io/nats-server/v2": "nats-server",
-		"example.com/m/v1":                  "v1",
-		"example.com/m/v10":                 "m",
-		"v2":                                "v2",
-		"./cmd/cart":                        "cart",
-	}
-	for pkg, want := range names {
-		if got := execName(pkg); got != want {
-			t.Errorf("execName(%q) = %q, want %q", pkg, got, want)
-		}
-	}
-	got := batches([]string{"x/a/cmd", "x/b/cmd", "x/c", "x/d/cmd", "y/c"})
-	want := [][]string{{"x/a/cmd", "x/c"}, {"x/b/cmd", "y/c"}, {"x/d/cmd"}}
-	if !slices.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("batches = %v, want %v", got, want)
 	}
 }
 
