@@ -33,7 +33,8 @@ const howToRead = "How to read this: latency is measured from each request's sch
 // Markdown writes run as a Markdown report: metadata, a summary row per
 // variant, per-operation and per-journey tables with the variants side by
 // side, then cold starts, function platforms (functions and instances over
-// time), audits, top errors and notes where there are any.
+// time), the replicas' measured resources, audits, top errors and notes
+// where there are any.
 func Markdown(w io.Writer, run results.Run) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
@@ -52,6 +53,7 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
+		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
 		{"Audit", "", auditTable(run.Variants, names)},
 		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},
 	}
@@ -75,8 +77,8 @@ func Markdown(w io.Writer, run results.Run) error {
 }
 
 // Terminal writes the summary and per-operation tables of run as
-// box-drawn tables for a terminal, and the function platform's tables when
-// a variant has one.
+// box-drawn tables for a terminal, the function platform's tables when a
+// variant has one, and the replicas' resources when they were measured.
 func Terminal(w io.Writer, run results.Run) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
@@ -93,6 +95,7 @@ func Terminal(w io.Writer, run results.Run) error {
 	for _, s := range []section{
 		{"Function platform " + labelled(run.Variants) + ", warmup included", platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesTable(run.Variants, names)},
+		{"Resources " + labelled(run.Variants) + ", warmup included", resourcesTable(run.Variants, names)},
 	} {
 		if len(s.table.rows) > 0 {
 			sections = append(sections, s)
@@ -290,17 +293,21 @@ func distinct(vs []results.VariantResult, f func(results.VariantResult) string) 
 // summaryIntro explains the summary's figures that are not over the
 // measured window, if any.
 func summaryIntro(vs []results.VariantResult) string {
-	if !hasPlatform(vs) {
-		return ""
+	var parts []string
+	if hasResources(vs) {
+		parts = append(parts, "CPU s is the CPU time all the variant's replicas used while the scenario ran, the warmup included; see Resources below.")
 	}
-	return "Billed GB-s is the function platform's own account, the warmup included; see Function platform below."
+	if hasPlatform(vs) {
+		parts = append(parts, "Billed GB-s is the function platform's own account, the warmup included; see Function platform below.")
+	}
+	return strings.Join(parts, " ")
 }
 
 func summaryTable(vs []results.VariantResult, names []string) table {
 	t := table{
 		header: []string{"variant", "requested/s", "achieved it/s", "requests/s", "requests", "errors %", "dropped",
-			"p50 ms", "p90 ms", "p99 ms", "max ms", "gen CPU µs/req", "billed GB-s", "audit"},
-		right: []bool{false, true, true, true, true, true, true, true, true, true, true, true, true, false},
+			"p50 ms", "p90 ms", "p99 ms", "max ms", "gen CPU µs/req", "CPU s", "billed GB-s", "audit"},
+		right: []bool{false, true, true, true, true, true, true, true, true, true, true, true, true, true, false},
 	}
 	for i, v := range vs {
 		achieved := none
@@ -315,10 +322,13 @@ func summaryTable(vs []results.VariantResult, names []string) table {
 		t.rows = append(t.rows, []string{
 			names[i], optRate(v.Requested.Rate), achieved, rate(v.Achieved.RequestsPerSec),
 			thousands(v.Total.Count), percent(v.Total.ErrorRate), thousands(v.Achieved.Dropped),
-			ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), cpu, billed(v), audit(v.Audit),
+			ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), cpu, cpuTotal(v), billed(v), audit(v.Audit),
 		})
 	}
 	if !hasPlatform(vs) { // only variants on a function platform are billed
+		t = t.without(13)
+	}
+	if !hasResources(vs) { // only some runtimes measure what replicas use
 		t = t.without(12)
 	}
 	return t

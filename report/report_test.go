@@ -41,6 +41,16 @@ func twoVariants() results.Run {
 	}
 	mono.Journeys[0].Dropped = 10
 	mono.Hops = map[string]int{"GET /products/{id}": 0, "POST /orders": 0}
+	const mib = 1 << 20
+	sec := func(s float64) results.Duration { return results.Duration(s * float64(time.Second)) }
+	mono.Resources = &results.Resources{
+		Source: "proc", Interval: sec(0.5), Samples: 142, Duration: sec(70.5),
+		Replicas: []results.ReplicaResources{
+			{Component: "psp", CPU: sec(7.05), CPUCoresAvg: 0.1, MemPeakBytes: 24 * mib, MemAvgBytes: 20 * mib},
+			{Component: "monolith", CPU: sec(84.6), CPUCoresAvg: 1.2, MemPeakBytes: 96 * mib, MemAvgBytes: 80 * mib},
+		},
+		Total: results.ResourceTotal{CPU: sec(91.65), CPUCoresAvg: 1.3, MemPeakBytes: 118 * mib, MemAvgBytes: 100 * mib},
+	}
 	faas := results.VariantResult{
 		Variant: "serverless", Runtime: "process", Label: results.LabelMeasured, Repetition: 1,
 		Requested: load,
@@ -67,6 +77,16 @@ func twoVariants() results.Run {
 		}},
 	}
 	faas.Platform.Total = results.SumPlatform(faas.Platform.Functions)
+	faas.Resources = &results.Resources{
+		Source: "proc", Interval: sec(0.5), Samples: 142, Duration: sec(70.5),
+		Replicas: []results.ReplicaResources{
+			{Component: "psp", CPU: sec(7.05), CPUCoresAvg: 0.1, MemPeakBytes: 24 * mib, MemAvgBytes: 20 * mib},
+			{Component: "broker", CPU: sec(3.525), CPUCoresAvg: 0.05, MemPeakBytes: 30 * mib, MemAvgBytes: 28 * mib},
+			// the platform and its function instances: one process group
+			{Component: "platform", CPU: sec(63.45), CPUCoresAvg: 0.9, MemPeakBytes: 412 * mib, MemAvgBytes: 300 * mib},
+		},
+		Total: results.ResourceTotal{CPU: sec(74.025), CPUCoresAvg: 1.05, MemPeakBytes: 460 * mib, MemAvgBytes: 348 * mib},
+	}
 	// 60 measured seconds: instances rise to 14 while the load ramps up the
 	// platform, then settle at 10.
 	for sec := range int64(60) {
@@ -149,6 +169,13 @@ func TestMarkdownContent(t *testing.T) {
 		" 0.00125 |", // three significant digits of a small figure
 		"| serverless | notify          |       128 |           8 |           0 |           — |           — |", // no cold start, no init
 		"| serverless |   60 s | 3 s |             14 |         7 | 2 3 5 6 8 9 11 12 14 14 14 14 14 14 10 10 10 10 10 10 |",
+		"## Resources (measured)",
+		"from the runtime's meter (proc)", "every 500 ms",
+		"| gen CPU µs/req | CPU s | billed GB-s |",
+		"|            104 |  91.7 |           — | pass  |",                       // the summary's CPU s: the variant's total
+		"| variant    | component      | CPU s | avg cores | peak MB | avg MB |", // no replica or limit columns
+		"| monolith   | monolith       |  84.6 |      1.20 |      96 |     80 |",
+		"| serverless | (all replicas) |  74.0 |      1.05 |     460 |    348 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q", want)
@@ -183,9 +210,9 @@ func TestMarkdownTables(t *testing.T) {
 		}
 	}
 	// run, summary, operations, journeys, hops, cold starts, function
-	// platform, instances over time, audit, errors
-	if tables != 10 {
-		t.Errorf("found %d tables, want 10", tables)
+	// platform, instances over time, resources, audit, errors
+	if tables != 11 {
+		t.Errorf("found %d tables, want 11", tables)
 	}
 }
 
@@ -201,11 +228,11 @@ func TestMarkdownOptionalSections(t *testing.T) {
 	run := twoVariants()
 	for i := range run.Variants {
 		v := &run.Variants[i]
-		v.ColdStarts, v.Audit, v.Errors, v.Notes, v.Journeys, v.Platform = nil, nil, nil, nil, nil, nil
+		v.ColdStarts, v.Audit, v.Errors, v.Notes, v.Journeys, v.Platform, v.Resources = nil, nil, nil, nil, nil, nil, nil
 	}
 	md := render(t, run)
 	for _, absent := range []string{"## Cold starts", "## Audit", "## Top errors", "## Notes", "## Journeys",
-		"## Function platform", "## Instances over time", "billed GB-s", "Billed GB-s"} {
+		"## Function platform", "## Instances over time", "billed GB-s", "Billed GB-s", "## Resources", "CPU s"} {
 		if strings.Contains(md, absent) {
 			t.Errorf("Markdown has %q, want it left out when no variant has any", absent)
 		}
@@ -241,7 +268,8 @@ func TestTerminal(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{"Summary (measured)", "Operations (measured)", "p50 ms", "monolith", "serverless", "POST /orders", "│",
-		"billed GB-s", "Function platform (measured), warmup included", "(all functions)", "Instances over time (measured)"} {
+		"billed GB-s", "Function platform (measured), warmup included", "(all functions)", "Instances over time (measured)",
+		"CPU s", "Resources (measured), warmup included", "(all replicas)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Terminal output lacks %q:\n%s", want, out)
 		}
@@ -249,14 +277,58 @@ func TestTerminal(t *testing.T) {
 
 	run := twoVariants()
 	run.Variants[1].Platform = nil
+	run.Variants[0].Resources, run.Variants[1].Resources = nil, nil
 	b.Reset()
 	if err := Terminal(&b, run); err != nil {
 		t.Fatal(err)
 	}
-	for _, absent := range []string{"billed GB-s", "Function platform", "Instances over time"} {
+	for _, absent := range []string{"billed GB-s", "Function platform", "Instances over time", "CPU s", "Resources"} {
 		if strings.Contains(b.String(), absent) {
-			t.Errorf("Terminal output has %q without a function platform", absent)
+			t.Errorf("Terminal output has %q without a function platform or resources", absent)
 		}
+	}
+}
+
+// TestResourcesTable checks the resources table's columns: replicas only
+// when a component has several, limits only where set.
+func TestResourcesTable(t *testing.T) {
+	const mib = 1 << 20
+	cpu := results.Duration(1500 * time.Millisecond)
+	one := &results.Resources{Source: "proc",
+		Replicas: []results.ReplicaResources{{Component: "a", CPU: cpu, CPUCoresAvg: 0.025, MemPeakBytes: 5_872_026 /* 5.6 MB */, MemAvgBytes: 5 * mib}},
+		Total:    results.ResourceTotal{CPU: cpu, CPUCoresAvg: 0.025, MemPeakBytes: 5_872_026, MemAvgBytes: 5 * mib}}
+	replicas := &results.Resources{Source: "proc",
+		Replicas: []results.ReplicaResources{{Component: "a", CPU: cpu}, {Component: "a", Replica: 1, CPU: cpu}},
+		Total:    results.ResourceTotal{CPU: 2 * cpu}}
+	limited := &results.Resources{Source: "docker",
+		Replicas: []results.ReplicaResources{{Component: "a", CPU: cpu, CPULimit: 1.5, MemLimitBytes: 512 * mib}, {Component: "b"}},
+		Total:    results.ResourceTotal{CPU: cpu}}
+	tests := []struct {
+		name   string
+		vs     []results.VariantResult
+		header []string
+		rows   [][]string
+	}{
+		{"one replica each, no limits", []results.VariantResult{{Resources: one}},
+			[]string{"variant", "component", "CPU s", "avg cores", "peak MB", "avg MB"},
+			[][]string{{"v0", "a", "1.50", "0.025", "5.6", "5.0"}, {"v0", "(all replicas)", "1.50", "0.025", "5.6", "5.0"}}},
+		{"replicas", []results.VariantResult{{Resources: replicas}, {}},
+			[]string{"variant", "component", "replica", "CPU s", "avg cores", "peak MB", "avg MB"},
+			[][]string{{"v0", "a", "0", "1.50", "0", "0.0", "0.0"}, {"v0", "a", "1", "1.50", "0", "0.0", "0.0"},
+				{"v0", "(all replicas)", none, "3.00", "0", "0.0", "0.0"}}},
+		{"limits where set", []results.VariantResult{{}, {Resources: limited}},
+			[]string{"variant", "component", "CPU s", "avg cores", "peak MB", "avg MB", "CPU limit", "mem limit MB"},
+			[][]string{{"v1", "a", "1.50", "0", "0.0", "0.0", "1.50", "512"}, {"v1", "b", "0", "0", "0.0", "0.0", none, none},
+				{"v1", "(all replicas)", "1.50", "0", "0.0", "0.0", none, none}}},
+		{"nothing measured", []results.VariantResult{{}, {}}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := resourcesTable(tt.vs, []string{"v0", "v1"})
+			if !reflect.DeepEqual(got.rows, tt.rows) || tt.rows != nil && !reflect.DeepEqual(got.header, tt.header) {
+				t.Errorf("table = %q\n%q\nwant %q\n%q", got.header, got.rows, tt.header, tt.rows)
+			}
+		})
 	}
 }
 

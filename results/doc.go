@@ -7,7 +7,10 @@
 // what was asked and where it ran; a variant that runs on a function
 // platform also carries the platform's own account ([Platform]): what each
 // function did, its cold starts and throttles, its billed GB-seconds, and
-// the instance count per second of the series. [Write] stores it as
+// the instance count per second of the series; and, when the runtime can
+// measure it, what each replica used ([Resources]): CPU time and memory,
+// sampled from /proc or the container engine while the scenario ran.
+// [Write] stores it as
 // <dir>/<run-id>/results.json and [Read] loads it back.
 //
 // # Schema

@@ -110,6 +110,10 @@ type VariantResult struct {
 	// Platform is present when the variant runs on a function platform: the
 	// platform's own account of the run.
 	Platform *Platform `json:"platform,omitempty"`
+	// Resources is present when the runtime could say what the variant's
+	// replicas used: their CPU time and memory, sampled while the scenario
+	// ran.
+	Resources *Resources `json:"resources,omitempty"`
 	// Errors holds the most frequent error messages, most frequent first.
 	Errors []ErrorCount `json:"errors,omitempty"`
 	// Hops counts, per operation, the network hops between the variant's own
@@ -336,6 +340,68 @@ func SumPlatform(fns []PlatformFunction) PlatformTotal {
 		t.GBSeconds += f.GBSeconds
 	}
 	return t
+}
+
+// Resources is what a variant's replicas used while the scenario ran, the
+// warmup included (as with Generator and Platform), measured by sampling
+// the runtime's own meter: the harness asked it for every replica's
+// cumulative CPU time and current memory right before the scenario, every
+// Interval while it ran, and right after. CPU figures are the difference
+// between a replica's first and last sample; memory figures are over its
+// samples. Each replica of a process runtime is its whole process group,
+// children included.
+type Resources struct {
+	// Source names the meter: "proc" (the kernel's accounting of each
+	// replica's process group, in /proc) or "docker" (the engine's
+	// statistics of each container).
+	Source string `json:"source"`
+	// Interval is the time between samples while the scenario ran.
+	Interval Duration `json:"interval_sec"`
+	// Samples counts the samples taken, the first and last included.
+	Samples int `json:"samples"`
+	// Duration is the wall time from the first sample to the last, over
+	// which CPUCoresAvg averages.
+	Duration Duration `json:"duration_sec"`
+	// Replicas holds one entry per replica, in the runtime's order
+	// (components in start order, each one's replicas by number).
+	Replicas []ReplicaResources `json:"replicas"`
+	// Total is over all replicas.
+	Total ResourceTotal `json:"total"`
+}
+
+// ReplicaResources is what one replica of a component used (see Resources).
+type ReplicaResources struct {
+	// Component and Replica name the replica; Replica counts from 0.
+	Component string `json:"component"`
+	Replica   int    `json:"replica"`
+	// CPU is the CPU time, user and system, the replica used between its
+	// first and last sample.
+	CPU Duration `json:"cpu_sec"`
+	// CPUCoresAvg is CPU over Resources.Duration: the average number of
+	// cores the replica kept busy.
+	CPUCoresAvg float64 `json:"cpu_cores_avg"`
+	// MemPeakBytes and MemAvgBytes are the largest and the mean memory in
+	// use over the replica's samples: resident set size for a process, the
+	// cgroup's usage less page cache for a container.
+	MemPeakBytes uint64 `json:"mem_peak_bytes"`
+	MemAvgBytes  uint64 `json:"mem_avg_bytes"`
+	// CPULimit (in cores) and MemLimitBytes are the replica's limits;
+	// absent where none is set, as for processes.
+	CPULimit      float64 `json:"cpu_limit,omitempty"`
+	MemLimitBytes uint64  `json:"mem_limit_bytes,omitempty"`
+}
+
+// ResourceTotal is what all of a variant's replicas used together.
+type ResourceTotal struct {
+	// CPU sums the replicas' CPU time; CPUCoresAvg is it over
+	// Resources.Duration.
+	CPU         Duration `json:"cpu_sec"`
+	CPUCoresAvg float64  `json:"cpu_cores_avg"`
+	// MemPeakBytes is the most memory all replicas held at one sample (not
+	// the sum of their peaks, which may come at different times);
+	// MemAvgBytes is the mean over the samples of what they held together.
+	MemPeakBytes uint64 `json:"mem_peak_bytes"`
+	MemAvgBytes  uint64 `json:"mem_avg_bytes"`
 }
 
 // ErrorCount counts one error message.

@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -53,9 +54,17 @@ func sampleRun() Run {
 			{Name: "no oversell", Passed: true, Detail: "stock never below 0"},
 		}},
 		Hops: map[string]int{"GET /products/{id}": 0},
+		Resources: &Resources{
+			Source: "proc", Interval: Duration(500 * time.Millisecond), Samples: 142, Duration: Duration(70500 * time.Millisecond),
+			Replicas: []ReplicaResources{
+				{Component: "psp", CPU: Duration(7050 * time.Millisecond), CPUCoresAvg: 0.1, MemPeakBytes: 24 << 20, MemAvgBytes: 20 << 20},
+				{Component: "monolith", CPU: Duration(84600 * time.Millisecond), CPUCoresAvg: 1.2, MemPeakBytes: 96 << 20, MemAvgBytes: 80 << 20},
+			},
+			Total: ResourceTotal{CPU: Duration(91650 * time.Millisecond), CPUCoresAvg: 1.3, MemPeakBytes: 118 << 20, MemAvgBytes: 100 << 20},
+		},
 	}
 	faas := mono
-	faas.Variant, faas.Audit, faas.Errors = "serverless", nil, nil
+	faas.Variant, faas.Audit, faas.Errors, faas.Resources = "serverless", nil, nil, nil
 	faas.ColdStarts = &ColdStarts{
 		Count: 4, WarmupCount: 2, Share: 0.0002,
 		ColdLatencyMs: Percentiles{P50: 180, P99: 320, Max: 320},
@@ -205,6 +214,41 @@ func TestSumPlatform(t *testing.T) {
 	}
 }
 
+// TestResourceLimitsJSON checks that a replica's limits are written only
+// where set: a process has none.
+func TestResourceLimitsJSON(t *testing.T) {
+	tests := []struct {
+		name    string
+		r       ReplicaResources
+		want    []string
+		wantNot []string
+	}{
+		{"process", ReplicaResources{Component: "cart", Replica: 0, CPU: Duration(1500 * time.Millisecond), MemPeakBytes: 1 << 20},
+			[]string{`"component":"cart"`, `"replica":0`, `"cpu_sec":1.5`, `"cpu_cores_avg":0`, `"mem_peak_bytes":1048576`, `"mem_avg_bytes":0`},
+			[]string{"limit"}},
+		{"container", ReplicaResources{Component: "cart", Replica: 1, CPULimit: 0.5, MemLimitBytes: 256 << 20},
+			[]string{`"replica":1`, `"cpu_limit":0.5`, `"mem_limit_bytes":268435456`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tt.want {
+				if !bytes.Contains(b, []byte(want)) {
+					t.Errorf("%s lacks %s", b, want)
+				}
+			}
+			for _, bad := range tt.wantNot {
+				if bytes.Contains(b, []byte(bad)) {
+					t.Errorf("%s has %s", b, bad)
+				}
+			}
+		})
+	}
+}
+
 func TestReadTestdata(t *testing.T) {
 	run, err := Read(filepath.Join("testdata", "v1.json"))
 	if err != nil {
@@ -213,7 +257,8 @@ func TestReadTestdata(t *testing.T) {
 	if len(run.Variants) != 2 || run.Variants[0].Requested.Warmup.Std() != 10*time.Second ||
 		run.Variants[1].ColdStarts == nil || run.Variants[0].Total.LatencyMs.P99 != 2.31 ||
 		run.Variants[0].Platform != nil || run.Variants[1].Platform == nil || run.Variants[1].Platform.Total.GBSeconds != 21.5 ||
-		run.Variants[1].Series[1].Instances != 4 || run.Variants[1].StartedAt.IsZero() || !run.Variants[0].StartedAt.IsZero() {
+		run.Variants[1].Series[1].Instances != 4 || run.Variants[1].StartedAt.IsZero() || !run.Variants[0].StartedAt.IsZero() ||
+		run.Variants[0].Resources == nil || run.Variants[0].Resources.Total.CPU.Seconds() != 91.65 || run.Variants[1].Resources != nil {
 		t.Errorf("Read(testdata/v1.json) = %+v", run)
 	}
 }

@@ -23,6 +23,10 @@ import (
 type Bench struct {
 	// Runtime starts the variants.
 	Runtime runtime.Runtime
+	// RuntimeNote says how the runtime gave every variant the same resource
+	// budget, for the run's notes; empty means each variant had the whole
+	// machine in turn.
+	RuntimeNote string
 	// Env configures what all variants share (the payment provider).
 	Env variants.Env
 	// Variants to compare.
@@ -42,7 +46,9 @@ type Bench struct {
 // Run runs the bench. It returns what it measured so far along with an error
 // if a variant fails or ctx ends; every deployment is stopped either way. A
 // variant with a function platform also gets the platform's account, fetched
-// after the load and before the audit.
+// after the load and before the audit; and a variant whose deployment
+// reports its usage gets what its replicas used, sampled every 500 ms while
+// the scenario ran (see results.Resources).
 func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	run := results.NewRun(b.Scenario.Name(), b.Profile, time.Now())
 	run.Params = b.Scenario.Params()
@@ -50,7 +56,11 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 		"latency_median_ms": float64(b.Env.PSPLatencyMedian) / 1e6, "latency_p99_ms": float64(b.Env.PSPLatencyP99) / 1e6,
 		"decline_rate": b.Env.PSPDeclineRate, "error_rate": b.Env.PSPErrorRate,
 	}
-	run.Notes = append(run.Notes, fmt.Sprintf("Runtime %q; variants ran one at a time, each with the whole machine (%d CPUs), so every variant had the same resource budget.", b.Runtime.Name(), run.Machine.CPUs))
+	note := b.RuntimeNote
+	if note == "" {
+		note = fmt.Sprintf("Runtime %q; variants ran one at a time, each with the whole machine (%d CPUs), so every variant had the same resource budget.", b.Runtime.Name(), run.Machine.CPUs)
+	}
+	run.Notes = append(run.Notes, note)
 	reps := max(b.Repetitions, 1)
 	var err error
 	for rep := 1; rep <= reps && err == nil; rep++ {
@@ -87,9 +97,22 @@ func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (
 	}()
 	progress.Printf("%s %s: ready in %s at %s", b.Scenario.Name(), v.Name, time.Since(started).Round(time.Millisecond), dep.EntryURL())
 
+	// Sample what the replicas use while the scenario runs, if the
+	// runtime can tell; the sampler's goroutine ends with the scenario.
+	usage := startUsage(ctx, dep, b.Runtime.Name(), usageInterval, b.logger().With("variant", v.Name))
 	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: b.Runtime.Name(), Repetition: rep, Progress: progress})
+	resources, note := usage.stop(ctx)
 	if err != nil {
 		return res, err
+	}
+	if resources != nil {
+		res.Resources = resources
+		t := resources.Total
+		progress.Printf("%s %s: resources (%s): %.1f CPU s, %.2f cores on average, %.0f MB peak",
+			b.Scenario.Name(), v.Name, resources.Source, t.CPU.Seconds(), t.CPUCoresAvg, float64(t.MemPeakBytes)/(1<<20))
+	}
+	if note != "" {
+		res.Notes = append(res.Notes, note)
 	}
 	if v.Platform != "" {
 		us := dep.URLs(v.Platform)
@@ -116,6 +139,14 @@ func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (
 	progress.Printf("%s %s: %d requests, p99 %.2f ms, %.2f%% errors; audit %s",
 		b.Scenario.Name(), v.Name, res.Total.Count, res.Total.LatencyMs.P99, 100*res.Total.ErrorRate, verdict)
 	return res, nil
+}
+
+// logger returns b.Log, or a logger that discards.
+func (b *Bench) logger() *slog.Logger {
+	if b.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return b.Log
 }
 
 // auditSettle bounds the wait for owed saga steps before the audit judges.

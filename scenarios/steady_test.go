@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,7 @@ func TestSteady(t *testing.T) {
 					t.Errorf("%s: implausible latencies %+v", op.Name, op.LatencyMs)
 				}
 			}
+			checkResources(t, v.Resources)
 			for _, route := range []string{httpapi.RouteListProducts, httpapi.RouteGetProduct, httpapi.RouteCreateCart, httpapi.RouteAddItem, httpapi.RouteGetCart} {
 				if !ops[route] {
 					t.Errorf("no results for %s; have %v", route, ops)
@@ -116,6 +118,33 @@ func TestSteady(t *testing.T) {
 		}
 	}
 	t.Logf("report: %s", filepath.Join(filepath.Dir(path), "REPORT.md"))
+}
+
+// checkResources checks that the process runtime measured every replica on
+// Linux, the only system whose usage it can read.
+func checkResources(t *testing.T, r *results.Resources) {
+	t.Helper()
+	if goruntime.GOOS != "linux" {
+		return
+	}
+	if r == nil {
+		t.Error("no resources measured on Linux")
+		return
+	}
+	if r.Source != "proc" || r.Samples < 2 || r.Duration <= 0 || len(r.Replicas) < 2 {
+		t.Errorf("resources: source %q, %d samples over %v, %d replicas; want proc, at least 2 samples and replicas",
+			r.Source, r.Samples, r.Duration, len(r.Replicas))
+	}
+	psp := false
+	for _, p := range r.Replicas {
+		psp = psp || p.Component == variants.PSPName
+		if p.CPU < 0 || p.MemPeakBytes < 1<<20 || p.MemAvgBytes > p.MemPeakBytes {
+			t.Errorf("%s-%d: CPU %v, memory peak %d, mean %d bytes", p.Component, p.Replica, p.CPU, p.MemPeakBytes, p.MemAvgBytes)
+		}
+	}
+	if !psp || r.Total.CPU <= 0 || r.Total.MemPeakBytes < uint64(len(r.Replicas))<<20 {
+		t.Errorf("resources: total %+v over %d replicas (payment provider among them: %v)", r.Total, len(r.Replicas), psp)
+	}
 }
 
 func TestSteadyValidateNamesFields(t *testing.T) {
