@@ -1,0 +1,301 @@
+package container_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/archbench/archbench/contract"
+	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/runtime/container"
+	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/variants"
+)
+
+// requireEnv makes the tests fail, rather than skip, when no Docker engine
+// answers: CI sets it, so the container runtime is always tested there.
+const requireEnv = "ARCHBENCH_REQUIRE_DOCKER"
+
+// harnessEnv makes the test binary play a harness that deploys and waits
+// for SIGINT (TestHelperHarness).
+const harnessEnv = "ARCHBENCH_CONTAINER_HARNESS"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(harnessEnv) == "" {
+		if err := container.Available(context.Background()); err != nil {
+			if os.Getenv(requireEnv) != "" {
+				fmt.Fprintf(os.Stderr, "no Docker engine answers (%v), and %s is set\n", err, requireEnv)
+				os.Exit(1)
+			}
+			fmt.Fprintf(os.Stderr, "skipping the container runtime's tests: no Docker engine answers: %v\n", err)
+			os.Exit(0)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func newRuntime(t *testing.T, opts ...container.Option) *container.Runtime {
+	t.Helper()
+	base := []container.Option{container.WithLogger(slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))}
+	rt, err := container.New(t.Context(), append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := rt.Close(); err != nil {
+			t.Errorf("close runtime: %v", err)
+		}
+	})
+	return rt
+}
+
+func engine(t *testing.T) *client.Client {
+	t.Helper()
+	cli, err := client.New(client.FromEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
+
+// leftovers counts the containers, networks and volumes labelled with run
+// (or with any archbench run when run is empty).
+func leftovers(t *testing.T, run string) string {
+	t.Helper()
+	cli := engine(t)
+	f := client.Filters{}.Add("label", container.LabelManaged+"=true")
+	if run != "" {
+		f = f.Add("label", container.LabelRun+"="+run)
+	}
+	ctrs, err := cli.ContainerList(t.Context(), client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nets, err := cli.NetworkList(t.Context(), client.NetworkListOptions{Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vols, err := cli.VolumeList(t.Context(), client.VolumeListOptions{Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%d containers, %d networks, %d volumes", len(ctrs.Items), len(nets.Items), len(vols.Items))
+}
+
+const none = "0 containers, 0 networks, 0 volumes"
+
+func plan(t *testing.T, name string) (variants.Variant, runtime.Plan) {
+	t.Helper()
+	v, err := variants.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Plan(variants.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, p
+}
+
+// TestEveryVariantInContainers holds every variant, in containers under the
+// equal budget, to the same contract and data audit as in processes, and
+// checks that stopping leaves nothing with the deployment's label.
+func TestEveryVariantInContainers(t *testing.T) {
+	rt := newRuntime(t)
+	for _, v := range variants.All() {
+		t.Run(v.Name, func(t *testing.T) {
+			_, p := plan(t, v.Name)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			dep, err := rt.Deploy(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := dep.(*container.Deployment)
+			stopped := false
+			t.Cleanup(func() {
+				if !stopped {
+					_ = d.Stop(context.Background())
+				}
+			})
+			contract.Run(t, d.EntryURL())
+			rep, err := scenarios.Audit(ctx, d, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Passed {
+				t.Errorf("data audit failed: %+v", rep.Checks)
+			}
+
+			// The budget is split equally over the variant's containers; the
+			// payment provider runs outside it.
+			var cpus float64
+			for name, l := range d.Limits() {
+				n := float64(max(len(d.URLs(name)), 1))
+				if !l.External {
+					cpus += l.CPUs * n
+				}
+			}
+			if want := rt.Budget().CPUs; math.Abs(cpus-want) > 1e-9 {
+				t.Errorf("containers' CPU limits add up to %g, want the budget's %g", cpus, want)
+			}
+			usage, err := d.Usage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range usage {
+				if u.MemoryBytes == 0 || u.CPU <= 0 || u.CPULimit <= 0 {
+					t.Errorf("usage of %s[%d]: %+v, want memory, CPU time and limits", u.Component, u.Replica, u)
+				}
+			}
+
+			stopped = true
+			if err := d.Stop(context.Background()); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+			if got := leftovers(t, d.ID()); got != none {
+				t.Errorf("after Stop: %s with the deployment's label, want none", got)
+			}
+		})
+	}
+}
+
+// TestImagesAreCached: a second runtime deploying the same plan finds every
+// image in the engine's cache and builds none.
+func TestImagesAreCached(t *testing.T) {
+	_, p := plan(t, "monolith")
+	for i := range 2 {
+		rt := newRuntime(t)
+		d, err := rt.Deploy(t.Context(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Stop(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 && rt.ImagesBuilt() != 0 {
+			t.Fatalf("the second runtime built %d images, want 0 (all cached)", rt.ImagesBuilt())
+		}
+	}
+}
+
+// TestFailedDeployLeavesNothing: a component that exits at start fails the
+// deployment, and what was started before it is removed.
+func TestFailedDeployLeavesNothing(t *testing.T) {
+	before := leftovers(t, "")
+	rt := newRuntime(t, container.WithStartTimeout(20*time.Second))
+	_, p := plan(t, "monolith")
+	for i := range p.Components {
+		if p.Components[i].Name == "monolith" {
+			p.Components[i].Args = append(p.Components[i].Args, "-no-such-flag")
+		}
+	}
+	if _, err := rt.Deploy(t.Context(), p); err == nil {
+		t.Fatal("deploying a component that cannot start succeeded")
+	}
+	if after := leftovers(t, ""); after != before {
+		t.Fatalf("after a failed deploy: %s labelled archbench, before it %s", after, before)
+	}
+}
+
+// TestHelperHarness is not a test: run by TestSIGINTLeavesNothing, it
+// deploys the monolith as the CLI does, prints the deployment's ID, and
+// on SIGINT stops it and exits.
+func TestHelperHarness(t *testing.T) {
+	if os.Getenv(harnessEnv) == "" {
+		t.Skip("helper process for TestSIGINTLeavesNothing")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rt, err := container.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	_, p := plan(t, "monolith")
+	d, err := rt.Deploy(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("HARNESS_RUN %s\n", d.(*container.Deployment).ID())
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := d.Stop(sctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSIGINTLeavesNothing interrupts a harness while its deployment runs:
+// it must stop and remove everything it created.
+func TestSIGINTLeavesNothing(t *testing.T) {
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestHelperHarness$", "-test.v")
+	cmd.Env = append(os.Environ(), harnessEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = t.Output()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var run string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if id, ok := strings.CutPrefix(sc.Text(), "HARNESS_RUN "); ok {
+			run = id
+			break
+		}
+	}
+	if run == "" {
+		_ = cmd.Wait()
+		t.Fatal("the harness never reported its deployment")
+	}
+	if got := leftovers(t, run); got == none {
+		t.Fatalf("the harness's deployment %s has no containers while running", run)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = bufio.NewReader(out).WriteTo(os.Stdout) }()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("harness after SIGINT: %v", err)
+	}
+	if got := leftovers(t, run); got != none {
+		t.Fatalf("after SIGINT: %s labelled with the harness's run, want none", got)
+	}
+}
+
+// TestClean removes what a harness left behind: here, a deployment that is
+// never stopped.
+func TestClean(t *testing.T) {
+	rt := newRuntime(t)
+	_, p := plan(t, "monolith")
+	d, err := rt.Deploy(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := d.(*container.Deployment).ID()
+	removed, err := container.Clean(t.Context(), engine(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if removed.Containers != 2 || removed.Networks != 1 || removed.Volumes != 2 {
+		t.Fatalf("Clean removed %+v, want the monolith's and the provider's containers and volumes, and the network", removed)
+	}
+	if got := leftovers(t, id); got != none {
+		t.Fatalf("after Clean: %s", got)
+	}
+}
