@@ -10,6 +10,7 @@ import (
 
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/runtime/process"
 	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/variants"
@@ -21,6 +22,11 @@ open-loop load from the built-in generator, audits each variant's data after
 its run, and writes OUT/<run-id>/results.json and REPORT.md (OUT/latest points
 at the newest run). The same tables print here.
 
+Variants run as local processes (-runtime process, the default) or in Docker
+containers under an equal resource budget (-runtime docker; see -cpus and
+-memory-mb); with docker the first variant also runs as processes, so the
+report shows both runtimes side by side (-side-by-side=false to skip it).
+
 Scenarios: steady (a fixed rate of user journeys after a warm-up).
 Profiles:  quick (5 s warm-up + 20 s per variant), full (30 s + 2 min).
 Flags given explicitly override the profile's values.`
@@ -30,7 +36,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	scenario := fs.String("scenario", "steady", "scenario to run: steady")
 	profile := fs.String("profile", "quick", "parameter profile: quick or full")
 	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
-	rt := fs.String("runtime", "process", "where variants run: process (local processes)")
+	rtf := runtimeFlagsOn(fs)
+	sideBySide := fs.Bool("side-by-side", true, "with -runtime docker: also run the first variant as local processes, so the\nreport sets the two runtimes side by side")
 	out := fs.String("out", "results", "directory for run folders")
 	count := fs.Int("count", 1, "repetitions per variant (interleaved across variants)")
 	rate := fs.Float64("rate", 0, "journeys started per second (default: the profile's)")
@@ -78,8 +85,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return badFlag(fs, fmt.Errorf("-variants: %w", err))
 	}
-	if *rt != "process" {
-		return badFlag(fs, fmt.Errorf("-runtime must be process, but is %q (the container runtime is not built yet)", *rt))
+	if err := rtf.validate(); err != nil {
+		return badFlag(fs, err)
 	}
 	if *count < 1 || *count > 100 {
 		return badFlag(fs, fmt.Errorf("-count must be 1..100, but is %d", *count))
@@ -97,11 +104,20 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(env.Stderr, nil))
 	}
-	runtime := process.New(process.WithLogger(log))
-	defer runtime.Close()
+	rt, closeRuntime, runtimeNote, err := rtf.open(ctx, log, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer closeRuntime()
+	var side runtime.Runtime
+	if *sideBySide && rt.Name() != "process" {
+		p := process.New(process.WithLogger(log))
+		defer p.Close()
+		side = p
+	}
 	b := &scenarios.Bench{
-		Runtime: runtime, Env: venv.Env, Variants: vs, Scenario: st, Repetitions: *count,
-		Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
+		Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: st,
+		Repetitions: *count, Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
 	}
 	run, runErr := b.Run(ctx)
 	if len(run.Variants) == 0 {

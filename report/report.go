@@ -160,7 +160,7 @@ func variantNames(vs []results.VariantResult) []string {
 	seen := map[string]int{}
 	for _, v := range vs {
 		runtimes[v.Runtime] = true
-		seen[v.Variant]++
+		seen[v.Variant+"/"+v.Runtime]++
 	}
 	names := make([]string, len(vs))
 	for i, v := range vs {
@@ -168,7 +168,7 @@ func variantNames(vs []results.VariantResult) []string {
 		if len(runtimes) > 1 && v.Runtime != "" {
 			n += " (" + v.Runtime + ")"
 		}
-		if seen[v.Variant] > 1 {
+		if seen[v.Variant+"/"+v.Runtime] > 1 {
 			n += fmt.Sprintf(" #%d", cmp.Or(v.Repetition, i+1))
 		}
 		if v.Label != "" && v.Label != results.LabelMeasured {

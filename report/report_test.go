@@ -248,16 +248,24 @@ func TestMarkdownLabels(t *testing.T) {
 	run.Variants = append(run.Variants, run.Variants[0])
 	run.Variants[2].Repetition = 2
 	run.Variants[0].Runtime = "docker"
+	// A repetition on the same runtime is numbered; the same variant on
+	// another runtime is told apart by the runtime alone.
+	run.Variants = append(run.Variants, run.Variants[0])
+	run.Variants[3].Repetition = 2
 	md := render(t, run)
 	for _, want := range []string{
 		"## Summary (measured; rows marked [modeled] are modeled)",
 		"| serverless (process) [modeled] ",
 		"| monolith (docker) #1 ",
-		"| monolith (process) #2 ",
+		"| monolith (docker) #2 ",
+		"| monolith (process) ",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q", want)
 		}
+	}
+	if strings.Contains(md, "| monolith (process) #") {
+		t.Error("the only process run of the monolith is numbered as a repetition")
 	}
 }
 

@@ -23,6 +23,10 @@ import (
 type Bench struct {
 	// Runtime starts the variants.
 	Runtime runtime.Runtime
+	// SideBySide, when set, runs the first variant on this runtime too, after
+	// the others, so the report sets the same scenario's figures on the two
+	// runtimes side by side.
+	SideBySide runtime.Runtime
 	// RuntimeNote says how the runtime gave every variant the same resource
 	// budget, for the run's notes; empty means each variant had the whole
 	// machine in turn.
@@ -64,28 +68,44 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	reps := max(b.Repetitions, 1)
 	var err error
 	for rep := 1; rep <= reps && err == nil; rep++ {
+		legs := make([]leg, 0, len(b.Variants)+1)
 		for _, v := range b.Variants {
+			legs = append(legs, leg{b.Runtime, v})
+		}
+		if b.SideBySide != nil && len(b.Variants) > 0 {
+			legs = append(legs, leg{b.SideBySide, b.Variants[0]})
+		}
+		for _, l := range legs {
 			var res results.VariantResult
-			if res, err = b.runOne(ctx, v, rep, reps); err != nil {
-				err = fmt.Errorf("%s on %s: %w", b.Scenario.Name(), v.Name, err)
+			if res, err = b.runOne(ctx, l.rt, l.v, rep, reps); err != nil {
+				err = fmt.Errorf("%s on %s (%s runtime): %w", b.Scenario.Name(), l.v.Name, l.rt.Name(), err)
 				break
 			}
 			run.Variants = append(run.Variants, res)
 		}
 	}
+	if b.SideBySide != nil && len(b.Variants) > 0 {
+		run.Notes = append(run.Notes, fmt.Sprintf("%s also ran on the %s runtime, for comparison: it had the whole machine there.", b.Variants[0].Name, b.SideBySide.Name()))
+	}
 	run.FinishedAt = time.Now()
 	return run, err
 }
 
-func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (res results.VariantResult, err error) {
+// leg is one variant on one runtime.
+type leg struct {
+	rt runtime.Runtime
+	v  variants.Variant
+}
+
+func (b *Bench) runOne(ctx context.Context, rt runtime.Runtime, v variants.Variant, rep, reps int) (res results.VariantResult, err error) {
 	progress := b.Progress.For(b.Scenario.Name(), v.Name, rep, reps)
-	progress.Printf("%s %s: deploying on the %s runtime", b.Scenario.Name(), v.Name, b.Runtime.Name())
+	progress.Printf("%s %s: deploying on the %s runtime", b.Scenario.Name(), v.Name, rt.Name())
 	started := time.Now()
 	plan, err := v.Plan(b.Env)
 	if err != nil {
 		return res, err
 	}
-	dep, err := b.Runtime.Deploy(ctx, plan)
+	dep, err := rt.Deploy(ctx, plan)
 	if err != nil {
 		return res, fmt.Errorf("deploy: %w", err)
 	}
@@ -99,8 +119,8 @@ func (b *Bench) runOne(ctx context.Context, v variants.Variant, rep, reps int) (
 
 	// Sample what the replicas use while the scenario runs, if the
 	// runtime can tell; the sampler's goroutine ends with the scenario.
-	usage := startUsage(ctx, dep, b.Runtime.Name(), usageInterval, b.logger().With("variant", v.Name))
-	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: b.Runtime.Name(), Repetition: rep, Progress: progress})
+	usage := startUsage(ctx, dep, rt.Name(), usageInterval, b.logger().With("variant", v.Name))
+	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress})
 	resources, note := usage.stop(ctx)
 	if err != nil {
 		return res, err
