@@ -26,7 +26,10 @@ type Component struct {
 	// Env holds extra KEY=value environment entries.
 	Env []string
 	// Peers names the components this one calls. They are started first, and
-	// their URLs are passed as -peer NAME=URL.
+	// their URLs are passed as -peer NAME=URL. An entry "ALIAS=NAME" passes
+	// component NAME's URLs under the name ALIAS, for a program that expects
+	// a peer by a role another component plays (-peer inventory=URL of the
+	// hybrid's core).
 	Peers []string
 	// Replicas is how many copies to run; 0 means 1.
 	Replicas int
@@ -96,7 +99,8 @@ func (p Plan) StartOrder() ([]Component, error) {
 			return nil
 		}
 		state[name] = visiting
-		for _, peer := range c.Peers {
+		for _, entry := range c.Peers {
+			_, peer := PeerRef(entry)
 			if err := visit(peer, name); err != nil {
 				return err
 			}
@@ -183,4 +187,14 @@ type Usage struct {
 	// is set (processes share the machine).
 	CPULimit         float64
 	MemoryLimitBytes uint64
+}
+
+// PeerRef splits a Component.Peers entry into the name the program knows
+// the peer by and the component that plays it: "ALIAS=NAME", or "NAME" for
+// both.
+func PeerRef(entry string) (alias, component string) {
+	if a, c, ok := strings.Cut(entry, "="); ok {
+		return a, c
+	}
+	return entry, entry
 }

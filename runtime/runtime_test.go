@@ -23,6 +23,8 @@ func TestPlanValidate(t *testing.T) {
 		{"unknown peer", Plan{Variant: "v", Entry: "a", Components: []Component{comp("a", "ghost")}}, `unknown peer "ghost"`},
 		{"cycle", Plan{Variant: "v", Entry: "a", Components: []Component{comp("a", "b"), comp("b", "c"), comp("c", "a")}}, "cycle"},
 		{"self peer", Plan{Variant: "v", Entry: "a", Components: []Component{comp("a", "a")}}, "cycle"},
+		{"aliased peer", Plan{Variant: "v", Entry: "a", Components: []Component{comp("a", "inventory=core"), comp("core")}}, ""},
+		{"alias of an unknown peer", Plan{Variant: "v", Entry: "a", Components: []Component{comp("a", "inventory=ghost")}}, `unknown peer "ghost"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,7 +43,7 @@ func TestPlanValidate(t *testing.T) {
 // its peers, whatever order the plan lists them in.
 func TestStartOrderPeersFirst(t *testing.T) {
 	p := Plan{Variant: "v", Entry: "gw", Components: []Component{
-		comp("gw", "cart", "orders"), comp("orders", "inventory", "psp"), comp("cart"), comp("inventory"), comp("psp"),
+		comp("gw", "cart", "orders"), comp("orders", "inventory", "payments=psp"), comp("cart"), comp("inventory"), comp("psp"),
 	}}
 	order, err := p.StartOrder()
 	if err != nil {
@@ -55,10 +57,19 @@ func TestStartOrderPeersFirst(t *testing.T) {
 		pos[c.Name] = i
 	}
 	for _, c := range p.Components {
-		for _, peer := range c.Peers {
+		for _, entry := range c.Peers {
+			_, peer := PeerRef(entry)
 			if pos[peer] > pos[c.Name] {
 				t.Errorf("%s starts at %d, before its peer %s at %d", c.Name, pos[c.Name], peer, pos[peer])
 			}
+		}
+	}
+}
+
+func TestPeerRef(t *testing.T) {
+	for entry, want := range map[string][2]string{"core": {"core", "core"}, "inventory=core": {"inventory", "core"}} {
+		if a, c := PeerRef(entry); a != want[0] || c != want[1] {
+			t.Errorf("PeerRef(%q) = %q, %q; want %q, %q", entry, a, c, want[0], want[1])
 		}
 	}
 }

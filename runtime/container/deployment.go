@@ -132,14 +132,15 @@ func (d *Deployment) startReplica(ctx context.Context, c runtime.Component, i in
 		volume += "-" + strconv.Itoa(i)
 	}
 	args := []string{"-listen", "0.0.0.0:" + port, "-data", "/data"}
-	for _, peer := range c.Peers {
+	for _, entry := range c.Peers {
+		alias, peer := runtime.PeerRef(entry)
 		var urls []string
 		d.mu.Lock()
 		for _, pr := range d.replicas[peer] {
 			urls = append(urls, pr.netURL)
 		}
 		d.mu.Unlock()
-		args = append(args, "-peer", peer+"="+strings.Join(urls, ","))
+		args = append(args, "-peer", alias+"="+strings.Join(urls, ","))
 	}
 	args = append(args, c.Args...)
 	env := map[string]string{

@@ -89,8 +89,9 @@ func (d *Deployment) start(ctx context.Context, order []runtime.Component, bins 
 func (d *Deployment) startComponent(ctx context.Context, c runtime.Component, bin string, env []string, client *http.Client) error {
 	d.mu.Lock()
 	args := []string{}
-	for _, peer := range c.Peers {
-		args = append(args, "-peer", peer+"="+strings.Join(d.urls[peer], ","))
+	for _, entry := range c.Peers {
+		alias, peer := runtime.PeerRef(entry)
+		args = append(args, "-peer", alias+"="+strings.Join(d.urls[peer], ","))
 	}
 	d.mu.Unlock()
 	args = append(args, c.Args...)

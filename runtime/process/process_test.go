@@ -179,7 +179,7 @@ func TestDeployTwoComponents(t *testing.T) {
 	a.Env = []string{"ECHO_ENV=from-plan"}
 	d := deploy(t, rt, runtime.Plan{
 		Variant:    "two",
-		Components: []runtime.Component{echo("b", 1, []string{"a"}), a}, // callers first: Deploy orders
+		Components: []runtime.Component{echo("b", 1, []string{"a", "alias=a"}), a}, // callers first: Deploy orders
 		Entry:      "b",
 	})
 
@@ -193,6 +193,9 @@ func TestDeployTwoComponents(t *testing.T) {
 	b := info(t, d.EntryURL())
 	if got, want := b.Peers["a"], d.URLs("a")[0]; got != want {
 		t.Errorf("b got -peer a=%q, want %q", got, want)
+	}
+	if got, want := b.Peers["alias"], d.URLs("a")[0]; got != want {
+		t.Errorf("b got -peer alias=%q, want a's URL %q", got, want)
 	}
 	if b.PID != procs[1].PID || b.DataDir != procs[1].DataDir {
 		t.Errorf("b says pid %d, data %q; Processes says %d, %q", b.PID, b.DataDir, procs[1].PID, procs[1].DataDir)
