@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/archbench/archbench/broker"
 	"github.com/archbench/archbench/faas"
+	"github.com/archbench/archbench/faas/program"
 	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/runtime/component"
 	"github.com/archbench/archbench/shop"
@@ -37,7 +37,6 @@ var usesBroker = []string{FnCheckout, FnSweepOutbox}
 // publish, connects to the broker. This is the function's init code, timed
 // as part of its cold start.
 func Instance(ctx context.Context, cfg *component.Config, function string, log *slog.Logger) (http.Handler, func(), error) {
-	log = log.With("function", function)
 	f := &shopFunctions{publisher: publisher{log: log}}
 	var dispatcher local.Dispatcher = noDispatch{}
 	if slices.Contains(usesBroker, function) {
@@ -78,55 +77,29 @@ func (f *shopFunctions) close() {
 	}
 }
 
-// Platform is the program of the platform: it creates and seeds the shop's
-// database once, as a deployment step, then serves the front door, starting
-// each instance by running this same program with -function.
-func Platform(ctx context.Context, cfg *component.Config, s Settings, log *slog.Logger) (http.Handler, func(), error) {
-	fcfg, err := Config(s)
+// Functions is the serverless shop's functions, for program.Main.
+func Functions() program.Functions {
+	return program.Functions{
+		Config: func(s program.Settings) (faas.Config, error) {
+			return Config(Settings{KeepAlive: s.KeepAlive, AccountConcurrency: s.AccountConcurrency, Provisioned: s.Provisioned})
+		},
+		Setup:    setUp,
+		Instance: Instance,
+		Wrap:     httpapi.Harden,
+	}
+}
+
+// setUp creates and seeds the shop's database once, as a deployment step,
+// before any instance opens it.
+func setUp(ctx context.Context, cfg *component.Config, log *slog.Logger) error {
+	s, err := local.Open(ctx, cfg.DataDir, noPayer{}, local.WithDispatcher(noDispatch{}), local.WithLogger(log))
 	if err != nil {
-		return nil, nil, err
+		return fmt.Errorf("the shop's database: %w", err)
 	}
-	setup, err := local.Open(ctx, cfg.DataDir, noPayer{}, local.WithDispatcher(noDispatch{}), local.WithLogger(log))
-	if err != nil {
-		return nil, nil, fmt.Errorf("set up the shop's database: %w", err)
+	if err := s.Close(); err != nil {
+		return fmt.Errorf("the shop's database: %w", err)
 	}
-	if err := setup.Close(); err != nil {
-		return nil, nil, fmt.Errorf("set up the shop's database: %w", err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, nil, fmt.Errorf("find the functions' program: %w", err)
-	}
-	args := []string{"-data", cfg.DataDir}
-	for name, url := range cfg.Peers {
-		args = append(args, "-peer", name+"="+url)
-	}
-	p, err := faas.New(fcfg, &faas.ProcessLauncher{Path: exe, Args: args, Log: os.Stderr}, faas.WithLogger(log))
-	if err != nil {
-		return nil, nil, err
-	}
-	brokerURL, err := cfg.Peer(Broker)
-	if err != nil {
-		return nil, nil, err
-	}
-	nc, js, err := broker.Connect(ctx, brokerURL, "faas")
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := p.Start(ctx); err != nil {
-		p.Close()
-		nc.Close()
-		return nil, nil, err
-	}
-	if err := p.Subscribe(ctx, js); err != nil {
-		p.Close()
-		nc.Close()
-		return nil, nil, err
-	}
-	return p.Handler(func(mux *http.ServeMux) http.Handler { return httpapi.Harden(mux, log) }), func() {
-		p.Close()
-		nc.Close()
-	}, nil
+	return nil
 }
 
 // noDispatch is the dispatcher of functions that never place orders.
