@@ -25,7 +25,7 @@ import (
 // matters to correctness.
 type shopFunctions struct {
 	shop      *local.Shop
-	publisher publisher
+	publisher broker.OrderPublisher
 	nc        *nats.Conn
 }
 
@@ -37,14 +37,14 @@ var usesBroker = []string{FnCheckout, FnSweepOutbox}
 // publish, connects to the broker. This is the function's init code, timed
 // as part of its cold start.
 func Instance(ctx context.Context, cfg *component.Config, function string, log *slog.Logger) (http.Handler, func(), error) {
-	f := &shopFunctions{publisher: publisher{log: log}}
+	f := &shopFunctions{publisher: broker.OrderPublisher{Log: log}}
 	var dispatcher local.Dispatcher = noDispatch{}
 	if slices.Contains(usesBroker, function) {
 		url, err := cfg.Peer(Broker)
 		if err != nil {
 			return nil, nil, err
 		}
-		if f.nc, f.publisher.js, err = broker.Connect(ctx, url, function); err != nil {
+		if f.nc, f.publisher.JS, err = broker.Connect(ctx, url, function); err != nil {
 			return nil, nil, err
 		}
 		dispatcher = f.publisher

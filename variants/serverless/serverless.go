@@ -14,7 +14,6 @@ package serverless
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -22,13 +21,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/archbench/archbench/audit"
 	"github.com/archbench/archbench/broker"
 	"github.com/archbench/archbench/faas"
 	"github.com/archbench/archbench/runtime"
-	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/httpapi"
 )
 
@@ -155,36 +151,6 @@ func Plan(psp runtime.Component, replicas map[string]int) (runtime.Plan, error) 
 	return p, p.Validate()
 }
 
-// publisher announces queued confirmations on the broker, with the order
-// ID as message ID so that the broker drops a re-publication.
-type publisher struct {
-	js  jetstream.JetStream
-	log *slog.Logger
-}
-
-// timeout bounds one publication; a lost one is re-published by the sweeper.
-const publishTimeout = 2 * time.Second
-
-// Queued publishes order.placed for a paid order. A failure is logged, not
-// returned: the confirmation is queued in the database and the sweeper
-// publishes it again.
-func (p publisher) Queued(ctx context.Context, o shop.Order) {
-	if err := p.publish(ctx, broker.OrderPlaced{OrderID: o.ID, CartID: o.CartID, TotalCents: o.TotalCents}); err != nil {
-		p.log.Warn("publish order.placed; the sweeper will retry", "order", o.ID, "err", err)
-	}
-}
-
-func (p publisher) publish(ctx context.Context, ev broker.OrderPlaced) error {
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
-	defer cancel()
-	_, err = p.js.Publish(ctx, broker.SubjectOrderPlaced, data, jetstream.WithMsgID(ev.OrderID+"/"+broker.SubjectOrderPlaced))
-	return err
-}
-
 // confirmations is what the event functions need of the shop.
 type confirmations interface {
 	DeliverConfirmation(ctx context.Context, orderID string) error
@@ -204,22 +170,12 @@ func sendConfirmation(c confirmations) func(ctx context.Context, subject string,
 }
 
 // sweepConfirmations re-publishes confirmations still pending, in case a
-// checkout's publication was lost; the broker drops those it already has.
-func sweepConfirmations(c confirmations, p publisher) func(ctx context.Context, subject string, data []byte) error {
-	return func(ctx context.Context, _ string, _ []byte) error {
-		ids, err := c.PendingConfirmations(ctx, 1000)
-		if err != nil {
-			return err
-		}
-		var errs []error
-		for _, id := range ids {
-			errs = append(errs, p.publish(ctx, broker.OrderPlaced{OrderID: id}))
-		}
-		return errors.Join(errs...)
-	}
+// checkout's publication was lost.
+func sweepConfirmations(c broker.PendingConfirmations, p broker.OrderPublisher) func(ctx context.Context, subject string, data []byte) error {
+	return func(ctx context.Context, _ string, _ []byte) error { return p.Republish(ctx, c) }
 }
 
-// FunctionHandler is the code of one function: the handler its instance
+// functionHandler is the code of one function: the handler its instance
 // serves. An HTTP function serves its API route (through the same hardened
 // handlers as every variant); an event function serves faas.EventPath.
 func functionHandler(name string, s *shopFunctions, log *slog.Logger) (http.Handler, error) {
