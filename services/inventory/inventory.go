@@ -58,13 +58,11 @@ func Open(ctx context.Context, dataDir string, spec shop.CatalogSpec) (*sqlstore
 	return db, inv, nil
 }
 
-// Handler serves the inventory's routes, its audit facts and /healthz.
-func Handler(db *sqlstore.DB, inv *sqlstore.Inventory, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc(httpapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
-		api.WriteJSON(w, http.StatusOK, api.Status{Status: "ok"})
-	})
-	mux.HandleFunc(RouteStock, func(w http.ResponseWriter, r *http.Request) {
+// StockHandler serves RouteStock, the stock levels of a list of products,
+// over inv: the inventory service's route, and the one the hybrid's core
+// serves to the extracted catalog service.
+func StockHandler(inv *sqlstore.Inventory, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ids, err := ParseIDs(r.URL.Query().Get("ids"))
 		if err != nil {
 			api.WriteError(w, r, log, err)
@@ -81,6 +79,15 @@ func Handler(db *sqlstore.DB, inv *sqlstore.Inventory, log *slog.Logger) http.Ha
 		}
 		api.WriteJSON(w, http.StatusOK, out)
 	})
+}
+
+// Handler serves the inventory's routes, its audit facts and /healthz.
+func Handler(db *sqlstore.DB, inv *sqlstore.Inventory, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(httpapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
+		api.WriteJSON(w, http.StatusOK, api.Status{Status: "ok"})
+	})
+	mux.Handle(RouteStock, StockHandler(inv, log))
 	mux.HandleFunc(RouteReserve, func(w http.ResponseWriter, r *http.Request) {
 		var res Reservation
 		if err := api.Decode(w, r, &res); err != nil {

@@ -61,8 +61,15 @@ func New(ctx context.Context, dataDir, pspURL string, log *slog.Logger, opts ...
 	if err != nil {
 		return nil, nil, err
 	}
+	return Handler(s, log), s.Close, nil
+}
+
+// Handler serves shop s as the monolith does: the API, plus the audit facts
+// at audit.FactsPath. A composition that runs the monolith as its core adds
+// its own routes to the mux.
+func Handler(s *local.Shop, log *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders()))
 	mux.Handle("/", httpapi.New(s, log))
-	return mux, s.Close, nil
+	return mux
 }
