@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/variants/hybrid"
 	"github.com/archbench/archbench/variants/microservices"
 	"github.com/archbench/archbench/variants/monolith"
 	"github.com/archbench/archbench/variants/serverless"
@@ -53,6 +54,8 @@ func All() []Variant {
 			AuditSources: []string{microservices.Inventory, microservices.Orders}, Hops: microservices.Hops, plan: microservices.Scaled},
 		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",
 			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Hops: serverless.Hops, plan: serverless.Plan},
+		{Name: hybrid.Name, Summary: "a monolith core, the catalog extracted as a scaled service, confirmations sent by an event-triggered function",
+			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Hops: hybrid.Hops, plan: hybrid.Plan},
 	}
 }
 

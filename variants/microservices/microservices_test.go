@@ -1,7 +1,6 @@
 package microservices_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,13 +11,12 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/contract"
-	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/runtime/process"
-	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/variants"
 	"github.com/archbench/archbench/variants/microservices"
+	"github.com/archbench/archbench/variants/varianttest"
 )
 
 // rt is shared by the tests so that the services are built once.
@@ -33,39 +31,8 @@ func TestMain(m *testing.M) {
 
 func deploy(t *testing.T, env variants.Env) (*process.Deployment, variants.Variant) {
 	t.Helper()
-	v, err := variants.Lookup(microservices.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	plan, err := v.Plan(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dep, err := rt.Deploy(ctx, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := dep.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	dep, v := varianttest.Deploy(t, rt, microservices.Name, env)
 	return dep.(*process.Deployment), v
-}
-
-func auditPasses(t *testing.T, dep runtime.Deployment, v variants.Variant) {
-	t.Helper()
-	rep, err := scenarios.Audit(context.Background(), dep, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Passed {
-		t.Fatalf("data audit failed: %+v", rep.Checks)
-	}
 }
 
 // TestContract holds the microservices variant to the same contract as the
@@ -73,7 +40,7 @@ func auditPasses(t *testing.T, dep runtime.Deployment, v variants.Variant) {
 func TestContract(t *testing.T) {
 	dep, v := deploy(t, variants.Env{})
 	contract.Run(t, dep.EntryURL())
-	auditPasses(t, dep, v)
+	varianttest.AuditPasses(t, dep, v)
 }
 
 type shopClient struct {
@@ -142,7 +109,7 @@ func TestSagaPaymentTimeout(t *testing.T) {
 	if after.Stock != before.Stock {
 		t.Fatalf("stock %d after a timed-out payment, want %d released", after.Stock, before.Stock)
 	}
-	auditPasses(t, dep, v)
+	varianttest.AuditPasses(t, dep, v)
 }
 
 // TestSagaPaymentDeclined: a declined charge fails the order and releases
@@ -163,7 +130,7 @@ func TestSagaPaymentDeclined(t *testing.T) {
 	if after.Stock != before.Stock {
 		t.Fatalf("stock %d after a declined payment, want %d", after.Stock, before.Stock)
 	}
-	auditPasses(t, dep, v)
+	varianttest.AuditPasses(t, dep, v)
 }
 
 // TestCartCrashIsolated kills the cart service under traffic: browsing the

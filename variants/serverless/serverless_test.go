@@ -1,19 +1,17 @@
 package serverless_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/faas"
 	"github.com/archbench/archbench/runtime/process"
-	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/variants"
 	"github.com/archbench/archbench/variants/serverless"
+	"github.com/archbench/archbench/variants/varianttest"
 )
 
 // rt is shared by the tests so that the programs are built once.
@@ -50,27 +48,7 @@ func platformStats(t *testing.T, base string) map[string]faas.FunctionStats {
 // account: the first request of a function was a cold start, and the
 // confirmations went through the event-triggered function.
 func TestContract(t *testing.T) {
-	v, err := variants.Lookup(serverless.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := v.Plan(variants.Env{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dep, err := rt.Deploy(ctx, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := dep.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	dep, v := varianttest.Deploy(t, rt, serverless.Name, variants.Env{})
 
 	resp, err := http.Get(dep.EntryURL() + "/products/1")
 	if err != nil {
@@ -84,13 +62,7 @@ func TestContract(t *testing.T) {
 
 	contract.Run(t, dep.EntryURL())
 
-	rep, err := scenarios.Audit(context.Background(), dep, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.Passed {
-		t.Fatalf("data audit failed: %+v", rep.Checks)
-	}
+	varianttest.AuditPasses(t, dep, v)
 	stats := platformStats(t, dep.EntryURL())
 	if s := stats[serverless.FnGetProduct]; s.ColdStarts < 1 || s.Invocations < 2 || s.GBSeconds <= 0 {
 		t.Errorf("%s: %+v, want a cold start, several invocations and billed GB-s", serverless.FnGetProduct, s)

@@ -1,0 +1,72 @@
+package hybrid_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"testing"
+
+	"github.com/archbench/archbench/contract"
+	"github.com/archbench/archbench/faas"
+	"github.com/archbench/archbench/runtime/process"
+	"github.com/archbench/archbench/variants"
+	"github.com/archbench/archbench/variants/hybrid"
+	"github.com/archbench/archbench/variants/varianttest"
+)
+
+// rt is shared by the tests so that the programs are built once.
+var rt *process.Runtime
+
+func TestMain(m *testing.M) {
+	rt = process.New()
+	code := m.Run()
+	rt.Close()
+	os.Exit(code)
+}
+
+// TestContract holds the hybrid to the same contract and audit as every
+// variant, and checks its composition at work: the catalog runs as
+// replicas of its own, and confirmations went through the event-triggered
+// function.
+func TestContract(t *testing.T) {
+	dep, v := varianttest.Deploy(t, rt, hybrid.Name, variants.Env{})
+	if n := len(dep.URLs(hybrid.Catalog)); n != hybrid.CatalogReplicas {
+		t.Errorf("%d catalog replicas, want %d", n, hybrid.CatalogReplicas)
+	}
+	contract.Run(t, dep.EntryURL())
+	varianttest.AuditPasses(t, dep, v)
+
+	resp, err := http.Get(dep.URLs(hybrid.Notifications)[0] + faas.StatsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st faas.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Functions) != 1 || st.Functions[0].Invocations < 1 || st.Functions[0].Errors != 0 {
+		t.Fatalf("notification function: %+v, want invocations from order.placed and no error", st.Functions)
+	}
+}
+
+// TestScaling: -replicas scales the catalog and pre-warms the function,
+// and refuses anything else.
+func TestScaling(t *testing.T) {
+	v, err := variants.Lookup(hybrid.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Plan(variants.Env{Replicas: map[string]int{hybrid.Catalog: 3, hybrid.FnSendConfirmation: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p.Components {
+		if c.Name == hybrid.Catalog && c.Replicas != 3 {
+			t.Errorf("catalog replicas %d, want 3", c.Replicas)
+		}
+	}
+	if _, err := v.Plan(variants.Env{Replicas: map[string]int{hybrid.Core: 2}}); err == nil {
+		t.Error("scaling the core: no error, want one (it is the monolith)")
+	}
+}
