@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
@@ -27,13 +28,17 @@ containers under an equal resource budget (-runtime docker; see -cpus and
 -memory-mb); with docker the first variant also runs as processes, so the
 report shows both runtimes side by side (-side-by-side=false to skip it).
 
-Scenarios: steady (a fixed rate of user journeys after a warm-up).
-Profiles:  quick (5 s warm-up + 20 s per variant), full (30 s + 2 min).
+Scenarios: steady (a fixed rate of user journeys after a warm-up);
+           spike (a base rate, a burst of 8x it, the base again: errors,
+           throttles, latency and the time to recover the p99 SLO).
+Profiles:  quick (steady: 5 s warm-up + 20 s per variant; spike: 3 s +
+           5 s base, 5 s burst, 10 s base), full (30 s + 2 min; 30 s +
+           30/30/90 s).
 Flags given explicitly override the profile's values.`
 
 func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench", "[flags]", benchHelp)
-	scenario := fs.String("scenario", "steady", "scenario to run: steady")
+	scenario := fs.String("scenario", "steady", "scenario to run: steady, or spike (a burst of 8x the base rate; -rate sets the base)")
 	profile := fs.String("profile", "quick", "parameter profile: quick or full")
 	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
 	rtf := runtimeFlagsOn(fs)
@@ -52,34 +57,58 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
-	if *scenario != "steady" {
-		return badFlag(fs, fmt.Errorf("-scenario must be steady, but is %q", *scenario))
-	}
-	st, err := scenarios.SteadyProfile(*profile)
-	if err != nil {
-		return badFlag(fs, fmt.Errorf("-%w", err))
-	}
 	set := setFlags(fs)
-	if set["rate"] {
-		st.Rate = *rate
+	// common applies the flags every scenario shares.
+	common := func(w *time.Duration, m *string, sd *uint64, inFlight *int) {
+		if set["warmup"] {
+			*w = *warmup
+		}
+		if set["mix"] {
+			*m = *mix
+		}
+		if set["seed"] {
+			*sd = *seed
+		}
+		if set["max-in-flight"] {
+			*inFlight = *maxInFlight
+		}
 	}
-	if set["duration"] {
-		st.Duration = *duration
-	}
-	if set["warmup"] {
-		st.Warmup = *warmup
-	}
-	if set["mix"] {
-		st.Mix = *mix
-	}
-	if set["seed"] {
-		st.Seed = *seed
-	}
-	if set["max-in-flight"] {
-		st.MaxInFlight = *maxInFlight
-	}
-	if err := st.Validate(); err != nil {
-		return badFlag(fs, err)
+	var sc scenarios.Scenario
+	switch *scenario {
+	case "steady":
+		st, err := scenarios.SteadyProfile(*profile)
+		if err != nil {
+			return badFlag(fs, fmt.Errorf("-%w", err))
+		}
+		if set["rate"] {
+			st.Rate = *rate
+		}
+		if set["duration"] {
+			st.Duration = *duration
+		}
+		common(&st.Warmup, &st.Mix, &st.Seed, &st.MaxInFlight)
+		if err := st.Validate(); err != nil {
+			return badFlag(fs, err)
+		}
+		sc = st
+	case "spike":
+		sp, err := scenarios.SpikeProfile(*profile)
+		if err != nil {
+			return badFlag(fs, fmt.Errorf("-%w", err))
+		}
+		if set["duration"] {
+			return badFlag(fs, errors.New("-duration does not apply to spike: its windows come from the profile"))
+		}
+		if set["rate"] {
+			sp.Base = *rate
+		}
+		common(&sp.Warmup, &sp.Mix, &sp.Seed, &sp.MaxInFlight)
+		if err := sp.Validate(); err != nil {
+			return badFlag(fs, err)
+		}
+		sc = sp
+	default:
+		return badFlag(fs, fmt.Errorf("-scenario must be steady or spike, but is %q", *scenario))
 	}
 	vs, err := variants.Parse(*variantList)
 	if err != nil {
@@ -116,7 +145,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		side = p
 	}
 	b := &scenarios.Bench{
-		Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: st,
+		Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: sc,
 		Repetitions: *count, Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
 	}
 	run, runErr := b.Run(ctx)

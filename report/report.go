@@ -50,6 +50,7 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
+		{"Spike " + labelled(run.Variants), joinIntro(spikeIntro, spikeConclusion(run.Variants, names)), spikeTable(run.Variants, names)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
@@ -93,6 +94,7 @@ func Terminal(w io.Writer, run results.Run) error {
 		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
 	}
 	for _, s := range []section{
+		{"Spike " + labelled(run.Variants), spikeTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants) + ", warmup included", platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants) + ", warmup included", resourcesTable(run.Variants, names)},
@@ -460,4 +462,15 @@ func writeNotes(b *bytes.Buffer, run results.Run, names []string) {
 // mdText makes s safe as Markdown text on one line.
 func mdText(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// joinIntro puts a section's explanation and its conclusion together.
+func joinIntro(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
 }

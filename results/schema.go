@@ -120,6 +120,8 @@ type VariantResult struct {
 	// components that one request makes. It is declared by the variant's
 	// design, not measured; the report sets it against measured latencies.
 	Hops map[string]int `json:"hops,omitempty"`
+	// Spike is present for the spike scenario: its figures read off Series.
+	Spike *SpikeSummary `json:"spike,omitempty"`
 	// Audit is present when the shop's invariants were checked after the run.
 	Audit *Audit `json:"audit,omitempty"`
 	// Notes holds remarks that qualify the figures.
@@ -465,4 +467,36 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = Duration(ns)
 	return nil
+}
+
+// SpikeSummary is what a sudden burst did to a variant, read off the
+// per-second series: seconds count from the start of the measured schedule.
+type SpikeSummary struct {
+	// BaseRate and PeakRate are the journeys per second asked outside and
+	// during the burst.
+	BaseRate float64 `json:"base_per_sec"`
+	PeakRate float64 `json:"peak_per_sec"`
+	// StartSec and EndSec bound the burst: [StartSec, EndSec).
+	StartSec int64 `json:"start_sec"`
+	EndSec   int64 `json:"end_sec"`
+	// SLOMs is the per-second p99 latency the variant must stay under.
+	SLOMs float64 `json:"slo_p99_ms"`
+	// P99MsBefore is the median of the per-second p99s before the burst;
+	// MaxP99MsDuring the worst second's p99 during it.
+	P99MsBefore    float64 `json:"p99_ms_before"`
+	MaxP99MsDuring float64 `json:"max_p99_ms_during"`
+	// RequestsDuring, ErrorsDuring and DroppedDuring count the burst's
+	// requests, failed requests (throttled ones included) and iterations
+	// the generator could not start; ErrorsAfter counts failures after it.
+	RequestsDuring int64 `json:"requests_during"`
+	ErrorsDuring   int64 `json:"errors_during"`
+	DroppedDuring  int64 `json:"dropped_during"`
+	ErrorsAfter    int64 `json:"errors_after"`
+	// RecoverySec is how long after the burst ended every second met the
+	// SLO again with no error, and kept meeting it: 0 if it never breached
+	// after the burst, -1 if it had not recovered when the run ended.
+	RecoverySec float64 `json:"recovery_sec"`
+	// PeakInstances is the most function instances during the burst, for a
+	// variant on a function platform.
+	PeakInstances int `json:"peak_instances,omitempty"`
 }

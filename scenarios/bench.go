@@ -146,6 +146,9 @@ func (b *Bench) runOne(ctx context.Context, rt runtime.Runtime, v variants.Varia
 		progress.Printf("%s %s: platform: %d invocations, %d cold starts, %d throttles, %.3f GB-s billed",
 			b.Scenario.Name(), v.Name, t.Invocations, t.ColdStarts, t.Throttles, t.GBSeconds)
 	}
+	if f, ok := b.Scenario.(Finisher); ok {
+		f.Finish(&res)
+	}
 	rep2, err := Audit(ctx, dep, v)
 	if err != nil {
 		return res, fmt.Errorf("audit: %w", err)

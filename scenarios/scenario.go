@@ -25,6 +25,13 @@ type Scenario interface {
 	Run(ctx context.Context, t Target) (results.VariantResult, error)
 }
 
+// Finisher is a scenario that derives its own figures from the whole
+// result: Bench calls Finish once the platform's account and the resources
+// are in, before the audit.
+type Finisher interface {
+	Finish(res *results.VariantResult)
+}
+
 // Target is the deployed variant a scenario runs against.
 type Target struct {
 	// BaseURL is the variant's entry URL.

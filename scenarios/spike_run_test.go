@@ -1,0 +1,50 @@
+package scenarios_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/runtime/process"
+	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/variants"
+)
+
+// TestSpike runs a short spike on real processes against the monolith and
+// the serverless variant: each result carries the spike's summary with a
+// plausible burst, the serverless one its instances, and the audit passes.
+func TestSpike(t *testing.T) {
+	vs, err := variants.Parse("monolith,serverless")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := scenarios.Spike{Base: 20, Factor: 5, Warmup: time.Second, Before: 2 * time.Second, During: 2 * time.Second,
+		After: 3 * time.Second, SLO: 250 * time.Millisecond, Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
+	rt := process.New()
+	t.Cleanup(func() { rt.Close() })
+	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: sp, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
+	run, err := b.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range run.Variants {
+		s := v.Spike
+		if s == nil {
+			t.Fatalf("%s: no spike summary", v.Variant)
+		}
+		// The burst starts 5x the base journeys for 2 s; each journey makes
+		// 2 to 6 requests.
+		if s.PeakRate != 100 || s.StartSec != 2 || s.EndSec != 4 || s.RequestsDuring < 2*200 || s.RequestsDuring > 6*200+50 {
+			t.Errorf("%s: implausible spike %+v", v.Variant, s)
+		}
+		if s.RecoverySec < 0 {
+			t.Errorf("%s: did not recover from a burst to 100 journeys/s: %+v", v.Variant, s)
+		}
+		if v.Variant == "serverless" && s.PeakInstances < 1 {
+			t.Errorf("serverless: no instances during the burst: %+v", s)
+		}
+		if v.Audit == nil || !v.Audit.Passed {
+			t.Errorf("%s: audit did not pass: %+v", v.Variant, v.Audit)
+		}
+	}
+}
