@@ -30,7 +30,10 @@ report shows both runtimes side by side (-side-by-side=false to skip it).
 
 Scenarios: steady (a fixed rate of user journeys after a warm-up);
            spike (a base rate, a burst of 8x it, the base again: errors,
-           throttles, latency and the time to recover the p99 SLO).
+           throttles, latency and the time to recover the p99 SLO);
+           coldstart (bursts after idle gaps, the first on a fresh
+           deployment; function platforms once per keep-alive and once
+           pre-warmed).
 Profiles:  quick (steady: 5 s warm-up + 20 s per variant; spike: 3 s +
            5 s base, 5 s burst, 10 s base), full (30 s + 2 min; 30 s +
            30/30/90 s).
@@ -38,7 +41,7 @@ Flags given explicitly override the profile's values.`
 
 func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench", "[flags]", benchHelp)
-	scenario := fs.String("scenario", "steady", "scenario to run: steady, or spike (a burst of 8x the base rate; -rate sets the base)")
+	scenario := fs.String("scenario", "steady", "scenario to run: steady, spike (a burst of 8x the base rate; -rate sets the\nbase), or coldstart (bursts after idle gaps, per keep-alive and pre-warmed)")
 	profile := fs.String("profile", "quick", "parameter profile: quick or full")
 	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
 	rtf := runtimeFlagsOn(fs)
@@ -107,8 +110,25 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, err)
 		}
 		sc = sp
+	case "coldstart":
+		cs, err := scenarios.ColdStartProfile(*profile)
+		if err != nil {
+			return badFlag(fs, fmt.Errorf("-%w", err))
+		}
+		if set["duration"] || set["warmup"] {
+			return badFlag(fs, errors.New("-duration and -warmup do not apply to coldstart: its bursts and gaps come from the profile"))
+		}
+		if set["rate"] {
+			cs.Rate = *rate
+		}
+		var none time.Duration
+		common(&none, &cs.Mix, &cs.Seed, &cs.MaxInFlight)
+		if err := cs.Validate(); err != nil {
+			return badFlag(fs, err)
+		}
+		sc = cs
 	default:
-		return badFlag(fs, fmt.Errorf("-scenario must be steady or spike, but is %q", *scenario))
+		return badFlag(fs, fmt.Errorf("-scenario must be steady, spike or coldstart, but is %q", *scenario))
 	}
 	vs, err := variants.Parse(*variantList)
 	if err != nil {

@@ -52,6 +52,7 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
 		{"Spike " + labelled(run.Variants), joinIntro(spikeIntro, spikeConclusion(run.Variants, names)), spikeTable(run.Variants, names)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
+		{"Bursts after idleness " + labelled(run.Variants), burstIntro, burstTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
@@ -95,6 +96,7 @@ func Terminal(w io.Writer, run results.Run) error {
 	}
 	for _, s := range []section{
 		{"Spike " + labelled(run.Variants), spikeTable(run.Variants, names)},
+		{"Bursts after idleness " + labelled(run.Variants), burstTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants) + ", warmup included", platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants) + ", warmup included", resourcesTable(run.Variants, names)},
@@ -162,15 +164,18 @@ func variantNames(vs []results.VariantResult) []string {
 	seen := map[string]int{}
 	for _, v := range vs {
 		runtimes[v.Runtime] = true
-		seen[v.Variant+"/"+v.Runtime]++
+		seen[v.Variant+"/"+v.Setting+"/"+v.Runtime]++
 	}
 	names := make([]string, len(vs))
 	for i, v := range vs {
 		n := cmp.Or(v.Variant, "(unnamed)")
+		if v.Setting != "" {
+			n += " · " + v.Setting
+		}
 		if len(runtimes) > 1 && v.Runtime != "" {
 			n += " (" + v.Runtime + ")"
 		}
-		if seen[v.Variant+"/"+v.Runtime] > 1 {
+		if seen[v.Variant+"/"+v.Setting+"/"+v.Runtime] > 1 {
 			n += fmt.Sprintf(" #%d", cmp.Or(v.Repetition, i+1))
 		}
 		if v.Label != "" && v.Label != results.LabelMeasured {

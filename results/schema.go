@@ -84,6 +84,13 @@ type VariantResult struct {
 	Runtime string `json:"runtime,omitempty"`
 	// Label is LabelMeasured or LabelModeled and applies to every figure below.
 	Label string `json:"label"`
+	// Setting names the variation of the variant's settings this result
+	// ran with, when a scenario varies them ("keep-alive 2s").
+	Setting string `json:"setting,omitempty"`
+	// ReadySec is how long the deployment took from the start of the
+	// deploy to every component serving (the build included the first
+	// time a runtime builds a program).
+	ReadySec float64 `json:"ready_sec,omitempty"`
 	// Repetition counts repeated runs of the same variant, from 1.
 	Repetition int `json:"repetition,omitempty"`
 	// Requested is the load that was asked for.
@@ -120,6 +127,8 @@ type VariantResult struct {
 	// components that one request makes. It is declared by the variant's
 	// design, not measured; the report sets it against measured latencies.
 	Hops map[string]int `json:"hops,omitempty"`
+	// Bursts holds the cold-start scenario's bursts, in order.
+	Bursts []Burst `json:"bursts,omitempty"`
 	// Spike is present for the spike scenario: its figures read off Series.
 	Spike *SpikeSummary `json:"spike,omitempty"`
 	// Audit is present when the shop's invariants were checked after the run.
@@ -499,4 +508,21 @@ type SpikeSummary struct {
 	// PeakInstances is the most function instances during the burst, for a
 	// variant on a function platform.
 	PeakInstances int `json:"peak_instances,omitempty"`
+}
+
+// Burst is one burst of the cold-start scenario: what it met after being
+// idle for IdleSec (0 for the first, on a fresh deployment).
+type Burst struct {
+	Index    int     `json:"index"`
+	IdleSec  float64 `json:"idle_sec"`
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	// ColdStarts and ColdShare count the responses served by an instance
+	// started for them (variants on a function platform only).
+	ColdStarts int64   `json:"cold_starts,omitempty"`
+	ColdShare  float64 `json:"cold_share,omitempty"`
+	// LatencyMs is over every request of the burst; ColdLatencyMs over the
+	// cold ones.
+	LatencyMs     Percentiles  `json:"latency_ms"`
+	ColdLatencyMs *Percentiles `json:"cold_latency_ms,omitempty"`
 }

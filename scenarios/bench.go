@@ -68,17 +68,17 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	reps := max(b.Repetitions, 1)
 	var err error
 	for rep := 1; rep <= reps && err == nil; rep++ {
-		legs := make([]leg, 0, len(b.Variants)+1)
+		var legs []leg
 		for _, v := range b.Variants {
-			legs = append(legs, leg{b.Runtime, v})
+			legs = append(legs, b.legs(b.Runtime, v)...)
 		}
 		if b.SideBySide != nil && len(b.Variants) > 0 {
-			legs = append(legs, leg{b.SideBySide, b.Variants[0]})
+			legs = append(legs, b.legs(b.SideBySide, b.Variants[0])...)
 		}
 		for _, l := range legs {
 			var res results.VariantResult
-			if res, err = b.runOne(ctx, l.rt, l.v, rep, reps); err != nil {
-				err = fmt.Errorf("%s on %s (%s runtime): %w", b.Scenario.Name(), l.v.Name, l.rt.Name(), err)
+			if res, err = b.runOne(ctx, l, rep, reps); err != nil {
+				err = fmt.Errorf("%s on %s (%s runtime): %w", b.Scenario.Name(), l.name(), l.rt.Name(), err)
 				break
 			}
 			run.Variants = append(run.Variants, res)
@@ -91,17 +91,40 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	return run, err
 }
 
-// leg is one variant on one runtime.
+// leg is one variant, with one setting, on one runtime.
 type leg struct {
-	rt runtime.Runtime
-	v  variants.Variant
+	rt      runtime.Runtime
+	v       variants.Variant
+	setting Setting
 }
 
-func (b *Bench) runOne(ctx context.Context, rt runtime.Runtime, v variants.Variant, rep, reps int) (res results.VariantResult, err error) {
-	progress := b.Progress.For(b.Scenario.Name(), v.Name, rep, reps)
-	progress.Printf("%s %s: deploying on the %s runtime", b.Scenario.Name(), v.Name, rt.Name())
+func (l leg) name() string {
+	if l.setting.Label == "" {
+		return l.v.Name
+	}
+	return l.v.Name + " (" + l.setting.Label + ")"
+}
+
+// legs are the runs of v on rt: one, or one per setting the scenario
+// varies for it.
+func (b *Bench) legs(rt runtime.Runtime, v variants.Variant) []leg {
+	vr, ok := b.Scenario.(Varier)
+	if !ok {
+		return []leg{{rt: rt, v: v, setting: Setting{Env: b.Env}}}
+	}
+	var out []leg
+	for _, s := range vr.Settings(v, b.Env) {
+		out = append(out, leg{rt: rt, v: v, setting: s})
+	}
+	return out
+}
+
+func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.VariantResult, err error) {
+	rt, v := l.rt, l.v
+	progress := b.Progress.For(b.Scenario.Name(), l.name(), rep, reps)
+	progress.Printf("%s %s: deploying on the %s runtime", b.Scenario.Name(), l.name(), rt.Name())
 	started := time.Now()
-	plan, err := v.Plan(b.Env)
+	plan, err := v.Plan(l.setting.Env)
 	if err != nil {
 		return res, err
 	}
@@ -115,7 +138,8 @@ func (b *Bench) runOne(ctx context.Context, rt runtime.Runtime, v variants.Varia
 		defer cancel()
 		err = errors.Join(err, dep.Stop(sctx))
 	}()
-	progress.Printf("%s %s: ready in %s at %s", b.Scenario.Name(), v.Name, time.Since(started).Round(time.Millisecond), dep.EntryURL())
+	ready := time.Since(started)
+	progress.Printf("%s %s: ready in %s at %s", b.Scenario.Name(), l.name(), ready.Round(time.Millisecond), dep.EntryURL())
 
 	// Sample what the replicas use while the scenario runs, if the
 	// runtime can tell; the sampler's goroutine ends with the scenario.
@@ -155,6 +179,8 @@ func (b *Bench) runOne(ctx context.Context, rt runtime.Runtime, v variants.Varia
 	}
 	res.Audit = rep2
 	res.Hops = v.Hops
+	res.Setting = l.setting.Label
+	res.ReadySec = ready.Seconds()
 	verdict := "passed"
 	if !rep2.Passed {
 		verdict = "FAILED"

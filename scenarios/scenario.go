@@ -12,6 +12,7 @@ import (
 	"context"
 
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/variants"
 )
 
 // Scenario is one kind of measurement.
@@ -30,6 +31,20 @@ type Scenario interface {
 // are in, before the audit.
 type Finisher interface {
 	Finish(res *results.VariantResult)
+}
+
+// Varier is a scenario that runs a variant under several settings, each on
+// a fresh deployment (the cold-start scenario varies the platform's
+// keep-alive, say). Settings returns them for v, from the bench's env.
+type Varier interface {
+	Settings(v variants.Variant, env variants.Env) []Setting
+}
+
+// Setting is one way to deploy a variant: a label for the results and the
+// env to plan it with.
+type Setting struct {
+	Label string
+	Env   variants.Env
 }
 
 // Target is the deployed variant a scenario runs against.

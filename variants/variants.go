@@ -5,6 +5,7 @@ package variants
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type Variant struct {
 	// faas) and serves its statistics at faas.StatsPath; empty when the
 	// variant has none.
 	Platform string
+	// Functions names the functions of the platform that serve API
+	// requests, for scenarios that pre-warm them (-replicas fn=N).
+	Functions []string
 	// Hops counts, per operation, the network hops between the variant's own
 	// components that one request makes (by design, not measured).
 	Hops map[string]int
@@ -42,6 +46,16 @@ func (v Variant) Plan(env Env) (runtime.Plan, error) {
 	if err != nil {
 		return runtime.Plan{}, fmt.Errorf("plan %s: %w", v.Name, err)
 	}
+	if env.KeepAlive > 0 {
+		if v.Platform == "" {
+			return runtime.Plan{}, fmt.Errorf("plan %s: keep-alive: the variant has no function platform", v.Name)
+		}
+		for i := range p.Components {
+			if p.Components[i].Name == v.Platform {
+				p.Components[i].Args = append(slices.Clone(p.Components[i].Args), "-keep-alive", env.KeepAlive.String())
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -53,7 +67,7 @@ func All() []Variant {
 		{Name: microservices.Name, Summary: "a gateway and six services, each with its own SQLite file; checkout as a saga; events over NATS JetStream",
 			AuditSources: []string{microservices.Inventory, microservices.Orders}, Hops: microservices.Hops, plan: microservices.Scaled},
 		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",
-			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Hops: serverless.Hops, plan: serverless.Plan},
+			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Functions: serverless.APIFunctions(), Hops: serverless.Hops, plan: serverless.Plan},
 		{Name: hybrid.Name, Summary: "a monolith core, the catalog extracted as a scaled service, confirmations sent by an event-triggered function",
 			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Hops: hybrid.Hops, plan: hybrid.Plan},
 	}
@@ -121,6 +135,9 @@ type Env struct {
 	// Replicas asks for that many replicas of the named components (one
 	// each by default).
 	Replicas map[string]int
+	// KeepAlive, when set, is how long a function platform keeps idle
+	// instances; only variants with a platform accept it.
+	KeepAlive time.Duration
 }
 
 // ParseReplicas parses "name=N,name=N" (N ≥ 1) into Env.Replicas.

@@ -68,6 +68,18 @@ var Routes = []faas.Route{
 	{Pattern: "GET " + audit.FactsPath, Function: FnAudit},
 }
 
+// APIFunctions names the functions that serve the shop's API (the audit's
+// function aside).
+func APIFunctions() []string {
+	var out []string
+	for _, r := range Routes {
+		if r.Function != FnAudit {
+			out = append(out, r.Function)
+		}
+	}
+	return out
+}
+
 // Hops counts the network hops between the variant's own components per
 // operation: the front door to an instance; checkout also publishes its
 // order.placed event to the broker before it answers. The database is a
