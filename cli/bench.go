@@ -29,6 +29,8 @@ containers under an equal resource budget (-runtime docker; see -cpus and
 report shows both runtimes side by side (-side-by-side=false to skip it).
 
 Scenarios: steady (a fixed rate of user journeys after a warm-up);
+           ramp (the rate doubles each step until the variant saturates;
+           why it stopped, and the Universal Scalability Law fitted);
            spike (a base rate, a burst of 8x it, the base again: errors,
            throttles, latency and the time to recover the p99 SLO);
            coldstart (bursts after idle gaps, the first on a fresh
@@ -41,7 +43,7 @@ Flags given explicitly override the profile's values.`
 
 func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench", "[flags]", benchHelp)
-	scenario := fs.String("scenario", "steady", "scenario to run: steady, spike (a burst of 8x the base rate; -rate sets the\nbase), or coldstart (bursts after idle gaps, per keep-alive and pre-warmed)")
+	scenario := fs.String("scenario", "steady", "scenario to run: steady, ramp (the rate doubles each step until the variant\nsaturates; -rate sets the first step, -duration each step's length), spike (a\nburst of 8x the base rate; -rate sets the base), or coldstart (bursts after idle\ngaps, per keep-alive and pre-warmed)")
 	profile := fs.String("profile", "quick", "parameter profile: quick or full")
 	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
 	rtf := runtimeFlagsOn(fs)
@@ -127,8 +129,24 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, err)
 		}
 		sc = cs
+	case "ramp":
+		rp, err := scenarios.RampProfile(*profile)
+		if err != nil {
+			return badFlag(fs, fmt.Errorf("-%w", err))
+		}
+		if set["duration"] {
+			rp.StepFor = *duration
+		}
+		if set["rate"] {
+			rp.Start = *rate
+		}
+		common(&rp.Warmup, &rp.Mix, &rp.Seed, &rp.MaxInFlight)
+		if err := rp.Validate(); err != nil {
+			return badFlag(fs, err)
+		}
+		sc = rp
 	default:
-		return badFlag(fs, fmt.Errorf("-scenario must be steady, spike or coldstart, but is %q", *scenario))
+		return badFlag(fs, fmt.Errorf("-scenario must be steady, ramp, spike or coldstart, but is %q", *scenario))
 	}
 	vs, err := variants.Parse(*variantList)
 	if err != nil {

@@ -50,6 +50,8 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
+		{"Ramp " + labelled(run.Variants), joinIntro(rampIntro, rampConclusion(run.Variants, names)), rampSummaryTable(run.Variants, names)},
+		{"Ramp steps " + labelled(run.Variants), "", rampStepsTable(run.Variants, names)},
 		{"Spike " + labelled(run.Variants), joinIntro(spikeIntro, spikeConclusion(run.Variants, names)), spikeTable(run.Variants, names)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
 		{"Bursts after idleness " + labelled(run.Variants), burstIntro, burstTable(run.Variants, names)},
@@ -95,6 +97,7 @@ func Terminal(w io.Writer, run results.Run) error {
 		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
 	}
 	for _, s := range []section{
+		{"Ramp " + labelled(run.Variants), rampSummaryTable(run.Variants, names)},
 		{"Spike " + labelled(run.Variants), spikeTable(run.Variants, names)},
 		{"Bursts after idleness " + labelled(run.Variants), burstTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants) + ", warmup included", platformTable(run.Variants, names)},

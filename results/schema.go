@@ -127,6 +127,9 @@ type VariantResult struct {
 	// components that one request makes. It is declared by the variant's
 	// design, not measured; the report sets it against measured latencies.
 	Hops map[string]int `json:"hops,omitempty"`
+	// Ramp is present for the ramp scenario: its steps, why it stopped, and
+	// the scalability fit (modeled).
+	Ramp *RampSummary `json:"ramp,omitempty"`
 	// Bursts holds the cold-start scenario's bursts, in order.
 	Bursts []Burst `json:"bursts,omitempty"`
 	// Spike is present for the spike scenario: its figures read off Series.
@@ -525,4 +528,59 @@ type Burst struct {
 	// cold ones.
 	LatencyMs     Percentiles  `json:"latency_ms"`
 	ColdLatencyMs *Percentiles `json:"cold_latency_ms,omitempty"`
+}
+
+// RampSummary is the ramp scenario's account: each step measured, why the
+// ramp stopped, and the Universal Scalability Law fitted to the steps.
+type RampSummary struct {
+	Steps []RampStep `json:"steps"`
+	// StoppedBy says what saturated first: "latency knee", "errors",
+	// "throughput fell behind the offered load", "the generator's limit",
+	// or "not saturated within the steps".
+	StoppedBy string `json:"stopped_by"`
+	// SLOMs is the p99 past which a step is the latency knee.
+	SLOMs float64 `json:"slo_p99_ms"`
+	// MaxRequestsPerSec is the most any step achieved (measured).
+	MaxRequestsPerSec float64 `json:"max_requests_per_sec"`
+	// Fit is the scalability model; nil when there were too few steps.
+	Fit *USLFit `json:"usl,omitempty"`
+}
+
+// RampStep is one step of the ramp, measured.
+type RampStep struct {
+	OfferedPerSec  float64 `json:"offered_per_sec"`
+	JourneysPerSec float64 `json:"journeys_per_sec"`
+	RequestsPerSec float64 `json:"requests_per_sec"`
+	ErrorRate      float64 `json:"error_rate"`
+	Dropped        int64   `json:"dropped"`
+	Late           int64   `json:"late"`
+	P50Ms          float64 `json:"p50_ms"`
+	P99Ms          float64 `json:"p99_ms"`
+	// Concurrency is the mean requests in flight, by Little's law:
+	// throughput × mean latency.
+	Concurrency float64 `json:"concurrency"`
+}
+
+// USLFit is the Universal Scalability Law, X(N) = λN / (1 + σ(N−1) +
+// κN(N−1)), fitted to a ramp's throughput against its concurrency in units
+// of the first step's concurrency. Every figure here is modeled.
+type USLFit struct {
+	// Label is LabelModeled.
+	Label string `json:"label"`
+	// Lambda is the throughput of one unit (requests/s); Sigma the
+	// contention and Kappa the coherency penalty.
+	Lambda float64 `json:"lambda"`
+	Sigma  float64 `json:"sigma"`
+	Kappa  float64 `json:"kappa"`
+	// UnitConcurrency is the concurrency one unit stands for.
+	UnitConcurrency float64 `json:"unit_concurrency"`
+	// Residual is the RMS relative error of the fit; R2 its R².
+	Residual float64 `json:"residual"`
+	R2       float64 `json:"r2"`
+	// PeakConcurrency and PeakRequestsPerSec are where the model peaks; 0
+	// when it does not peak (κ = 0).
+	PeakConcurrency    float64 `json:"peak_concurrency"`
+	PeakRequestsPerSec float64 `json:"peak_requests_per_sec"`
+	// Error says why there is no fit, when there is none.
+	Error string `json:"error,omitempty"`
 }

@@ -1,0 +1,77 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/archbench/archbench/results"
+)
+
+// rampIntro explains the ramp tables.
+const rampIntro = "The offered rate steps up until the variant saturates; stopped by says what came first. " +
+	"The Universal Scalability Law, X(N) = λN / (1 + σ(N−1) + κN(N−1)), is fitted to each step's throughput against its concurrency " +
+	"(Little's law: throughput × mean latency, in units of the first step's): σ is contention (a shared writer, lock or hot key), " +
+	"κ coherency (crosstalk between units). σ, κ and the peak are **modeled**; the steps are measured."
+
+// rampSummaryTable sets each variant's ramp outcome and fit side by side.
+func rampSummaryTable(vs []results.VariantResult, names []string) table {
+	t := table{
+		header: []string{"variant", "steps", "max req/s (measured)", "stopped by", "σ (modeled)", "κ (modeled)", "peak req/s (modeled)", "fit R²"},
+		right:  []bool{false, true, true, false, true, true, true, true},
+	}
+	for i, v := range vs {
+		r := v.Ramp
+		if r == nil {
+			continue
+		}
+		sigma, kappa, peak, r2 := none, none, none, none
+		if f := r.Fit; f != nil && f.Error == "" {
+			sigma, kappa, r2 = sig3(f.Sigma), sig3(f.Kappa), strconv.FormatFloat(f.R2, 'f', 3, 64)
+			peak = "unbounded"
+			if f.PeakRequestsPerSec > 0 {
+				peak = rate(f.PeakRequestsPerSec)
+			}
+		}
+		t.rows = append(t.rows, []string{names[i], strconv.Itoa(len(r.Steps)), rate(r.MaxRequestsPerSec), r.StoppedBy, sigma, kappa, peak, r2})
+	}
+	return t
+}
+
+// rampStepsTable lists every step.
+func rampStepsTable(vs []results.VariantResult, names []string) table {
+	t := table{
+		header: []string{"variant", "offered /s", "achieved /s", "requests/s", "errors %", "dropped", "late", "p50 ms", "p99 ms", "concurrency"},
+		right:  []bool{false, true, true, true, true, true, true, true, true, true},
+	}
+	for i, v := range vs {
+		if v.Ramp == nil {
+			continue
+		}
+		for _, s := range v.Ramp.Steps {
+			t.rows = append(t.rows, []string{names[i], rate(s.OfferedPerSec), rate(s.JourneysPerSec), rate(s.RequestsPerSec),
+				percent(s.ErrorRate), thousands(s.Dropped), thousands(s.Late), ms(s.P50Ms), ms(s.P99Ms), sig3(s.Concurrency)})
+		}
+	}
+	return t
+}
+
+// rampConclusion names the variant that carried the most, from the numbers.
+func rampConclusion(vs []results.VariantResult, names []string) string {
+	best, n := -1, 0
+	for i, v := range vs {
+		if v.Ramp == nil {
+			continue
+		}
+		n++
+		if best < 0 || v.Ramp.MaxRequestsPerSec > vs[best].Ramp.MaxRequestsPerSec {
+			best = i
+		}
+	}
+	if n < 2 {
+		return ""
+	}
+	r := vs[best].Ramp
+	return fmt.Sprintf("Measured: %s carried the most, %s requests/s, and stopped at %s. "+
+		"A ramp that stops at the generator's limit says the generator, not the variant, ran out; one run per variant: repeat it before calling a winner.",
+		names[best], rate(r.MaxRequestsPerSec), r.StoppedBy)
+}

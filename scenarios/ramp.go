@@ -1,0 +1,223 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/archbench/archbench/loadgen"
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/usl"
+	"github.com/archbench/archbench/workload"
+)
+
+// Ramp steps the offered rate up, Growth times per step, until the
+// variant saturates, and says why it stopped: the latency knee (a step's
+// p99 past the SLO), errors (more than 1 % of a step's requests), the
+// variant falling behind (achieved throughput under 90 % of offered), or
+// the generator's own limit (it started its iterations late or dropped
+// them). It then fits the Universal Scalability Law to throughput against
+// concurrency, measured per step by Little's law (concurrency = throughput
+// × mean latency), the axis every variant shares whatever it can scale:
+// σ is contention, κ coherency, and the fit predicts the peak. The fit is
+// a model; the steps are measurements.
+type Ramp struct {
+	// Start is the first step's journeys per second; each step offers
+	// Growth times the one before, up to Steps steps.
+	Start  float64
+	Growth float64
+	Steps  int
+	// StepFor is each step's length; Warmup runs at Start first.
+	StepFor time.Duration
+	Warmup  time.Duration
+	// SLO is the p99 latency past which a step is the knee.
+	SLO time.Duration
+	// Mix, Seed and MaxInFlight are as in Steady.
+	Mix         string
+	Seed        uint64
+	MaxInFlight int
+}
+
+// RampProfile returns the ramp scenario's parameters for a profile.
+func RampProfile(profile string) (Ramp, error) {
+	r := Ramp{Start: 50, Growth: 2, Steps: 7, SLO: 100 * time.Millisecond, Mix: workload.DefaultMix, Seed: 1, MaxInFlight: 4096}
+	switch profile {
+	case "quick":
+		r.StepFor, r.Warmup = 4*time.Second, 2*time.Second
+	case "full":
+		r.StepFor, r.Warmup, r.Growth, r.Steps = 30*time.Second, 20*time.Second, 1.5, 12
+	default:
+		return Ramp{}, fmt.Errorf("profile must be quick or full, but is %q", profile)
+	}
+	return r, nil
+}
+
+// Name is "ramp".
+func (r Ramp) Name() string { return "ramp" }
+
+// Validate reports every parameter out of range, each naming its field.
+func (r Ramp) Validate() error {
+	var errs []error
+	if r.Start <= 0 || r.Start > 1e6 {
+		errs = append(errs, fmt.Errorf("start must be in (0, 1000000] journeys/s, but is %g", r.Start))
+	}
+	if r.Growth <= 1 || r.Growth > 10 {
+		errs = append(errs, fmt.Errorf("growth must be in (1, 10], but is %g", r.Growth))
+	}
+	if r.Steps < 3 || r.Steps > 50 {
+		errs = append(errs, fmt.Errorf("steps must be 3..50, but is %d", r.Steps))
+	}
+	if r.StepFor < time.Second {
+		errs = append(errs, fmt.Errorf("step-for must be at least 1s, but is %s", r.StepFor))
+	}
+	if r.Warmup < 0 {
+		errs = append(errs, fmt.Errorf("warmup must be >= 0, but is %s", r.Warmup))
+	}
+	if r.SLO <= 0 {
+		errs = append(errs, fmt.Errorf("slo must be > 0, but is %s", r.SLO))
+	}
+	if r.MaxInFlight < 1 {
+		errs = append(errs, fmt.Errorf("max-in-flight must be >= 1, but is %d", r.MaxInFlight))
+	}
+	if _, err := workload.Mix(r.Mix); err != nil {
+		errs = append(errs, fmt.Errorf("mix: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Params records the parameters in results.json.
+func (r Ramp) Params() map[string]any {
+	return map[string]any{
+		"start_per_sec": r.Start, "growth": r.Growth, "steps": r.Steps, "step_sec": r.StepFor.Seconds(),
+		"warmup_sec": r.Warmup.Seconds(), "slo_p99_ms": float64(r.SLO) / 1e6, "mix": r.Mix, "seed": r.Seed,
+		"max_in_flight": r.MaxInFlight,
+	}
+}
+
+// Saturation reasons.
+const (
+	StopKnee      = "latency knee"
+	StopErrors    = "errors"
+	StopBehind    = "throughput fell behind the offered load"
+	StopGenerator = "the generator's limit"
+	StopNone      = "not saturated within the steps"
+)
+
+// Run warms up, then offers each step in turn until one saturates.
+func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) {
+	if err := r.Validate(); err != nil {
+		return results.VariantResult{}, err
+	}
+	mix, err := workload.Mix(r.Mix)
+	if err != nil {
+		return results.VariantResult{}, err
+	}
+	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(r.Seed), loadgen.WithMaxInFlight(r.MaxInFlight))
+	defer gen.CloseIdleConnections()
+	if r.Warmup > 0 {
+		warm := gen.Start(ctx, loadgen.ConstantRate{Rate: r.Start, Duration: r.Warmup}, mix)
+		t.Progress.Follow("warm-up", r.Warmup, warm.Results(), nil)
+		if err := warm.Err(); err != nil {
+			return results.VariantResult{}, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	all := results.NewRecorder()
+	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone}
+	var first loadgen.Stats
+	rate := r.Start
+	for i := range r.Steps {
+		if err := ctx.Err(); err != nil {
+			return results.VariantResult{}, err
+		}
+		one := results.NewRecorder()
+		run := gen.Start(ctx, loadgen.ConstantRate{Rate: rate, Duration: r.StepFor}, mix)
+		t.Progress.Follow(fmt.Sprintf("step %d/%d at %.0f/s", i+1, r.Steps, rate), r.StepFor, run.Results(), func(res loadgen.Result) {
+			one.Add(res)
+			all.Add(res)
+		})
+		if err := run.Err(); err != nil {
+			return results.VariantResult{}, fmt.Errorf("step %d: %w", i+1, err)
+		}
+		st := run.Stats()
+		if i == 0 {
+			first = st
+		}
+		s := one.Summary(results.Info{Variant: t.Variant, Requested: results.Load{Rate: rate, Duration: results.Duration(r.StepFor)}, Stats: st})
+		step := results.RampStep{
+			OfferedPerSec: rate, JourneysPerSec: s.Achieved.IterationsPerSec, RequestsPerSec: s.Achieved.RequestsPerSec,
+			ErrorRate: s.Total.ErrorRate, Dropped: s.Achieved.Dropped, Late: s.Achieved.Late,
+			P50Ms: s.Total.LatencyMs.P50, P99Ms: s.Total.LatencyMs.P99,
+			Concurrency: s.Achieved.RequestsPerSec * s.Total.LatencyMs.Mean / 1000,
+		}
+		summary.Steps = append(summary.Steps, step)
+		if why := r.saturated(step, st); why != "" {
+			summary.StoppedBy = why
+			break
+		}
+		rate *= r.Growth
+	}
+	summary.MaxRequestsPerSec = 0
+	for _, s := range summary.Steps {
+		summary.MaxRequestsPerSec = math.Max(summary.MaxRequestsPerSec, s.RequestsPerSec)
+	}
+	summary.Fit = fitUSL(summary.Steps)
+	res := all.Summary(results.Info{
+		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
+		Requested: results.Load{Rate: r.Start, Duration: results.Duration(time.Duration(len(summary.Steps)) * r.StepFor), Warmup: results.Duration(r.Warmup)},
+		Stats:     first,
+	})
+	res.Ramp = summary
+	return res, nil
+}
+
+// saturated says why a step saturated the variant, or "" if it did not.
+// The generator's limit is checked first: a late or dropping generator
+// makes every other figure of the step suspect.
+func (r Ramp) saturated(s results.RampStep, st loadgen.Stats) string {
+	switch {
+	case s.Dropped > 0 && s.P99Ms < float64(r.SLO)/1e6 && s.ErrorRate < 0.01:
+		return StopGenerator
+	case float64(st.Late) > 0.01*float64(st.Scheduled) && s.P99Ms < float64(r.SLO)/1e6:
+		return StopGenerator
+	case s.ErrorRate > 0.01:
+		return StopErrors
+	case s.P99Ms > float64(r.SLO)/1e6:
+		return StopKnee
+	case s.JourneysPerSec < 0.9*s.OfferedPerSec:
+		return StopBehind
+	}
+	return ""
+}
+
+// fitUSL fits the law to the steps' throughput against concurrency, or
+// returns nil with fewer than three usable steps or no fit. Concurrency is
+// scaled so that the first step is one unit, since the law counts from 1.
+func fitUSL(steps []results.RampStep) *results.USLFit {
+	var pts []usl.Point
+	base := 0.0
+	for _, s := range steps {
+		if s.Concurrency <= 0 || s.RequestsPerSec <= 0 {
+			continue
+		}
+		if base == 0 {
+			base = s.Concurrency
+		}
+		pts = append(pts, usl.Point{N: s.Concurrency / base, X: s.RequestsPerSec})
+	}
+	fit, err := usl.Fit(pts)
+	if err != nil {
+		return &results.USLFit{Error: err.Error()}
+	}
+	m := fit.Model
+	out := &results.USLFit{
+		Label: results.LabelModeled, Lambda: m.Lambda, Sigma: m.Sigma, Kappa: m.Kappa,
+		UnitConcurrency: base, Residual: fit.Residual, R2: fit.R2,
+		PeakConcurrency: m.PeakN() * base, PeakRequestsPerSec: m.PeakThroughput(),
+	}
+	if math.IsInf(out.PeakConcurrency, 0) || math.IsInf(out.PeakRequestsPerSec, 0) {
+		out.PeakConcurrency, out.PeakRequestsPerSec = 0, 0 // unbounded: no peak within the model
+	}
+	return out
+}

@@ -1,0 +1,58 @@
+package scenarios
+
+import (
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/loadgen"
+	"github.com/archbench/archbench/results"
+)
+
+// TestRampSaturated names the first limit a step hits, the generator's
+// before the variant's.
+func TestRampSaturated(t *testing.T) {
+	r := Ramp{SLO: 100 * time.Millisecond}
+	ok := results.RampStep{OfferedPerSec: 100, JourneysPerSec: 100, P99Ms: 20}
+	tests := []struct {
+		name string
+		step func(results.RampStep) results.RampStep
+		st   loadgen.Stats
+		want string
+	}{
+		{"healthy", func(s results.RampStep) results.RampStep { return s }, loadgen.Stats{Scheduled: 100}, ""},
+		{"knee", func(s results.RampStep) results.RampStep { s.P99Ms = 150; return s }, loadgen.Stats{Scheduled: 100}, StopKnee},
+		{"errors", func(s results.RampStep) results.RampStep { s.ErrorRate = 0.05; s.P99Ms = 150; return s }, loadgen.Stats{Scheduled: 100}, StopErrors},
+		{"behind", func(s results.RampStep) results.RampStep { s.JourneysPerSec = 80; return s }, loadgen.Stats{Scheduled: 100}, StopBehind},
+		{"generator drops", func(s results.RampStep) results.RampStep { s.Dropped = 3; return s }, loadgen.Stats{Scheduled: 100}, StopGenerator},
+		{"generator late", func(s results.RampStep) results.RampStep { return s }, loadgen.Stats{Scheduled: 100, Late: 5}, StopGenerator},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := r.saturated(tt.step(ok), tt.st); got != tt.want {
+				t.Fatalf("saturated = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFitUSLOnSteps fits steps made from a known law: the fit recovers a
+// peak near the law's, labelled modeled.
+func TestFitUSLOnSteps(t *testing.T) {
+	const lambda, sigma, kappa = 400.0, 0.05, 0.01
+	var steps []results.RampStep
+	for _, n := range []float64{1, 2, 4, 6, 8, 12, 16} {
+		x := lambda * n / (1 + sigma*(n-1) + kappa*n*(n-1))
+		steps = append(steps, results.RampStep{RequestsPerSec: x, Concurrency: 3 * n})
+	}
+	fit := fitUSL(steps)
+	if fit == nil || fit.Error != "" || fit.Label != results.LabelModeled {
+		t.Fatalf("fit %+v", fit)
+	}
+	wantPeakN := 3 * 9.75 // sqrt((1-σ)/κ) units of 3
+	if fit.PeakConcurrency < wantPeakN*0.9 || fit.PeakConcurrency > wantPeakN*1.1 || fit.Sigma > 0.08 {
+		t.Fatalf("fit %+v: want a peak near concurrency %.1f and σ near %g", fit, wantPeakN, sigma)
+	}
+	if short := fitUSL(steps[:2]); short == nil || short.Error == "" {
+		t.Fatalf("a fit from two steps: %+v, want an error", short)
+	}
+}
