@@ -38,6 +38,7 @@ const howToRead = "How to read this: latency is measured from each request's sch
 func Markdown(w io.Writer, run results.Run) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
+	es := estimates(run.Variants)
 	title := "archbench report: " + cmp.Or(run.Scenario, "unnamed scenario") + " — run " + run.ID
 	fmt.Fprintf(&b, "# %s\n\n> %s\n", mdText(title), howToRead)
 
@@ -58,6 +59,8 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
+		{"Cost (modeled)", costIntro, costTable(run.Variants, names, es)},
+		{"Break-even (modeled)", "The average request rate at which pay-per-use and provisioned monthly costs cross.", breakEvenTable(names, es)},
 		{"Audit", "", auditTable(run.Variants, names)},
 		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},
 	}

@@ -210,9 +210,10 @@ func TestMarkdownTables(t *testing.T) {
 		}
 	}
 	// run, summary, operations, journeys, hops, cold starts, function
-	// platform, instances over time, resources, audit, errors
-	if tables != 11 {
-		t.Errorf("found %d tables, want 11", tables)
+	// platform, instances over time, resources, cost, break-even, audit,
+	// errors
+	if tables != 13 {
+		t.Errorf("found %d tables, want 13", tables)
 	}
 }
 
@@ -520,5 +521,24 @@ func TestHopTable(t *testing.T) {
 				t.Errorf("rows = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCostSection: a run with measured usage carries modeled cost and the
+// break-even between pay-per-use and provisioned variants; a run without
+// usage has no cost section.
+func TestCostSection(t *testing.T) {
+	md := render(t, twoVariants())
+	for _, want := range []string{"## Cost (modeled)", "| serverless  | monolith    |", "$ per 1M requests"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+	run := twoVariants()
+	for i := range run.Variants {
+		run.Variants[i].Resources, run.Variants[i].Platform = nil, nil
+	}
+	if md := render(t, run); strings.Contains(md, "Cost (modeled)") {
+		t.Error("a run with no measured usage has a cost section")
 	}
 }

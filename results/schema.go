@@ -84,6 +84,8 @@ type VariantResult struct {
 	Runtime string `json:"runtime,omitempty"`
 	// Label is LabelMeasured or LabelModeled and applies to every figure below.
 	Label string `json:"label"`
+	// Entry names the component clients reach (the variant's front door).
+	Entry string `json:"entry,omitempty"`
 	// Setting names the variation of the variant's settings this result
 	// ran with, when a scenario varies them ("keep-alive 2s").
 	Setting string `json:"setting,omitempty"`

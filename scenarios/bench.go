@@ -180,6 +180,7 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	res.Audit = rep2
 	res.Hops = v.Hops
 	res.Setting = l.setting.Label
+	res.Entry = plan.Entry
 	res.ReadySec = ready.Seconds()
 	verdict := "passed"
 	if !rep2.Passed {

@@ -14,7 +14,7 @@ import (
 // the serverless variant: each result carries the spike's summary with a
 // plausible burst, the serverless one its instances, and the audit passes.
 func TestSpike(t *testing.T) {
-	vs, err := variants.Parse("monolith,serverless")
+	vs, err := variants.Parse(variantsOr("monolith,serverless"))
 	if err != nil {
 		t.Fatal(err)
 	}

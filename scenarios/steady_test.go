@@ -34,6 +34,18 @@ var (
 	outFlag      = flag.String("out", "", "directory for the run folder (default: a temporary directory)")
 )
 
+// variantsOr is -variant when given on the command line, else def: the
+// scenarios' tests run their own choice of variants unless asked for
+// others (go test ./scenarios -run Spike -args -variant=hybrid).
+func variantsOr(def string) string {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "variant" })
+	if given {
+		return *variantFlag
+	}
+	return def
+}
+
 // TestSteady runs the steady scenario end to end on real processes: build,
 // deploy, warm up, measure, audit, stop, write results.json and REPORT.md,
 // and read them back.
