@@ -17,7 +17,11 @@ FUZZ_TARGETS := \
 	./shop/api:FuzzDecode \
 	./shop/httpapi:FuzzHandler \
 	./loadgen:FuzzParseMix \
-	./results:FuzzRead
+	./results:FuzzRead \
+	./scenarios:FuzzParse \
+	./cost:FuzzLoad \
+	./usl:FuzzFit \
+	./runtime/process:FuzzParseStat
 
 .PHONY: all bench test unit fuzz lint build clean help
 
@@ -27,8 +31,8 @@ help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 bench: ## run SCENARIO over VARIANTS and write $(OUT)/<run-id>/REPORT.md
-	$(GO) run ./cmd/archbench bench -scenario $(SCENARIO) -variants $(VARIANTS) \
-		-runtime $(RUNTIME) -profile $(PROFILE) -out $(OUT) $(BENCHFLAGS)
+	$(GO) run ./cmd/archbench bench $(if $(findstring -file,$(BENCHFLAGS)),,-scenario $(SCENARIO) -profile $(PROFILE)) \
+		-variants $(VARIANTS) -runtime $(RUNTIME) -out $(OUT) $(BENCHFLAGS)
 
 test: lint unit fuzz ## vet, unit and integration tests (race detector), bounded fuzzing
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/archbench/archbench/report"
@@ -39,12 +40,15 @@ Scenarios: steady (a fixed rate of user journeys after a warm-up);
 Profiles:  quick (steady: 5 s warm-up + 20 s per variant; spike: 3 s +
            5 s base, 5 s burst, 10 s base), full (30 s + 2 min; 30 s +
            30/30/90 s).
-Flags given explicitly override the profile's values.`
+Flags given explicitly override the profile's values. Or -file PATH reads
+the scenario, its profile and its parameters from a JSON file instead, e.g.
+{"scenario": "spike", "params": {"base_per_sec": 40, "factor": 6}}.`
 
 func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench", "[flags]", benchHelp)
 	scenario := fs.String("scenario", "steady", "scenario to run: steady, ramp (the rate doubles each step until the variant\nsaturates; -rate sets the first step, -duration each step's length), spike (a\nburst of 8x the base rate; -rate sets the base), or coldstart (bursts after idle\ngaps, per keep-alive and pre-warmed)")
 	profile := fs.String("profile", "quick", "parameter profile: quick or full")
+	file := fs.String("file", "", "JSON `file` naming the scenario, its profile and its params, instead of\n-scenario, -profile and the load flags: {\"scenario\": \"spike\", \"profile\": \"quick\",\n\"params\": {\"base_per_sec\": 40, \"factor\": 6}} (see scenarios/testdata)")
 	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
 	rtf := runtimeFlagsOn(fs)
 	sideBySide := fs.Bool("side-by-side", true, "with -runtime docker: also run the first variant as local processes, so the\nreport sets the two runtimes side by side")
@@ -79,8 +83,24 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	var sc scenarios.Scenario
-	switch *scenario {
-	case "steady":
+	switch {
+	case *file != "":
+		// The file says everything the scenario flags would.
+		var clash []string
+		for _, name := range []string{"scenario", "profile", "rate", "duration", "warmup", "mix", "seed", "max-in-flight"} {
+			if set[name] {
+				clash = append(clash, "-"+name)
+			}
+		}
+		if len(clash) > 0 {
+			return badFlag(fs, fmt.Errorf("-file sets the scenario and its parameters, so %s cannot be given with it: set them in the file", strings.Join(clash, ", ")))
+		}
+		loaded, err := scenarios.LoadFile(*file)
+		if err != nil {
+			return badFlag(fs, fmt.Errorf("-file: %w", err))
+		}
+		sc, *profile = loaded, "file "+*file
+	case *scenario == "steady":
 		st, err := scenarios.SteadyProfile(*profile)
 		if err != nil {
 			return badFlag(fs, fmt.Errorf("-%w", err))
@@ -96,7 +116,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, err)
 		}
 		sc = st
-	case "spike":
+	case *scenario == "spike":
 		sp, err := scenarios.SpikeProfile(*profile)
 		if err != nil {
 			return badFlag(fs, fmt.Errorf("-%w", err))
@@ -112,7 +132,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, err)
 		}
 		sc = sp
-	case "coldstart":
+	case *scenario == "coldstart":
 		cs, err := scenarios.ColdStartProfile(*profile)
 		if err != nil {
 			return badFlag(fs, fmt.Errorf("-%w", err))
@@ -129,7 +149,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, err)
 		}
 		sc = cs
-	case "ramp":
+	case *scenario == "ramp":
 		rp, err := scenarios.RampProfile(*profile)
 		if err != nil {
 			return badFlag(fs, fmt.Errorf("-%w", err))

@@ -40,6 +40,17 @@ func TestHelp(t *testing.T) {
 // TestBadUsageNamesTheField checks that every bad flag or argument exits 2
 // with a message naming what was wrong.
 func TestBadUsageNamesTheField(t *testing.T) {
+	dir := t.TempDir()
+	scenarioFile := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	goodFile := scenarioFile("good.json", `{"scenario": "spike"}`)
+	badValue := scenarioFile("bad-value.json", `{"scenario": "spike", "params": {"factor": 1}}`)
+	badField := scenarioFile("bad-field.json", `{"scenario": "spike", "params": {"surge": 2}}`)
 	tests := []struct {
 		args []string
 		want string
@@ -73,6 +84,11 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-ramp", "10s:-4"}, "target"},
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-max-in-flight", "0"}, "-max-in-flight"},
 		{[]string{"serve", "-variant", "mainframe"}, "-variant"},
+		{[]string{"bench", "-file", filepath.Join(dir, "missing.json")}, "missing.json"},
+		{[]string{"bench", "-file", badValue}, badValue + ": params.factor must be in (1, 100], but is 1"},
+		{[]string{"bench", "-file", badField}, badField + ": params.surge is not a spike param"},
+		{[]string{"bench", "-file", goodFile, "-scenario", "spike", "-rate", "10"}, "-scenario, -rate cannot be given with it"},
+		{[]string{"bench", "-file", goodFile, "-profile", "full", "-max-in-flight", "5"}, "-profile, -max-in-flight cannot be given with it"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
