@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -253,6 +254,62 @@ func (d *Deployment) Kill(component string, replica int) error {
 	<-p.exited
 	p.log.Info("killed on request")
 	return nil
+}
+
+// Restart starts a replica again, after Kill or a crash, as a new
+// process of the same program with the same flags and data directory, on
+// the same address, so that its peers and the harness reach it where they
+// did: a redeploy of that one component. It returns once the new process is
+// ready; restarting a replica that is still running is an error.
+func (d *Deployment) Restart(ctx context.Context, component string, replica int) error {
+	old := d.find(component, replica)
+	if old == nil {
+		return fmt.Errorf("restart %s-%d: no such replica in deployment %s", component, replica, d.plan.Variant)
+	}
+	if !old.hasExited() {
+		return fmt.Errorf("restart %s: it is still running; Kill it first", old.name())
+	}
+	u, err := url.Parse(old.url)
+	if err != nil {
+		return fmt.Errorf("restart %s: %w", old.name(), err)
+	}
+	args := slices.Clone(old.args)
+	for i := range args[:len(args)-1] {
+		if args[i] == "-listen" {
+			args[i+1] = u.Host
+		}
+	}
+	p := &proc{component: old.component, replica: old.replica, logPath: old.logPath, dataDir: old.dataDir, log: old.log}
+	d.mu.Lock()
+	if d.stopping {
+		d.mu.Unlock()
+		return errStopped
+	}
+	err = startProc(p, old.bin, args, old.env)
+	if err == nil {
+		d.replace(old, p)
+	}
+	d.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("restart %s: %w", p.name(), err)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if err := waitReady(ctx, p, client, d.rt.startTimeout); err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	p.log.Info("restarted", "url", p.url, "took", p.startedIn.Round(time.Microsecond))
+	return nil
+}
+
+// replace puts p where old was. d.mu is held.
+func (d *Deployment) replace(old, p *proc) {
+	for _, g := range d.groups {
+		for i := range g {
+			if g[i] == old {
+				g[i] = p
+			}
+		}
+	}
 }
 
 func (d *Deployment) find(component string, replica int) *proc {

@@ -34,6 +34,11 @@ type proc struct {
 	readyc  chan string
 	exited  chan struct{} // closed once the process is reaped
 
+	// bin, args and env start the process; Restart reuses them.
+	bin  string
+	args []string
+	env  []string
+
 	// Set by the process's owner goroutines; read under the deployment's
 	// lock or after readiness / exit as noted.
 	url       string        // after ready
@@ -52,6 +57,7 @@ type proc struct {
 // goroutine never runs on a thread locked by LockOSThread, the only kind
 // that Go ever lets exit.
 func startProc(p *proc, bin string, args, env []string) error {
+	p.bin, p.args, p.env = bin, args, env
 	logFile, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)

@@ -435,6 +435,41 @@ func TestKill(t *testing.T) {
 	assertReaped(t, pidsOf(d))
 }
 
+// TestRestart: a killed replica restarts as a new process on the same
+// address, so the URL its peers were given still reaches it; restarting a
+// running replica is refused; Stop afterwards is clean.
+func TestRestart(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t)
+	d := deploy(t, rt, runtime.Plan{
+		Variant:    "restart",
+		Components: []runtime.Component{echo("a", 1, nil), echo("b", 1, []string{"a"})},
+		Entry:      "b",
+	})
+	url := d.URLs("a")[0]
+	before := info(t, url)
+	if err := d.Restart(t.Context(), "a", 0); err == nil {
+		t.Fatal("Restart of a running replica succeeded")
+	}
+	if err := d.Kill("a", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Restart(t.Context(), "a", 0); err != nil {
+		t.Fatalf("Restart: %v", err)
+	}
+	after := info(t, url)
+	if after.PID == before.PID || after.DataDir != before.DataDir {
+		t.Errorf("after Restart: pid %d in %q, before: pid %d in %q; want a new process on the same data", after.PID, after.DataDir, before.PID, before.DataDir)
+	}
+	if got := info(t, d.EntryURL()).Peers["a"]; got != url {
+		t.Errorf("b's peer a is %q, want the unchanged %q", got, url)
+	}
+	if err := d.Stop(t.Context()); err != nil {
+		t.Errorf("Stop after Restart = %v, want nil", err)
+	}
+	assertReaped(t, pidsOf(d))
+}
+
 func TestStopReportsCrash(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t)
