@@ -2,7 +2,7 @@
 # Every knob below can be set on the command line: make bench VARIANTS=monolith RATE=500
 
 GO        ?= go
-SCENARIO  ?= steady
+SCENARIO  ?= all
 VARIANTS  ?= all
 RUNTIME   ?= process
 PROFILE   ?= quick
@@ -30,7 +30,7 @@ all: test
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-bench: ## run SCENARIO over VARIANTS and write $(OUT)/<run-id>/REPORT.md
+bench: ## run SCENARIO (default: all of them) over VARIANTS; a $(OUT)/<run-id>/REPORT.md each
 	$(GO) run ./cmd/archbench bench $(if $(findstring -file,$(BENCHFLAGS)),,-scenario $(SCENARIO) -profile $(PROFILE)) \
 		-variants $(VARIANTS) -runtime $(RUNTIME) -out $(OUT) $(BENCHFLAGS)
 

@@ -36,7 +36,7 @@ Scenarios: steady (a fixed rate of user journeys after a warm-up);
            throttles, latency and the time to recover the p99 SLO);
            coldstart (bursts after idle gaps, the first on a fresh
            deployment; function platforms once per keep-alive and once
-           pre-warmed).
+           pre-warmed); all (each of them in turn, a report each).
 Profiles:  quick (steady: 5 s warm-up + 20 s per variant; spike: 3 s +
            5 s base, 5 s burst, 10 s base), full (30 s + 2 min; 30 s +
            30/30/90 s).
@@ -46,7 +46,7 @@ the scenario, its profile and its parameters from a JSON file instead, e.g.
 
 func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench", "[flags]", benchHelp)
-	scenario := fs.String("scenario", "steady", "scenario to run: steady, ramp (the rate doubles each step until the variant\nsaturates; -rate sets the first step, -duration each step's length), spike (a\nburst of 8x the base rate; -rate sets the base), or coldstart (bursts after idle\ngaps, per keep-alive and pre-warmed)")
+	scenario := fs.String("scenario", "steady", "scenario to run: steady, ramp (the rate doubles each step until the variant\nsaturates; -rate sets the first step, -duration each step's length), spike (a\nburst of 8x the base rate; -rate sets the base), coldstart (bursts after idle\ngaps, per keep-alive and pre-warmed), or all (each in turn, a report each)")
 	profile := fs.String("profile", "quick", "parameter profile: quick or full")
 	file := fs.String("file", "", "JSON `file` naming the scenario, its profile and its params, instead of\n-scenario, -profile and the load flags: {\"scenario\": \"spike\", \"profile\": \"quick\",\n\"params\": {\"base_per_sec\": 40, \"factor\": 6}} (see scenarios/testdata)")
 	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
@@ -82,7 +82,10 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			*inFlight = *maxInFlight
 		}
 	}
-	var sc scenarios.Scenario
+	var (
+		sc  scenarios.Scenario
+		all []scenarios.Scenario // what runs, in order
+	)
 	switch {
 	case *file != "":
 		// The file says everything the scenario flags would.
@@ -165,8 +168,29 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, err)
 		}
 		sc = rp
+	case *scenario == "all":
+		for _, name := range []string{"rate", "duration", "warmup"} {
+			if set[name] {
+				return badFlag(fs, fmt.Errorf("-%s does not apply to -scenario all: each scenario takes its profile's values", name))
+			}
+		}
+		for _, p := range []func(string) (scenarios.Scenario, error){
+			func(p string) (scenarios.Scenario, error) { return scenarios.SteadyProfile(p) },
+			func(p string) (scenarios.Scenario, error) { return scenarios.RampProfile(p) },
+			func(p string) (scenarios.Scenario, error) { return scenarios.SpikeProfile(p) },
+			func(p string) (scenarios.Scenario, error) { return scenarios.ColdStartProfile(p) },
+		} {
+			one, err := p(*profile)
+			if err != nil {
+				return badFlag(fs, fmt.Errorf("-%w", err))
+			}
+			all = append(all, one)
+		}
 	default:
-		return badFlag(fs, fmt.Errorf("-scenario must be steady, ramp, spike or coldstart, but is %q", *scenario))
+		return badFlag(fs, fmt.Errorf("-scenario must be steady, ramp, spike, coldstart or all, but is %q", *scenario))
+	}
+	if sc != nil {
+		all = []scenarios.Scenario{sc}
 	}
 	vs, err := variants.Parse(*variantList)
 	if err != nil {
@@ -202,33 +226,52 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		defer p.Close()
 		side = p
 	}
-	b := &scenarios.Bench{
-		Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: sc,
-		Repetitions: *count, Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
+	var reports []string
+	for _, sc := range all {
+		b := &scenarios.Bench{
+			Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: sc,
+			Repetitions: *count, Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
+		}
+		dir, err := benchOne(ctx, env, b, *out)
+		if dir != "" {
+			reports = append(reports, filepath.Join(dir, "REPORT.md"))
+		}
+		if err != nil {
+			return err
+		}
 	}
+	if len(reports) > 1 {
+		fmt.Fprintf(env.Stdout, "\nReports, one per scenario:\n  %s\n", strings.Join(reports, "\n  "))
+	}
+	return nil
+}
+
+// benchOne runs one scenario's bench, saves its results and report, prints
+// its tables, and returns the run's folder. A failed audit is an error.
+func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string) (string, error) {
 	run, runErr := b.Run(ctx)
 	if len(run.Variants) == 0 {
-		return runErr
+		return "", runErr
 	}
 	if runErr != nil {
 		run.Notes = append(run.Notes, "The bench stopped early: "+runErr.Error())
 	}
-	dir, err := save(*out, run)
+	dir, err := save(out, run)
 	if err != nil {
-		return errors.Join(runErr, err)
+		return "", errors.Join(runErr, err)
 	}
 	if err := report.Terminal(env.Stdout, run); err != nil {
-		return errors.Join(runErr, err)
+		return dir, errors.Join(runErr, err)
 	}
 	fmt.Fprintf(env.Stdout, "\nReport: %s\nData:   %s\n", filepath.Join(dir, "REPORT.md"), filepath.Join(dir, results.FileName))
 	if runErr == nil {
 		for _, v := range run.Variants {
 			if v.Audit != nil && !v.Audit.Passed {
-				return fmt.Errorf("the data audit failed for %s (see the report)", v.Variant)
+				return dir, fmt.Errorf("the data audit failed for %s in %s (see the report)", v.Variant, b.Scenario.Name())
 			}
 		}
 	}
-	return runErr
+	return dir, runErr
 }
 
 // save writes a run's results.json and REPORT.md and returns the run's folder.

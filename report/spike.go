@@ -74,8 +74,16 @@ func spikeConclusion(vs []results.VariantResult, names []string) string {
 			worst = r
 		}
 	}
+	tie := true
+	for _, r := range rows {
+		tie = tie && rankRecovery(r.s.RecoverySec) == rankRecovery(best.s.RecoverySec)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Measured: %s recovered fastest (%s s after the burst)", best.name, recovery(best.s.RecoverySec))
+	if tie {
+		fmt.Fprintf(&b, "Measured: every variant recovered alike (%s s after the burst)", recovery(best.s.RecoverySec))
+	} else {
+		fmt.Fprintf(&b, "Measured: %s recovered fastest (%s s after the burst)", best.name, recovery(best.s.RecoverySec))
+	}
 	if n := worst.s.ErrorsDuring + worst.s.DroppedDuring; n > 0 {
 		fmt.Fprintf(&b, "; %s failed or dropped the most during it (%s of %s).", worst.name, thousands(n), thousands(worst.s.RequestsDuring))
 	} else {
