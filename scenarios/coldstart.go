@@ -76,12 +76,7 @@ func (c ColdStart) Validate() error {
 			errs = append(errs, fmt.Errorf("keep-alives[%d] must be > 0, but is %s", i, k))
 		}
 	}
-	if c.MaxInFlight < 1 {
-		errs = append(errs, fmt.Errorf("max-in-flight must be >= 1, but is %d", c.MaxInFlight))
-	}
-	if _, err := workload.Mix(c.Mix); err != nil {
-		errs = append(errs, fmt.Errorf("mix: %w", err))
-	}
+	errs = append(errs, journeyErrors(c.Mix, c.MaxInFlight)...)
 	return errors.Join(errs...)
 }
 

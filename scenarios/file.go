@@ -191,14 +191,11 @@ func formFor(name, profile string) (f form, ok bool, err error) {
 			return form{}, true, err
 		}
 		return form{
-			params: []param{
+			params: append([]param{
 				number("rate_per_sec", "rate", &s.Rate),
 				seconds("duration_sec", "duration", &s.Duration),
 				seconds("warmup_sec", "warmup", &s.Warmup),
-				text("mix", "mix", &s.Mix),
-				unsigned("seed", "seed", &s.Seed),
-				integer("max_in_flight", "max-in-flight", &s.MaxInFlight),
-			},
+			}, journeyParams(&s.Mix, &s.Seed, &s.MaxInFlight)...),
 			validate: func() error { return s.Validate() },
 			scenario: func() Scenario { return s },
 		}, true, nil
@@ -208,17 +205,14 @@ func formFor(name, profile string) (f form, ok bool, err error) {
 			return form{}, true, err
 		}
 		return form{
-			params: []param{
+			params: append([]param{
 				number("start_per_sec", "start", &r.Start),
 				number("growth", "growth", &r.Growth),
 				integer("steps", "steps", &r.Steps),
 				seconds("step_sec", "step-for", &r.StepFor),
 				seconds("warmup_sec", "warmup", &r.Warmup),
 				millis("slo_p99_ms", "slo", &r.SLO),
-				text("mix", "mix", &r.Mix),
-				unsigned("seed", "seed", &r.Seed),
-				integer("max_in_flight", "max-in-flight", &r.MaxInFlight),
-			},
+			}, journeyParams(&r.Mix, &r.Seed, &r.MaxInFlight)...),
 			validate: func() error { return r.Validate() },
 			scenario: func() Scenario { return r },
 		}, true, nil
@@ -228,7 +222,7 @@ func formFor(name, profile string) (f form, ok bool, err error) {
 			return form{}, true, err
 		}
 		return form{
-			params: []param{
+			params: append([]param{
 				number("base_per_sec", "base", &s.Base),
 				number("factor", "factor", &s.Factor),
 				seconds("warmup_sec", "warmup", &s.Warmup),
@@ -236,10 +230,7 @@ func formFor(name, profile string) (f form, ok bool, err error) {
 				seconds("during_sec", "during", &s.During),
 				seconds("after_sec", "after", &s.After),
 				millis("slo_p99_ms", "slo", &s.SLO),
-				text("mix", "mix", &s.Mix),
-				unsigned("seed", "seed", &s.Seed),
-				integer("max_in_flight", "max-in-flight", &s.MaxInFlight),
-			},
+			}, journeyParams(&s.Mix, &s.Seed, &s.MaxInFlight)...),
 			validate: func() error { return s.Validate() },
 			scenario: func() Scenario { return s },
 		}, true, nil
@@ -249,22 +240,29 @@ func formFor(name, profile string) (f form, ok bool, err error) {
 			return form{}, true, err
 		}
 		return form{
-			params: []param{
+			params: append([]param{
 				number("rate_per_sec", "rate", &c.Rate),
 				seconds("burst_sec", "burst-for", &c.BurstFor),
 				seconds("gap_sec", "gap", &c.Gap),
 				integer("bursts", "bursts", &c.Bursts),
 				secondsList("keep_alive_sec", "keep-alives", &c.KeepAlives),
 				boolean("provisioned", "provisioned", &c.Provisioned),
-				text("mix", "mix", &c.Mix),
-				unsigned("seed", "seed", &c.Seed),
-				integer("max_in_flight", "max-in-flight", &c.MaxInFlight),
-			},
+			}, journeyParams(&c.Mix, &c.Seed, &c.MaxInFlight)...),
 			validate: func() error { return c.Validate() },
 			scenario: func() Scenario { return c },
 		}, true, nil
 	}
 	return form{}, false, nil
+}
+
+// journeyParams are the params every scenario shares: which journeys, how
+// they are drawn, and how many may run at once.
+func journeyParams(mix *string, seed *uint64, maxInFlight *int) []param {
+	return []param{
+		text("mix", "mix", mix),
+		unsigned("seed", "seed", seed),
+		integer("max_in_flight", "max-in-flight", maxInFlight),
+	}
 }
 
 // param is one parameter a file may set.

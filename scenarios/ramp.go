@@ -78,12 +78,7 @@ func (r Ramp) Validate() error {
 	if r.SLO <= 0 {
 		errs = append(errs, fmt.Errorf("slo must be > 0, but is %s", r.SLO))
 	}
-	if r.MaxInFlight < 1 {
-		errs = append(errs, fmt.Errorf("max-in-flight must be >= 1, but is %d", r.MaxInFlight))
-	}
-	if _, err := workload.Mix(r.Mix); err != nil {
-		errs = append(errs, fmt.Errorf("mix: %w", err))
-	}
+	errs = append(errs, journeyErrors(r.Mix, r.MaxInFlight)...)
 	return errors.Join(errs...)
 }
 
@@ -116,12 +111,8 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	}
 	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(r.Seed), loadgen.WithMaxInFlight(r.MaxInFlight))
 	defer gen.CloseIdleConnections()
-	if r.Warmup > 0 {
-		warm := gen.Start(ctx, loadgen.ConstantRate{Rate: r.Start, Duration: r.Warmup}, mix)
-		t.Progress.Follow("warm-up", r.Warmup, warm.Results(), nil)
-		if err := warm.Err(); err != nil {
-			return results.VariantResult{}, fmt.Errorf("warm-up: %w", err)
-		}
+	if err := warmUp(ctx, gen, r.Start, r.Warmup, mix, t.Progress); err != nil {
+		return results.VariantResult{}, err
 	}
 	all := results.NewRecorder()
 	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone}

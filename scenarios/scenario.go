@@ -10,9 +10,13 @@ package scenarios
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/variants"
+	"github.com/archbench/archbench/workload"
 )
 
 // Scenario is one kind of measurement.
@@ -57,4 +61,30 @@ type Target struct {
 	Repetition int
 	// Progress reports the run's progress; nil reports nothing.
 	Progress *Progress
+}
+
+// warmUp offers rate for d and discards the results, so that connection
+// set-up, caches and the Go runtime settle before measuring.
+func warmUp(ctx context.Context, gen *loadgen.Generator, rate float64, d time.Duration, mix loadgen.Mix, p *Progress) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	warm := gen.Start(ctx, loadgen.ConstantRate{Rate: rate, Duration: d}, mix)
+	p.Follow("warm-up", d, warm.Results(), nil)
+	if err := warm.Err(); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	return ctx.Err()
+}
+
+// journeyErrors checks the parameters every scenario shares, naming each.
+func journeyErrors(mix string, maxInFlight int) []error {
+	var errs []error
+	if maxInFlight < 1 {
+		errs = append(errs, fmt.Errorf("max-in-flight must be >= 1, but is %d", maxInFlight))
+	}
+	if _, err := workload.Mix(mix); err != nil {
+		errs = append(errs, fmt.Errorf("mix: %w", err))
+	}
+	return errs
 }

@@ -75,12 +75,7 @@ func (s Spike) Validate() error {
 	if s.SLO <= 0 {
 		errs = append(errs, fmt.Errorf("slo must be > 0, but is %s", s.SLO))
 	}
-	if s.MaxInFlight < 1 {
-		errs = append(errs, fmt.Errorf("max-in-flight must be >= 1, but is %d", s.MaxInFlight))
-	}
-	if _, err := workload.Mix(s.Mix); err != nil {
-		errs = append(errs, fmt.Errorf("mix: %w", err))
-	}
+	errs = append(errs, journeyErrors(s.Mix, s.MaxInFlight)...)
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errors.Join(errs...)
 }
@@ -118,12 +113,8 @@ func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	}
 	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(s.Seed), loadgen.WithMaxInFlight(s.MaxInFlight))
 	defer gen.CloseIdleConnections()
-	if s.Warmup > 0 {
-		warm := gen.Start(ctx, loadgen.ConstantRate{Rate: s.Base, Duration: s.Warmup}, mix)
-		t.Progress.Follow("warm-up", s.Warmup, warm.Results(), nil)
-		if err := warm.Err(); err != nil {
-			return results.VariantResult{}, fmt.Errorf("warm-up: %w", err)
-		}
+	if err := warmUp(ctx, gen, s.Base, s.Warmup, mix, t.Progress); err != nil {
+		return results.VariantResult{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return results.VariantResult{}, err

@@ -63,12 +63,7 @@ func (s Steady) Validate() error {
 	if s.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup must be >= 0, but is %s", s.Warmup))
 	}
-	if s.MaxInFlight < 1 {
-		errs = append(errs, fmt.Errorf("max-in-flight must be >= 1, but is %d", s.MaxInFlight))
-	}
-	if _, err := workload.Mix(s.Mix); err != nil {
-		errs = append(errs, fmt.Errorf("mix: %w", err))
-	}
+	errs = append(errs, journeyErrors(s.Mix, s.MaxInFlight)...)
 	return errors.Join(errs...)
 }
 
@@ -92,12 +87,8 @@ func (s Steady) Run(ctx context.Context, t Target) (results.VariantResult, error
 	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(s.Seed), loadgen.WithMaxInFlight(s.MaxInFlight))
 	defer gen.CloseIdleConnections()
 
-	if s.Warmup > 0 {
-		warm := gen.Start(ctx, loadgen.ConstantRate{Rate: s.Rate, Duration: s.Warmup}, mix)
-		t.Progress.Follow("warm-up", s.Warmup, warm.Results(), nil)
-		if err := warm.Err(); err != nil {
-			return results.VariantResult{}, fmt.Errorf("warm-up: %w", err)
-		}
+	if err := warmUp(ctx, gen, s.Rate, s.Warmup, mix, t.Progress); err != nil {
+		return results.VariantResult{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return results.VariantResult{}, err
