@@ -123,14 +123,10 @@ func (c ColdStart) Settings(v variants.Variant, env variants.Env) []Setting {
 
 // Run sends the bursts, idling in between, and summarises each.
 func (c ColdStart) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	if err := c.Validate(); err != nil {
-		return results.VariantResult{}, err
-	}
-	mix, err := workload.Mix(c.Mix)
+	gen, mix, err := prepare(ctx, t, c, c.Mix, c.Seed, c.MaxInFlight, c.Rate, 0)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
-	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(c.Seed), loadgen.WithMaxInFlight(c.MaxInFlight))
 	defer gen.CloseIdleConnections()
 	all := results.NewRecorder()
 	var (

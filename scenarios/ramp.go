@@ -102,18 +102,11 @@ const (
 
 // Run warms up, then offers each step in turn until one saturates.
 func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	if err := r.Validate(); err != nil {
-		return results.VariantResult{}, err
-	}
-	mix, err := workload.Mix(r.Mix)
+	gen, mix, err := prepare(ctx, t, r, r.Mix, r.Seed, r.MaxInFlight, r.Start, r.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
-	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(r.Seed), loadgen.WithMaxInFlight(r.MaxInFlight))
 	defer gen.CloseIdleConnections()
-	if err := warmUp(ctx, gen, r.Start, r.Warmup, mix, t.Progress); err != nil {
-		return results.VariantResult{}, err
-	}
 	all := results.NewRecorder()
 	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone}
 	var first loadgen.Stats

@@ -63,6 +63,26 @@ type Target struct {
 	Progress *Progress
 }
 
+// prepare is every scenario's start: it validates the scenario, builds the
+// journey mix and a generator aimed at t, and warms up at rate for warmup
+// (none when 0). The caller closes the generator's idle connections.
+func prepare(ctx context.Context, t Target, sc interface{ Validate() error }, mixSpec string, seed uint64, maxInFlight int,
+	rate float64, warmup time.Duration) (*loadgen.Generator, loadgen.Mix, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, nil, err
+	}
+	mix, err := workload.Mix(mixSpec)
+	if err != nil {
+		return nil, nil, err
+	}
+	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(seed), loadgen.WithMaxInFlight(maxInFlight))
+	if err := warmUp(ctx, gen, rate, warmup, mix, t.Progress); err != nil {
+		gen.CloseIdleConnections()
+		return nil, nil, err
+	}
+	return gen, mix, nil
+}
+
 // warmUp offers rate for d and discards the results, so that connection
 // set-up, caches and the Go runtime settle before measuring.
 func warmUp(ctx context.Context, gen *loadgen.Generator, rate float64, d time.Duration, mix loadgen.Mix, p *Progress) error {

@@ -104,21 +104,11 @@ func (s Spike) schedule() loadgen.RampingRate {
 
 // Run warms up at the base rate, then runs the spike and summarises it.
 func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	if err := s.Validate(); err != nil {
-		return results.VariantResult{}, err
-	}
-	mix, err := workload.Mix(s.Mix)
+	gen, mix, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Base, s.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
-	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(s.Seed), loadgen.WithMaxInFlight(s.MaxInFlight))
 	defer gen.CloseIdleConnections()
-	if err := warmUp(ctx, gen, s.Base, s.Warmup, mix, t.Progress); err != nil {
-		return results.VariantResult{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return results.VariantResult{}, err
-	}
 	sched := s.schedule()
 	total := sched.End()
 	rec := results.NewRecorder()

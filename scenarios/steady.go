@@ -77,22 +77,11 @@ func (s Steady) Params() map[string]any {
 
 // Run warms up, then measures.
 func (s Steady) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	if err := s.Validate(); err != nil {
-		return results.VariantResult{}, err
-	}
-	mix, err := workload.Mix(s.Mix)
+	gen, mix, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Rate, s.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
-	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(s.Seed), loadgen.WithMaxInFlight(s.MaxInFlight))
 	defer gen.CloseIdleConnections()
-
-	if err := warmUp(ctx, gen, s.Rate, s.Warmup, mix, t.Progress); err != nil {
-		return results.VariantResult{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return results.VariantResult{}, err
-	}
 
 	rec := results.NewRecorder()
 	run := gen.Start(ctx, loadgen.ConstantRate{Rate: s.Rate, Duration: s.Duration}, mix)
