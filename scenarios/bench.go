@@ -199,8 +199,10 @@ func (b *Bench) logger() *slog.Logger {
 	return b.Log
 }
 
-// auditSettle bounds the wait for owed saga steps before the audit judges.
-const auditSettle = 15 * time.Second
+// auditSettle bounds the wait for owed saga steps and pending orders before
+// the audit judges: longer than the stale age after which a variant
+// recovers a checkout its process lost (shop/local, services/orders).
+const auditSettle = 30 * time.Second
 
 // Audit checks a deployed variant's data: it fetches the facts from the
 // variant's data owners and the charges from the payment provider.
@@ -215,7 +217,8 @@ func Audit(ctx context.Context, dep runtime.Deployment, v variants.Variant) (*re
 		}
 		urls = append(urls, us[0])
 	}
-	// Compensations may still be retrying when the load stops: give them a
+	// Compensations may still be retrying, and checkouts a crash left
+	// pending still awaiting recovery, when the load stops: give them a
 	// bounded time to settle before judging.
 	var facts audit.Facts
 	for deadline := time.Now().Add(auditSettle); ; {
@@ -223,7 +226,7 @@ func Audit(ctx context.Context, dep runtime.Deployment, v variants.Variant) (*re
 		if facts, err = audit.Fetch(ctx, client, urls...); err != nil {
 			return nil, err
 		}
-		if facts.SagaPending == 0 || time.Now().After(deadline) {
+		if unsettled(facts) == 0 || time.Now().After(deadline) {
 			break
 		}
 		select {
@@ -246,4 +249,16 @@ func Audit(ctx context.Context, dep runtime.Deployment, v variants.Variant) (*re
 		out.Checks = append(out.Checks, results.AuditCheck{Name: c.Name, Passed: c.Passed, Detail: c.Detail})
 	}
 	return out, nil
+}
+
+// unsettled counts the work still converging: saga steps owed and orders
+// not yet in a final state.
+func unsettled(f audit.Facts) int {
+	n := f.SagaPending
+	for _, o := range f.Orders {
+		if !o.Status.Final() {
+			n++
+		}
+	}
+	return n
 }

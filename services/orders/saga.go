@@ -41,6 +41,8 @@ type Service struct {
 	peers   Peers
 	relay   Waker
 	log     *slog.Logger
+	// staleAfter is StaleAfter, shorter in tests.
+	staleAfter time.Duration
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -57,6 +59,12 @@ const CallTimeout = 4 * time.Second
 // retryEvery is how often owed saga steps are retried.
 const retryEvery = 500 * time.Millisecond
 
+// StaleAfter is how long a saga may leave its order pending while the
+// service lives: reserve, charge and the settling calls, each bounded by
+// CallTimeout. An order pending for longer lost its saga (the service
+// died mid-way) and is failed, voided and released by the retrier.
+const StaleAfter = 4 * CallTimeout
+
 // New returns the service over db (migrated with Schemas) and starts the
 // retrier of owed saga steps. Close stops it. A nil log discards.
 func New(db *sqlstore.DB, peers Peers, relay Waker, log *slog.Logger) *Service {
@@ -66,7 +74,7 @@ func New(db *sqlstore.DB, peers Peers, relay Waker, log *slog.Logger) *Service {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
 		db: db, orders: sqlstore.NewOrders(db), outbox: sqlstore.NewOutbox(db), retries: sqlstore.NewSagaRetries(db),
-		peers: peers, relay: relay, log: log, cancel: cancel,
+		peers: peers, relay: relay, log: log, cancel: cancel, staleAfter: StaleAfter,
 	}
 	s.done.Add(1)
 	go s.retryOwed(ctx)
@@ -281,6 +289,24 @@ func (s *Service) retryOwed(ctx context.Context) {
 				return
 			}
 			s.runOwed(ctx, o.OrderID, o.Step)
+		}
+		s.recoverStale(ctx)
+	}
+}
+
+// recoverStale fails the orders whose saga was lost, owing the void of
+// their charge and the release of their stock like any failed payment.
+func (s *Service) recoverStale(ctx context.Context) {
+	stale, err := s.orders.StalePending(ctx, time.Now().Add(-s.staleAfter), 100)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("list stale orders", "err", err)
+		}
+		return
+	}
+	for _, o := range stale {
+		if err := s.settleFailed(ctx, &o, api.CodePaymentUnavailable, true); err != nil && ctx.Err() == nil {
+			s.log.Warn("recover a stale order", "order", o.ID, "err", err)
 		}
 	}
 }

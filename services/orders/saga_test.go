@@ -278,3 +278,40 @@ func TestOwedCompensationIsRetried(t *testing.T) {
 		t.Fatalf("inventory saw %s, want a release of the order", f.inventory.log())
 	}
 }
+
+// TestLostSagaIsRecovered: an order left pending by a saga that died (here:
+// written straight to the store, as a crash after the order's creation
+// would leave it) is failed by the retrier once stale, its charge voided
+// and its stock released.
+func TestLostSagaIsRecovered(t *testing.T) {
+	f := newFixture(t, &peer{}, &peer{answer: charges(nil)})
+	orders.SetStaleAfter(f.svc, 50*time.Millisecond)
+	o, err := shop.NewOrder("o_lost", shop.Cart{ID: "c9", Items: []shop.Item{{ProductID: 1, Quantity: 1, UnitPriceCents: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.NewOrders(f.db).Create(t.Context(), f.db.W, o, ""); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := f.svc.GetOrder(t.Context(), "o_lost")
+		if err != nil {
+			t.Fatal(err)
+		}
+		owed, _ := f.svc.Owed(t.Context())
+		if got.Status == shop.OrderPaymentFailed && owed == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lost order %+v not recovered after 10 s (%d steps owed)", got, owed)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := f.payments.log(); got != "POST /charges/O/void" {
+		t.Errorf("payments saw %q, want the void", got)
+	}
+	if got := f.inventory.log(); got != "DELETE /reservations/O" {
+		t.Errorf("inventory saw %q, want the release", got)
+	}
+}

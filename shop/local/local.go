@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/archbench/archbench/shop"
@@ -37,6 +38,10 @@ type Shop struct {
 	dispatcher    Dispatcher
 	notifier      *Notifier // the default dispatcher, when no other is given
 	log           *slog.Logger
+
+	staleAfter    time.Duration
+	stopRecoverer context.CancelFunc // nil when no recoverer runs
+	recovering    sync.WaitGroup
 }
 
 // Dispatcher is told, once checkout has committed, that a paid order's
@@ -57,6 +62,7 @@ type config struct {
 	dbOpts     []sqlstore.Option
 	dispatcher Dispatcher
 	attach     bool
+	staleAfter time.Duration
 }
 
 // WithCatalog sets the catalog to seed (default shop.DefaultCatalog).
@@ -83,7 +89,7 @@ func WithDBOptions(opts ...sqlstore.Option) Option {
 // database in dataDir and starts its notification dispatcher (unless
 // WithDispatcher gives another). Close stops both.
 func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Shop, error) {
-	cfg := config{catalog: shop.DefaultCatalog, log: slog.New(slog.DiscardHandler)}
+	cfg := config{catalog: shop.DefaultCatalog, log: slog.New(slog.DiscardHandler), staleAfter: DefaultStaleAfter}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -95,7 +101,7 @@ func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Sh
 		return nil, fmt.Errorf("open shop: %w", err)
 	}
 	s := &Shop{
-		db: db, payer: payer, log: cfg.log,
+		db: db, payer: payer, log: cfg.log, staleAfter: cfg.staleAfter,
 		catalog: sqlstore.NewCatalog(db), inventory: sqlstore.NewInventory(db), carts: sqlstore.NewCarts(db),
 		orders: sqlstore.NewOrders(db), notifications: sqlstore.NewNotifications(db),
 	}
@@ -110,7 +116,37 @@ func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Sh
 		s.notifier = StartNotifier(s.notifications, cfg.log)
 		s.dispatcher = s.notifier
 	}
+	if !cfg.attach {
+		s.startRecoverer()
+	}
 	return s, nil
+}
+
+// recoverEvery is how often a long-running shop looks for stale checkouts.
+const recoverEvery = time.Second
+
+// startRecoverer runs RecoverStale in the background until Close. A shop
+// opened Attached (a function instance) runs nothing in the background:
+// a scheduled function calls RecoverStale instead.
+func (s *Shop) startRecoverer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopRecoverer = cancel
+	s.recovering.Add(1)
+	go func() {
+		defer s.recovering.Done()
+		t := time.NewTicker(min(recoverEvery, s.staleAfter))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := s.RecoverStale(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("recover stale checkouts", "err", err)
+			}
+		}
+	}()
 }
 
 func (s *Shop) setUp(ctx context.Context, catalog shop.CatalogSpec) error {
@@ -125,6 +161,10 @@ func (s *Shop) setUp(ctx context.Context, catalog shop.CatalogSpec) error {
 // Close stops the notification dispatcher, if it is the shop's own, and
 // closes the database.
 func (s *Shop) Close() error {
+	if s.stopRecoverer != nil {
+		s.stopRecoverer()
+		s.recovering.Wait()
+	}
 	if s.notifier != nil {
 		s.notifier.Stop()
 	}
@@ -308,6 +348,45 @@ func (s *Shop) outcome(ctx context.Context, o shop.Order) (shop.Order, error) {
 		s.dispatcher.Queued(context.WithoutCancel(ctx), o)
 	}
 	return o, nil
+}
+
+// DefaultStaleAfter is how long a checkout may stay pending before
+// RecoverStale settles it: longer than a checkout can take while its
+// process lives (a charge and a void, each bounded by the payment client's
+// 2 s timeout).
+const DefaultStaleAfter = 8 * time.Second
+
+// WithStaleAfter sets how long a checkout may stay pending before
+// RecoverStale settles it (default DefaultStaleAfter).
+func WithStaleAfter(d time.Duration) Option { return func(c *config) { c.staleAfter = d } }
+
+// RecoverStale settles checkouts left pending for longer than the stale
+// age (WithStaleAfter):
+// their process died between charging and settling, or the payment
+// provider could not be reached to void an unanswered charge. Each is
+// voided at the provider (refunding a charge that went through, refusing a
+// late one) and then failed with its stock released; one whose void fails
+// stays pending for the next call. It returns how many it settled.
+func (s *Shop) RecoverStale(ctx context.Context) (int, error) {
+	stale, err := s.orders.StalePending(ctx, time.Now().Add(-s.staleAfter), 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range stale {
+		if err := s.payer.Void(ctx, o.ID); err != nil {
+			s.log.Warn("void a stale checkout; will retry", "order", o.ID, "err", err)
+			continue
+		}
+		if err := s.settle(ctx, &o, "", fmt.Errorf("recovered a stale checkout: %w", shop.ErrPaymentUnavailable)); err != nil {
+			if errors.Is(err, shop.ErrConflict) {
+				continue // settled meanwhile
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // DeliverConfirmation records an order's queued confirmation as sent, as

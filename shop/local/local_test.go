@@ -386,3 +386,51 @@ func TestCheckoutRealProvider(t *testing.T) {
 		t.Errorf("audit: %+v", r)
 	}
 }
+
+// TestRecoverStale: a checkout whose charge got no answer and whose void
+// failed (the provider down) is left pending; once the provider answers
+// again, the shop's recoverer voids it, fails it and releases its stock, so
+// the data audit passes without anyone retrying the checkout.
+func TestRecoverStale(t *testing.T) {
+	payer := newFakePayer()
+	payer.outcome = fmt.Errorf("provider down: %w", shop.ErrPaymentUnavailable)
+	payer.voidErr = errors.New("provider down")
+	s, err := local.Open(context.Background(), t.TempDir(), payer, local.WithCatalog(testCatalog), local.WithStaleAfter(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	before := stock(t, s, 1)
+	c := fill(t, s, 2)
+	_, err = s.Checkout(context.Background(), c.ID, "", "tok_ok")
+	var oe *api.OrderError
+	if !errors.As(err, &oe) {
+		t.Fatalf("checkout with the provider down: %v, want an error naming the order", err)
+	}
+	if o, _ := s.GetOrder(context.Background(), oe.OrderID); o.Status != shop.OrderPending {
+		t.Fatalf("order %+v, want it left pending while the provider is down", o)
+	}
+	payer.mu.Lock()
+	payer.voidErr = nil
+	payer.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o, err := s.GetOrder(context.Background(), oe.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status == shop.OrderPaymentFailed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %+v still not settled 10 s after the provider came back", o)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := stock(t, s, 1); got != before {
+		t.Errorf("stock %d after recovery, want %d released", got, before)
+	}
+	if rep := verify(t, s, payer.list()); !rep.Passed {
+		t.Errorf("audit after recovery: %+v", rep.Checks)
+	}
+}

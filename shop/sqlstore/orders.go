@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/archbench/archbench/shop"
 )
@@ -20,7 +21,8 @@ const OrdersSchema = `CREATE TABLE IF NOT EXISTS orders (
 	total_cents INTEGER NOT NULL,
 	items TEXT NOT NULL,
 	payment_id TEXT NOT NULL DEFAULT '',
-	failure_reason TEXT NOT NULL DEFAULT ''
+	failure_reason TEXT NOT NULL DEFAULT '',
+	created_ms INTEGER NOT NULL DEFAULT 0
 );`
 
 // Orders stores orders.
@@ -39,8 +41,8 @@ func (o *Orders) Create(ctx context.Context, q DBTX, order shop.Order, idempoten
 	if idempotencyKey != "" {
 		key = idempotencyKey
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO orders (id, cart_id, idempotency_key, status, total_cents, items) VALUES (?, ?, ?, ?, ?, ?)`,
-		order.ID, order.CartID, key, order.Status, order.TotalCents, string(items)); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT INTO orders (id, cart_id, idempotency_key, status, total_cents, items, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		order.ID, order.CartID, key, order.Status, order.TotalCents, string(items), time.Now().UnixMilli()); err != nil {
 		return fmt.Errorf("create order %s: %w", order.ID, err)
 	}
 	return nil
@@ -48,7 +50,10 @@ func (o *Orders) Create(ctx context.Context, q DBTX, order shop.Order, idempoten
 
 const orderColumns = `id, cart_id, status, total_cents, items, payment_id, failure_reason`
 
-func scanOrder(row *sql.Row) (shop.Order, error) {
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanOrder(row scanner) (shop.Order, error) {
 	var o shop.Order
 	var items string
 	if err := row.Scan(&o.ID, &o.CartID, &o.Status, &o.TotalCents, &items, &o.PaymentID, &o.FailureReason); err != nil {
@@ -103,6 +108,27 @@ func (o *Orders) Settle(ctx context.Context, q DBTX, id string, to shop.OrderSta
 		return fmt.Errorf("settle order %s as %s: not pending: %w", id, to, shop.ErrConflict)
 	}
 	return nil
+}
+
+// StalePending returns up to limit orders still pending that were created
+// before olderThan: checkouts whose process died, or whose payment outcome
+// could not be settled, between charging and settling.
+func (o *Orders) StalePending(ctx context.Context, olderThan time.Time, limit int) ([]shop.Order, error) {
+	rows, err := o.db.R.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE status = ? AND created_ms < ? LIMIT ?`,
+		shop.OrderPending, olderThan.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("stale pending orders: %w", err)
+	}
+	defer rows.Close()
+	var out []shop.Order
+	for rows.Next() {
+		ord, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("stale pending orders: %w", err)
+		}
+		out = append(out, ord)
+	}
+	return out, rows.Err()
 }
 
 // OrderSummary is one order as the data audit sees it.

@@ -52,6 +52,7 @@ const (
 	FnAudit            = "audit"
 	FnSendConfirmation = "send-confirmation"
 	FnSweepOutbox      = "sweep-confirmations"
+	FnRecover          = "recover-checkouts"
 )
 
 // Routes maps the API's routes, and the audit facts' route, to functions.
@@ -125,10 +126,15 @@ func Config(s Settings) (faas.Config, error) {
 			fn(FnGetOrder, 256, read), fn(FnListNotification, 256, read),
 			fn(FnAudit, 1024, time.Minute),
 			fn(FnSendConfirmation, 128, 10*time.Second), fn(FnSweepOutbox, 128, 30*time.Second),
+			fn(FnRecover, 128, 30*time.Second),
 		},
-		Routes:             Routes,
-		Triggers:           []faas.Trigger{{Subject: broker.SubjectOrderPlaced, Function: FnSendConfirmation}},
-		Schedules:          []faas.Schedule{{Every: s.SweepEvery, Function: FnSweepOutbox}},
+		Routes:   Routes,
+		Triggers: []faas.Trigger{{Subject: broker.SubjectOrderPlaced, Function: FnSendConfirmation}},
+		Schedules: []faas.Schedule{{Every: s.SweepEvery, Function: FnSweepOutbox},
+			// Function instances run nothing in the background, so stale
+			// checkouts (a crashed instance, an unreachable provider) are
+			// settled by a scheduled function.
+			{Every: s.SweepEvery, Function: FnRecover}},
 		AccountConcurrency: s.AccountConcurrency,
 		KeepAlive:          s.KeepAlive,
 	}
@@ -207,6 +213,11 @@ func functionHandler(name string, s *shopFunctions, log *slog.Logger) (http.Hand
 		mux.Handle("POST "+faas.EventPath, faas.EventHandler(sendConfirmation(s.shop)))
 	case FnSweepOutbox:
 		mux.Handle("POST "+faas.EventPath, faas.EventHandler(sweepConfirmations(s.shop, s.publisher)))
+	case FnRecover:
+		mux.Handle("POST "+faas.EventPath, faas.EventHandler(func(ctx context.Context, _ string, _ []byte) error {
+			_, err := s.shop.RecoverStale(ctx)
+			return err
+		}))
 	default:
 		return nil, fmt.Errorf("no function %q", name)
 	}
