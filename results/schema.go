@@ -132,6 +132,9 @@ type VariantResult struct {
 	// Ramp is present for the ramp scenario: its steps, why it stopped, and
 	// the scalability fit (modeled).
 	Ramp *RampSummary `json:"ramp,omitempty"`
+	// Fault is present for the fault scenario: what crashing one capability
+	// did to every operation.
+	Fault *FaultSummary `json:"fault,omitempty"`
 	// Bursts holds the cold-start scenario's bursts, in order.
 	Bursts []Burst `json:"bursts,omitempty"`
 	// Spike is present for the spike scenario: its figures read off Series.
@@ -585,4 +588,42 @@ type USLFit struct {
 	PeakRequestsPerSec float64 `json:"peak_requests_per_sec"`
 	// Error says why there is no fit, when there is none.
 	Error string `json:"error,omitempty"`
+}
+
+// FaultSummary is what crashing the components hosting one capability did,
+// operation by operation, before, during and after the crash.
+type FaultSummary struct {
+	// Capability is what crashed (catalog, inventory, cart, orders,
+	// notifications, payment); Components the components killed for it.
+	Capability string   `json:"capability"`
+	Components []string `json:"components"`
+	// RestartSec is how long restarting them took.
+	RestartSec float64   `json:"restart_sec"`
+	Ops        []FaultOp `json:"ops"`
+	// Unaffected counts the operations that do not need the capability;
+	// UnaffectedDegraded those of them that degraded during the crash.
+	Unaffected         int `json:"unaffected"`
+	UnaffectedDegraded int `json:"unaffected_degraded"`
+	// BlastRadius is UnaffectedDegraded over Unaffected: 0 when the crash
+	// stayed inside what needs the capability, 1 when it took everything.
+	BlastRadius float64 `json:"blast_radius"`
+}
+
+// FaultOp is one operation through a crash.
+type FaultOp struct {
+	Op string `json:"op"`
+	// Needs says whether the operation needs the crashed capability, by
+	// the shop's design.
+	Needs bool `json:"needs"`
+	// Availability (share of requests that succeeded; 0 when none was
+	// attempted) and p99 in each window.
+	AvailBefore float64 `json:"availability_before"`
+	AvailDuring float64 `json:"availability_during"`
+	AvailAfter  float64 `json:"availability_after"`
+	P99Before   float64 `json:"p99_ms_before"`
+	P99During   float64 `json:"p99_ms_during"`
+	P99After    float64 `json:"p99_ms_after"`
+	// Degraded: availability fell by more than 2 points, or p99 at least
+	// doubled (and grew by 20 ms), during the crash.
+	Degraded bool `json:"degraded"`
 }

@@ -144,7 +144,8 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	// Sample what the replicas use while the scenario runs, if the
 	// runtime can tell; the sampler's goroutine ends with the scenario.
 	usage := startUsage(ctx, dep, rt.Name(), usageInterval, b.logger().With("variant", v.Name))
-	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress})
+	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress,
+		Setting: l.setting.Label, Deployment: dep})
 	resources, note := usage.stop(ctx)
 	if err != nil {
 		return res, err

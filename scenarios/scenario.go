@@ -15,6 +15,7 @@ import (
 
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/variants"
 	"github.com/archbench/archbench/workload"
 )
@@ -61,6 +62,12 @@ type Target struct {
 	Repetition int
 	// Progress reports the run's progress; nil reports nothing.
 	Progress *Progress
+	// Setting is the label of the setting the variant runs with (see
+	// Varier), empty when the scenario varies none.
+	Setting string
+	// Deployment is the running variant, for scenarios that act on its
+	// components (the fault scenario kills and restarts them).
+	Deployment runtime.Deployment
 }
 
 // prepare is every scenario's start: it validates the scenario, builds the

@@ -29,6 +29,12 @@ type Variant struct {
 	// faas) and serves its statistics at faas.StatsPath; empty when the
 	// variant has none.
 	Platform string
+	// Hosts names, per capability of the shop (catalog, inventory, cart,
+	// orders, notifications, payment), the components whose crash takes
+	// that capability's code down, for the fault scenario. A capability
+	// whose code cannot be crashed by killing a component (a function's,
+	// run by instances the platform replaces) is absent.
+	Hosts map[string][]string
 	// Functions names the functions of the platform that serve API
 	// requests, for scenarios that pre-warm them (-replicas fn=N).
 	Functions []string
@@ -63,13 +69,20 @@ func (v Variant) Plan(env Env) (runtime.Plan, error) {
 func All() []Variant {
 	return []Variant{
 		{Name: monolith.Name, Summary: "one process, one SQLite database, checkout in one local transaction",
-			AuditSources: []string{monolith.Name}, Hops: monolith.Hops, plan: monolith.Scaled},
+			AuditSources: []string{monolith.Name}, Hops: monolith.Hops, plan: monolith.Scaled,
+			Hosts: map[string][]string{"catalog": {monolith.Name}, "inventory": {monolith.Name}, "cart": {monolith.Name},
+				"orders": {monolith.Name}, "notifications": {monolith.Name}, "payment": {PSPName}}},
 		{Name: microservices.Name, Summary: "a gateway and six services, each with its own SQLite file; checkout as a saga; events over NATS JetStream",
-			AuditSources: []string{microservices.Inventory, microservices.Orders}, Hops: microservices.Hops, plan: microservices.Scaled},
+			AuditSources: []string{microservices.Inventory, microservices.Orders}, Hops: microservices.Hops, plan: microservices.Scaled,
+			Hosts: map[string][]string{"catalog": {microservices.Catalog}, "inventory": {microservices.Inventory}, "cart": {microservices.Cart},
+				"orders": {microservices.Orders}, "notifications": {microservices.Notifications}, "payment": {PSPName}}},
 		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",
-			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Functions: serverless.APIFunctions(), Hops: serverless.Hops, plan: serverless.Plan},
+			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Functions: serverless.APIFunctions(), Hops: serverless.Hops, plan: serverless.Plan,
+			Hosts: map[string][]string{"payment": {PSPName}}},
 		{Name: hybrid.Name, Summary: "a monolith core, the catalog extracted as a scaled service, confirmations sent by an event-triggered function",
-			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Hops: hybrid.Hops, plan: hybrid.Plan},
+			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Hops: hybrid.Hops, plan: hybrid.Plan,
+			Hosts: map[string][]string{"catalog": {hybrid.Catalog}, "inventory": {hybrid.Core}, "cart": {hybrid.Core},
+				"orders": {hybrid.Core}, "notifications": {hybrid.Notifications}, "payment": {PSPName}}},
 	}
 }
 

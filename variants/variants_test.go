@@ -43,6 +43,16 @@ func TestVariantsAreComplete(t *testing.T) {
 					t.Errorf("audit source %q is not a component of the plan", s)
 				}
 			}
+			for capability, hosts := range v.Hosts {
+				for _, h := range hosts {
+					if !names[h] {
+						t.Errorf("hosts[%s]: %q is not a component of the plan", capability, h)
+					}
+				}
+			}
+			if len(v.Hosts["payment"]) == 0 {
+				t.Error("no host for the payment capability, which every variant has")
+			}
 			if v.Platform != "" && !names[v.Platform] {
 				t.Errorf("platform %q is not a component of the plan", v.Platform)
 			}

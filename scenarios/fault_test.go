@@ -1,0 +1,54 @@
+package scenarios_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/runtime/process"
+	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/variants"
+)
+
+// TestFault crashes, on real processes, the cart in the monolith (its one
+// process: everything goes down, blast radius 1) and the notifications in
+// the microservices (only their own service: blast radius 0), restarts
+// them, and checks the data audit passes after each crash.
+func TestFault(t *testing.T) {
+	vs, err := variants.Parse(variantsOr("monolith,microservices"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := scenarios.Fault{Rate: 20, Warmup: 500 * time.Millisecond, Before: 2 * time.Second, During: 2 * time.Second, After: 3 * time.Second,
+		Capabilities: []string{"cart", "notifications"}, Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
+	rt := process.New()
+	t.Cleanup(func() { rt.Close() })
+	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: f, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
+	run, err := b.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	radius := map[string]float64{}
+	for _, v := range run.Variants {
+		if v.Fault == nil {
+			t.Fatalf("%s %s: no fault summary", v.Variant, v.Setting)
+		}
+		if v.Audit == nil || !v.Audit.Passed {
+			t.Errorf("%s %s: audit after the crash did not pass: %+v", v.Variant, v.Setting, v.Audit)
+		}
+		// After the restart, what was down comes back (a breaker may take
+		// a moment to close again, so not necessarily all the way).
+		for _, op := range v.Fault.Ops {
+			if op.AvailAfter < 0.9 && (op.AvailAfter <= op.AvailDuring || op.AvailAfter < 0.5) {
+				t.Errorf("%s %s: %s at %.2f availability after the restart (%.2f during)", v.Variant, v.Setting, op.Op, op.AvailAfter, op.AvailDuring)
+			}
+		}
+		radius[v.Variant+"|"+v.Fault.Capability] = v.Fault.BlastRadius
+	}
+	if r, ok := radius["monolith|cart"]; ok && r < 0.99 {
+		t.Errorf("monolith, cart crash: blast radius %.2f, want 1 (one process hosts everything)", r)
+	}
+	if r, ok := radius["microservices|notifications"]; ok && r > 0.01 {
+		t.Errorf("microservices, notifications crash: blast radius %.2f, want 0", r)
+	}
+}
