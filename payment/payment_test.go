@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +308,53 @@ func TestNewProviderValidation(t *testing.T) {
 		if tt.ok != (err == nil) || tt.ok != (p != nil) {
 			t.Errorf("%s: NewProvider = %v, %v; want ok=%v", tt.name, p, err, tt.ok)
 		}
+	}
+}
+
+// TestLedgerSurvivesRestart: a provider with a ledger that restarts (a new
+// Provider on the same file) knows every charge and void it made, answers
+// a replayed key with the first outcome, and numbers new charges on; a
+// line cut short by a crash at the end of the file is ignored.
+func TestLedgerSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.jsonl")
+	p1, _, c1 := start(t, []payment.ProviderOption{payment.WithLedger(path)})
+	ctx := context.Background()
+	id1, err := c1.Charge(ctx, "o_1", "tok_ok", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.Charge(ctx, "o_2", "tok_ok", 200); err != nil {
+		t.Fatal(err)
+	}
+	if err := c1.Void(ctx, "o_2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(`{"id":"ch_9","idempotency_key":"o_torn"`) // a crash mid-write
+	f.Close()
+
+	p2, _, c2 := start(t, []payment.ProviderOption{payment.WithLedger(path)})
+	t.Cleanup(func() { p2.Close() })
+	if code, c := getCharge(t, p2, "o_1"); code != http.StatusOK || c.ID != id1 || c.Status != payment.StatusSucceeded {
+		t.Errorf("o_1 after the restart: %d %+v, want the succeeded %s", code, c, id1)
+	}
+	if _, c := getCharge(t, p2, "o_2"); c.Status != payment.StatusVoided {
+		t.Errorf("o_2 after the restart: %+v, want voided", c)
+	}
+	if code, _ := getCharge(t, p2, "o_torn"); code != http.StatusNotFound {
+		t.Errorf("the torn line's charge: %d, want 404 (it never happened)", code)
+	}
+	if again, err := c2.Charge(ctx, "o_1", "tok_ok", 100); err != nil || again != id1 {
+		t.Errorf("replayed o_1: %q, %v; want the first charge %s", again, err, id1)
+	}
+	id3, err := c2.Charge(ctx, "o_3", "tok_ok", 300)
+	if err != nil || id3 == id1 || id3 == "ch_2" {
+		t.Errorf("new charge after the restart: %q, %v; want a fresh ID", id3, err)
 	}
 }

@@ -10,11 +10,16 @@
 package payment
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +75,9 @@ type Provider struct {
 	stats   Stats
 	seq     int64
 	mux     *http.ServeMux
+
+	ledgerPath string
+	ledger     *os.File // every charge's latest state, one JSON line per change
 }
 
 // ProviderOption configures a Provider.
@@ -94,6 +102,12 @@ func WithSeed(seed uint64) ProviderOption {
 	return func(p *Provider) { p.rng = rand.New(rand.NewPCG(seed, seed+1)) }
 }
 
+// WithLedger keeps the provider's charges in a file, one JSON line per
+// change, replayed at start: a real provider does not forget what it
+// charged when it restarts, and the data audit after a crash of the
+// provider depends on that. Without it, charges live in memory only.
+func WithLedger(path string) ProviderOption { return func(p *Provider) { p.ledgerPath = path } }
+
 // withSleep replaces time.Sleep, for tests.
 func withSleep(f func(time.Duration)) ProviderOption { return func(p *Provider) { p.sleep = f } }
 
@@ -111,6 +125,11 @@ func NewProvider(opts ...ProviderOption) (*Provider, error) {
 		return nil, fmt.Errorf("payment provider: error rate must be 0..1, but is %g", p.errorRate)
 	case p.median < 0 || (p.median > 0 && p.p99 < p.median):
 		return nil, fmt.Errorf("payment provider: latency needs 0 <= median <= p99, but is median %s, p99 %s", p.median, p.p99)
+	}
+	if p.ledgerPath != "" {
+		if err := p.openLedger(); err != nil {
+			return nil, err
+		}
 	}
 	p.mux = http.NewServeMux()
 	p.mux.HandleFunc("POST /v1/charges", p.charge)
@@ -176,6 +195,7 @@ func (p *Provider) charge(w http.ResponseWriter, r *http.Request) {
 		p.stats.Succeeded++
 	}
 	p.charges[req.IdempotencyKey] = c
+	p.record(c)
 	writeCharge(w, c)
 }
 
@@ -223,9 +243,76 @@ func (p *Provider) void(w http.ResponseWriter, r *http.Request) {
 		p.stats.Succeeded--
 		p.stats.Voided++
 	}
+	p.record(c)
 	cp := *c
 	p.mu.Unlock()
 	api.WriteJSON(w, http.StatusOK, cp)
+}
+
+// openLedger replays the ledger file, then keeps it open for appending.
+func (p *Provider) openLedger() error {
+	data, err := os.ReadFile(p.ledgerPath)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("payment provider: read ledger: %w", err)
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var c Charge
+		if err := json.Unmarshal(line, &c); err != nil {
+			// A line cut short by a crash is the last one: what it said
+			// was never answered, so it never happened.
+			if i == len(lines)-1 {
+				break
+			}
+			return fmt.Errorf("payment provider: ledger line %d: %w", i+1, err)
+		}
+		p.charges[c.IdempotencyKey] = &c
+		if n, err := strconv.ParseInt(strings.TrimPrefix(c.ID, "ch_"), 10, 64); err == nil {
+			p.seq = max(p.seq, n)
+		}
+	}
+	for _, c := range p.charges {
+		switch c.Status {
+		case StatusSucceeded:
+			p.stats.Succeeded++
+		case StatusDeclined:
+			p.stats.Declined++
+		case StatusVoided:
+			p.stats.Voided++
+		}
+	}
+	f, err := os.OpenFile(p.ledgerPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("payment provider: open ledger: %w", err)
+	}
+	p.ledger = f
+	return nil
+}
+
+// record appends a charge's new state to the ledger. p.mu is held, so the
+// file's order is the order of the changes. A write the kernel has taken
+// survives a crash of the process.
+func (p *Provider) record(c *Charge) {
+	if p.ledger == nil {
+		return
+	}
+	line, _ := json.Marshal(c)
+	_, _ = p.ledger.Write(append(line, '\n'))
+}
+
+// Close closes the ledger, if any.
+func (p *Provider) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ledger == nil {
+		return nil
+	}
+	err := p.ledger.Close()
+	p.ledger = nil
+	return err
 }
 
 // Stats returns what the provider has done so far.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/archbench/archbench/payment"
@@ -32,7 +33,14 @@ func main() {
 			p99 = median
 		}
 		p, err := payment.NewProvider(payment.WithLatency(median, p99), payment.WithDeclineRate(declines),
-			payment.WithErrorRate(errorsRate), payment.WithSeed(seed))
-		return p, nil, err
+			payment.WithErrorRate(errorsRate), payment.WithSeed(seed), payment.WithLedger(filepath.Join(cfg.DataDir, "ledger.jsonl")))
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, func() {
+			if err := p.Close(); err != nil {
+				log.Warn("close the ledger", "err", err)
+			}
+		}, nil
 	}))
 }
