@@ -18,8 +18,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"runtime"
+	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -63,8 +66,35 @@ func WithSchemas(schemas ...string) Option {
 	return func(o *options) { o.schemas = append(o.schemas, schemas...) }
 }
 
-// Open opens (creating if needed) the SQLite database at path.
+// openRetryFor bounds how long Open retries a database another process is
+// setting up at the same moment.
+const openRetryFor = 10 * time.Second
+
+// Open opens (creating if needed) the SQLite database at path. Replicas
+// that share one file start together, and switching a new file to WAL or
+// creating its tables takes locks that SQLite answers with SQLITE_BUSY
+// without waiting; Open then retries for a while, backing off.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	deadline := time.Now().Add(openRetryFor)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		db, err := open(ctx, path, opts...)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return db, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open %s: %w", path, ctx.Err())
+		case <-time.After(wait + time.Duration(rand.Int64N(int64(wait)))):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	return strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")
+}
+
+func open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	o := options{synchronous: "NORMAL", readers: 2 * runtime.GOMAXPROCS(0)}
 	for _, opt := range opts {
 		opt(&o)

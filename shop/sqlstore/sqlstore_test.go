@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -550,5 +552,49 @@ func TestNotifications(t *testing.T) {
 	}
 	if list, err := ns.List(ctx, "o_9"); err != nil || list == nil || len(list) != 0 {
 		t.Errorf("List(unknown) = %#v, %v; want empty, not nil", list, err)
+	}
+}
+
+// openHelperEnv makes the test binary open the database it names and exit,
+// for TestOpenConcurrently.
+const openHelperEnv = "SQLSTORE_OPEN_HELPER"
+
+// TestHelperOpen is not a test: run by TestOpenConcurrently in a process
+// of its own, it opens the database file named by openHelperEnv.
+func TestHelperOpen(t *testing.T) {
+	path := os.Getenv(openHelperEnv)
+	if path == "" {
+		t.Skip("helper process for TestOpenConcurrently")
+	}
+	db, err := sqlstore.Open(context.Background(), path, sqlstore.WithSchemas(sqlstore.CatalogSchema, sqlstore.InventorySchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenConcurrently opens one new database file from several processes
+// at once, as replicas sharing a file start together: every open succeeds.
+func TestOpenConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	const n = 8
+	cmds := make([]*exec.Cmd, n)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestHelperOpen$")
+		cmds[i].Env = append(os.Environ(), openHelperEnv+"="+path)
+	}
+	outs := make([][]byte, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range cmds {
+		wg.Go(func() { outs[i], errs[i] = c.CombinedOutput() })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, outs[i])
+		}
 	}
 }
