@@ -37,7 +37,8 @@ Scenarios: steady (a fixed rate of user journeys after a warm-up);
            coldstart (bursts after idle gaps, the first on a fresh
            deployment; function platforms once per keep-alive and once
            pre-warmed); fault (crash what hosts a capability, restart
-           it: availability per operation and the blast radius); all
+           it: availability per operation and the blast radius); deploy
+           (a rolling redeploy of what hosts a capability, under load); all
            (each of them in turn, a report each).
 Profiles:  quick (steady: 5 s warm-up + 20 s per variant; spike: 3 s +
            5 s base, 5 s burst, 10 s base), full (30 s + 2 min; 30 s +
@@ -48,7 +49,7 @@ the scenario, its profile and its parameters from a JSON file instead, e.g.
 
 func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench", "[flags]", benchHelp)
-	scenario := fs.String("scenario", "steady", "scenario to run: steady, ramp (the rate doubles each step until the variant\nsaturates; -rate sets the first step, -duration each step's length), spike (a\nburst of 8x the base rate; -rate sets the base), coldstart (bursts after idle\ngaps, per keep-alive and pre-warmed), fault (crash the components hosting one\ncapability, then restart them: blast radius), or all (each in turn, a report each)")
+	scenario := fs.String("scenario", "steady", "scenario to run: steady, ramp (the rate doubles each step until the variant\nsaturates; -rate sets the first step, -duration each step's length), spike (a\nburst of 8x the base rate; -rate sets the base), coldstart (bursts after idle\ngaps, per keep-alive and pre-warmed), fault (crash the components hosting one\ncapability, then restart them: blast radius), deploy (a rolling redeploy of one\ncapability under load), or all (each in turn, a report each)")
 	profile := fs.String("profile", "quick", "parameter profile: quick or full")
 	file := fs.String("file", "", "JSON `file` naming the scenario, its profile and its params, instead of\n-scenario, -profile and the load flags: {\"scenario\": \"spike\", \"profile\": \"quick\",\n\"params\": {\"base_per_sec\": 40, \"factor\": 6}} (see scenarios/testdata)")
 	variantList := fs.String("variants", "all", "comma-separated variants to compare, or all ("+joinNames()+")")
@@ -170,13 +171,17 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, err)
 		}
 		sc = rp
-	case *scenario == "fault":
-		ft, err := scenarios.FaultProfile(*profile)
+	case *scenario == "fault" || *scenario == "deploy":
+		profileOf := scenarios.FaultProfile
+		if *scenario == "deploy" {
+			profileOf = scenarios.DeployProfile
+		}
+		ft, err := profileOf(*profile)
 		if err != nil {
 			return badFlag(fs, fmt.Errorf("-%w", err))
 		}
 		if set["duration"] {
-			return badFlag(fs, errors.New("-duration does not apply to fault: its windows come from the profile"))
+			return badFlag(fs, fmt.Errorf("-duration does not apply to %s: its windows come from the profile", *scenario))
 		}
 		if set["rate"] {
 			ft.Rate = *rate
@@ -198,6 +203,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			func(p string) (scenarios.Scenario, error) { return scenarios.SpikeProfile(p) },
 			func(p string) (scenarios.Scenario, error) { return scenarios.ColdStartProfile(p) },
 			func(p string) (scenarios.Scenario, error) { return scenarios.FaultProfile(p) },
+			func(p string) (scenarios.Scenario, error) { return scenarios.DeployProfile(p) },
 		} {
 			one, err := p(*profile)
 			if err != nil {
@@ -206,7 +212,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			all = append(all, one)
 		}
 	default:
-		return badFlag(fs, fmt.Errorf("-scenario must be steady, ramp, spike, coldstart, fault or all, but is %q", *scenario))
+		return badFlag(fs, fmt.Errorf("-scenario must be steady, ramp, spike, coldstart, fault, deploy or all, but is %q", *scenario))
 	}
 	if sc != nil {
 		all = []scenarios.Scenario{sc}

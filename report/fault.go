@@ -16,15 +16,30 @@ const faultIntro = "Steady load; the components hosting one capability are kille
 	"A serverless function's own code cannot be crashed this way yet (the platform replaces instances), so serverless " +
 	"runs only the payment provider's crash."
 
-// faultTable lists each run's crash and blast radius.
-func faultTable(vs []results.VariantResult, names []string) table {
+// deployIntro explains the rolling-deploy tables.
+const deployIntro = "Steady load; the components hosting one capability are redeployed, one replica at a time: each is " +
+	"stopped gracefully (SIGTERM: it drains its requests) and started again on the same address, while the load goes on. " +
+	"In the monolith that is the whole shop. Blast radius is as in the fault scenario: the share of the operations that " +
+	"do not need the capability that degraded anyway while it was redeployed; redeploy s is how long the rolling deploy took."
+
+// kindOf reads a result's fault kind; results written before kinds
+// existed were crashes.
+func kindOf(f *results.FaultSummary) string {
+	if f.Kind == "" {
+		return "crash"
+	}
+	return f.Kind
+}
+
+// faultTable lists each run's crash (or redeploy) and blast radius.
+func faultTable(vs []results.VariantResult, names []string, kind string) table {
 	t := table{
-		header: []string{"variant", "crashed", "killed", "unaffected ops", "of them degraded", "blast radius", "restart s"},
+		header: []string{"variant", "capability", "components", "unaffected ops", "of them degraded", "blast radius", "restart s"},
 		right:  []bool{false, false, false, true, true, true, true},
 	}
 	for i, v := range vs {
 		f := v.Fault
-		if f == nil {
+		if f == nil || kindOf(f) != kind {
 			continue
 		}
 		t.rows = append(t.rows, []string{names[i], f.Capability, strings.Join(f.Components, ", "),
@@ -35,13 +50,13 @@ func faultTable(vs []results.VariantResult, names []string) table {
 }
 
 // faultOpsTable sets every operation's windows side by side.
-func faultOpsTable(vs []results.VariantResult, names []string) table {
+func faultOpsTable(vs []results.VariantResult, names []string, kind string) table {
 	t := table{
 		header: []string{"variant", "operation", "needs it", "avail before", "avail during", "avail after", "p99 before ms", "p99 during ms", "p99 after ms", "degraded"},
 		right:  []bool{false, false, false, true, true, true, true, true, true, false},
 	}
 	for i, v := range vs {
-		if v.Fault == nil {
+		if v.Fault == nil || kindOf(v.Fault) != kind {
 			continue
 		}
 		for _, o := range v.Fault.Ops {
@@ -59,9 +74,9 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// faultConclusion compares, per crashed capability, the variants' blast
-// radii, from the numbers.
-func faultConclusion(vs []results.VariantResult, names []string) string {
+// faultConclusion compares, per capability, the variants' blast radii for
+// one kind of fault, from the numbers.
+func faultConclusion(vs []results.VariantResult, names []string, kind string) string {
 	type entry struct {
 		name   string
 		radius float64
@@ -69,7 +84,7 @@ func faultConclusion(vs []results.VariantResult, names []string) string {
 	by := map[string][]entry{}
 	var caps []string
 	for i, v := range vs {
-		if v.Fault == nil {
+		if v.Fault == nil || kindOf(v.Fault) != kind {
 			continue
 		}
 		c := v.Fault.Capability
@@ -88,7 +103,7 @@ func faultConclusion(vs []results.VariantResult, names []string) string {
 		for _, e := range es {
 			s = append(s, fmt.Sprintf("%s %.2f", e.name, e.radius))
 		}
-		parts = append(parts, fmt.Sprintf("a %s crash: %s", c, strings.Join(s, ", ")))
+		parts = append(parts, fmt.Sprintf("a %s %s: %s", c, kind, strings.Join(s, ", ")))
 	}
 	if len(parts) == 0 {
 		return ""

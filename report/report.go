@@ -53,8 +53,10 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
 		{"Ramp " + labelled(run.Variants), joinIntro(rampIntro, rampConclusion(run.Variants, names)), rampSummaryTable(run.Variants, names)},
 		{"Ramp steps " + labelled(run.Variants), "", rampStepsTable(run.Variants, names)},
-		{"Fault isolation " + labelled(run.Variants), joinIntro(faultIntro, faultConclusion(run.Variants, names)), faultTable(run.Variants, names)},
-		{"Operations through the crash " + labelled(run.Variants), "", faultOpsTable(run.Variants, names)},
+		{"Fault isolation " + labelled(run.Variants), joinIntro(faultIntro, faultConclusion(run.Variants, names, "crash")), faultTable(run.Variants, names, "crash")},
+		{"Operations through the crash " + labelled(run.Variants), "", faultOpsTable(run.Variants, names, "crash")},
+		{"Rolling deploy " + labelled(run.Variants), joinIntro(deployIntro, faultConclusion(run.Variants, names, "redeploy")), faultTable(run.Variants, names, "redeploy")},
+		{"Operations through the deploy " + labelled(run.Variants), "", faultOpsTable(run.Variants, names, "redeploy")},
 		{"Spike " + labelled(run.Variants), joinIntro(spikeIntro, spikeConclusion(run.Variants, names)), spikeTable(run.Variants, names)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
 		{"Bursts after idleness " + labelled(run.Variants), burstIntro, burstTable(run.Variants, names)},
@@ -103,7 +105,8 @@ func Terminal(w io.Writer, run results.Run) error {
 	}
 	for _, s := range []section{
 		{"Ramp " + labelled(run.Variants), rampSummaryTable(run.Variants, names)},
-		{"Fault isolation " + labelled(run.Variants), faultTable(run.Variants, names)},
+		{"Fault isolation " + labelled(run.Variants), faultTable(run.Variants, names, "crash")},
+		{"Rolling deploy " + labelled(run.Variants), faultTable(run.Variants, names, "redeploy")},
 		{"Spike " + labelled(run.Variants), spikeTable(run.Variants, names)},
 		{"Bursts after idleness " + labelled(run.Variants), burstTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants) + ", warmup included", platformTable(run.Variants, names)},

@@ -593,11 +593,15 @@ type USLFit struct {
 // FaultSummary is what crashing the components hosting one capability did,
 // operation by operation, before, during and after the crash.
 type FaultSummary struct {
+	// Kind is "crash" (killed, then restarted) or "redeploy" (a rolling
+	// deploy: each replica drained and replaced under load).
+	Kind string `json:"kind"`
 	// Capability is what crashed (catalog, inventory, cart, orders,
 	// notifications, payment); Components the components killed for it.
 	Capability string   `json:"capability"`
 	Components []string `json:"components"`
-	// RestartSec is how long restarting them took.
+	// RestartSec is how long restarting them took (for a redeploy, the
+	// whole rolling deploy).
 	RestartSec float64   `json:"restart_sec"`
 	Ops        []FaultOp `json:"ops"`
 	// Unaffected counts the operations that do not need the capability;

@@ -34,10 +34,29 @@ type Fault struct {
 	// Capabilities to crash, each in its own run: catalog, inventory, cart,
 	// orders, notifications, payment (the external provider).
 	Capabilities []string
+	// Redeploy makes it a rolling deploy instead of a crash: at the start
+	// of the During window each hosting replica in turn is stopped
+	// gracefully (SIGTERM, draining) and started again, one at a time,
+	// while the load goes on. In the monolith that is the whole shop.
+	Redeploy bool
 	// Mix, Seed and MaxInFlight are as in Steady.
 	Mix         string
 	Seed        uint64
 	MaxInFlight int
+}
+
+// DeployProfile returns the rolling-deploy scenario's parameters: the
+// fault scenario's windows, redeploying instead of crashing.
+func DeployProfile(profile string) (Fault, error) {
+	f, err := FaultProfile(profile)
+	if err != nil {
+		return Fault{}, err
+	}
+	f.Redeploy = true
+	if profile == "quick" {
+		f.Capabilities = []string{"cart"}
+	}
+	return f, nil
 }
 
 // Capabilities the fault scenario can crash, as variants.Variant.Hosts
@@ -74,8 +93,13 @@ func FaultProfile(profile string) (Fault, error) {
 	return f, nil
 }
 
-// Name is "fault".
-func (f Fault) Name() string { return "fault" }
+// Name is "fault", or "deploy" for a rolling deploy.
+func (f Fault) Name() string {
+	if f.Redeploy {
+		return "deploy"
+	}
+	return "fault"
+}
 
 // Validate reports every parameter out of range, each naming its field.
 func (f Fault) Validate() error {
@@ -110,19 +134,26 @@ func (f Fault) Validate() error {
 func (f Fault) Params() map[string]any {
 	return map[string]any{
 		"rate_per_sec": f.Rate, "warmup_sec": f.Warmup.Seconds(), "before_sec": f.Before.Seconds(),
-		"during_sec": f.During.Seconds(), "after_sec": f.After.Seconds(), "capabilities": f.Capabilities,
+		"during_sec": f.During.Seconds(), "after_sec": f.After.Seconds(), "capabilities": f.Capabilities, "redeploy": f.Redeploy,
 		"mix": f.Mix, "seed": f.Seed, "max_in_flight": f.MaxInFlight,
 	}
 }
 
-const crashPrefix = "crash "
+// kind is "crash" or "redeploy", and prefixes the settings' labels.
+func (f Fault) kind() string {
+	if f.Redeploy {
+		return "redeploy"
+	}
+	return "crash"
+}
 
-// Settings runs v once per capability it hosts somewhere it can crash.
+// Settings runs v once per capability it hosts somewhere it can crash or
+// redeploy.
 func (f Fault) Settings(v variants.Variant, env variants.Env) []Setting {
 	var out []Setting
 	for _, c := range f.Capabilities {
 		if len(v.Hosts[c]) > 0 {
-			out = append(out, Setting{Label: crashPrefix + c, Env: env})
+			out = append(out, Setting{Label: f.kind() + " " + c, Env: env})
 		}
 	}
 	return out
@@ -133,17 +164,18 @@ type crasher interface {
 	URLs(component string) []string
 	Kill(component string, replica int) error
 	Restart(ctx context.Context, component string, replica int) error
+	Redeploy(ctx context.Context, component string, replica int) error
 }
 
 // Run crashes the capability its setting names, between measured windows.
 func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	capability, ok := strings.CutPrefix(t.Setting, crashPrefix)
+	capability, ok := strings.CutPrefix(t.Setting, f.kind()+" ")
 	if !ok {
-		return results.VariantResult{}, fmt.Errorf("fault: run without a capability to crash (setting %q)", t.Setting)
+		return results.VariantResult{}, fmt.Errorf("%s: run without a capability to %s (setting %q)", f.Name(), f.kind(), t.Setting)
 	}
 	dep, ok := t.Deployment.(crasher)
 	if !ok {
-		return results.VariantResult{}, errors.New("fault: this runtime cannot kill and restart a component: use -runtime process")
+		return results.VariantResult{}, fmt.Errorf("%s: this runtime cannot stop and restart a component: use -runtime process", f.Name())
 	}
 	v, err := variants.Lookup(t.Variant)
 	if err != nil {
@@ -178,27 +210,57 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		component string
 		replica   int
 	}
-	var killed []victim
+	var victims []victim
 	for _, h := range hosts {
 		for i := range dep.URLs(h) {
-			if err := dep.Kill(h, i); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			victims = append(victims, victim{h, i})
+		}
+	}
+	var (
+		during     results.VariantResult
+		restartSec float64
+	)
+	if f.Redeploy {
+		// The deploy happens under load: the window's attack runs while the
+		// replicas are replaced one at a time.
+		done := make(chan error, 1)
+		started := time.Now()
+		go func() {
+			for _, v := range victims {
+				if err := dep.Redeploy(ctx, v.component, v.replica); err != nil {
+					done <- fmt.Errorf("redeploy %s: %w", v.component, err)
+					return
+				}
+			}
+			restartSec = time.Since(started).Seconds()
+			done <- nil
+		}()
+		t.Progress.Printf("deploy %s: redeploying %s (%s)", t.Variant, capability, strings.Join(hosts, ", "))
+		during, err = phase("deploying", f.During)
+		if derr := <-done; derr != nil {
+			return results.VariantResult{}, derr
+		}
+		if err != nil {
+			return results.VariantResult{}, err
+		}
+	} else {
+		for _, v := range victims {
+			if err := dep.Kill(v.component, v.replica); err != nil && !errors.Is(err, os.ErrProcessDone) {
 				return results.VariantResult{}, fmt.Errorf("crash %s: %w", capability, err)
 			}
-			killed = append(killed, victim{h, i})
 		}
-	}
-	t.Progress.Printf("fault %s: crashed %s (%s)", t.Variant, capability, strings.Join(hosts, ", "))
-	during, err := phase("crashed", f.During)
-	if err != nil {
-		return results.VariantResult{}, err
-	}
-	healed := time.Now()
-	for _, k := range killed {
-		if err := dep.Restart(ctx, k.component, k.replica); err != nil {
-			return results.VariantResult{}, fmt.Errorf("restart %s: %w", k.component, err)
+		t.Progress.Printf("fault %s: crashed %s (%s)", t.Variant, capability, strings.Join(hosts, ", "))
+		if during, err = phase("crashed", f.During); err != nil {
+			return results.VariantResult{}, err
 		}
+		healed := time.Now()
+		for _, v := range victims {
+			if err := dep.Restart(ctx, v.component, v.replica); err != nil {
+				return results.VariantResult{}, fmt.Errorf("restart %s: %w", v.component, err)
+			}
+		}
+		restartSec = time.Since(healed).Seconds()
 	}
-	restartSec := time.Since(healed).Seconds()
 	after, err := phase("restarted", f.After)
 	if err != nil {
 		return results.VariantResult{}, err
@@ -209,6 +271,7 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		Stats:     first,
 	})
 	res.Fault = faultSummary(capability, hosts, restartSec, before, during, after)
+	res.Fault.Kind = f.kind()
 	return res, nil
 }
 

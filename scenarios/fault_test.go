@@ -52,3 +52,42 @@ func TestFault(t *testing.T) {
 		t.Errorf("microservices, notifications crash: blast radius %.2f, want 0", r)
 	}
 }
+
+// TestDeploy redeploys the cart under load, on real processes: the
+// monolith must restart everything, the microservices only the cart
+// service; the browse operations, which do not need the cart, keep
+// working in the microservices; the audit passes.
+func TestDeploy(t *testing.T) {
+	vs, err := variants.Parse(variantsOr("monolith,microservices"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := scenarios.Fault{Rate: 20, Warmup: 500 * time.Millisecond, Before: 2 * time.Second, During: 2 * time.Second, After: 2 * time.Second,
+		Capabilities: []string{"cart"}, Redeploy: true, Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
+	rt := process.New()
+	t.Cleanup(func() { rt.Close() })
+	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: f, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
+	run, err := b.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range run.Variants {
+		if v.Fault == nil || v.Fault.Kind != "redeploy" || v.Fault.RestartSec <= 0 {
+			t.Fatalf("%s: deploy summary %+v", v.Variant, v.Fault)
+		}
+		if v.Audit == nil || !v.Audit.Passed {
+			t.Errorf("%s: audit after the deploy did not pass: %+v", v.Variant, v.Audit)
+		}
+		if v.Variant == "microservices" && v.Fault.BlastRadius > 0.01 {
+			t.Errorf("microservices: redeploying the cart service degraded %d of %d operations that do not need it",
+				v.Fault.UnaffectedDegraded, v.Fault.Unaffected)
+		}
+		want := "monolith"
+		if v.Variant == "microservices" {
+			want = "cart"
+		}
+		if len(v.Fault.Components) != 1 || v.Fault.Components[0] != want {
+			t.Errorf("%s: redeployed %v, want %s", v.Variant, v.Fault.Components, want)
+		}
+	}
+}

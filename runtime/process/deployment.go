@@ -301,6 +301,28 @@ func (d *Deployment) Restart(ctx context.Context, component string, replica int)
 	return nil
 }
 
+// Redeploy replaces a running replica the way a deploy does: SIGTERM so it
+// drains its requests (SIGKILL after the stop grace), then a new process of
+// the same program on the same address (see Restart). Replicas of a
+// component redeployed one at a time make a rolling deploy.
+func (d *Deployment) Redeploy(ctx context.Context, component string, replica int) error {
+	p := d.find(component, replica)
+	if p == nil {
+		return fmt.Errorf("redeploy %s-%d: no such replica in deployment %s", component, replica, d.plan.Variant)
+	}
+	if !p.hasExited() {
+		p.killed.Store(true) // on purpose: not a crash
+		p.signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(d.rt.stopGrace):
+			p.signal(syscall.SIGKILL)
+			<-p.exited
+		}
+	}
+	return d.Restart(ctx, component, replica)
+}
+
 // replace puts p where old was. d.mu is held.
 func (d *Deployment) replace(old, p *proc) {
 	for _, g := range d.groups {

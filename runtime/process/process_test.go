@@ -437,7 +437,8 @@ func TestKill(t *testing.T) {
 
 // TestRestart: a killed replica restarts as a new process on the same
 // address, so the URL its peers were given still reaches it; restarting a
-// running replica is refused; Stop afterwards is clean.
+// running replica is refused; a redeploy replaces a running one the same
+// way; Stop afterwards is clean.
 func TestRestart(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t)
@@ -464,8 +465,14 @@ func TestRestart(t *testing.T) {
 	if got := info(t, d.EntryURL()).Peers["a"]; got != url {
 		t.Errorf("b's peer a is %q, want the unchanged %q", got, url)
 	}
+	if err := d.Redeploy(t.Context(), "a", 0); err != nil {
+		t.Fatalf("Redeploy: %v", err)
+	}
+	if again := info(t, url); again.PID == after.PID {
+		t.Errorf("after Redeploy: pid %d, want a new process", again.PID)
+	}
 	if err := d.Stop(t.Context()); err != nil {
-		t.Errorf("Stop after Restart = %v, want nil", err)
+		t.Errorf("Stop after Restart and Redeploy = %v, want nil", err)
 	}
 	assertReaped(t, pidsOf(d))
 }
