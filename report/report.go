@@ -47,7 +47,7 @@ func Markdown(w io.Writer, run results.Run) error {
 		table          table
 	}{
 		{"Run", "", metadataTable(run)},
-		{"Summary " + labelled(run.Variants), summaryIntro(run.Variants), summaryTable(run.Variants, names)},
+		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
@@ -59,11 +59,11 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Operations through the deploy " + labelled(run.Variants), "", faultOpsTable(run.Variants, names, "redeploy")},
 		{"Spike " + labelled(run.Variants), joinIntro(spikeIntro, spikeConclusion(run.Variants, names)), spikeTable(run.Variants, names)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
-		{"Bursts after idleness " + labelled(run.Variants), burstIntro, burstTable(run.Variants, names)},
+		{"Bursts after idleness " + labelled(run.Variants), joinIntro(burstIntro, burstConclusion(run.Variants, names)), burstTable(run.Variants, names)},
 		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
-		{"Cost (modeled)", costIntro, costTable(run.Variants, names, es)},
+		{"Cost (modeled)", joinIntro(costIntro, costConclusion(names, es)), costTable(run.Variants, names, es)},
 		{"Break-even (modeled)", "The average request rate at which pay-per-use and provisioned monthly costs cross.", breakEvenTable(names, es)},
 		{"Audit", "", auditTable(run.Variants, names)},
 		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},

@@ -542,3 +542,21 @@ func TestCostSection(t *testing.T) {
 		t.Error("a run with no measured usage has a cost section")
 	}
 }
+
+// TestBurstConclusion: where cold starts happen, the conclusion gives the
+// cold share fresh and after idling; elsewhere the time to ready.
+func TestBurstConclusion(t *testing.T) {
+	vs := []results.VariantResult{
+		{Variant: "serverless", Bursts: []results.Burst{{Index: 1, ColdStarts: 8, ColdShare: 0.02}, {Index: 2, ColdStarts: 4, ColdShare: 0.01}}},
+		{Variant: "monolith", ReadySec: 0.96, Bursts: []results.Burst{{Index: 1}, {Index: 2}}},
+	}
+	got := burstConclusion(vs, []string{"serverless", "monolith"})
+	for _, want := range []string{"serverless met 2.00% cold starts on a fresh deployment and 1.00% after idling", "monolith had none, and was ready 0.96 s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("conclusion %q lacks %q", got, want)
+		}
+	}
+	if got := burstConclusion(nil, nil); got != "" {
+		t.Errorf("conclusion without bursts: %q, want none", got)
+	}
+}

@@ -1,0 +1,47 @@
+package scenarios_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/runtime/process"
+	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/variants"
+)
+
+// TestRamp runs a short ramp on real processes: every step is recorded with
+// plausible figures, the ramp says why it stopped, the scalability fit is
+// there (labelled modeled), and the audit passes.
+func TestRamp(t *testing.T) {
+	vs, err := variants.Parse(variantsOr("monolith"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := scenarios.Ramp{Start: 20, Growth: 2, Steps: 3, StepFor: time.Second, SLO: time.Second,
+		Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
+	rt := process.New()
+	t.Cleanup(func() { rt.Close() })
+	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: r, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
+	run, err := b.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range run.Variants {
+		rp := v.Ramp
+		if rp == nil || len(rp.Steps) == 0 || rp.StoppedBy == "" {
+			t.Fatalf("%s: ramp %+v", v.Variant, rp)
+		}
+		for i, s := range rp.Steps {
+			if want := 20 * float64(int(1)<<i); s.OfferedPerSec != want || s.RequestsPerSec <= 0 || s.P99Ms <= 0 || s.Concurrency <= 0 {
+				t.Errorf("%s step %d: %+v, want %g offered and measured figures", v.Variant, i+1, s, want)
+			}
+		}
+		if len(rp.Steps) == 3 && (rp.Fit == nil || rp.Fit.Label != "modeled") {
+			t.Errorf("%s: three steps but no modeled fit: %+v", v.Variant, rp.Fit)
+		}
+		if v.Audit == nil || !v.Audit.Passed {
+			t.Errorf("%s: audit did not pass", v.Variant)
+		}
+	}
+}
