@@ -1,14 +1,11 @@
 package scenarios_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/archbench/archbench/results"
-	"github.com/archbench/archbench/runtime/process"
 	"github.com/archbench/archbench/scenarios"
-	"github.com/archbench/archbench/variants"
 )
 
 // TestColdStart runs short bursts after idle gaps on real processes. The
@@ -17,20 +14,10 @@ import (
 // does not, and pre-warmed instances serve the first burst with fewer cold
 // starts than a fresh platform. The monolith runs once.
 func TestColdStart(t *testing.T) {
-	vs, err := variants.Parse(variantsOr("monolith,serverless"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cs := scenarios.ColdStart{Rate: 30, BurstFor: time.Second, Gap: 2500 * time.Millisecond, Bursts: 2,
 		KeepAlives: []time.Duration{500 * time.Millisecond, time.Minute}, Provisioned: true,
 		Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
-	rt := process.New()
-	t.Cleanup(func() { rt.Close() })
-	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: cs, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
-	run, err := b.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := benchRun(t, "monolith,serverless", cs)
 	bySetting := map[string]results.VariantResult{}
 	for _, v := range run.Variants {
 		if len(v.Bursts) != 2 || v.ReadySec <= 0 {

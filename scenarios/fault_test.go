@@ -1,13 +1,10 @@
 package scenarios_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/archbench/archbench/runtime/process"
 	"github.com/archbench/archbench/scenarios"
-	"github.com/archbench/archbench/variants"
 )
 
 // TestFault crashes, on real processes, the cart in the monolith (its one
@@ -15,19 +12,9 @@ import (
 // the microservices (only their own service: blast radius 0), restarts
 // them, and checks the data audit passes after each crash.
 func TestFault(t *testing.T) {
-	vs, err := variants.Parse(variantsOr("monolith,microservices"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := scenarios.Fault{Rate: 20, Warmup: 500 * time.Millisecond, Before: 2 * time.Second, During: 2 * time.Second, After: 3 * time.Second,
 		Capabilities: []string{"cart", "notifications"}, Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
-	rt := process.New()
-	t.Cleanup(func() { rt.Close() })
-	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: f, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
-	run, err := b.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := benchRun(t, "monolith,microservices", f)
 	radius := map[string]float64{}
 	for _, v := range run.Variants {
 		if v.Fault == nil {
@@ -58,19 +45,9 @@ func TestFault(t *testing.T) {
 // service; the browse operations, which do not need the cart, keep
 // working in the microservices; the audit passes.
 func TestDeploy(t *testing.T) {
-	vs, err := variants.Parse(variantsOr("monolith,microservices"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := scenarios.Fault{Rate: 20, Warmup: 500 * time.Millisecond, Before: 2 * time.Second, During: 2 * time.Second, After: 2 * time.Second,
 		Capabilities: []string{"cart"}, Redeploy: true, Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
-	rt := process.New()
-	t.Cleanup(func() { rt.Close() })
-	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: f, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
-	run, err := b.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := benchRun(t, "monolith,microservices", f)
 	for _, v := range run.Variants {
 		if v.Fault == nil || v.Fault.Kind != "redeploy" || v.Fault.RestartSec <= 0 {
 			t.Fatalf("%s: deploy summary %+v", v.Variant, v.Fault)

@@ -1,32 +1,19 @@
 package scenarios_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/archbench/archbench/runtime/process"
 	"github.com/archbench/archbench/scenarios"
-	"github.com/archbench/archbench/variants"
 )
 
 // TestRamp runs a short ramp on real processes: every step is recorded with
 // plausible figures, the ramp says why it stopped, the scalability fit is
 // there (labelled modeled), and the audit passes.
 func TestRamp(t *testing.T) {
-	vs, err := variants.Parse(variantsOr("monolith"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := scenarios.Ramp{Start: 20, Growth: 2, Steps: 3, StepFor: time.Second, SLO: time.Second,
 		Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
-	rt := process.New()
-	t.Cleanup(func() { rt.Close() })
-	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: r, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
-	run, err := b.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := benchRun(t, "monolith", r)
 	for _, v := range run.Variants {
 		rp := v.Ramp
 		if rp == nil || len(rp.Steps) == 0 || rp.StoppedBy == "" {

@@ -1,32 +1,19 @@
 package scenarios_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/archbench/archbench/runtime/process"
 	"github.com/archbench/archbench/scenarios"
-	"github.com/archbench/archbench/variants"
 )
 
 // TestSpike runs a short spike on real processes against the monolith and
 // the serverless variant: each result carries the spike's summary with a
 // plausible burst, the serverless one its instances, and the audit passes.
 func TestSpike(t *testing.T) {
-	vs, err := variants.Parse(variantsOr("monolith,serverless"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	sp := scenarios.Spike{Base: 20, Factor: 5, Warmup: time.Second, Before: 2 * time.Second, During: 2 * time.Second,
 		After: 3 * time.Second, SLO: 250 * time.Millisecond, Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
-	rt := process.New()
-	t.Cleanup(func() { rt.Close() })
-	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: sp, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
-	run, err := b.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := benchRun(t, "monolith,serverless", sp)
 	for _, v := range run.Variants {
 		s := v.Spike
 		if s == nil {

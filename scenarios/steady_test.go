@@ -46,6 +46,25 @@ func variantsOr(def string) string {
 	return def
 }
 
+// benchRun runs sc over the variants named by -variant, or def, on real
+// processes, as the scenarios' tests do, and fails the test if the bench
+// fails.
+func benchRun(t *testing.T, def string, sc scenarios.Scenario) results.Run {
+	t.Helper()
+	vs, err := variants.Parse(variantsOr(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := process.New()
+	t.Cleanup(func() { rt.Close() })
+	b := &scenarios.Bench{Runtime: rt, Variants: vs, Scenario: sc, Profile: "test", Progress: scenarios.NewProgress(t.Output())}
+	run, err := b.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
 // TestSteady runs the steady scenario end to end on real processes: build,
 // deploy, warm up, measure, audit, stop, write results.json and REPORT.md,
 // and read them back.
