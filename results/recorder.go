@@ -395,6 +395,7 @@ func (r *Recorder) Summary(info Info) VariantResult {
 	}
 
 	v.Total = r.total.summary(totalName, perSec)
+	v.LatencyCDF = cdf(r.total.hist)
 	v.Operations = summaries(r.ops, perSec)
 	v.Journeys = summaries(r.journeys, perSec)
 	if r.coldCount > 0 || r.coldWarmup > 0 {
@@ -523,6 +524,28 @@ func percentiles(h *hdrhistogram.Histogram) Percentiles {
 		P999: quantileMs(h, 99.9),
 		Max:  ms(float64(h.Max())),
 	}
+}
+
+// cdfQuantiles are the points LatencyCDF holds: every percent, then the
+// tail in finer steps, where the architectures differ most.
+var cdfQuantiles = func() []float64 {
+	var qs []float64
+	for p := 1; p <= 99; p++ {
+		qs = append(qs, float64(p))
+	}
+	return append(qs, 99.5, 99.9, 99.95, 99.99, 100)
+}()
+
+// cdf returns h as quantiles, or nil when it is empty.
+func cdf(h *hdrhistogram.Histogram) []Quantile {
+	if h.TotalCount() == 0 {
+		return nil
+	}
+	out := make([]Quantile, 0, len(cdfQuantiles))
+	for _, q := range cdfQuantiles {
+		out = append(out, Quantile{Q: q / 100, Ms: quantileMs(h, q)})
+	}
+	return out
 }
 
 // quantileMs returns the q-th percentile (0–100) of h in milliseconds, or 0

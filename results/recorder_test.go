@@ -2,6 +2,7 @@ package results
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,31 @@ func TestRecorderPercentiles(t *testing.T) {
 	}
 	if v.Label != LabelMeasured {
 		t.Errorf("Label = %q, want %q by default", v.Label, LabelMeasured)
+	}
+}
+
+func TestRecorderLatencyCDF(t *testing.T) {
+	r := NewRecorder()
+	if v := r.Summary(Info{}); v.LatencyCDF != nil {
+		t.Fatalf("LatencyCDF of no requests = %v, want none", v.LatencyCDF)
+	}
+	for i := 1; i <= 1000; i++ { // 1 ms … 1000 ms
+		r.Add(ok("GET /products", time.Duration(i)*time.Millisecond, time.Duration(i)*time.Millisecond))
+	}
+	cdf := r.Summary(Info{Stats: loadgen.Stats{Elapsed: 10 * time.Second}}).LatencyCDF
+	if len(cdf) < 100 {
+		t.Fatalf("LatencyCDF has %d points, want at least 100", len(cdf))
+	}
+	for i := 1; i < len(cdf); i++ {
+		if cdf[i].Q <= cdf[i-1].Q || cdf[i].Ms < cdf[i-1].Ms {
+			t.Fatalf("LatencyCDF not increasing at %d: %v then %v", i, cdf[i-1], cdf[i])
+		}
+	}
+	for _, want := range []Quantile{{0.5, 500}, {0.9, 900}, {1, 1000}} {
+		i := slices.IndexFunc(cdf, func(q Quantile) bool { return q.Q == want.Q })
+		if i < 0 || !near(cdf[i].Ms, want.Ms) {
+			t.Errorf("LatencyCDF at q=%v: got index %d in %v, want %v ms", want.Q, i, cdf, want.Ms)
+		}
 	}
 }
 

@@ -107,6 +107,10 @@ type VariantResult struct {
 	Generator Generator `json:"generator"`
 	// Total aggregates every measured request.
 	Total OpStats `json:"total"`
+	// LatencyCDF is the distribution of every measured request's latency
+	// as quantiles, from the same histogram as Total: enough points to draw
+	// the curve. Empty when there were no requests.
+	LatencyCDF []Quantile `json:"latency_cdf,omitempty"`
 	// Operations holds one entry per operation, sorted by name.
 	Operations []OpStats `json:"operations"`
 	// Journeys holds one entry per journey, sorted by name. A journey's
@@ -191,6 +195,9 @@ type Throughput struct {
 // Generator is what generating the load cost, so a reader can judge how much
 // CPU the generator took from the system under test on a shared machine.
 type Generator struct {
+	// Name names the load generator: "archbench" (the built-in open-loop
+	// generator, when empty) or "k6".
+	Name string `json:"name,omitempty"`
 	// CPU is the generator process's CPU time over the whole run, warmup
 	// included; zero when not measured. A system under test served inside
 	// the generator's process is counted too.
@@ -229,6 +236,13 @@ type Percentiles struct {
 	P99  float64 `json:"p99"`
 	P999 float64 `json:"p999"`
 	Max  float64 `json:"max"`
+}
+
+// Quantile is one point of a latency distribution: the fraction Q (0–1) of
+// requests that took at most Ms milliseconds.
+type Quantile struct {
+	Q  float64 `json:"q"`
+	Ms float64 `json:"ms"`
 }
 
 // ColdStarts summarises responses served by freshly started instances.
