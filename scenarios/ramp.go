@@ -15,7 +15,8 @@ import (
 
 // Ramp steps the offered rate up, Growth times per step, until the
 // variant saturates, and says why it stopped: the latency knee (a step's
-// p99 past the SLO), errors (more than 1 % of a step's requests), the
+// p99 past the SLO, confirmed by repeating the step at the same rate),
+// errors (more than 1 % of a step's requests), the
 // variant falling behind (achieved throughput under 90 % of offered), or
 // the generator's own limit (it started its iterations late or dropped
 // them). It then fits the Universal Scalability Law to throughput against
@@ -25,7 +26,8 @@ import (
 // a model; the steps are measurements.
 type Ramp struct {
 	// Start is the first step's journeys per second; each step offers
-	// Growth times the one before, up to Steps steps.
+	// Growth times the one before, up to Steps steps (a repeat that
+	// confirms a knee counts as a step).
 	Start  float64
 	Growth float64
 	Steps  int
@@ -111,6 +113,7 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone}
 	var first loadgen.Stats
 	rate := r.Start
+	kneeSeen := false // the previous step breached the SLO by latency alone
 	for i := range r.Steps {
 		if err := ctx.Err(); err != nil {
 			return results.VariantResult{}, err
@@ -136,9 +139,14 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 			Concurrency: s.Achieved.RequestsPerSec * s.Total.LatencyMs.Mean / 1000,
 		}
 		summary.Steps = append(summary.Steps, step)
-		if why := r.saturated(step, st); why != "" {
-			summary.StoppedBy = why
+		stop, repeat := decide(r.saturated(step, st), kneeSeen)
+		if stop != "" {
+			summary.StoppedBy = stop
 			break
+		}
+		if kneeSeen = repeat; repeat {
+			t.Progress.Printf("ramp %s: p99 %.1f ms over the SLO at %.0f/s; repeating the step to confirm", t.Variant, step.P99Ms, rate)
+			continue
 		}
 		rate *= r.Growth
 	}
@@ -154,6 +162,19 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	})
 	res.Ramp = summary
 	return res, nil
+}
+
+// decide says what the ramp does after a step that saturated for why (""
+// when it did not), given whether the step before breached the SLO by
+// latency alone: stop for a reason, or repeat the rate. One unlucky
+// window (a GC pause, a noisy neighbour on a shared machine) can put one
+// step's p99 over the SLO, so a knee counts only when the same rate
+// breaches it again; errors and the generator's limit stop at once.
+func decide(why string, kneeSeen bool) (stop string, repeat bool) {
+	if why == StopKnee && !kneeSeen {
+		return "", true
+	}
+	return why, false
 }
 
 // saturated says why a step saturated the variant, or "" if it did not.

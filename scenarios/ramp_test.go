@@ -35,6 +35,30 @@ func TestRampSaturated(t *testing.T) {
 	}
 }
 
+// TestRampDecide stops at a knee only when the repeated step confirms it.
+func TestRampDecide(t *testing.T) {
+	tests := []struct {
+		why        string
+		kneeSeen   bool
+		stop       string
+		wantRepeat bool
+	}{
+		{"", false, "", false},
+		{"", true, "", false},
+		{StopKnee, false, "", true},
+		{StopKnee, true, StopKnee, false},
+		{StopErrors, false, StopErrors, false},
+		{StopGenerator, false, StopGenerator, false},
+		{StopBehind, true, StopBehind, false},
+	}
+	for _, tt := range tests {
+		stop, repeat := decide(tt.why, tt.kneeSeen)
+		if stop != tt.stop || repeat != tt.wantRepeat {
+			t.Errorf("decide(%q, knee seen %v) = %q, repeat %v; want %q, %v", tt.why, tt.kneeSeen, stop, repeat, tt.stop, tt.wantRepeat)
+		}
+	}
+}
+
 // TestFitUSLOnSteps fits steps made from a known law: the fit recovers a
 // peak near the law's, labelled modeled.
 func TestFitUSLOnSteps(t *testing.T) {
