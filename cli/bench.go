@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/runtime"
@@ -64,9 +67,14 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	seed := fs.Uint64("seed", 0, "seed for the journeys' random choices (default: the profile's)")
 	maxInFlight := fs.Int("max-in-flight", 0, "most concurrent journeys; beyond it journeys are dropped and counted (default: the profile's)")
 	venv := variantEnvFlags(fs)
+	pricingFile := fs.String("pricing", "", "JSON `file` of cloud prices for the cost sections, in the format of\ncost/pricing.json (every price with its source and date); default: that file")
 	verbose := fs.Bool("v", false, "log diagnostics to stderr")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	pricing, err := loadPricing(*pricingFile)
+	if err != nil {
+		return badFlag(fs, err)
 	}
 
 	set := setFlags(fs)
@@ -257,7 +265,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: sc,
 			Repetitions: *count, Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
 		}
-		dir, err := benchOne(ctx, env, b, *out)
+		dir, err := benchOne(ctx, env, b, *out, pricing)
 		if dir != "" {
 			reports = append(reports, filepath.Join(dir, "REPORT.md"))
 		}
@@ -273,7 +281,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 
 // benchOne runs one scenario's bench, saves its results and report, prints
 // its tables, and returns the run's folder. A failed audit is an error.
-func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string) (string, error) {
+func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pricing *pricingFile) (string, error) {
 	run, runErr := b.Run(ctx)
 	if len(run.Variants) == 0 {
 		return "", runErr
@@ -281,11 +289,11 @@ func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string) (st
 	if runErr != nil {
 		run.Notes = append(run.Notes, "The bench stopped early: "+runErr.Error())
 	}
-	dir, err := save(out, run)
+	dir, err := save(out, run, pricing)
 	if err != nil {
 		return "", errors.Join(runErr, err)
 	}
-	if err := report.Terminal(env.Stdout, run); err != nil {
+	if err := report.Terminal(env.Stdout, run, pricing.options()...); err != nil {
 		return dir, errors.Join(runErr, err)
 	}
 	fmt.Fprintf(env.Stdout, "\nReport: %s\nData:   %s\n", filepath.Join(dir, "REPORT.md"), filepath.Join(dir, results.FileName))
@@ -299,17 +307,62 @@ func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string) (st
 	return dir, runErr
 }
 
-// save writes a run's results.json and REPORT.md and returns the run's folder.
-func save(out string, run results.Run) (string, error) {
+// save writes a run's results.json and REPORT.md and returns the run's
+// folder. With a pricing file, a copy of it goes beside them, so the
+// report's prices can be checked and the report rebuilt the same way.
+func save(out string, run results.Run, pricing *pricingFile) (string, error) {
+	if pricing != nil {
+		run.Notes = append(run.Notes, "Costs are priced with "+pricing.path+" (copied into this run's folder as "+pricingCopy+").")
+	}
 	path, err := results.Write(out, run)
 	if err != nil {
 		return "", fmt.Errorf("save results: %w", err)
 	}
 	dir := filepath.Dir(path)
-	if _, err := report.WriteFile(dir, run); err != nil {
+	if pricing != nil {
+		if err := os.WriteFile(filepath.Join(dir, pricingCopy), pricing.raw, 0o644); err != nil {
+			return "", fmt.Errorf("save pricing: %w", err)
+		}
+	}
+	if _, err := report.WriteFile(dir, run, pricing.options()...); err != nil {
 		return "", fmt.Errorf("save report: %w", err)
 	}
 	return dir, nil
+}
+
+// pricingCopy is the name a run's own pricing file is saved under.
+const pricingCopy = "pricing.json"
+
+// pricingFile is a pricing table a user gave with -pricing.
+type pricingFile struct {
+	path    string
+	raw     []byte
+	pricing cost.Pricing
+}
+
+// loadPricing reads and validates a pricing file; "" means the default
+// table, returned as nil.
+func loadPricing(path string) (*pricingFile, error) {
+	if path == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-pricing: %w", err)
+	}
+	p, err := cost.Load(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("-pricing %s: %w", path, err)
+	}
+	return &pricingFile{path: path, raw: raw, pricing: p}, nil
+}
+
+// options renders reports with the file's prices; none for the default.
+func (f *pricingFile) options() []report.Option {
+	if f == nil {
+		return nil
+	}
+	return []report.Option{report.WithPricing(f.pricing, "the pricing file "+f.path)}
 }
 
 // variantEnv is what the variants of a comparison share: the payment

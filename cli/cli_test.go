@@ -51,6 +51,7 @@ func TestBadUsageNamesTheField(t *testing.T) {
 	goodFile := scenarioFile("good.json", `{"scenario": "spike"}`)
 	badValue := scenarioFile("bad-value.json", `{"scenario": "spike", "params": {"factor": 1}}`)
 	badField := scenarioFile("bad-field.json", `{"scenario": "spike", "params": {"surge": 2}}`)
+	badPricing := scenarioFile("bad-pricing.json", `{"currency": "USD", "mainframe": {}}`)
 	tests := []struct {
 		args []string
 		want string
@@ -87,6 +88,8 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "-file", filepath.Join(dir, "missing.json")}, "missing.json"},
 		{[]string{"bench", "-file", badValue}, badValue + ": params.factor must be in (1, 100], but is 1"},
 		{[]string{"bench", "-file", badField}, badField + ": params.surge is not a spike param"},
+		{[]string{"bench", "-pricing", filepath.Join(dir, "no-prices.json")}, "-pricing"},
+		{[]string{"bench", "-pricing", badPricing}, "-pricing " + badPricing + `: pricing: decode: json: unknown field "mainframe"`},
 		{[]string{"bench", "-file", goodFile, "-scenario", "spike", "-rate", "10"}, "-scenario, -rate cannot be given with it"},
 		{[]string{"bench", "-file", goodFile, "-profile", "full", "-max-in-flight", "5"}, "-profile, -max-in-flight cannot be given with it"},
 	}

@@ -110,7 +110,7 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *out != "" {
-		dir, err := save(*out, run)
+		dir, err := save(*out, run, nil)
 		if err != nil {
 			return err
 		}

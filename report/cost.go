@@ -7,11 +7,16 @@ import (
 	"github.com/archbench/archbench/results"
 )
 
-// costIntro explains the cost tables.
-const costIntro = "Every dollar figure here is **modeled**: measured usage (requests, CPU, memory, invocations, GB-seconds: " +
-	"see Resources and Function platform above) priced with the default pricing table (cost/pricing.json: public list prices " +
-	"of AWS Lambda, API Gateway, Fargate and a load balancer, each with its source and date; check current prices). " +
-	"A variant on a function platform pays per use; the others pay for containers sized from their measured use " +
+// costIntro explains the cost tables, priced with the table from source.
+func costIntro(source string) string {
+	return "Every dollar figure here is **modeled**: measured usage (requests, CPU, memory, invocations, GB-seconds: " +
+		"see Resources and Function platform above) priced with " + source + " (the default holds public list prices " +
+		"of AWS Lambda, API Gateway, Fargate and a load balancer, each with its source and date; check current prices, " +
+		"and override them with -pricing FILE). " + costModelIntro
+}
+
+// costModelIntro says how each kind of variant is priced.
+const costModelIntro = "A variant on a function platform pays per use; the others pay for containers sized from their measured use " +
 	"(twice the average cores, 1.5× the peak memory), billed by the hour and scaled in steps with traffic. " +
 	"Per month is 730 hours at the given average request rate."
 
@@ -20,9 +25,8 @@ var costProfiles = []float64{1, 10, 100, 1000}
 
 // estimates prices every result that has usage to price; results that
 // cannot be priced (no resources measured) are skipped.
-func estimates(vs []results.VariantResult) []*cost.Estimate {
+func estimates(vs []results.VariantResult, p cost.Pricing) []*cost.Estimate {
 	out := make([]*cost.Estimate, len(vs))
-	p := cost.Default()
 	for i, v := range vs {
 		if v.Resources == nil && v.Platform == nil {
 			continue

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/results"
 )
 
@@ -35,10 +36,11 @@ const howToRead = "How to read this: latency is measured from each request's sch
 // side, then cold starts, function platforms (functions and instances over
 // time), the replicas' measured resources, audits, top errors and notes
 // where there are any.
-func Markdown(w io.Writer, run results.Run) error {
+func Markdown(w io.Writer, run results.Run, opts ...Option) error {
+	cfg := newConfig(opts)
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
-	es := estimates(run.Variants)
+	es := estimates(run.Variants, cfg.pricing)
 	title := "archbench report: " + cmp.Or(run.Scenario, "unnamed scenario") + " — run " + run.ID
 	fmt.Fprintf(&b, "# %s\n\n> %s\n", mdText(title), howToRead)
 
@@ -63,7 +65,7 @@ func Markdown(w io.Writer, run results.Run) error {
 		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
-		{"Cost (modeled)", joinIntro(costIntro, costConclusion(names, es)), costTable(run.Variants, names, es)},
+		{"Cost (modeled)", joinIntro(costIntro(cfg.pricingSource), costConclusion(names, es)), costTable(run.Variants, names, es)},
 		{"Break-even (modeled)", "The average request rate at which pay-per-use and provisioned monthly costs cross.", breakEvenTable(names, es)},
 		{"Audit", "", auditTable(run.Variants, names)},
 		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},
@@ -90,7 +92,7 @@ func Markdown(w io.Writer, run results.Run) error {
 // Terminal writes the summary and per-operation tables of run as
 // box-drawn tables for a terminal, the function platform's tables when a
 // variant has one, and the replicas' resources when they were measured.
-func Terminal(w io.Writer, run results.Run) error {
+func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
 	fmt.Fprintf(&b, "archbench %s — run %s\n", cmp.Or(run.Scenario, "unnamed scenario"), run.ID)
@@ -131,9 +133,9 @@ func Terminal(w io.Writer, run results.Run) error {
 
 // WriteFile writes the Markdown report of run to dir/REPORT.md, replacing
 // it atomically, and returns its path.
-func WriteFile(dir string, run results.Run) (path string, err error) {
+func WriteFile(dir string, run results.Run, opts ...Option) (path string, err error) {
 	var b bytes.Buffer
-	if err := Markdown(&b, run); err != nil {
+	if err := Markdown(&b, run, opts...); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -155,6 +157,28 @@ func WriteFile(dir string, run results.Run) (path string, err error) {
 		return "", fmt.Errorf("write report %s: %w", path, err)
 	}
 	return path, nil
+}
+
+// Option configures how a report is rendered.
+type Option func(*config)
+
+type config struct {
+	pricing       cost.Pricing
+	pricingSource string
+}
+
+func newConfig(opts []Option) config {
+	c := config{pricing: cost.Default(), pricingSource: "the default pricing table (cost/pricing.json)"}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithPricing prices the cost sections with p instead of the default
+// table; source names where p came from (a file's path), for the report.
+func WithPricing(p cost.Pricing, source string) Option {
+	return func(c *config) { c.pricing, c.pricingSource = p, source }
 }
 
 // labelled returns the label for a section over variants: "(measured)",
