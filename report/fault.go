@@ -9,18 +9,27 @@ import (
 )
 
 // faultIntro explains the fault tables.
-const faultIntro = "Steady load; the components hosting one capability are killed (SIGKILL, as a crash), the load goes on, " +
-	"then they are restarted on the same address. Blast radius is the share of the operations that do not need the crashed " +
-	"capability (by the shop's design) that degraded anyway during the crash: availability down by more than 2 points, " +
-	"or p99 at least doubled. 0: the crash stayed where it belongs; 1: it took everything down. " +
-	"A serverless function's own code cannot be crashed this way yet (the platform replaces instances), so serverless " +
-	"runs only the payment provider's crash."
+const faultIntro = "Steady load; then a fault in the code of one capability, for a window, then healed. " +
+	"A crash kills the components hosting the capability (SIGKILL) and restarts them on the same address; " +
+	"latency, errors, leak and hog are injected into the hosting components' own code (a slow query, a bug that fails " +
+	"requests, memory kept per request, goroutines spinning) and hit only the requests that run that capability's code; " +
+	"heal s is how long the restart or the healing took. Blast radius is the share of the operations that do not need the faulty " +
+	"capability (by the shop's design) that degraded anyway during the fault: availability down by more than 2 points, " +
+	"or p99 at least doubled. 0: the fault stayed where it belongs; 1: it took everything down. " +
+	"With -runtime process every component shares the machine's CPUs, so a hog slows its neighbours whatever the " +
+	"architecture; containers (-runtime docker) give each its own CPU quota. " +
+	"A serverless function's own code cannot take faults yet (the platform replaces instances), so serverless " +
+	"runs only the payment provider's faults."
 
 // deployIntro explains the rolling-deploy tables.
 const deployIntro = "Steady load; the components hosting one capability are redeployed, one replica at a time: each is " +
 	"stopped gracefully (SIGTERM: it drains its requests) and started again on the same address, while the load goes on. " +
 	"In the monolith that is the whole shop. Blast radius is as in the fault scenario: the share of the operations that " +
 	"do not need the capability that degraded anyway while it was redeployed; redeploy s is how long the rolling deploy took."
+
+// redeploy is the kind of a rolling deploy's summary; every other kind is
+// a fault.
+const redeploy = "redeploy"
 
 // kindOf reads a result's fault kind; results written before kinds
 // existed were crashes.
@@ -31,18 +40,30 @@ func kindOf(f *results.FaultSummary) string {
 	return f.Kind
 }
 
-// faultTable lists each run's crash (or redeploy) and blast radius.
-func faultTable(vs []results.VariantResult, names []string, kind string) table {
+// isDeploy says whether a summary is of the deploy tables (true) or the
+// fault tables.
+func isDeploy(f *results.FaultSummary) bool { return kindOf(f) == redeploy }
+
+// faultTable lists each run's fault (or, with deploy, redeploy) and blast
+// radius.
+func faultTable(vs []results.VariantResult, names []string, deploy bool) table {
 	t := table{
-		header: []string{"variant", "capability", "components", "unaffected ops", "of them degraded", "blast radius", "restart s"},
-		right:  []bool{false, false, false, true, true, true, true},
+		header: []string{"variant", "fault", "capability", "components", "unaffected ops", "of them degraded", "blast radius", "heal s"},
+		right:  []bool{false, false, false, false, true, true, true, true},
+	}
+	if deploy {
+		t.header[len(t.header)-1] = "redeploy s"
 	}
 	for i, v := range vs {
 		f := v.Fault
-		if f == nil || kindOf(f) != kind {
+		if f == nil || isDeploy(f) != deploy {
 			continue
 		}
-		t.rows = append(t.rows, []string{names[i], f.Capability, strings.Join(f.Components, ", "),
+		what := kindOf(f)
+		if f.Injected != "" {
+			what += " (" + f.Injected + ")"
+		}
+		t.rows = append(t.rows, []string{names[i], what, f.Capability, strings.Join(f.Components, ", "),
 			strconv.Itoa(f.Unaffected), strconv.Itoa(f.UnaffectedDegraded), strconv.FormatFloat(f.BlastRadius, 'f', 2, 64),
 			strconv.FormatFloat(f.RestartSec, 'f', 2, 64)})
 	}
@@ -50,17 +71,17 @@ func faultTable(vs []results.VariantResult, names []string, kind string) table {
 }
 
 // faultOpsTable sets every operation's windows side by side.
-func faultOpsTable(vs []results.VariantResult, names []string, kind string) table {
+func faultOpsTable(vs []results.VariantResult, names []string, deploy bool) table {
 	t := table{
-		header: []string{"variant", "operation", "needs it", "avail before", "avail during", "avail after", "p99 before ms", "p99 during ms", "p99 after ms", "degraded"},
-		right:  []bool{false, false, false, true, true, true, true, true, true, false},
+		header: []string{"variant", "fault", "operation", "needs it", "avail before", "avail during", "avail after", "p99 before ms", "p99 during ms", "p99 after ms", "degraded"},
+		right:  []bool{false, false, false, false, true, true, true, true, true, true, false},
 	}
 	for i, v := range vs {
-		if v.Fault == nil || kindOf(v.Fault) != kind {
+		if v.Fault == nil || isDeploy(v.Fault) != deploy {
 			continue
 		}
 		for _, o := range v.Fault.Ops {
-			t.rows = append(t.rows, []string{names[i], o.Op, yesNo(o.Needs), percent(o.AvailBefore), percent(o.AvailDuring),
+			t.rows = append(t.rows, []string{names[i], kindOf(v.Fault) + " " + v.Fault.Capability, o.Op, yesNo(o.Needs), percent(o.AvailBefore), percent(o.AvailDuring),
 				percent(o.AvailAfter), ms(o.P99Before), ms(o.P99During), ms(o.P99After), yesNo(o.Degraded)})
 		}
 	}
@@ -74,9 +95,9 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// faultConclusion compares, per capability, the variants' blast radii for
-// one kind of fault, from the numbers.
-func faultConclusion(vs []results.VariantResult, names []string, kind string) string {
+// faultConclusion compares, per fault, the variants' blast radii, from the
+// numbers.
+func faultConclusion(vs []results.VariantResult, names []string, deploy bool) string {
 	type entry struct {
 		name   string
 		radius float64
@@ -84,10 +105,10 @@ func faultConclusion(vs []results.VariantResult, names []string, kind string) st
 	by := map[string][]entry{}
 	var caps []string
 	for i, v := range vs {
-		if v.Fault == nil || kindOf(v.Fault) != kind {
+		if v.Fault == nil || isDeploy(v.Fault) != deploy {
 			continue
 		}
-		c := v.Fault.Capability
+		c := v.Fault.Capability + " " + kindOf(v.Fault)
 		if _, ok := by[c]; !ok {
 			caps = append(caps, c)
 		}
@@ -103,7 +124,7 @@ func faultConclusion(vs []results.VariantResult, names []string, kind string) st
 		for _, e := range es {
 			s = append(s, fmt.Sprintf("%s %.2f", e.name, e.radius))
 		}
-		parts = append(parts, fmt.Sprintf("a %s %s: %s", c, kind, strings.Join(s, ", ")))
+		parts = append(parts, fmt.Sprintf("a %s: %s", c, strings.Join(s, ", ")))
 	}
 	if len(parts) == 0 {
 		return ""

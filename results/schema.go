@@ -604,12 +604,16 @@ type USLFit struct {
 	Error string `json:"error,omitempty"`
 }
 
-// FaultSummary is what crashing the components hosting one capability did,
-// operation by operation, before, during and after the crash.
+// FaultSummary is what a fault in the code of one capability did,
+// operation by operation, before, during and after the fault.
 type FaultSummary struct {
-	// Kind is "crash" (killed, then restarted) or "redeploy" (a rolling
-	// deploy: each replica drained and replaced under load).
+	// Kind is "crash" (killed, then restarted), "redeploy" (a rolling
+	// deploy: each replica drained and replaced under load), or a fault
+	// injected into the capability's code and healed after the window:
+	// "latency", "errors", "leak" or "hog".
 	Kind string `json:"kind"`
+	// Injected describes an injected code fault ("200 ms on 5 routes").
+	Injected string `json:"injected,omitempty"`
 	// Capability is what crashed (catalog, inventory, cart, orders,
 	// notifications, payment); Components the components killed for it.
 	Capability string   `json:"capability"`
@@ -625,9 +629,23 @@ type FaultSummary struct {
 	// BlastRadius is UnaffectedDegraded over Unaffected: 0 when the crash
 	// stayed inside what needs the capability, 1 when it took everything.
 	BlastRadius float64 `json:"blast_radius"`
+	// Timeline holds each operation's requests and failures second by
+	// second, from the start of the before window; the fault lasted from
+	// StartSec to EndSec on the same clock.
+	Timeline []FaultTimeline `json:"timeline,omitempty"`
+	StartSec float64         `json:"start_sec,omitempty"`
+	EndSec   float64         `json:"end_sec,omitempty"`
 }
 
-// FaultOp is one operation through a crash.
+// FaultTimeline is one operation through a fault, per second: Requests[i]
+// requests were scheduled in second i, Errors[i] of them failed.
+type FaultTimeline struct {
+	Op       string  `json:"op"`
+	Requests []int64 `json:"requests"`
+	Errors   []int64 `json:"errors"`
+}
+
+// FaultOp is one operation through a fault.
 type FaultOp struct {
 	Op string `json:"op"`
 	// Needs says whether the operation needs the crashed capability, by

@@ -1,10 +1,12 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -12,28 +14,49 @@ import (
 
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/runtime/component"
 	"github.com/archbench/archbench/shop/httpapi"
 	"github.com/archbench/archbench/variants"
 	"github.com/archbench/archbench/workload"
 )
 
-// Fault runs steady load, crashes the components that host one capability
-// of the shop (SIGKILL, as a crash would), keeps the load on for a window,
-// restarts them, and keeps it on again: per operation, availability and
-// p99 before, during and after, and a single blast radius, the share of
-// the operations that do not need the crashed capability which degraded
-// anyway. In the monolith every capability lives in the one process, so a
-// crash of cart code takes everything down; that is shown, not special-
-// cased. Each capability runs on a fresh deployment.
+// Fault runs steady load, injects a fault into the code of one capability
+// of the shop, keeps the load on for a window, heals it, and keeps it on
+// again: per operation, availability and p99 before, during and after, and
+// a single blast radius, the share of the operations that do not need the
+// faulty capability which degraded anyway.
+//
+// A crash kills the components that host the capability (SIGKILL, as a
+// crash would) and restarts them. The code faults (latency, errors, leak,
+// hog; see component.FaultKinds) go into the hosting components through
+// their fault route and hit only the requests that run the capability's
+// code, then are healed. In the monolith every capability lives in the one
+// process, so a crash of cart code, or a CPU hog in it, takes everything
+// down; that is shown, not special-cased. Each fault runs on a fresh
+// deployment.
 type Fault struct {
 	// Rate is the journeys started per second throughout.
 	Rate float64
 	// Warmup, Before, During and After are the windows: discarded, healthy,
 	// crashed, restarted.
 	Warmup, Before, During, After time.Duration
-	// Capabilities to crash, each in its own run: catalog, inventory, cart,
-	// orders, notifications, payment (the external provider).
+	// Capabilities to fault and Kinds of fault: every kind goes into every
+	// capability, each in its own run, unless Cases says otherwise.
+	// Capabilities are catalog, inventory, cart, orders, notifications,
+	// payment (the external provider); kinds are crash (the default) and
+	// component.FaultKinds.
 	Capabilities []string
+	Kinds        []string
+	// Cases, when not empty, lists exactly which faults run instead of
+	// every kind into every capability.
+	Cases []FaultCase
+	// Latency, ErrorRate, LeakKB and HogGoroutines size the code faults
+	// (see component.Fault); zero takes the defaults: 200 ms, half the
+	// requests, 256 KiB per request, two spinning goroutines.
+	Latency       time.Duration
+	ErrorRate     float64
+	LeakKB        int
+	HogGoroutines int
 	// Redeploy makes it a rolling deploy instead of a crash: at the start
 	// of the During window each hosting replica in turn is stopped
 	// gracefully (SIGTERM, draining) and started again, one at a time,
@@ -43,6 +66,55 @@ type Fault struct {
 	Mix         string
 	Seed        uint64
 	MaxInFlight int
+}
+
+// FaultCase is one fault the scenario injects: a kind of fault into the
+// code of a capability.
+type FaultCase struct {
+	Kind, Capability string
+}
+
+// Crash is the fault kind that kills the hosting components.
+const Crash = "crash"
+
+// FaultKinds are the kinds of fault the scenario can inject.
+var FaultKinds = append([]string{Crash}, component.FaultKinds...)
+
+// cases returns the faults to run, in order.
+func (f Fault) cases() []FaultCase {
+	if f.Redeploy {
+		var out []FaultCase
+		for _, c := range f.Capabilities {
+			out = append(out, FaultCase{"redeploy", c})
+		}
+		return out
+	}
+	if len(f.Cases) > 0 {
+		return f.Cases
+	}
+	kinds := f.Kinds
+	if len(kinds) == 0 {
+		kinds = []string{Crash}
+	}
+	var out []FaultCase
+	for _, k := range kinds {
+		for _, c := range f.Capabilities {
+			out = append(out, FaultCase{k, c})
+		}
+	}
+	return out
+}
+
+// codeFault returns the component.Fault a code-fault case injects, hitting
+// routes (nil: every request).
+func (f Fault) codeFault(kind string, routes []string) component.Fault {
+	return component.Fault{
+		Kind: kind, Routes: routes,
+		LatencyMs:     cmp.Or(f.Latency, 200*time.Millisecond).Seconds() * 1000,
+		ErrorRate:     cmp.Or(f.ErrorRate, 0.5),
+		LeakKB:        cmp.Or(f.LeakKB, 256),
+		HogGoroutines: cmp.Or(f.HogGoroutines, 2),
+	}
 }
 
 // DeployProfile returns the rolling-deploy scenario's parameters: the
@@ -82,11 +154,15 @@ func FaultProfile(profile string) (Fault, error) {
 	f := Fault{Rate: 40, Mix: workload.DefaultMix, Seed: 1, MaxInFlight: 1024}
 	switch profile {
 	case "quick":
-		f.Warmup, f.Before, f.During, f.After = time.Second, 3*time.Second, 4*time.Second, 5*time.Second
-		f.Capabilities = []string{"cart", "notifications", "payment"}
+		// A sample of the matrix that shows each kind of coupling: a crash
+		// and a runaway loop in cart code, a slow cart query, and the
+		// external payment provider down.
+		f.Warmup, f.Before, f.During, f.After = time.Second, 3*time.Second, 3*time.Second, 4*time.Second
+		f.Capabilities = []string{"cart", "payment"}
+		f.Cases = []FaultCase{{Crash, "cart"}, {component.FaultHog, "cart"}, {component.FaultLatency, "cart"}, {Crash, "payment"}}
 	case "full":
 		f.Warmup, f.Before, f.During, f.After = 10*time.Second, 30*time.Second, 30*time.Second, 60*time.Second
-		f.Capabilities = Capabilities
+		f.Capabilities, f.Kinds = Capabilities, FaultKinds
 	default:
 		return Fault{}, fmt.Errorf("profile must be quick or full, but is %q", profile)
 	}
@@ -118,13 +194,31 @@ func (f Fault) Validate() error {
 	if f.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup must be >= 0, but is %s", f.Warmup))
 	}
-	if len(f.Capabilities) == 0 {
+	if len(f.Capabilities) == 0 && len(f.Cases) == 0 {
 		errs = append(errs, fmt.Errorf("capabilities must name at least one of %s", strings.Join(Capabilities, ", ")))
 	}
 	for i, c := range f.Capabilities {
 		if !slices.Contains(Capabilities, c) {
 			errs = append(errs, fmt.Errorf("capabilities[%d] must be one of %s, but is %q", i, strings.Join(Capabilities, ", "), c))
 		}
+	}
+	for i, k := range f.Kinds {
+		if !slices.Contains(FaultKinds, k) {
+			errs = append(errs, fmt.Errorf("kinds[%d] must be one of %s, but is %q", i, strings.Join(FaultKinds, ", "), k))
+		}
+	}
+	for i, c := range f.Cases {
+		if !slices.Contains(FaultKinds, c.Kind) {
+			errs = append(errs, fmt.Errorf("cases[%d].kind must be one of %s, but is %q", i, strings.Join(FaultKinds, ", "), c.Kind))
+		}
+		if !slices.Contains(Capabilities, c.Capability) {
+			errs = append(errs, fmt.Errorf("cases[%d].capability must be one of %s, but is %q", i, strings.Join(Capabilities, ", "), c.Capability))
+		}
+	}
+	if f.Latency < 0 || f.ErrorRate < 0 || f.ErrorRate > 1 || f.LeakKB < 0 || f.HogGoroutines < 0 {
+		errs = append(errs, fmt.Errorf("latency, error_rate (0..1), leak_kb and hog_goroutines must not be negative"))
+	} else if err := f.codeFault(component.FaultLatency, nil).Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, journeyErrors(f.Mix, f.MaxInFlight)...)
 	return errors.Join(errs...)
@@ -135,28 +229,51 @@ func (f Fault) Params() map[string]any {
 	return map[string]any{
 		"rate_per_sec": f.Rate, "warmup_sec": f.Warmup.Seconds(), "before_sec": f.Before.Seconds(),
 		"during_sec": f.During.Seconds(), "after_sec": f.After.Seconds(), "capabilities": f.Capabilities, "redeploy": f.Redeploy,
-		"mix": f.Mix, "seed": f.Seed, "max_in_flight": f.MaxInFlight,
+		"mix": f.Mix, "seed": f.Seed, "max_in_flight": f.MaxInFlight, "faults": f.labels(),
 	}
 }
 
-// kind is "crash" or "redeploy", and prefixes the settings' labels.
-func (f Fault) kind() string {
-	if f.Redeploy {
-		return "redeploy"
+// labels names the faults, as the settings do.
+func (f Fault) labels() []string {
+	var out []string
+	for _, c := range f.cases() {
+		out = append(out, c.Kind+" "+c.Capability)
 	}
-	return "crash"
+	return out
 }
 
-// Settings runs v once per capability it hosts somewhere it can crash or
-// redeploy.
+// Settings runs v once per fault whose capability it hosts somewhere a
+// fault can go.
 func (f Fault) Settings(v variants.Variant, env variants.Env) []Setting {
 	var out []Setting
-	for _, c := range f.Capabilities {
-		if len(v.Hosts[c]) > 0 {
-			out = append(out, Setting{Label: f.kind() + " " + c, Env: env})
+	for _, c := range f.cases() {
+		if len(v.Hosts[c.Capability]) > 0 {
+			out = append(out, Setting{Label: c.Kind + " " + c.Capability, Env: env})
 		}
 	}
 	return out
+}
+
+// routesOf returns the routes that run capability's code in a component
+// that hosts more capabilities than that one (a monolith), or nil when the
+// component hosts only it, so that every request it serves does.
+func routesOf(v variants.Variant, component, capability string) []string {
+	shared := false
+	for c, hosts := range v.Hosts {
+		if c != capability && slices.Contains(hosts, component) {
+			shared = true
+		}
+	}
+	if !shared {
+		return nil
+	}
+	var routes []string
+	for _, route := range slices.Sorted(maps.Keys(dependsOn)) {
+		if slices.Contains(dependsOn[route], capability) {
+			routes = append(routes, route)
+		}
+	}
+	return routes
 }
 
 // crasher is what the scenario needs of a deployment.
@@ -167,11 +284,12 @@ type crasher interface {
 	Redeploy(ctx context.Context, component string, replica int) error
 }
 
-// Run crashes the capability its setting names, between measured windows.
+// Run injects the fault its setting names ("crash cart", "hog cart")
+// between measured windows.
 func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	capability, ok := strings.CutPrefix(t.Setting, f.kind()+" ")
-	if !ok {
-		return results.VariantResult{}, fmt.Errorf("%s: run without a capability to %s (setting %q)", f.Name(), f.kind(), t.Setting)
+	kind, capability, ok := strings.Cut(t.Setting, " ")
+	if !ok || capability == "" {
+		return results.VariantResult{}, fmt.Errorf("%s: run without a fault to inject (setting %q)", f.Name(), t.Setting)
 	}
 	dep, ok := t.Deployment.(crasher)
 	if !ok {
@@ -189,11 +307,13 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	defer gen.CloseIdleConnections()
 
 	all := results.NewRecorder()
+	timeline := newTimeline()
 	var first loadgen.Stats
 	phase := func(name string, d time.Duration) (results.VariantResult, error) {
 		one := results.NewRecorder()
+		at := timeline.phase()
 		run := gen.Start(ctx, loadgen.ConstantRate{Rate: f.Rate, Duration: d}, mix)
-		t.Progress.Follow(name, d, run.Results(), func(r loadgen.Result) { one.Add(r); all.Add(r) })
+		t.Progress.Follow(name, d, run.Results(), func(r loadgen.Result) { one.Add(r); all.Add(r); timeline.add(at, r) })
 		if err := run.Err(); err != nil {
 			return results.VariantResult{}, fmt.Errorf("%s: %w", name, err)
 		}
@@ -209,18 +329,22 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	type victim struct {
 		component string
 		replica   int
+		url       string
 	}
 	var victims []victim
 	for _, h := range hosts {
-		for i := range dep.URLs(h) {
-			victims = append(victims, victim{h, i})
+		for i, u := range dep.URLs(h) {
+			victims = append(victims, victim{h, i, u})
 		}
 	}
 	var (
 		during     results.VariantResult
 		restartSec float64
+		injected   string
 	)
-	if f.Redeploy {
+	faultStart := timeline.now()
+	switch kind {
+	case "redeploy":
 		// The deploy happens under load: the window's attack runs while the
 		// replicas are replaced one at a time.
 		done := make(chan error, 1)
@@ -243,7 +367,7 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		if err != nil {
 			return results.VariantResult{}, err
 		}
-	} else {
+	case Crash:
 		for _, v := range victims {
 			if err := dep.Kill(v.component, v.replica); err != nil && !errors.Is(err, os.ErrProcessDone) {
 				return results.VariantResult{}, fmt.Errorf("crash %s: %w", capability, err)
@@ -260,8 +384,33 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 			}
 		}
 		restartSec = time.Since(healed).Seconds()
+	default:
+		client := &http.Client{Timeout: 10 * time.Second}
+		for _, vi := range victims {
+			cf := f.codeFault(kind, routesOf(v, vi.component, capability))
+			if err := component.InjectFault(ctx, client, vi.url, cf); err != nil {
+				return results.VariantResult{}, fmt.Errorf("inject %s into %s: %w", kind, vi.component, err)
+			}
+			injected = describe(cf)
+		}
+		t.Progress.Printf("fault %s: %s in %s's code (%s)", t.Variant, kind, capability, strings.Join(hosts, ", "))
+		if during, err = phase("faulty", f.During); err != nil {
+			return results.VariantResult{}, err
+		}
+		healed := time.Now()
+		for _, vi := range victims {
+			if err := component.HealFault(ctx, client, vi.url); err != nil {
+				// The fault took the process down (a leak under a memory
+				// limit): restart it, as an operator would.
+				if rerr := dep.Restart(ctx, vi.component, vi.replica); rerr != nil {
+					return results.VariantResult{}, fmt.Errorf("heal %s in %s: %w", kind, vi.component, errors.Join(err, rerr))
+				}
+			}
+		}
+		restartSec = time.Since(healed).Seconds()
 	}
-	after, err := phase("restarted", f.After)
+	faultEnd := timeline.now()
+	after, err := phase("after", f.After)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
@@ -271,8 +420,99 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		Stats:     first,
 	})
 	res.Fault = faultSummary(capability, hosts, restartSec, before, during, after)
-	res.Fault.Kind = f.kind()
+	res.Fault.Kind, res.Fault.Injected = kind, injected
+	res.Fault.Timeline = timeline.ops()
+	res.Fault.StartSec, res.Fault.EndSec = faultStart.Seconds(), faultEnd.Seconds()
 	return res, nil
+}
+
+// describe says what a code fault does, for the report.
+func describe(f component.Fault) string {
+	where := "every request"
+	if n := len(f.Routes); n > 0 {
+		where = fmt.Sprintf("%d routes", n)
+	}
+	switch f.Kind {
+	case component.FaultLatency:
+		return fmt.Sprintf("+%g ms on %s", f.LatencyMs, where)
+	case component.FaultErrors:
+		return fmt.Sprintf("%g%% of %s fail", 100*f.ErrorRate, where)
+	case component.FaultLeak:
+		return fmt.Sprintf("%d KiB kept per request on %s", f.LeakKB, where)
+	case component.FaultHog:
+		return fmt.Sprintf("%d goroutines spinning", f.HogGoroutines)
+	}
+	return f.Kind
+}
+
+// timeline counts each operation's requests and failures per second, on a
+// clock that starts with the first phase; each phase's schedule starts
+// where phase() was called.
+type timeline struct {
+	start time.Time
+	byOp  map[string]*opCounts
+}
+
+// opCounts are one operation's per-second counts.
+type opCounts struct{ requests, errors []int64 }
+
+func newTimeline() *timeline { return &timeline{byOp: map[string]*opCounts{}} }
+
+// now is the time since the first phase began.
+func (tl *timeline) now() time.Duration {
+	if tl.start.IsZero() {
+		return 0
+	}
+	return time.Since(tl.start)
+}
+
+// phase marks a phase's start and returns its offset on the clock.
+func (tl *timeline) phase() time.Duration {
+	if tl.start.IsZero() {
+		tl.start = time.Now()
+	}
+	return time.Since(tl.start)
+}
+
+// add counts r, scheduled at offset `at` plus its own offset.
+func (tl *timeline) add(at time.Duration, r loadgen.Result) {
+	if r.Dropped || r.Op == "" {
+		return
+	}
+	sec := int((at + r.Scheduled) / time.Second)
+	if sec < 0 || sec > 1<<20 {
+		return
+	}
+	c := tl.byOp[r.Op]
+	if c == nil {
+		c = &opCounts{}
+		tl.byOp[r.Op] = c
+	}
+	for len(c.requests) <= sec {
+		c.requests, c.errors = append(c.requests, 0), append(c.errors, 0)
+	}
+	c.requests[sec]++
+	if r.Failed() {
+		c.errors[sec]++
+	}
+}
+
+// ops returns the counts, by operation name, every series as long as the
+// longest.
+func (tl *timeline) ops() []results.FaultTimeline {
+	n := 0
+	for _, c := range tl.byOp {
+		n = max(n, len(c.requests))
+	}
+	var out []results.FaultTimeline
+	for _, op := range slices.Sorted(maps.Keys(tl.byOp)) {
+		c := tl.byOp[op]
+		ft := results.FaultTimeline{Op: op, Requests: make([]int64, n), Errors: make([]int64, n)}
+		copy(ft.Requests, c.requests)
+		copy(ft.Errors, c.errors)
+		out = append(out, ft)
+	}
+	return out
 }
 
 // Thresholds past which an operation counts as degraded.

@@ -68,3 +68,39 @@ func TestDeploy(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeFault injects latency into the monolith's cart code: only the
+// requests that run cart code slow down, though one process serves them
+// all, and the timeline covers the fault window.
+func TestCodeFault(t *testing.T) {
+	f := scenarios.Fault{Rate: 20, Warmup: 500 * time.Millisecond, Before: 2 * time.Second, During: 2 * time.Second, After: 2 * time.Second,
+		Cases: []scenarios.FaultCase{{Kind: "latency", Capability: "cart"}}, Latency: 250 * time.Millisecond,
+		Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
+	run := benchRun(t, "monolith", f)
+	if len(run.Variants) != 1 || run.Variants[0].Fault == nil {
+		t.Fatalf("want one fault summary, got %+v", run.Variants)
+	}
+	v := run.Variants[0]
+	fs := v.Fault
+	if fs.Kind != "latency" || fs.Injected == "" || v.Setting != "latency cart" {
+		t.Errorf("fault %q (%q), setting %q; want latency cart, described", fs.Kind, fs.Injected, v.Setting)
+	}
+	if v.Audit == nil || !v.Audit.Passed {
+		t.Errorf("audit after the fault did not pass: %+v", v.Audit)
+	}
+	for _, op := range fs.Ops {
+		switch op.Op {
+		case "POST /carts", "POST /carts/{id}/items":
+			if op.P99During < 250 {
+				t.Errorf("%s needs the cart: p99 %.1f ms during the fault, want at least the injected 250 ms", op.Op, op.P99During)
+			}
+		case "GET /products", "GET /products/{id}":
+			if op.Degraded || op.P99During >= 250 {
+				t.Errorf("%s does not run cart code: p99 %.1f ms during the fault (%.1f before), degraded %v", op.Op, op.P99During, op.P99Before, op.Degraded)
+			}
+		}
+	}
+	if fs.StartSec <= 0 || fs.EndSec <= fs.StartSec || len(fs.Timeline) == 0 || len(fs.Timeline[0].Requests) < int(fs.EndSec) {
+		t.Errorf("timeline: window %.1f..%.1f s, %d ops; want the window inside the timeline", fs.StartSec, fs.EndSec, len(fs.Timeline))
+	}
+}

@@ -142,6 +142,8 @@ func Main(name string, args []string, setup func(fs *flag.FlagSet), run func(ctx
 	if cleanup != nil {
 		defer cleanup()
 	}
+	// Every component takes faults into its own code (see FaultPath).
+	h = (&injector{log: log}).wrap(h)
 	if err := Serve(ctx, cfg, h, os.Stdout, log, drainTimeout); err != nil {
 		log.Error("serve", "err", err)
 		return 1
