@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/runtime/component"
 	"github.com/archbench/archbench/runtime/container"
 	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/variants"
@@ -297,5 +299,65 @@ func TestClean(t *testing.T) {
 	}
 	if got := leftovers(t, id); got != none {
 		t.Fatalf("after Clean: %s", got)
+	}
+}
+
+// TestRestartKeepsTheAddress crashes the monolith's container and starts
+// it again, then redeploys it: each time it comes back on the same host
+// address, with its data, as the fault and deploy scenarios need; a fault
+// injected into its code reaches it through the published port.
+func TestRestartKeepsTheAddress(t *testing.T) {
+	rt := newRuntime(t)
+	_, p := plan(t, "monolith")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	dep, err := rt.Deploy(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dep.(*container.Deployment)
+	t.Cleanup(func() { _ = d.Stop(context.Background()) })
+	url := d.EntryURL()
+	status := func() int {
+		resp, err := http.Get(url + "/products")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(); got != http.StatusOK {
+		t.Fatalf("GET /products before the crash: %d", got)
+	}
+	if err := d.Kill(p.Entry, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(); got != 0 {
+		t.Fatalf("GET /products after the crash: %d, want no answer", got)
+	}
+	if err := d.Restart(ctx, p.Entry, 0); err != nil {
+		t.Fatal(err)
+	}
+	if d.EntryURL() != url || status() != http.StatusOK {
+		t.Fatalf("after the restart: %s answers %d, want %s to answer 200", d.EntryURL(), status(), url)
+	}
+	if err := d.Redeploy(ctx, p.Entry, 0); err != nil {
+		t.Fatal(err)
+	}
+	if d.EntryURL() != url || status() != http.StatusOK {
+		t.Fatalf("after the redeploy: %s answers %d, want %s to answer 200", d.EntryURL(), status(), url)
+	}
+	fault := component.Fault{Kind: component.FaultErrors, ErrorRate: 1, Routes: []string{"GET /products"}}
+	if err := component.InjectFault(ctx, http.DefaultClient, url, fault); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(); got != http.StatusInternalServerError {
+		t.Fatalf("GET /products with an errors fault: %d, want 500", got)
+	}
+	if err := component.HealFault(ctx, http.DefaultClient, url); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(); got != http.StatusOK {
+		t.Fatalf("GET /products after healing: %d, want 200", got)
 	}
 }

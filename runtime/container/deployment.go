@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
+	mobynet "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
@@ -155,6 +158,13 @@ func (d *Deployment) startReplica(ctx context.Context, c runtime.Component, i in
 	}
 	labels := maps.Clone(d.labels)
 	labels[LabelComponent], labels[LabelReplica] = c.Name, strconv.Itoa(i)
+	// The host port is chosen here and pinned, on loopback only, so that a
+	// replica restarted after a crash comes back where the harness and
+	// the load generator reach it, as a restarted process does.
+	hostPort, err := freePort()
+	if err != nil {
+		return fmt.Errorf("choose a host port: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.r.startTimeout)
 	defer cancel()
 	ctr, err := testcontainers.Run(ctx, image,
@@ -170,6 +180,7 @@ func (d *Deployment) startReplica(ctx context.Context, c runtime.Component, i in
 			Target: "/data",
 		}),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.PortBindings = mobynet.PortMap{mobynet.MustParsePort(port + "/tcp"): {{HostIP: netip.AddrFrom4([4]byte{127, 0, 0, 1}), HostPort: strconv.Itoa(hostPort)}}}
 			hc.NanoCPUs = int64(limits.CPUs * 1e9)
 			hc.Memory = limits.MemoryBytes
 			hc.MemorySwap = limits.MemoryBytes // no swap beyond the limit
@@ -371,6 +382,75 @@ func (d *Deployment) Kill(component string, replica int) error {
 		return fmt.Errorf("kill %s[%d]: %w", component, replica, err)
 	}
 	return nil
+}
+
+// Restart starts a replica again after Kill, with the same arguments, data
+// and host port, and waits until it serves.
+func (d *Deployment) Restart(ctx context.Context, component string, replica int) error {
+	r, err := d.find(component, replica)
+	if err != nil {
+		return err
+	}
+	if err := d.startAgain(ctx, r); err != nil {
+		return fmt.Errorf("restart %s[%d]: %w", component, replica, err)
+	}
+	return nil
+}
+
+// Redeploy stops a replica gracefully (SIGTERM; it drains its requests;
+// SIGKILL after the runtime's stop grace) and starts it again on the same
+// host port, as a rolling deploy replaces one replica.
+func (d *Deployment) Redeploy(ctx context.Context, component string, replica int) error {
+	r, err := d.find(component, replica)
+	if err != nil {
+		return err
+	}
+	grace := int(max(d.r.stopGrace.Round(time.Second)/time.Second, 1))
+	if _, err := d.r.provider.Client().ContainerStop(ctx, r.ctr.GetContainerID(), client.ContainerStopOptions{Timeout: &grace}); err != nil {
+		return fmt.Errorf("redeploy %s[%d]: stop: %w", component, replica, err)
+	}
+	if err := d.startAgain(ctx, r); err != nil {
+		return fmt.Errorf("redeploy %s[%d]: %w", component, replica, err)
+	}
+	return nil
+}
+
+// startAgain starts a stopped replica's container and waits until it
+// serves again.
+func (d *Deployment) startAgain(ctx context.Context, r *replica) error {
+	ctx, cancel := context.WithTimeout(ctx, d.r.startTimeout)
+	defer cancel()
+	if _, err := d.r.provider.Client().ContainerStart(ctx, r.ctr.GetContainerID(), client.ContainerStartOptions{}); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	if r.scheme == "http" {
+		if err := waitHealthy(ctx, r.hostURL); err != nil {
+			return fmt.Errorf("%w%s", err, tail(ctx, r.ctr))
+		}
+		return nil
+	}
+	host := strings.TrimPrefix(r.hostURL, r.scheme+"://")
+	for {
+		c, err := net.DialTimeout("tcp", host, time.Second)
+		if err == nil {
+			return c.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s: %w (last: %v)", r.hostURL, ctx.Err(), err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// freePort returns a TCP port free on the host's loopback now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Pause freezes one replica's processes (the cgroup freezer), as a stalled
