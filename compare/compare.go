@@ -1,0 +1,201 @@
+// Package compare sets two runs of archbench side by side, figure by
+// figure, and says which figures changed significantly: the logic behind
+// `archbench compare OLD NEW`. It also writes a run in the Go benchmark
+// format, so that benchstat can compare runs too.
+//
+// A figure is a headline figure of one variant group (package figures),
+// with one sample per repetition. Two runs' figures match when they have
+// the same variant, setting, runtime and name; each match is tested with
+// stats.Significant on the repetitions' samples.
+package compare
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/archbench/archbench/figures"
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/stats"
+)
+
+// Verdict says what became of a figure from the old run to the new.
+type Verdict string
+
+// Verdicts.
+const (
+	// Unchanged: the difference is within the noise of the repetitions.
+	Unchanged Verdict = "no significant change"
+	// Better: a significant change the figure's better way.
+	Better Verdict = "better"
+	// Worse: a significant change the figure's worse way.
+	Worse Verdict = "worse"
+	// TooFew: a side has fewer than two repetitions with the figure, and
+	// no test can tell a change from noise.
+	TooFew Verdict = "n too small"
+)
+
+// Change is one figure present in both runs.
+type Change struct {
+	// Key, Name, Unit and Better describe the figure (see figures.Figure).
+	Key    figures.Key
+	Name   string
+	Unit   string
+	Better figures.Direction
+	// Old and New summarise the figure's samples in each run.
+	Old, New stats.Summary
+	// OldMean and NewMean are Old.Mean and New.Mean.
+	OldMean, NewMean float64
+	// DeltaPct is the change of the mean in percent of the old mean:
+	// positive when it grew. It is ±Inf when the old mean is 0 and the new
+	// is not, and NaN when a side has no samples.
+	DeltaPct float64
+	// P is the p value of stats.Significant on the samples; 1 when a side
+	// has fewer than two.
+	P float64
+	// Significant reports whether P is below alpha.
+	Significant bool
+	// Verdict sums the change up.
+	Verdict Verdict
+	// OldSamples and NewSamples are the figure's samples in each run, one
+	// per repetition.
+	OldSamples, NewSamples []float64
+	// Notes carry each run's notes on the figure, prefixed "old: " or "new: ".
+	Notes []string
+}
+
+// Comparison is two runs set side by side.
+type Comparison struct {
+	// OldID and NewID are the runs' IDs.
+	OldID, NewID string
+	// Test describes the significance test used (see stats.Describe).
+	Test string
+	// Changes holds every figure present in both runs, in the old run's
+	// order of figures.
+	Changes []Change
+	// OnlyOld and OnlyNew hold the figures present in one run only, in
+	// that run's order.
+	OnlyOld, OnlyNew []figures.Figure
+	// Notes say how the runs differ other than in their figures: scenario,
+	// profile, parameters, machine. Comparing them may be meaningless.
+	Notes []string
+}
+
+// Changed counts the figures that changed significantly.
+func (c Comparison) Changed() int {
+	n := 0
+	for _, ch := range c.Changes {
+		if ch.Verdict == Better || ch.Verdict == Worse {
+			n++
+		}
+	}
+	return n
+}
+
+// Compare sets run b (new) against run a (old, the baseline). opts choose
+// the significance test and its level (see stats.WithTest and
+// stats.WithLevel); by default Welch's t-test at alpha 0.05.
+func Compare(a, b results.Run, opts ...stats.Option) Comparison {
+	c := Comparison{OldID: a.ID, NewID: b.ID, Test: stats.Describe(opts...), Notes: runNotes(a, b)}
+	type id struct {
+		key  figures.Key
+		name string
+	}
+	olds, news := figures.Extract(a), figures.Extract(b)
+	inNew := map[id]int{}
+	for i, f := range news {
+		inNew[id{f.Key, f.Name}] = i
+	}
+	matched := map[id]bool{}
+	for _, o := range olds {
+		k := id{o.Key, o.Name}
+		i, ok := inNew[k]
+		if !ok {
+			c.OnlyOld = append(c.OnlyOld, o)
+			continue
+		}
+		matched[k] = true
+		c.Changes = append(c.Changes, change(o, news[i], opts))
+	}
+	for _, n := range news {
+		if !matched[id{n.Key, n.Name}] {
+			c.OnlyNew = append(c.OnlyNew, n)
+		}
+	}
+	return c
+}
+
+// change compares one figure of the old run with the same of the new.
+func change(o, n figures.Figure, opts []stats.Option) Change {
+	ch := Change{
+		Key: o.Key, Name: o.Name, Unit: n.Unit, Better: n.Better,
+		Old: o.Stats, New: n.Stats, OldMean: o.Stats.Mean, NewMean: n.Stats.Mean,
+		DeltaPct:   deltaPct(o.Stats, n.Stats),
+		OldSamples: o.Samples, NewSamples: n.Samples,
+	}
+	for _, note := range o.Notes {
+		ch.Notes = append(ch.Notes, "old: "+note)
+	}
+	for _, note := range n.Notes {
+		ch.Notes = append(ch.Notes, "new: "+note)
+	}
+	ch.P, ch.Significant = stats.Significant(o.Samples, n.Samples, opts...)
+	switch {
+	case o.Stats.N < 2 || n.Stats.N < 2:
+		ch.Verdict = TooFew
+	case !ch.Significant || ch.NewMean == ch.OldMean:
+		ch.Verdict = Unchanged
+	case (ch.NewMean < ch.OldMean) == (n.Better == figures.LowerIsBetter):
+		ch.Verdict = Better
+	default:
+		ch.Verdict = Worse
+	}
+	return ch
+}
+
+// deltaPct is the change of the mean from o to n in percent of o's.
+func deltaPct(o, n stats.Summary) float64 {
+	switch {
+	case o.N == 0 || n.N == 0:
+		return math.NaN()
+	case o.Mean == n.Mean:
+		return 0
+	case o.Mean == 0:
+		return math.Inf(int(math.Copysign(1, n.Mean)))
+	}
+	return (n.Mean - o.Mean) / math.Abs(o.Mean) * 100
+}
+
+// runNotes says how a and b differ other than in their figures.
+func runNotes(a, b results.Run) []string {
+	var notes []string
+	differ := func(what, x, y string) {
+		if x != y {
+			notes = append(notes, fmt.Sprintf("%s differs: %q in the old run, %q in the new", what, x, y))
+		}
+	}
+	differ("scenario", a.Scenario, b.Scenario)
+	differ("profile", a.Profile, b.Profile)
+	ma, mb := a.Machine, b.Machine
+	differ("machine", fmt.Sprintf("%s/%s, %d CPUs, %s", ma.OS, ma.Arch, ma.CPUs, ma.CPUModel),
+		fmt.Sprintf("%s/%s, %d CPUs, %s", mb.OS, mb.Arch, mb.CPUs, mb.CPUModel))
+	var params []string
+	for _, k := range slices.Sorted(maps.Keys(a.Params)) {
+		if bv, ok := b.Params[k]; !ok || !reflect.DeepEqual(a.Params[k], bv) {
+			params = append(params, k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.Params)) {
+		if _, ok := a.Params[k]; !ok {
+			params = append(params, k)
+		}
+	}
+	if len(params) > 0 {
+		slices.Sort(params)
+		notes = append(notes, fmt.Sprintf("parameters differ: %s", strings.Join(params, ", ")))
+	}
+	return notes
+}
