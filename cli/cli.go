@@ -31,6 +31,7 @@ var errUsage = errors.New("usage")
 func commands() []command {
 	return []command{
 		{"bench", "run a scenario over variants and write a comparison report", runBench},
+		{"compare", "set two runs side by side and say which figures changed significantly", runCompare},
 		{"clean", "remove containers, networks and volumes that killed runs left behind", runClean},
 		{"load", "drive open-loop load at any running server (a shop or a single URL)", runLoad},
 		{"serve", "start a variant and keep it running until Ctrl-C, to explore it by hand", runServe},

@@ -89,6 +89,10 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "-file", badValue}, badValue + ": params.factor must be in (1, 100], but is 1"},
 		{[]string{"bench", "-file", badField}, badField + ": params.surge is not a spike param"},
 		{[]string{"bench", "-pricing", filepath.Join(dir, "no-prices.json")}, "-pricing"},
+		{[]string{"compare", "../results/example/steady"}, "want two runs, OLD and NEW, but 1 were given"},
+		{[]string{"compare", "-benchfmt", "a", "b"}, "-benchfmt takes one run, but 2 were given"},
+		{[]string{"compare", "-alpha", "0.9", "a", "b"}, "-alpha must be in (0, 0.5]"},
+		{[]string{"compare", "../results/example/steady", filepath.Join(dir, "none")}, "none"},
 		{[]string{"bench", "-pricing", badPricing}, "-pricing " + badPricing + `: pricing: decode: json: unknown field "mainframe"`},
 		{[]string{"bench", "-file", goodFile, "-scenario", "spike", "-rate", "10"}, "-scenario, -rate cannot be given with it"},
 		{[]string{"bench", "-file", goodFile, "-profile", "full", "-max-in-flight", "5"}, "-profile, -max-in-flight cannot be given with it"},
@@ -103,6 +107,24 @@ func TestBadUsageNamesTheField(t *testing.T) {
 				t.Fatalf("stderr does not name %q:\n%s", tc.want, errOut)
 			}
 		})
+	}
+}
+
+// TestCompare compares a stored run with itself (nothing changes; one
+// repetition each, so nothing can be called) and prints it for benchstat.
+func TestCompare(t *testing.T) {
+	code, out, errOut := run(t, "compare", "../results/example/steady", "../results/example/steady/results.json")
+	if code != 0 {
+		t.Fatalf("compare exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{"monolith", "p99", "0 of ", "figures changed significantly"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("compare output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errOut = run(t, "compare", "-benchfmt", "../results/example/steady")
+	if code != 0 || !strings.Contains(out, "\nBenchmarkSteady/variant=monolith") || !strings.Contains(out, "goos: ") {
+		t.Fatalf("compare -benchfmt exited %d, %s\n%s", code, errOut, out)
 	}
 }
 
