@@ -49,6 +49,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		table          table
 	}{
 		{"Run", "", metadataTable(run)},
+		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es))},
 		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
@@ -102,6 +103,7 @@ func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 		table   table
 	}
 	sections := []section{
+		{"Headline figures " + labelled(run.Variants), headlineTable(headlineFigures(run, estimates(run.Variants, newConfig(opts).pricing)))},
 		{"Summary " + labelled(run.Variants), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
 	}

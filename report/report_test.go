@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/results"
 )
 
@@ -209,11 +210,11 @@ func TestMarkdownTables(t *testing.T) {
 			}
 		}
 	}
-	// run, summary, operations, journeys, hops, cold starts, function
-	// platform, instances over time, resources, cost, break-even, audit,
-	// errors
-	if tables != 13 {
-		t.Errorf("found %d tables, want 13", tables)
+	// run, headline figures, summary, operations, journeys, hops, cold
+	// starts, function platform, instances over time, resources, cost,
+	// break-even, audit, errors
+	if tables != 14 {
+		t.Errorf("found %d tables, want 14", tables)
 	}
 }
 
@@ -558,5 +559,42 @@ func TestBurstConclusion(t *testing.T) {
 	}
 	if got := burstConclusion(nil, nil); got != "" {
 		t.Errorf("conclusion without bursts: %q, want none", got)
+	}
+}
+
+// TestHeadlineWinner names a winner only for figures whose intervals stand
+// apart over repetitions, and none from single runs.
+func TestHeadlineWinner(t *testing.T) {
+	result := func(variant string, rep int, p99, rps float64) results.VariantResult {
+		return results.VariantResult{Variant: variant, Runtime: "process", Repetition: rep, Label: results.LabelMeasured,
+			Achieved: results.Throughput{RequestsPerSec: rps},
+			Total:    results.OpStats{Count: 1000, LatencyMs: results.Percentiles{P50: p99 / 4, P99: p99}}}
+	}
+	var run results.Run
+	for rep, jitter := range []float64{-0.1, 0, 0.1} {
+		run.Variants = append(run.Variants,
+			result("monolith", rep+1, 2+jitter, 400+10*jitter),
+			result("microservices", rep+1, 8+jitter, 400-10*jitter))
+	}
+	tab := headlineTable(headlineFigures(run, make([]*cost.Estimate, len(run.Variants))))
+	winner := map[string]string{}
+	for _, row := range tab.rows {
+		winner[row[0]] = row[len(row)-1]
+		if !strings.Contains(row[2], "± ") || !strings.Contains(row[2], "(n=3)") {
+			t.Errorf("%s: cell %q, want mean ± half-width (n=3)", row[0], row[2])
+		}
+	}
+	if got := winner["p99 latency (ms)"]; got != "monolith" {
+		t.Errorf("p99 winner %q, want monolith (2 ± 0.2 ms against 8 ± 0.2)", got)
+	}
+	if got := winner["throughput (req/s)"]; got != "none: intervals overlap" {
+		t.Errorf("throughput winner %q, want none (400 ± 2.5 both)", got)
+	}
+
+	single := results.Run{Variants: []results.VariantResult{result("monolith", 1, 2, 400), result("microservices", 1, 8, 400)}}
+	for _, row := range headlineTable(headlineFigures(single, make([]*cost.Estimate, 2))).rows {
+		if got := row[len(row)-1]; got != "none: one run each" {
+			t.Errorf("single runs, %s: winner %q, want none", row[0], got)
+		}
 	}
 }

@@ -1,0 +1,160 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/archbench/archbench/cost"
+	"github.com/archbench/archbench/figures"
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/stats"
+)
+
+// perMillion names the modeled cost figure the headline table adds to
+// package figures' measured ones.
+const perMillion = "cost per 1M requests, modeled"
+
+// headlineIntro explains the headline table.
+const headlineIntro = "Each cell is the mean over the repetitions (-count) with its 95 % confidence interval " +
+	"(Student's t) and the number of runs; outliers (Tukey's fences) are flagged, not dropped. " +
+	"A winner is named only where its interval overlaps no other variant's; with one run each no interval " +
+	"exists and no winner is called: repeat the run with -count 3 or more."
+
+// headlineFigures returns the run's headline figures (package figures)
+// and, where usage could be priced, the modeled cost per million requests
+// of each variant group.
+func headlineFigures(run results.Run, es []*cost.Estimate) []figures.Figure {
+	figs := figures.Extract(run)
+	byKey := map[figures.Key][]float64{}
+	var keys []figures.Key
+	for i, v := range run.Variants {
+		if es[i] == nil || es[i].RequestsPerSec <= 0 {
+			continue
+		}
+		k := figures.KeyOf(v)
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], es[i].PerMillionUSD)
+	}
+	for _, k := range keys {
+		xs := byKey[k]
+		figs = append(figs, figures.Figure{Key: k, Name: perMillion, Unit: "$", Better: figures.LowerIsBetter,
+			Samples: xs, Stats: stats.Summarise(xs), Notes: []string{"modeled: measured usage at list prices"}})
+	}
+	return figs
+}
+
+// headlineTable sets each headline figure of the run side by side across
+// variants, one row per figure and setting, naming a winner only where
+// the confidence intervals allow it.
+func headlineTable(figs []figures.Figure) table {
+	var variants []string // column per variant (and runtime)
+	column := func(k figures.Key) string {
+		return strings.TrimSuffix(k.Variant+" ("+k.Runtime+")", " ()")
+	}
+	type rowKey struct{ name, setting string }
+	var rows []rowKey
+	cells := map[rowKey]map[string]figures.Figure{}
+	for _, f := range figs {
+		c := column(f.Key)
+		if !slices.Contains(variants, c) {
+			variants = append(variants, c)
+		}
+		rk := rowKey{f.Name, f.Key.Setting}
+		if cells[rk] == nil {
+			cells[rk] = map[string]figures.Figure{}
+			rows = append(rows, rk)
+		}
+		cells[rk][c] = f
+	}
+	if len(rows) == 0 {
+		return table{}
+	}
+	// Figures in the order package figures lists them, then by setting.
+	order := map[string]int{}
+	for i, f := range figs {
+		if _, ok := order[f.Name]; !ok {
+			order[f.Name] = i
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b rowKey) int {
+		return cmp.Or(cmp.Compare(order[a.name], order[b.name]), cmp.Compare(a.setting, b.setting))
+	})
+	t := table{header: append([]string{"figure", "setting"}, variants...)}
+	t.header = append(t.header, "significant winner")
+	t.right = make([]bool, len(t.header))
+	for _, rk := range rows {
+		var row []figures.Figure
+		unit := ""
+		line := []string{rk.name, cmp.Or(rk.setting, "—")}
+		for _, c := range variants {
+			f, ok := cells[rk][c]
+			if !ok {
+				line = append(line, "")
+				continue
+			}
+			row = append(row, f)
+			unit = f.Unit
+			line = append(line, headlineCell(f))
+		}
+		line[0] += " (" + unit + ")"
+		line = append(line, headlineWinner(row, rk.name))
+		t.rows = append(t.rows, line)
+	}
+	return t
+}
+
+// headlineCell formats one group's figure: mean ± half-width (n), or why
+// there is no value.
+func headlineCell(f figures.Figure) string {
+	s := f.Stats
+	switch {
+	case s.N == 0:
+		return "n/a"
+	case s.N == 1:
+		return num(s.Mean) + " (n=1)"
+	}
+	out := fmt.Sprintf("%s ± %s (n=%d)", num(s.Mean), num(s.HalfWidth()), s.N)
+	if len(s.Outliers) > 0 {
+		out += fmt.Sprintf(", %d outlier", len(s.Outliers))
+		if len(s.Outliers) > 1 {
+			out += "s"
+		}
+	}
+	return out
+}
+
+// headlineWinner names the group whose figure is best beyond doubt, or
+// says why none is named.
+func headlineWinner(row []figures.Figure, name string) string {
+	if len(row) < 2 {
+		return "—"
+	}
+	if k, ok := figures.Winner(row, name); ok {
+		return k.Variant
+	}
+	for _, f := range row {
+		if f.Stats.N < 2 {
+			return "none: one run each"
+		}
+	}
+	return "none: intervals overlap"
+}
+
+// num formats a figure with three significant digits, without exponents
+// for everyday magnitudes.
+func num(v float64) string {
+	switch a := max(v, -v); {
+	case a == 0:
+		return "0"
+	case a >= 1000:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 0.001:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'e', 2, 64)
+}
