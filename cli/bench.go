@@ -59,7 +59,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	rtf := runtimeFlagsOn(fs)
 	sideBySide := fs.Bool("side-by-side", true, "with -runtime docker: also run the first variant as local processes, so the\nreport sets the two runtimes side by side")
 	out := fs.String("out", "results", "directory for run folders")
-	count := fs.Int("count", 1, "repetitions per variant (interleaved across variants)")
+	count := fs.Int("count", 0, "repetitions per variant, interleaved across variants (default: the scenario's:\nsteady runs 3 times in the quick profile and 5 in full, the others once)")
 	rate := fs.Float64("rate", 0, "journeys started per second (default: the profile's)")
 	duration := fs.Duration("duration", 0, "measured duration per variant (default: the profile's)")
 	warmup := fs.Duration("warmup", -1, "warm-up before measuring (default: the profile's)")
@@ -232,7 +232,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if err := rtf.validate(); err != nil {
 		return badFlag(fs, err)
 	}
-	if *count < 1 || *count > 100 {
+	if set["count"] && (*count < 1 || *count > 100) {
 		return badFlag(fs, fmt.Errorf("-count must be 1..100, but is %d", *count))
 	}
 	if err := venv.validate(); err != nil {

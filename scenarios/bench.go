@@ -37,7 +37,8 @@ type Bench struct {
 	Variants []variants.Variant
 	// Scenario to run.
 	Scenario Scenario
-	// Repetitions per variant; 0 means 1.
+	// Repetitions per variant; 0 means the scenario's own default (see
+	// Repeated), or 1.
 	Repetitions int
 	// Profile names the parameter profile, for the record.
 	Profile string
@@ -65,7 +66,11 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 		note = fmt.Sprintf("Runtime %q; variants ran one at a time, each with the whole machine (%d CPUs), so every variant had the same resource budget.", b.Runtime.Name(), run.Machine.CPUs)
 	}
 	run.Notes = append(run.Notes, note)
-	reps := max(b.Repetitions, 1)
+	reps := b.Repetitions
+	if r, ok := b.Scenario.(Repeated); ok && reps == 0 {
+		reps = r.Repetitions()
+	}
+	reps = max(reps, 1)
 	var err error
 	for rep := 1; rep <= reps && err == nil; rep++ {
 		var legs []leg
@@ -89,6 +94,13 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	}
 	run.FinishedAt = time.Now()
 	return run, err
+}
+
+// Repeated is a scenario that runs more than once per variant unless told
+// otherwise, so that its figures come with confidence intervals.
+type Repeated interface {
+	// Repetitions is how many times each variant runs by default.
+	Repetitions() int
 }
 
 // leg is one variant, with one setting, on one runtime.

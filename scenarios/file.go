@@ -195,6 +195,7 @@ func formFor(name, profile string) (f form, ok bool, err error) {
 				number("rate_per_sec", "rate", &s.Rate),
 				seconds("duration_sec", "duration", &s.Duration),
 				seconds("warmup_sec", "warmup", &s.Warmup),
+				integer("runs", "runs", &s.Runs),
 			}, journeyParams(&s.Mix, &s.Seed, &s.MaxInFlight)...),
 			validate: func() error { return s.Validate() },
 			scenario: func() Scenario { return s },

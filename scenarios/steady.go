@@ -30,7 +30,14 @@ type Steady struct {
 	// MaxInFlight caps concurrent journeys; journeys due beyond it are
 	// dropped and counted, never delayed.
 	MaxInFlight int
+	// Runs is how many times each variant runs when the bench is not told
+	// (see Repeated): the headline figures' confidence intervals come from
+	// the repetitions. 0 means 1.
+	Runs int
 }
+
+// Repetitions is Runs, at least 1.
+func (s Steady) Repetitions() int { return max(s.Runs, 1) }
 
 // SteadyProfile returns the steady scenario's parameters for a profile:
 // "quick" (short, for make bench and tests) or "full" (long enough for
@@ -39,9 +46,11 @@ func SteadyProfile(profile string) (Steady, error) {
 	s := Steady{Rate: 150, Mix: workload.DefaultMix, Seed: 1, MaxInFlight: 1024}
 	switch profile {
 	case "quick":
-		s.Warmup, s.Duration = 5*time.Second, 20*time.Second
+		// Three short runs rather than one long one: the figures get
+		// confidence intervals for about the same time.
+		s.Warmup, s.Duration, s.Runs = 2*time.Second, 7*time.Second, 3
 	case "full":
-		s.Warmup, s.Duration = 30*time.Second, 2*time.Minute
+		s.Warmup, s.Duration, s.Runs = 30*time.Second, 2*time.Minute, 5
 	default:
 		return Steady{}, fmt.Errorf("profile must be quick or full, but is %q", profile)
 	}
@@ -57,6 +66,9 @@ func (s Steady) Validate() error {
 	if s.Rate <= 0 || s.Rate > 1e6 {
 		errs = append(errs, fmt.Errorf("rate must be in (0, 1000000] journeys/s, but is %g", s.Rate))
 	}
+	if s.Runs < 0 || s.Runs > 100 {
+		errs = append(errs, fmt.Errorf("runs must be 0..100, but is %d", s.Runs))
+	}
 	if s.Duration < time.Second {
 		errs = append(errs, fmt.Errorf("duration must be at least 1s, but is %s", s.Duration))
 	}
@@ -71,7 +83,7 @@ func (s Steady) Validate() error {
 func (s Steady) Params() map[string]any {
 	return map[string]any{
 		"rate_per_sec": s.Rate, "warmup_sec": s.Warmup.Seconds(), "duration_sec": s.Duration.Seconds(),
-		"mix": s.Mix, "seed": s.Seed, "max_in_flight": s.MaxInFlight,
+		"mix": s.Mix, "seed": s.Seed, "max_in_flight": s.MaxInFlight, "runs": s.Runs,
 	}
 }
 
