@@ -128,12 +128,8 @@ func (c ColdStart) Run(ctx context.Context, t Target) (results.VariantResult, er
 		return results.VariantResult{}, err
 	}
 	defer gen.CloseIdleConnections()
-	all := results.NewRecorder()
-	var (
-		bursts []results.Burst
-		stats  loadgen.Stats
-		start  = time.Now()
-	)
+	all := newPhases()
+	var bursts []results.Burst
 	for i := range c.Bursts {
 		if i > 0 {
 			// Idle: nothing is sent, so the platform may reclaim instances.
@@ -145,17 +141,16 @@ func (c ColdStart) Run(ctx context.Context, t Target) (results.VariantResult, er
 			}
 		}
 		one := results.NewRecorder()
+		at := all.begin()
 		run := gen.Start(ctx, loadgen.ConstantRate{Rate: c.Rate, Duration: c.BurstFor}, mix)
 		t.Progress.Follow(fmt.Sprintf("burst %d/%d", i+1, c.Bursts), c.BurstFor, run.Results(), func(r loadgen.Result) {
 			one.Add(r)
-			all.Add(r)
+			all.add(at, r)
 		})
 		if err := run.Err(); err != nil {
 			return results.VariantResult{}, fmt.Errorf("burst %d: %w", i+1, err)
 		}
-		if i == 0 {
-			stats = run.Stats()
-		}
+		all.end(run.Stats())
 		s := one.Summary(results.Info{Variant: t.Variant, Stats: run.Stats()})
 		b := results.Burst{Index: i + 1, Requests: s.Total.Count, Errors: s.Total.Errors, LatencyMs: s.Total.LatencyMs}
 		if i > 0 {
@@ -166,11 +161,9 @@ func (c ColdStart) Run(ctx context.Context, t Target) (results.VariantResult, er
 		}
 		bursts = append(bursts, b)
 	}
-	stats.Elapsed = time.Since(start)
-	res := all.Summary(results.Info{
+	res := all.summary(results.Info{
 		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
 		Requested: results.Load{Rate: c.Rate, Duration: results.Duration(time.Duration(c.Bursts) * c.BurstFor)},
-		Stats:     stats,
 	})
 	res.Bursts = bursts
 	return res, nil

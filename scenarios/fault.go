@@ -306,20 +306,17 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	}
 	defer gen.CloseIdleConnections()
 
-	all := results.NewRecorder()
+	all := newPhases()
 	timeline := newTimeline()
-	var first loadgen.Stats
 	phase := func(name string, d time.Duration) (results.VariantResult, error) {
 		one := results.NewRecorder()
-		at := timeline.phase()
+		at := all.begin()
 		run := gen.Start(ctx, loadgen.ConstantRate{Rate: f.Rate, Duration: d}, mix)
-		t.Progress.Follow(name, d, run.Results(), func(r loadgen.Result) { one.Add(r); all.Add(r); timeline.add(at, r) })
+		t.Progress.Follow(name, d, run.Results(), func(r loadgen.Result) { one.Add(r); all.add(at, r); timeline.add(at, r) })
 		if err := run.Err(); err != nil {
 			return results.VariantResult{}, fmt.Errorf("%s: %w", name, err)
 		}
-		if first.Start.IsZero() {
-			first = run.Stats()
-		}
+		all.end(run.Stats())
 		return one.Summary(results.Info{Variant: t.Variant, Stats: run.Stats()}), ctx.Err()
 	}
 	before, err := phase("before", f.Before)
@@ -342,7 +339,7 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		restartSec float64
 		injected   string
 	)
-	faultStart := timeline.now()
+	faultStart := all.now()
 	switch kind {
 	case "redeploy":
 		// The deploy happens under load: the window's attack runs while the
@@ -409,15 +406,14 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		}
 		restartSec = time.Since(healed).Seconds()
 	}
-	faultEnd := timeline.now()
+	faultEnd := all.now()
 	after, err := phase("after", f.After)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
-	res := all.Summary(results.Info{
+	res := all.summary(results.Info{
 		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
 		Requested: results.Load{Rate: f.Rate, Duration: results.Duration(f.Before + f.During + f.After), Warmup: results.Duration(f.Warmup)},
-		Stats:     first,
 	})
 	res.Fault = faultSummary(capability, hosts, restartSec, before, during, after)
 	res.Fault.Kind, res.Fault.Injected = kind, injected
@@ -445,34 +441,16 @@ func describe(f component.Fault) string {
 	return f.Kind
 }
 
-// timeline counts each operation's requests and failures per second, on a
-// clock that starts with the first phase; each phase's schedule starts
-// where phase() was called.
+// timeline counts each operation's requests and failures per second, on
+// the clock of phases.
 type timeline struct {
-	start time.Time
-	byOp  map[string]*opCounts
+	byOp map[string]*opCounts
 }
 
 // opCounts are one operation's per-second counts.
 type opCounts struct{ requests, errors []int64 }
 
 func newTimeline() *timeline { return &timeline{byOp: map[string]*opCounts{}} }
-
-// now is the time since the first phase began.
-func (tl *timeline) now() time.Duration {
-	if tl.start.IsZero() {
-		return 0
-	}
-	return time.Since(tl.start)
-}
-
-// phase marks a phase's start and returns its offset on the clock.
-func (tl *timeline) phase() time.Duration {
-	if tl.start.IsZero() {
-		tl.start = time.Now()
-	}
-	return time.Since(tl.start)
-}
 
 // add counts r, scheduled at offset `at` plus its own offset.
 func (tl *timeline) add(at time.Duration, r loadgen.Result) {

@@ -100,6 +100,14 @@ func TestCodeFault(t *testing.T) {
 			}
 		}
 	}
+	// The windows' results are on one clock: the series spans all three
+	// windows, and the achieved rate is over all of them.
+	if n := len(v.Series); n < 5 || v.Series[n-1].T < 5 {
+		t.Errorf("series has %d seconds, up to T=%d; want the 6 s of the three windows", n, v.Series[max(n-1, 0)].T)
+	}
+	if want := float64(v.Total.Count) / (f.Before + f.During + f.After).Seconds(); v.Achieved.RequestsPerSec > 1.3*want {
+		t.Errorf("achieved %.1f requests/s, want about %.1f: %d requests over the three windows", v.Achieved.RequestsPerSec, want, v.Total.Count)
+	}
 	if fs.StartSec <= 0 || fs.EndSec <= fs.StartSec || len(fs.Timeline) == 0 || len(fs.Timeline[0].Requests) < int(fs.EndSec) {
 		t.Errorf("timeline: window %.1f..%.1f s, %d ops; want the window inside the timeline", fs.StartSec, fs.EndSec, len(fs.Timeline))
 	}

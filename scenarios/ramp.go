@@ -109,9 +109,8 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 		return results.VariantResult{}, err
 	}
 	defer gen.CloseIdleConnections()
-	all := results.NewRecorder()
+	all := newPhases()
 	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone}
-	var first loadgen.Stats
 	rate := r.Start
 	kneeSeen := false // the previous step breached the SLO by latency alone
 	for i := range r.Steps {
@@ -119,18 +118,17 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 			return results.VariantResult{}, err
 		}
 		one := results.NewRecorder()
+		at := all.begin()
 		run := gen.Start(ctx, loadgen.ConstantRate{Rate: rate, Duration: r.StepFor}, mix)
 		t.Progress.Follow(fmt.Sprintf("step %d/%d at %.0f/s", i+1, r.Steps, rate), r.StepFor, run.Results(), func(res loadgen.Result) {
 			one.Add(res)
-			all.Add(res)
+			all.add(at, res)
 		})
 		if err := run.Err(); err != nil {
 			return results.VariantResult{}, fmt.Errorf("step %d: %w", i+1, err)
 		}
 		st := run.Stats()
-		if i == 0 {
-			first = st
-		}
+		all.end(st)
 		s := one.Summary(results.Info{Variant: t.Variant, Requested: results.Load{Rate: rate, Duration: results.Duration(r.StepFor)}, Stats: st})
 		step := results.RampStep{
 			OfferedPerSec: rate, JourneysPerSec: s.Achieved.IterationsPerSec, RequestsPerSec: s.Achieved.RequestsPerSec,
@@ -155,10 +153,9 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 		summary.MaxRequestsPerSec = math.Max(summary.MaxRequestsPerSec, s.RequestsPerSec)
 	}
 	summary.Fit = fitUSL(summary.Steps)
-	res := all.Summary(results.Info{
+	res := all.summary(results.Info{
 		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
 		Requested: results.Load{Rate: r.Start, Duration: results.Duration(time.Duration(len(summary.Steps)) * r.StepFor), Warmup: results.Duration(r.Warmup)},
-		Stats:     first,
 	})
 	res.Ramp = summary
 	return res, nil
