@@ -21,7 +21,8 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzParse \
 	./cost:FuzzLoad \
 	./usl:FuzzFit \
-	./runtime/process:FuzzParseStat
+	./runtime/process:FuzzParseStat \
+	./k6:FuzzParseSummary
 
 .PHONY: all bench test unit fuzz lint build clean help
 
