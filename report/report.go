@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/archbench/archbench/charts"
 	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/results"
 )
@@ -82,12 +83,27 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		if err := s.table.markdown(&b); err != nil {
 			return fmt.Errorf("render %s table: %w", s.heading, err)
 		}
+		if strings.HasPrefix(s.heading, "Summary") {
+			// Pictures before the detail: what people look at first.
+			writeCharts(&b, cfg.charts)
+		}
 	}
 	writeNotes(&b, run, names)
 	if _, err := w.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// writeCharts embeds the charts drawn beside the report, each labelled.
+func writeCharts(b *bytes.Buffer, cs []charts.Chart) {
+	if len(cs) == 0 {
+		return
+	}
+	b.WriteString("\n## Charts\n")
+	for _, c := range cs {
+		fmt.Fprintf(b, "\n### %s\n\n![%s](%s)\n", mdText(c.Title), mdText(c.Alt), c.File)
+	}
 }
 
 // Terminal writes the summary and per-operation tables of run as
@@ -134,8 +150,14 @@ func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 }
 
 // WriteFile writes the Markdown report of run to dir/REPORT.md, replacing
-// it atomically, and returns its path.
+// it atomically, with the charts it embeds drawn beside it as PNG files
+// (package charts), and returns its path.
 func WriteFile(dir string, run results.Run, opts ...Option) (path string, err error) {
+	cs, err := charts.Render(dir, run, charts.WithPricing(newConfig(opts).pricing))
+	if err != nil {
+		return "", fmt.Errorf("write report: %w", err)
+	}
+	opts = append(opts, func(c *config) { c.charts = cs })
 	var b bytes.Buffer
 	if err := Markdown(&b, run, opts...); err != nil {
 		return "", err
@@ -167,6 +189,7 @@ type Option func(*config)
 type config struct {
 	pricing       cost.Pricing
 	pricingSource string
+	charts        []charts.Chart // drawn beside the report, to embed
 }
 
 func newConfig(opts []Option) config {
