@@ -68,6 +68,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 0, "most concurrent journeys; beyond it journeys are dropped and counted (default: the profile's)")
 	venv := variantEnvFlags(fs)
 	pricingFile := fs.String("pricing", "", "JSON `file` of cloud prices for the cost sections, in the format of\ncost/pricing.json (every price with its source and date); default: that file")
+	crossCheck := fs.Bool("k6", true, "steady: after the first variant's first run, drive it again with k6 (pinned in\ngo.mod as a Go tool) with the same load, and set the two generators' figures\nside by side in the report")
 	verbose := fs.Bool("v", false, "log diagnostics to stderr")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -264,6 +265,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		b := &scenarios.Bench{
 			Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: sc,
 			Repetitions: *count, Profile: *profile, Progress: scenarios.NewProgress(env.Stderr), Log: log,
+		}
+		if *crossCheck {
+			b.CrossCheck = k6CrossCheck{}
 		}
 		dir, err := benchOne(ctx, env, b, *out, pricing)
 		if dir != "" {

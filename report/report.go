@@ -55,6 +55,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
+		{"Two load generators, side by side (measured)", joinIntro(crossCheckIntro, crossCheckConclusion(run.Variants, names)), crossCheckTable(run.Variants, names)},
 		{"Ramp " + labelled(run.Variants), joinIntro(rampIntro, rampConclusion(run.Variants, names)), rampSummaryTable(run.Variants, names)},
 		{"Ramp steps " + labelled(run.Variants), "", rampStepsTable(run.Variants, names)},
 		{"Fault isolation " + labelled(run.Variants), joinIntro(faultIntro, faultConclusion(run.Variants, names, false)), faultTable(run.Variants, names, false)},

@@ -617,3 +617,28 @@ func TestHeadlineWinner(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossCheck sets a result beside its k6 cross-check, with a
+// conclusion from the numbers.
+func TestCrossCheck(t *testing.T) {
+	run := twoVariants()
+	k := run.Variants[0]
+	k.Generator = results.Generator{Name: "k6", CPUMicrosPerRequest: 400}
+	k.Total.LatencyMs.P50 = run.Variants[0].Total.LatencyMs.P50 * 1.1
+	run.Variants[0].CrossCheck = &k
+	run.Variants[0].Generator.CPUMicrosPerRequest = 40
+	names := variantNames(run.Variants)
+	tab := crossCheckTable(run.Variants, names)
+	if len(tab.rows) != 2 || tab.rows[0][1] != "archbench" || tab.rows[1][1] != "k6" {
+		t.Fatalf("cross-check rows %v, want archbench then k6", tab.rows)
+	}
+	got := crossCheckConclusion(run.Variants, names)
+	for _, want := range []string{"k6 measured p50", "+10 %", "400 µs of CPU per request against archbench's 40 (10.0×)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("conclusion lacks %q: %s", want, got)
+		}
+	}
+	if !strings.Contains(render(t, run), "## Two load generators, side by side") {
+		t.Error("the report has no cross-check section")
+	}
+}

@@ -143,6 +143,11 @@ type VariantResult struct {
 	Bursts []Burst `json:"bursts,omitempty"`
 	// Spike is present for the spike scenario: its figures read off Series.
 	Spike *SpikeSummary `json:"spike,omitempty"`
+	// CrossCheck is present when a second load generator (k6) drove the
+	// same deployment with the same load right after the scenario, before
+	// the audit: its own account, for the report's cross-check. Nothing
+	// else in this result includes its requests.
+	CrossCheck *VariantResult `json:"cross_check,omitempty"`
 	// Audit is present when the shop's invariants were checked after the run.
 	Audit *Audit `json:"audit,omitempty"`
 	// Notes holds remarks that qualify the figures.

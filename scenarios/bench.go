@@ -42,6 +42,10 @@ type Bench struct {
 	Repetitions int
 	// Profile names the parameter profile, for the record.
 	Profile string
+	// CrossCheck, when set, drives the first variant's first repetition
+	// again right after the scenario, with a second load generator, before
+	// the audit; scenarios it cannot mirror are left alone.
+	CrossCheck CrossChecker
 	// Progress reports as the bench goes; nil reports nothing.
 	Progress *Progress
 	// Log receives diagnostics; nil discards them.
@@ -94,6 +98,14 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	}
 	run.FinishedAt = time.Now()
 	return run, err
+}
+
+// CrossChecker drives a deployment with a scenario's load from a second
+// load generator.
+type CrossChecker interface {
+	// CrossCheck drives baseURL with sc's load and returns what the other
+	// generator measured; ok is false when it cannot mirror sc.
+	CrossCheck(ctx context.Context, baseURL string, sc Scenario, p *Progress) (res results.VariantResult, ok bool, err error)
 }
 
 // Repeated is a scenario that runs more than once per variant unless told
@@ -185,6 +197,22 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	}
 	if f, ok := b.Scenario.(Finisher); ok {
 		f.Finish(&res)
+	}
+	if b.CrossCheck != nil && rep == 1 && len(b.Variants) > 0 && l.v.Name == b.Variants[0].Name && l.rt == b.Runtime {
+		cc, ok, err := b.CrossCheck.CrossCheck(ctx, dep.EntryURL(), b.Scenario, progress)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return res, err
+		case err != nil:
+			// A broken second generator must not cost the measurements.
+			res.Notes = append(res.Notes, "The cross-check with a second load generator failed: "+err.Error())
+			progress.Printf("%s %s: cross-check failed: %v", b.Scenario.Name(), v.Name, err)
+		case ok:
+			cc.Variant, cc.Runtime, cc.Entry = v.Name, rt.Name(), plan.Entry
+			res.CrossCheck = &cc
+			progress.Printf("%s %s: cross-check by %s: %d requests, p50 %.2f ms, p99 %.2f ms, %.2f%% errors",
+				b.Scenario.Name(), v.Name, cc.Generator.Name, cc.Total.Count, cc.Total.LatencyMs.P50, cc.Total.LatencyMs.P99, 100*cc.Total.ErrorRate)
+		}
 	}
 	rep2, err := Audit(ctx, dep, v)
 	if err != nil {
