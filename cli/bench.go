@@ -260,7 +260,10 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		defer p.Close()
 		side = p
 	}
-	var reports []string
+	var (
+		reports []string
+		ran     []report.RunReport
+	)
 	for _, sc := range all {
 		b := &scenarios.Bench{
 			Runtime: rt, RuntimeNote: runtimeNote, SideBySide: side, Env: venv.Env, Variants: vs, Scenario: sc,
@@ -269,46 +272,69 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		if *crossCheck {
 			b.CrossCheck = k6CrossCheck{}
 		}
-		dir, err := benchOne(ctx, env, b, *out, pricing)
+		run, dir, err := benchOne(ctx, env, b, *out, pricing)
 		if dir != "" {
 			reports = append(reports, filepath.Join(dir, "REPORT.md"))
+			ran = append(ran, report.RunReport{Run: run, Link: "../" + filepath.Base(dir) + "/" + report.FileName})
 		}
 		if err != nil {
 			return err
 		}
 	}
 	if len(reports) > 1 {
-		fmt.Fprintf(env.Stdout, "\nReports, one per scenario:\n  %s\n", strings.Join(reports, "\n  "))
+		path, err := writeOverview(*out, ran, pricing)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "\nReports, one per scenario:\n  %s\nSummary of them all: %s\n", strings.Join(reports, "\n  "), path)
 	}
 	return nil
 }
 
 // benchOne runs one scenario's bench, saves its results and report, prints
 // its tables, and returns the run's folder. A failed audit is an error.
-func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pricing *pricingFile) (string, error) {
+func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pricing *pricingFile) (results.Run, string, error) {
 	run, runErr := b.Run(ctx)
 	if len(run.Variants) == 0 {
-		return "", runErr
+		return run, "", runErr
 	}
 	if runErr != nil {
 		run.Notes = append(run.Notes, "The bench stopped early: "+runErr.Error())
 	}
 	dir, err := save(out, run, pricing)
 	if err != nil {
-		return "", errors.Join(runErr, err)
+		return run, "", errors.Join(runErr, err)
 	}
 	if err := report.Terminal(env.Stdout, run, pricing.options()...); err != nil {
-		return dir, errors.Join(runErr, err)
+		return run, dir, errors.Join(runErr, err)
 	}
 	fmt.Fprintf(env.Stdout, "\nReport: %s\nData:   %s\n", filepath.Join(dir, "REPORT.md"), filepath.Join(dir, results.FileName))
 	if runErr == nil {
 		for _, v := range run.Variants {
 			if v.Audit != nil && !v.Audit.Passed {
-				return dir, fmt.Errorf("the data audit failed for %s in %s (see the report)", v.Variant, b.Scenario.Name())
+				return run, dir, fmt.Errorf("the data audit failed for %s in %s (see the report)", v.Variant, b.Scenario.Name())
 			}
 		}
 	}
-	return dir, runErr
+	return run, dir, runErr
+}
+
+// writeOverview writes the one-page summary of a bench's scenario runs to
+// a folder of its own beside them, and returns its path.
+func writeOverview(out string, ran []report.RunReport, pricing *pricingFile) (string, error) {
+	dir := filepath.Join(out, time.Now().UTC().Format("20060102-150405")+"-summary")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("write summary: %w", err)
+	}
+	var b bytes.Buffer
+	if err := report.Overview(&b, ran, pricing.options()...); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, report.OverviewFileName)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return "", fmt.Errorf("write summary: %w", err)
+	}
+	return path, nil
 }
 
 // save writes a run's results.json and REPORT.md and returns the run's

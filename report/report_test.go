@@ -642,3 +642,28 @@ func TestCrossCheck(t *testing.T) {
 		t.Error("the report has no cross-check section")
 	}
 }
+
+// TestOverview sums up several scenarios' runs on one page, with links.
+func TestOverview(t *testing.T) {
+	steady := twoVariants()
+	steady.Scenario = "steady"
+	fault := twoVariants()
+	fault.Scenario = "fault"
+	for i := range fault.Variants {
+		fault.Variants[i].Setting = "crash cart"
+		fault.Variants[i].Fault = &results.FaultSummary{Kind: "crash", Capability: "cart", BlastRadius: float64(i)}
+	}
+	var b bytes.Buffer
+	if err := Overview(&b, []RunReport{{steady, "../a/REPORT.md"}, {fault, "../b/REPORT.md"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{"| p99 latency (ms)", "| steady ", "| blast radius (%)", "| fault: crash cart ", "(../a/REPORT.md)", "(../b/REPORT.md)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "| fault: crash cart | p99") || strings.Count(got, "p99 latency") != 1 {
+		t.Errorf("summary takes p99 from the fault run too:\n%s", got)
+	}
+}
