@@ -22,7 +22,8 @@ FUZZ_TARGETS := \
 	./cost:FuzzLoad \
 	./usl:FuzzFit \
 	./runtime/process:FuzzParseStat \
-	./k6:FuzzParseSummary
+	./k6:FuzzParseSummary \
+	./sim:FuzzParseModel
 
 .PHONY: all bench test unit fuzz lint build clean help
 

@@ -1,0 +1,142 @@
+package sim
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Distribution kinds.
+const (
+	// KindExponential has mean MeanMs; it makes a station an M/M/c queue.
+	KindExponential = "exponential"
+	// KindDeterministic is always MeanMs.
+	KindDeterministic = "deterministic"
+	// KindLogNormal is the log-normal with median MedianMs and 99th
+	// percentile P99Ms, a common fit to measured latencies.
+	KindLogNormal = "lognormal"
+	// KindEmpirical follows measured Quantiles, interpolating linearly
+	// between them (inverse-CDF sampling).
+	KindEmpirical = "empirical"
+)
+
+// z99 is the standard normal's 99th percentile.
+const z99 = 2.3263478740408408
+
+// Dist is a distribution of durations, in milliseconds: a service time, a
+// cold start, a network delay. Kind says which fields are used; the others
+// must be zero.
+type Dist struct {
+	// Kind is KindExponential, KindDeterministic, KindLogNormal or
+	// KindEmpirical.
+	Kind string `json:"kind"`
+	// MeanMs is the mean of an exponential (> 0) or the value of a
+	// deterministic (≥ 0) distribution.
+	MeanMs float64 `json:"mean_ms,omitempty"`
+	// MedianMs and P99Ms give a log-normal: 0 < MedianMs < P99Ms.
+	MedianMs float64 `json:"median_ms,omitempty"`
+	P99Ms    float64 `json:"p99_ms,omitempty"`
+	// Quantiles give an empirical distribution: at least two points, Q
+	// rising strictly from 0 to 1, Ms never falling.
+	Quantiles []Quantile `json:"quantiles,omitempty"`
+}
+
+// Quantile is a point of an empirical distribution: a share Q of the
+// values are at most Ms.
+type Quantile struct {
+	Q  float64 `json:"q"`
+	Ms float64 `json:"ms"`
+}
+
+// Exponential returns the exponential distribution with the given mean.
+func Exponential(meanMs float64) Dist { return Dist{Kind: KindExponential, MeanMs: meanMs} }
+
+// Deterministic returns the distribution that is always ms.
+func Deterministic(ms float64) Dist { return Dist{Kind: KindDeterministic, MeanMs: ms} }
+
+// LogNormal returns the log-normal distribution with the given median and
+// 99th percentile.
+func LogNormal(medianMs, p99Ms float64) Dist {
+	return Dist{Kind: KindLogNormal, MedianMs: medianMs, P99Ms: p99Ms}
+}
+
+// Empirical returns the distribution through the given quantiles, such as
+// a measured latency histogram's p0, p50, p90, p99 and max (as Q = 1).
+func Empirical(q ...Quantile) Dist { return Dist{Kind: KindEmpirical, Quantiles: q} }
+
+// Mean returns d's mean in milliseconds, or NaN if d is not valid.
+func (d Dist) Mean() float64 {
+	if d.validate(&validator{}, "") {
+		return math.NaN()
+	}
+	s := compileDist(d)
+	switch s.kind {
+	case distExp, distDet:
+		return s.a
+	case distLogNormal:
+		return math.Exp(s.a + s.b*s.b/2)
+	default:
+		var m float64
+		for i := 1; i < len(s.q); i++ {
+			m += (s.q[i] - s.q[i-1]) * (s.v[i] + s.v[i-1]) / 2
+		}
+		return m
+	}
+}
+
+const (
+	distDet uint8 = iota
+	distExp
+	distLogNormal
+	distEmpirical
+)
+
+// sampler draws from a validated Dist, in milliseconds, without
+// allocating or boxing.
+type sampler struct {
+	kind uint8
+	// a is the mean (exponential), the value (deterministic) or μ of the
+	// underlying normal (log-normal); b is its σ.
+	a, b float64
+	// q and v are the empirical quantiles and their values.
+	q, v []float64
+}
+
+func compileDist(d Dist) sampler {
+	switch d.Kind {
+	case KindExponential:
+		return sampler{kind: distExp, a: d.MeanMs}
+	case KindLogNormal:
+		return sampler{kind: distLogNormal, a: math.Log(d.MedianMs), b: math.Log(d.P99Ms/d.MedianMs) / z99}
+	case KindEmpirical:
+		s := sampler{kind: distEmpirical}
+		for _, p := range d.Quantiles {
+			s.q = append(s.q, p.Q)
+			s.v = append(s.v, p.Ms)
+		}
+		return s
+	default:
+		return sampler{kind: distDet, a: d.MeanMs}
+	}
+}
+
+// sample draws a duration in ms, at most maxMs: a model's extreme tails
+// (a log-normal's, an exponential's) are cut there, so simulated time
+// stays finite.
+func (s *sampler) sample(r *rand.Rand) float64 {
+	switch s.kind {
+	case distExp:
+		return min(r.ExpFloat64()*s.a, maxMs)
+	case distDet:
+		return s.a
+	case distLogNormal:
+		return min(math.Exp(s.a+s.b*r.NormFloat64()), maxMs)
+	default:
+		u := r.Float64()
+		i := 1
+		for i < len(s.q)-1 && s.q[i] <= u {
+			i++
+		}
+		q0, q1 := s.q[i-1], s.q[i]
+		return s.v[i-1] + (s.v[i]-s.v[i-1])*(u-q0)/(q1-q0)
+	}
+}

@@ -1,0 +1,144 @@
+package sim
+
+import "math"
+
+// pool is a function pool's state during a run. Instances are
+// interchangeable, so only their number is kept, and for idle on-demand
+// instances the time each became idle: a stack whose bottom is the oldest,
+// which is also the first to expire. Expired instances are removed
+// lazily, at their exact expiry time, the next time the pool is looked at.
+type pool struct {
+	memoryMB int
+	cold     sampler
+	keep     float64 // keep-alive, ms
+	maxConc  int
+	prov     int // provisioned instances
+	provIdle int
+	busy     int // busy on-demand instances, starting ones included
+	idle     deque[float64]
+	count    int // instances: prov + busy + idle
+	faults   []fault
+
+	// area integrates count over time (ms × instances); mark holds it at
+	// the window's start and end.
+	last float64
+	area float64
+	mark [2]float64
+
+	peak                                       int
+	invocations, coldStarts, throttled, failed int64
+	billedMs                                   int64
+}
+
+func newPool(m Pool) pool {
+	return pool{
+		memoryMB: m.MemoryMB,
+		cold:     compileDist(m.ColdStart),
+		keep:     m.KeepAliveSec * 1000,
+		maxConc:  m.MaxConcurrency,
+		prov:     m.Provisioned,
+		provIdle: m.Provisioned,
+		count:    m.Provisioned,
+		peak:     m.Provisioned,
+	}
+}
+
+func (p *pool) touch(now float64) {
+	if dt := now - p.last; dt > 0 {
+		p.area += float64(p.count) * dt
+		p.last = now
+	}
+}
+
+// expire stops the idle instances whose keep-alive ended by t.
+func (s *sim) expire(p *pool, t float64) {
+	for p.idle.len() > 0 {
+		d := p.idle.front() + p.keep
+		if d > t {
+			return
+		}
+		p.idle.popFront()
+		p.touch(d)
+		p.count--
+		s.instancesNow--
+	}
+}
+
+func (s *sim) poolArrive(ri int32, p *pool) {
+	r := &s.reqs[ri]
+	measured := r.flags&fMeasured != 0
+	factor := 1.0
+	if len(p.faults) > 0 {
+		var f *fault
+		if f, factor = faultAt(p.faults, s.now); f != nil {
+			s.fail(ri, f, &p.failed)
+			return
+		}
+	}
+	s.expire(p, s.now)
+	var cold float64
+	switch {
+	case p.provIdle > 0:
+		p.provIdle--
+		r.rep = 1
+	case p.idle.len() > 0:
+		p.idle.popBack()
+		p.busy++
+		r.rep = 0
+	default:
+		if p.maxConc > 0 && p.busy+p.prov-p.provIdle >= p.maxConc {
+			s.turnAway(ri, true, &p.throttled)
+			return
+		}
+		p.touch(s.now)
+		p.count++
+		p.busy++
+		p.peak = max(p.peak, p.count)
+		s.instancesNow++
+		s.sec.Instances = max(s.sec.Instances, s.instancesNow)
+		cold = p.cold.sample(s.rng)
+		if measured {
+			p.coldStarts++
+		}
+		r.rep = 0
+	}
+	svc := s.classes[r.class].route[r.step].svc.sample(s.rng) * factor
+	if measured {
+		p.invocations++
+		p.billedMs += int64(math.Ceil(cold + svc - 1e-9))
+	}
+	s.push(s.now+cold+svc, evPoolDone, ri)
+}
+
+func (s *sim) poolDone(ri int32) {
+	r := &s.reqs[ri]
+	p := &s.pools[r.at-s.nst]
+	if r.rep == 1 {
+		p.provIdle++
+	} else {
+		p.busy--
+		p.idle.pushBack(s.now)
+	}
+	if len(p.faults) > 0 {
+		if f, _ := faultAt(p.faults, s.now); f != nil {
+			s.fail(ri, f, &p.failed)
+			return
+		}
+	}
+	s.advance(ri)
+}
+
+func (p *pool) result(m Pool) PoolResult {
+	return PoolResult{
+		Name:            m.Name,
+		MemoryMB:        m.MemoryMB,
+		Invocations:     p.invocations,
+		ColdStarts:      p.coldStarts,
+		Throttled:       p.throttled,
+		Failed:          p.failed,
+		PeakInstances:   p.peak,
+		InstanceSeconds: (p.mark[1] - p.mark[0]) / 1000,
+		BilledMs:        p.billedMs,
+		GBSeconds:       float64(p.billedMs) / 1000 * float64(m.MemoryMB) / 1024,
+	}
+}

@@ -1,0 +1,145 @@
+package sim
+
+import (
+	"math"
+	"testing"
+)
+
+// poolModel is a function pool behind nothing else, driven by bursts only:
+// each invocation takes svcMs, a new instance coldMs first.
+func poolModel(coldMs, svcMs, keepAliveSec float64, bursts ...Burst) Model {
+	return Model{
+		Name:        "pool",
+		DurationSec: 30,
+		Arrivals:    Arrivals{Bursts: bursts},
+		Pools: []Pool{{
+			Name: "fn", MemoryMB: 512, ColdStart: Deterministic(coldMs), KeepAliveSec: keepAliveSec,
+		}},
+		Classes: []Class{{Name: "invoke", Weight: 1, Route: []Visit{
+			{Pool: "fn", Service: Deterministic(svcMs)},
+		}}},
+	}
+}
+
+func TestPoolColdStartsAndKeepAlive(t *testing.T) {
+	t.Parallel()
+	const n = 10
+	// A burst after idleness, one within the keep-alive, one after it.
+	m := poolModel(250, 100, 5, Burst{AtSec: 1, Requests: n}, Burst{AtSec: 3, Requests: n}, Burst{AtSec: 20, Requests: n})
+	res := run(t, m)
+	p := res.Pools[0]
+	if p.Invocations != 3*n || p.ColdStarts != 2*n {
+		t.Errorf("invocations %d, cold starts %d; want %d and %d (the burst within the keep-alive is warm)",
+			p.Invocations, p.ColdStarts, 3*n, 2*n)
+	}
+	if p.PeakInstances != n {
+		t.Errorf("peak instances %d, want %d", p.PeakInstances, n)
+	}
+	c := res.Total
+	if c.Completed != 3*n || math.Abs(c.Latency.MaxMs-350) > 1e-6 {
+		t.Errorf("completed %d, max latency %g ms; want %d and 350 (cold start + service)", c.Completed, c.Latency.MaxMs, 3*n)
+	}
+	// Instances: none before the first burst, n from it until the
+	// keep-alive after the second burst's end (3.1 s + 5 s), then none
+	// until the third burst.
+	for _, s := range res.Seconds {
+		want := 0
+		switch {
+		case s.Second >= 1 && s.Second <= 8, s.Second >= 20 && s.Second <= 25:
+			want = n
+		}
+		if s.Instances != want {
+			t.Errorf("second %d: %d instances, want %d", s.Second, s.Instances, want)
+		}
+	}
+	// 10 instances live 1 s → 8.1 s and 20 s → 25.35 s (the run's
+	// window ends at 30 s).
+	within(t, "instance-seconds", p.InstanceSeconds, n*(7.1+5.35), 1e-9)
+}
+
+func TestPoolThrottle(t *testing.T) {
+	t.Parallel()
+	const limit = 5
+	m := poolModel(250, 100, 60, Burst{AtSec: 1, Requests: limit + 1}, Burst{AtSec: 2, Requests: limit})
+	m.Pools[0].MaxConcurrency = limit
+	res := run(t, m)
+	p, c := res.Pools[0], res.Total
+	if p.Throttled != 1 || c.Throttled != 1 || c.Completed != 2*limit {
+		t.Errorf("pool throttled %d, class throttled %d, completed %d; want 1, 1, %d",
+			p.Throttled, c.Throttled, c.Completed, 2*limit)
+	}
+	if p.ColdStarts != limit || p.PeakInstances != limit {
+		t.Errorf("cold starts %d, peak instances %d; want %d each", p.ColdStarts, p.PeakInstances, limit)
+	}
+	if res.Seconds[1].Rejected != 1 {
+		t.Errorf("second 1 rejected %d, want 1", res.Seconds[1].Rejected)
+	}
+}
+
+func TestPoolProvisioned(t *testing.T) {
+	t.Parallel()
+	m := poolModel(250, 100, 0, Burst{AtSec: 1, Requests: 5})
+	m.Pools[0].Provisioned = 3
+	res := run(t, m)
+	p := res.Pools[0]
+	if p.ColdStarts != 2 || p.PeakInstances != 5 {
+		t.Errorf("cold starts %d, peak instances %d; want 2 and 5 (3 provisioned start warm)", p.ColdStarts, p.PeakInstances)
+	}
+	if l := res.Total.Latency; l.P50Ms > 100.1 || math.Abs(l.MaxMs-350) > 1e-6 {
+		t.Errorf("latency p50 %g ms, max %g ms; want 100 (warm) and 350 (cold)", l.P50Ms, l.MaxMs)
+	}
+	// With no keep-alive the 2 on-demand instances go at once; the
+	// provisioned ones stay: 3 × 30 s + 2 × 0.35 s.
+	within(t, "instance-seconds", p.InstanceSeconds, 3*30+2*0.35, 1e-9)
+	if last := res.Seconds[len(res.Seconds)-1]; last.Instances != 3 {
+		t.Errorf("instances at the end %d, want the 3 provisioned", last.Instances)
+	}
+}
+
+// TestPoolBilling checks GB-seconds against a hand computation: durations
+// rounded up to the millisecond, the cold start billed with the first
+// invocation, × 512 MB / 1024.
+func TestPoolBilling(t *testing.T) {
+	t.Parallel()
+	m := poolModel(250, 100.4, 3, Burst{AtSec: 0, Requests: 4}, Burst{AtSec: 2, Requests: 2})
+	m.DurationSec = 10
+	res := run(t, m)
+	p := res.Pools[0]
+	const billed = 4*351 + 2*101 // ceil(250 + 100.4) cold, ceil(100.4) warm
+	if p.BilledMs != billed {
+		t.Errorf("billed %d ms, want %d", p.BilledMs, billed)
+	}
+	if want := billed / 1000.0 * 512 / 1024; math.Abs(p.GBSeconds-want) > 1e-12 {
+		t.Errorf("GB-seconds %g, want %g", p.GBSeconds, want)
+	}
+	// 4 instances from 0; 2 idle from 0.3504 s to their end at 3.3504 s,
+	// 2 reused at 2 s, idle from 2.1004 s, gone at 5.1004 s.
+	within(t, "instance-seconds", p.InstanceSeconds, 2*3.3504+2*5.1004, 1e-9)
+}
+
+// TestAsyncVisit checks that a fire-and-forget visit uses its pool but
+// adds nothing to the request's latency.
+func TestAsyncVisit(t *testing.T) {
+	t.Parallel()
+	hop := Deterministic(1)
+	m := poolModel(250, 100, 60)
+	m.Arrivals = Arrivals{RatePerSec: 50}
+	m.Hop = &hop
+	m.Stations = []Station{{Name: "api", Servers: 1000}}
+	m.Classes[0].Route = []Visit{
+		{Station: "api", Service: Deterministic(2)},
+		{Pool: "fn", Service: Deterministic(100), Async: true},
+		{Station: "api", Service: Deterministic(3)},
+	}
+	res := run(t, m)
+	c := res.Total
+	if math.Abs(c.Latency.MaxMs-5) > 1e-6 || math.Abs(c.Latency.MeanMs-5) > 1e-6 {
+		t.Errorf("latency mean %g ms, max %g ms; want 5 (2 + 3, no hop: the request stays at api)", c.Latency.MeanMs, c.Latency.MaxMs)
+	}
+	if p := res.Pools[0]; p.Invocations != c.Arrivals {
+		t.Errorf("pool invocations %d, want one per request (%d)", p.Invocations, c.Arrivals)
+	}
+	if c.Completed != c.Arrivals {
+		t.Errorf("completed %d of %d", c.Completed, c.Arrivals)
+	}
+}

@@ -1,0 +1,403 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Bounds on a model's numbers. They keep a valid model from asking Run
+// for absurd amounts of memory; nothing realistic comes near them.
+const (
+	maxServers     = 1_000_000
+	maxReplicas    = 10_000
+	maxInstances   = 1_000_000
+	maxBurst       = 1_000_000
+	maxMemoryMB    = 1 << 20
+	maxDurationSec = 1_000_000 // about 11.6 days
+	maxMs          = 1e9       // about 11.6 days
+	minIntervalSec = 0.1       // an autoscaler's shortest interval
+	maxRatePerSec  = 10_000_000
+)
+
+// Load-balancing policies, for Station.Balance.
+const (
+	// BalanceRoundRobin sends requests to the ready replicas in turn.
+	BalanceRoundRobin = "round_robin"
+	// BalanceShortestQueue sends each request to the ready replica with
+	// the fewest requests queued or in service (join the shortest queue).
+	BalanceShortestQueue = "shortest_queue"
+)
+
+// Validate reports every problem with m, each naming its field as in the
+// file (such as "stations[2].servers") and the values it may take; nil
+// when Run can simulate m.
+func (m Model) Validate() error {
+	var v validator
+	if m.Label != "" && m.Label != Label {
+		v.addf("label must be %q or empty, but is %q", Label, m.Label)
+	}
+	v.seconds("duration_sec", m.DurationSec, false)
+	v.seconds("warmup_sec", m.WarmupSec, true)
+	if m.WarmupSec > 0 && m.WarmupSec >= m.DurationSec {
+		v.addf("warmup_sec must be less than duration_sec (%g), but is %g", m.DurationSec, m.WarmupSec)
+	}
+	m.validateArrivals(&v)
+	if m.Hop != nil {
+		m.Hop.validate(&v, "hop")
+	}
+
+	names := make(map[string]string) // name → field that defined it
+	kinds := make(map[string]string) // name → "station" or "pool"
+	define := func(field, name, kind string) {
+		if name == "" {
+			v.addf("%s must name the %s, but is empty", field, kind)
+			return
+		}
+		if prev, ok := names[name]; ok {
+			v.addf("%s must be unique among stations and pools, but %q is also %s", field, name, prev)
+			return
+		}
+		names[name], kinds[name] = field, kind
+	}
+	for i, s := range m.Stations {
+		p := fmt.Sprintf("stations[%d]", i)
+		define(p+".name", s.Name, "station")
+		s.validate(&v, p)
+	}
+	for i, pl := range m.Pools {
+		p := fmt.Sprintf("pools[%d]", i)
+		define(p+".name", pl.Name, "pool")
+		pl.validate(&v, p)
+	}
+	// target checks that exactly one of station and pool is set and names
+	// one of its kind.
+	target := func(p, station, pool string) {
+		switch {
+		case station == "" && pool == "":
+			v.addf("%s must set station or pool, but sets neither", p)
+		case station != "" && pool != "":
+			v.addf("%s must set station or pool, not both, but sets %q and %q", p, station, pool)
+		case station != "" && kinds[station] != "station":
+			v.addf("%s.station must name one of the stations, but is %q", p, station)
+		case pool != "" && kinds[pool] != "pool":
+			v.addf("%s.pool must name one of the pools, but is %q", p, pool)
+		}
+	}
+
+	if len(m.Classes) == 0 {
+		v.addf("classes must list at least one class, but is empty")
+	}
+	classNames := make(map[string]bool)
+	for i, c := range m.Classes {
+		p := fmt.Sprintf("classes[%d]", i)
+		switch {
+		case c.Name == "":
+			v.addf("%s.name must name the class, but is empty", p)
+		case classNames[c.Name]:
+			v.addf("%s.name must be unique among classes, but %q repeats", p, c.Name)
+		}
+		classNames[c.Name] = true
+		if !(c.Weight > 0) || math.IsInf(c.Weight, 0) {
+			v.addf("%s.weight must be > 0, but is %g", p, c.Weight)
+		}
+		if len(c.Route) == 0 {
+			v.addf("%s.route must list at least one visit, but is empty", p)
+		}
+		for j, vis := range c.Route {
+			vp := fmt.Sprintf("%s.route[%d]", p, j)
+			target(vp, vis.Station, vis.Pool)
+			vis.Service.validate(&v, vp+".service")
+			if vis.Async && len(vis.Next) > 0 {
+				v.addf("%s.next must be empty on an async visit, but has %d jumps", vp, len(vis.Next))
+			}
+			var sum float64
+			for k, jmp := range vis.Next {
+				jp := fmt.Sprintf("%s.next[%d]", vp, k)
+				if !(jmp.Prob > 0 && jmp.Prob <= 1) {
+					v.addf("%s.prob must be in (0, 1], but is %g", jp, jmp.Prob)
+				}
+				sum += jmp.Prob
+				if jmp.To < 0 || jmp.To > len(c.Route) {
+					v.addf("%s.to must be a visit's index, 0 to %d, or %d to leave, but is %d",
+						jp, len(c.Route)-1, len(c.Route), jmp.To)
+				}
+			}
+			if sum > 1+1e-9 {
+				v.addf("%s.next's probabilities must add up to at most 1, but add up to %g", vp, sum)
+			}
+		}
+		if loop := c.trap(); loop >= 0 {
+			v.addf("%s.route must let every request leave, but from route[%d] a request can never leave", p, loop)
+		}
+	}
+
+	for i, f := range m.Faults {
+		p := fmt.Sprintf("faults[%d]", i)
+		target(p, f.Station, f.Pool)
+		v.seconds(p+".start_sec", f.StartSec, true)
+		v.seconds(p+".end_sec", f.EndSec, false)
+		if f.EndSec <= f.StartSec {
+			v.addf("%s.end_sec must be after start_sec (%g), but is %g", p, f.StartSec, f.EndSec)
+		}
+		switch f.Kind {
+		case FaultDown:
+			if f.Factor != 0 {
+				v.addf("%s.factor is only for kind %q and must be 0 or absent, but is %g", p, FaultSlow, f.Factor)
+			}
+			if f.ErrorAfter != nil {
+				f.ErrorAfter.validate(&v, p+".error_after")
+			}
+		case FaultSlow:
+			if !(f.Factor > 0) || f.Factor > maxMs {
+				v.addf("%s.factor must be > 0 and at most %g, but is %g", p, maxMs, f.Factor)
+			}
+			if f.ErrorAfter != nil {
+				v.addf("%s.error_after is only for kind %q and must be absent", p, FaultDown)
+			}
+		default:
+			v.addf("%s.kind must be %q or %q, but is %q", p, FaultDown, FaultSlow, f.Kind)
+		}
+	}
+	return errors.Join(v.errs...)
+}
+
+func (m Model) validateArrivals(v *validator) {
+	a := m.Arrivals
+	v.rate("arrivals.rate_per_sec", a.RatePerSec)
+	some := a.RatePerSec > 0 || len(a.Bursts) > 0
+	for i, ph := range a.Phases {
+		p := fmt.Sprintf("arrivals.phases[%d]", i)
+		v.seconds(p+".duration_sec", ph.DurationSec, false)
+		v.rate(p+".rate_per_sec", ph.RatePerSec)
+		some = some || ph.RatePerSec > 0
+	}
+	for i, b := range a.Bursts {
+		p := fmt.Sprintf("arrivals.bursts[%d]", i)
+		v.seconds(p+".at_sec", b.AtSec, true)
+		if b.AtSec >= m.DurationSec {
+			v.addf("%s.at_sec must be before duration_sec (%g), but is %g", p, m.DurationSec, b.AtSec)
+		}
+		if b.Requests < 1 || b.Requests > maxBurst {
+			v.addf("%s.requests must be 1 to %d, but is %d", p, maxBurst, b.Requests)
+		}
+	}
+	if !some {
+		v.addf("arrivals must bring requests: rate_per_sec, a phase's rate_per_sec or bursts must be set, but all are zero or empty")
+	}
+}
+
+func (s Station) validate(v *validator, p string) {
+	v.intRange(p+".servers", s.Servers, 1, maxServers)
+	v.intRange(p+".replicas", s.Replicas, 0, maxReplicas)
+	switch s.Balance {
+	case "", BalanceRoundRobin, BalanceShortestQueue:
+	default:
+		v.addf("%s.balance must be %q or %q (or empty for %q), but is %q",
+			p, BalanceRoundRobin, BalanceShortestQueue, BalanceRoundRobin, s.Balance)
+	}
+	v.intRange(p+".queue_limit", s.QueueLimit, 0, math.MaxInt32)
+	v.intRange(p+".memory_mb", s.MemoryMB, 0, maxMemoryMB)
+	a := s.Autoscale
+	if a == nil {
+		return
+	}
+	ap := p + ".autoscale"
+	v.intRange(ap+".min", a.Min, 1, maxReplicas)
+	v.intRange(ap+".max", a.Max, max(a.Min, 1), maxReplicas)
+	if s.Replicas != 0 && (s.Replicas < a.Min || s.Replicas > a.Max) {
+		v.addf("%s.replicas must be 0 or within autoscale's min and max (%d to %d), but is %d", p, a.Min, a.Max, s.Replicas)
+	}
+	if !(a.TargetUtilization > 0 && a.TargetUtilization <= 1) {
+		v.addf("%s.target_utilization must be in (0, 1], but is %g", ap, a.TargetUtilization)
+	}
+	if !(a.IntervalSec >= minIntervalSec && a.IntervalSec <= maxDurationSec) {
+		v.addf("%s.interval_sec must be %g to %d, but is %g", ap, minIntervalSec, maxDurationSec, a.IntervalSec)
+	}
+	v.seconds(ap+".startup_sec", a.StartupSec, true)
+}
+
+func (pl Pool) validate(v *validator, p string) {
+	v.intRange(p+".memory_mb", pl.MemoryMB, 1, maxMemoryMB)
+	pl.ColdStart.validate(v, p+".cold_start")
+	v.seconds(p+".keep_alive_sec", pl.KeepAliveSec, true)
+	v.intRange(p+".max_concurrency", pl.MaxConcurrency, 0, maxInstances)
+	hi := maxInstances
+	if pl.MaxConcurrency > 0 {
+		hi = pl.MaxConcurrency
+	}
+	v.intRange(p+".provisioned", pl.Provisioned, 0, hi)
+}
+
+// validate checks d, naming its fields under path; it reports whether it
+// found a problem.
+func (d Dist) validate(v *validator, path string) bool {
+	n := len(v.errs)
+	f := func(name string) string { return path + "." + name }
+	unused := func(name string, x float64) {
+		if x != 0 {
+			v.addf("%s is not used by kind %q and must be 0 or absent, but is %g", f(name), d.Kind, x)
+		}
+	}
+	noQuantiles := func() {
+		if len(d.Quantiles) > 0 {
+			v.addf("%s is only for kind %q and must be absent, but has %d points", f("quantiles"), KindEmpirical, len(d.Quantiles))
+		}
+	}
+	switch d.Kind {
+	case KindExponential:
+		v.ms(f("mean_ms"), d.MeanMs, false)
+		unused("median_ms", d.MedianMs)
+		unused("p99_ms", d.P99Ms)
+		noQuantiles()
+	case KindDeterministic:
+		v.ms(f("mean_ms"), d.MeanMs, true)
+		unused("median_ms", d.MedianMs)
+		unused("p99_ms", d.P99Ms)
+		noQuantiles()
+	case KindLogNormal:
+		unused("mean_ms", d.MeanMs)
+		v.ms(f("median_ms"), d.MedianMs, false)
+		v.ms(f("p99_ms"), d.P99Ms, false)
+		if d.MedianMs > 0 && d.P99Ms <= d.MedianMs {
+			v.addf("%s must be greater than median_ms (%g), but is %g", f("p99_ms"), d.MedianMs, d.P99Ms)
+		}
+		noQuantiles()
+	case KindEmpirical:
+		unused("mean_ms", d.MeanMs)
+		unused("median_ms", d.MedianMs)
+		unused("p99_ms", d.P99Ms)
+		q := d.Quantiles
+		if len(q) < 2 {
+			v.addf("%s must have at least 2 points, from q 0 to q 1, but has %d", f("quantiles"), len(q))
+			break
+		}
+		if q[0].Q != 0 {
+			v.addf("%s[0].q must be 0, but is %g", f("quantiles"), q[0].Q)
+		}
+		if q[len(q)-1].Q != 1 {
+			v.addf("%s[%d].q must be 1, but is %g", f("quantiles"), len(q)-1, q[len(q)-1].Q)
+		}
+		for i, p := range q {
+			qp := fmt.Sprintf("%s[%d]", f("quantiles"), i)
+			if !(p.Q >= 0 && p.Q <= 1) {
+				v.addf("%s.q must be in [0, 1], but is %g", qp, p.Q)
+			}
+			v.ms(qp+".ms", p.Ms, true)
+			if i > 0 && !(p.Q > q[i-1].Q) {
+				v.addf("%s.q must be greater than the previous point's (%g), but is %g", qp, q[i-1].Q, p.Q)
+			}
+			if i > 0 && p.Ms < q[i-1].Ms {
+				v.addf("%s.ms must be at least the previous point's (%g), but is %g", qp, q[i-1].Ms, p.Ms)
+			}
+		}
+	default:
+		v.addf("%s must be %q, %q, %q or %q, but is %q", f("kind"),
+			KindExponential, KindDeterministic, KindLogNormal, KindEmpirical, d.Kind)
+	}
+	return len(v.errs) > n
+}
+
+// trap returns the index of a visit from which a request, having reached
+// it, can never leave the route (a certain loop), or -1 if every request
+// leaves with probability 1. It tolerates invalid jumps, which Validate
+// reports separately.
+func (c Class) trap() int {
+	n := len(c.Route)
+	if n == 0 {
+		return -1
+	}
+	// succ lists the visits (n = leaving) that can follow visit i.
+	succ := func(i int, yield func(int)) {
+		var sum float64
+		for _, j := range c.Route[i].Next {
+			if j.To >= 0 && j.To <= n && j.Prob > 0 {
+				yield(j.To)
+			}
+			sum += j.Prob
+		}
+		if sum < 1-1e-9 {
+			yield(i + 1)
+		}
+	}
+	// leaves[i]: visit i can reach the exit. Iterate to a fixed point;
+	// routes are short.
+	leaves := make([]bool, n+1)
+	leaves[n] = true
+	for changed := true; changed; {
+		changed = false
+		for i := n - 1; i >= 0; i-- {
+			if leaves[i] {
+				continue
+			}
+			succ(i, func(j int) {
+				if leaves[j] {
+					leaves[i] = true
+				}
+			})
+			changed = changed || leaves[i]
+		}
+	}
+	// Visits reachable from the first.
+	seen := make([]bool, n+1)
+	stack := []int{0}
+	seen[0] = true
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !leaves[i] {
+			return i
+		}
+		if i == n {
+			continue
+		}
+		succ(i, func(j int) {
+			if !seen[j] {
+				seen[j] = true
+				stack = append(stack, j)
+			}
+		})
+	}
+	return -1
+}
+
+// validator collects problems.
+type validator struct{ errs []error }
+
+func (v *validator) addf(format string, args ...any) {
+	v.errs = append(v.errs, fmt.Errorf(format, args...))
+}
+
+func (v *validator) intRange(field string, x, lo, hi int) {
+	if x < lo || x > hi {
+		v.addf("%s must be %d to %d, but is %d", field, lo, hi, x)
+	}
+}
+
+// seconds checks a time in seconds: finite, at most maxDurationSec, and
+// > 0 (or ≥ 0 when zero is allowed).
+func (v *validator) seconds(field string, x float64, zeroOK bool) {
+	switch {
+	case zeroOK && !(x >= 0 && x <= maxDurationSec):
+		v.addf("%s must be >= 0 and at most %d, but is %g", field, maxDurationSec, x)
+	case !zeroOK && !(x > 0 && x <= maxDurationSec):
+		v.addf("%s must be > 0 and at most %d, but is %g", field, maxDurationSec, x)
+	}
+}
+
+// ms checks a time in milliseconds like seconds does.
+func (v *validator) ms(field string, x float64, zeroOK bool) {
+	switch {
+	case zeroOK && !(x >= 0 && x <= maxMs):
+		v.addf("%s must be >= 0 and at most %g, but is %g", field, maxMs, x)
+	case !zeroOK && !(x > 0 && x <= maxMs):
+		v.addf("%s must be > 0 and at most %g, but is %g", field, maxMs, x)
+	}
+}
+
+// rate checks an arrival rate: ≥ 0 and at most maxRatePerSec.
+func (v *validator) rate(field string, x float64) {
+	if !(x >= 0 && x <= maxRatePerSec) {
+		v.addf("%s must be >= 0 and at most %g, but is %g", field, float64(maxRatePerSec), x)
+	}
+}
