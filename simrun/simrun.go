@@ -1,0 +1,188 @@
+// Package simrun runs simulator models (package sim) the way the bench runs
+// variants, and writes what they predict in the results schema, labelled
+// modeled, so that the same report, charts and cost model render a
+// prediction as they render a measurement — and never mistake one for the
+// other: every result and every figure derived from it says modeled.
+package simrun
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
+)
+
+// Runtime names where a modeled result "ran", in place of process or
+// docker.
+const Runtime = "simulated"
+
+// Option configures a simulation.
+type Option func(*config)
+
+type config struct {
+	seed     uint64
+	requests int
+}
+
+// WithSeed sets the simulator's seed (default sim.DefaultSeed).
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithRequests sets how many requests each simulation counts after its
+// warm-up (default 200,000: enough for a stable p99).
+func WithRequests(n int) Option { return func(c *config) { c.requests = n } }
+
+func newConfig(opts []Option) config {
+	c := config{seed: sim.DefaultSeed, requests: 200_000}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// At simulates m at rate requests per second and returns the prediction
+// as a modeled result.
+func At(ctx context.Context, m sim.Model, rate float64, opts ...Option) (results.VariantResult, sim.Result, error) {
+	cfg := newConfig(opts)
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return results.VariantResult{}, sim.Result{}, fmt.Errorf("simulate %s: rate must be > 0 requests/s, but is %g", m.Name, rate)
+	}
+	m = m.WithRate(rate)
+	// Long enough for the requests wanted, with a tenth as warm-up.
+	d := float64(cfg.requests) / rate
+	m.WarmupSec = max(d/10, 1)
+	m.DurationSec = m.WarmupSec + d
+	r, err := sim.Run(ctx, m, sim.WithSeed(cfg.seed), sim.WithRequests(cfg.requests))
+	if err != nil {
+		return results.VariantResult{}, sim.Result{}, fmt.Errorf("simulate %s at %g req/s: %w", m.Name, rate, err)
+	}
+	return Result(m, r, rate), r, nil
+}
+
+// Sweep simulates m at each rate, in order, and returns the prediction at
+// the first rate, with every rate's as ramp steps (labelled modeled), so
+// that the report's ramp tables and latency-against-load chart draw the
+// sweep.
+func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (results.VariantResult, error) {
+	if len(rates) == 0 {
+		return results.VariantResult{}, fmt.Errorf("sweep %s: no rates", m.Name)
+	}
+	var (
+		first results.VariantResult
+		steps []results.RampStep
+		peak  float64
+	)
+	for i, rate := range rates {
+		v, r, err := At(ctx, m, rate, opts...)
+		if err != nil {
+			return results.VariantResult{}, err
+		}
+		if i == 0 {
+			first = v
+		}
+		steps = append(steps, results.RampStep{
+			OfferedPerSec: rate, JourneysPerSec: rate, RequestsPerSec: r.Total.ThroughputPerSec,
+			ErrorRate: v.Total.ErrorRate, P50Ms: r.Total.Latency.P50Ms, P99Ms: r.Total.Latency.P99Ms,
+			Concurrency: r.MeanInFlight,
+		})
+		peak = max(peak, r.Total.ThroughputPerSec)
+	}
+	first.Ramp = &results.RampSummary{Steps: steps, StoppedBy: "a simulated sweep: every rate asked", MaxRequestsPerSec: peak}
+	first.Notes = append(first.Notes, "Simulated at each rate of the sweep; the ramp steps are the sweep's rates (requests/s, modeled).")
+	return first, nil
+}
+
+// Result expresses a simulation of m at rate in the results schema,
+// labelled modeled. The stations' busy time stands in for measured CPU
+// time, their replica-seconds for replica uptime, and the pools' billing
+// for the platform's meter, so the cost model prices a prediction as it
+// prices a measurement.
+func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
+	window := r.WindowSec
+	v := results.VariantResult{
+		Variant: m.Name, Runtime: Runtime, Label: results.LabelModeled,
+		Requested: results.Load{Rate: rate, Duration: results.Duration(secs(r.WindowSec + r.WarmupSec)), Warmup: results.Duration(secs(r.WarmupSec))},
+		Achieved: results.Throughput{
+			Requests: r.Total.Arrivals, RequestsPerSec: r.Total.ThroughputPerSec, Duration: results.Duration(secs(window)),
+			Scheduled: r.Total.Arrivals, Iterations: r.Total.Arrivals, Elapsed: results.Duration(secs(window)),
+			IterationsPerSec: float64(r.Total.Arrivals) / max(window, 1e-9),
+		},
+		Total: opStats(r.Total, window),
+	}
+	for _, c := range r.Classes {
+		v.Operations = append(v.Operations, opStats(c, window))
+	}
+	slices.SortFunc(v.Operations, func(a, b results.OpStats) int {
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+	stations := map[string]sim.Station{}
+	for _, s := range m.Stations {
+		stations[s.Name] = s
+	}
+	if len(r.Stations) > 0 {
+		res := &results.Resources{Source: "simulated", Duration: results.Duration(secs(window))}
+		for _, s := range r.Stations {
+			st := stations[s.Name]
+			if st.Servers >= 1<<20 {
+				continue // a delay station (I/O waits): no CPU to bill
+			}
+			replicas := max(float64(s.ReplicaSeconds)/max(window, 1e-9), 1)
+			busy := s.Utilization * float64(st.Servers) * replicas * window // server-seconds
+			mem := uint64(max(st.MemoryMB, 0)) << 20
+			rr := results.ReplicaResources{Component: s.Name, CPU: results.Duration(secs(busy)), CPUCoresAvg: busy / max(window, 1e-9),
+				MemPeakBytes: mem * uint64(max(s.PeakReplicas, 1)), MemAvgBytes: uint64(float64(mem) * replicas)}
+			res.Replicas = append(res.Replicas, rr)
+			res.Total.CPU += rr.CPU
+			res.Total.CPUCoresAvg += rr.CPUCoresAvg
+			res.Total.MemPeakBytes += rr.MemPeakBytes
+			res.Total.MemAvgBytes += rr.MemAvgBytes
+		}
+		if len(res.Replicas) > 0 {
+			v.Resources = res
+		}
+	}
+	if len(r.Pools) > 0 {
+		pl := &results.Platform{Component: r.Pools[0].Name}
+		for _, p := range r.Pools {
+			pl.Functions = append(pl.Functions, results.PlatformFunction{
+				Name: p.Name, MemoryMB: p.MemoryMB, Invocations: p.Invocations, Throttles: p.Throttled,
+				ColdStarts: p.ColdStarts, BilledMs: p.BilledMs, GBSeconds: p.GBSeconds, PeakInstances: p.PeakInstances,
+			})
+		}
+		pl.Total = results.SumPlatform(pl.Functions)
+		v.Platform = pl
+		if v.Resources == nil {
+			v.Entry = pl.Component
+		}
+	}
+	v.Notes = append(v.Notes, fmt.Sprintf("Modeled by the simulator (seed %d, %d events): every figure of this result is a prediction, not a measurement.", r.Seed, r.Events))
+	return v
+}
+
+// opStats expresses a class's account as operation statistics.
+func opStats(c sim.ClassResult, window float64) results.OpStats {
+	errs := c.Rejected + c.Throttled + c.Failed + c.Unfinished
+	o := results.OpStats{
+		Name: c.Name, Count: c.Arrivals, Errors: errs, ThroughputPerSec: c.ThroughputPerSec,
+		LatencyMs: results.Percentiles{Mean: c.Latency.MeanMs, P50: c.Latency.P50Ms, P90: c.Latency.P90Ms, P99: c.Latency.P99Ms,
+			P999: c.Latency.P999Ms, Max: c.Latency.MaxMs},
+	}
+	if c.Arrivals > 0 {
+		o.ErrorRate = float64(errs) / float64(c.Arrivals)
+	}
+	if o.Name == "" {
+		o.Name = "total"
+	}
+	return o
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
