@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/archbench/archbench/results"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,6 +90,14 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "-file", badValue}, badValue + ": params.factor must be in (1, 100], but is 1"},
 		{[]string{"bench", "-file", badField}, badField + ": params.surge is not a spike param"},
 		{[]string{"bench", "-pricing", filepath.Join(dir, "no-prices.json")}, "-pricing"},
+		{[]string{"simulate"}, "-model is required"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-sweep", "10,x"}, "-sweep: rate 2 must be a number"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "db=2"}, `has no station or pool "db"; it has server`},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-rate", "5", "-sweep", "1,2"}, "-rate and -sweep cannot be given together"},
+		{[]string{"simulate", "-model", filepath.Join(dir, "bad-field.json")}, "-model"},
+		{[]string{"k6", "export", "-scenario", "fault"}, "-scenario must be steady, spike or ramp"},
+		{[]string{"k6", "export", "-target", "ftp://x"}, "-target must be an http(s) URL"},
+		{[]string{"k6", "run"}, "want the subcommand export"},
 		{[]string{"compare", "../results/example/steady"}, "want two runs, OLD and NEW, but 1 were given"},
 		{[]string{"compare", "-benchfmt", "a", "b"}, "-benchfmt takes one run, but 2 were given"},
 		{[]string{"compare", "-alpha", "0.9", "a", "b"}, "-alpha must be in (0, 0.5]"},
@@ -125,6 +134,43 @@ func TestCompare(t *testing.T) {
 	code, out, errOut = run(t, "compare", "-benchfmt", "../results/example/steady")
 	if code != 0 || !strings.Contains(out, "\nBenchmarkSteady/variant=monolith") || !strings.Contains(out, "goos: ") {
 		t.Fatalf("compare -benchfmt exited %d, %s\n%s", code, errOut, out)
+	}
+}
+
+// TestSimulate predicts an M/M/1 queue into a run folder whose every
+// figure is labelled modeled.
+func TestSimulate(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, errOut := run(t, "simulate", "-model", "../sim/testdata/mm1.json", "-sweep", "20,60", "-requests", "5000", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(stdout, "[modeled]") || !strings.Contains(stdout, "Report (modeled)") {
+		t.Errorf("simulate output does not say modeled:\n%s", stdout)
+	}
+	r, err := results.Read(filepath.Join(out, results.LatestLink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Variants) != 1 || r.Variants[0].Label != results.LabelModeled || r.Variants[0].Ramp == nil || len(r.Variants[0].Ramp.Steps) != 2 {
+		t.Fatalf("simulated run %+v, want one modeled result with 2 sweep steps", r.Variants)
+	}
+	md, err := os.ReadFile(filepath.Join(out, results.LatestLink, "REPORT.md"))
+	if err != nil || !strings.Contains(string(md), "(modeled: every figure is a prediction, none measured)") {
+		t.Errorf("report does not label the run modeled (%v)", err)
+	}
+}
+
+// TestK6Export writes a k6 script for the steady scenario's load.
+func TestK6Export(t *testing.T) {
+	code, out, errOut := run(t, "k6", "export", "-scenario", "steady", "-rate", "40", "-target", "http://127.0.0.1:9")
+	if code != 0 {
+		t.Fatalf("k6 export exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{"constant-arrival-rate", "http://127.0.0.1:9", "GET /products/{id}"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("script lacks %q", want)
+		}
 	}
 }
 

@@ -210,6 +210,9 @@ func WithPricing(p cost.Pricing, source string) Option {
 // labelled returns the label for a section over variants: "(measured)",
 // unless some variant is modeled.
 func labelled(vs []results.VariantResult) string {
+	if len(vs) > 0 && !slices.ContainsFunc(vs, func(v results.VariantResult) bool { return v.Label != results.LabelModeled }) {
+		return "(modeled: every figure is a prediction, none measured)"
+	}
 	for _, v := range vs {
 		if v.Label != "" && v.Label != results.LabelMeasured {
 			return "(measured; rows marked [" + v.Label + "] are " + v.Label + ")"

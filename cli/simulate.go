@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/archbench/archbench/report"
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
+	"github.com/archbench/archbench/simrun"
+)
+
+const simulateHelp = `
+Predicts, with the discrete-event simulator (package sim), what a model of an
+architecture does at a rate this machine cannot offer: latency, throughput,
+replicas and function instances, cold starts, and — priced like a measured
+run — cost. Every figure it writes is modeled, and labelled so.
+
+A model is a JSON file: stations (multi-server queues, replicated, with an
+optional autoscaler), function pools (an instance per concurrent request,
+cold starts, keep-alive, concurrency limits), the operations' routes
+through them, and the arrival rate. sim/testdata holds a textbook M/M/1
+queue and a hand-written microservices model; 'archbench simulate
+-calibrate RUN' writes one model per variant calibrated from a measured
+steady run, which you can read and edit.
+
+  archbench simulate -model m.json -rate 50000 -instances cpu=40
+  archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
+
+Writes OUT/<run-id>/results.json and REPORT.md, with charts, as the bench
+does (the sweep as ramp steps: latency against load, cost against traffic).`
+
+func runSimulate(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "simulate", "[flags]", simulateHelp)
+	models := fs.String("model", "", "comma-separated model `files` to simulate")
+	rate := fs.Float64("rate", 0, "requests per second to simulate at (default: each model's own)")
+	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
+	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
+	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
+	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
+	out := fs.String("out", "results", "directory for run folders")
+	pricingPath := fs.String("pricing", "", "JSON `file` of cloud prices, as for bench (default: cost/pricing.json)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *models == "" {
+		return badFlag(fs, errors.New("-model is required: a model file such as sim/testdata/microservices.json"))
+	}
+	if *requests < 1000 || *requests > 100_000_000 {
+		return badFlag(fs, fmt.Errorf("-requests must be 1000..100000000, but is %d", *requests))
+	}
+	set := setFlags(fs)
+	if set["rate"] && !(*rate > 0 && *rate <= 1e7) {
+		return badFlag(fs, fmt.Errorf("-rate must be in (0, 10000000] requests/s, but is %g", *rate))
+	}
+	rates, err := parseRates(*sweep)
+	if err != nil {
+		return badFlag(fs, fmt.Errorf("-sweep: %w", err))
+	}
+	if len(rates) > 0 && set["rate"] {
+		return badFlag(fs, errors.New("-rate and -sweep cannot be given together: a sweep's rates are its own"))
+	}
+	counts, err := parseCounts(*instances)
+	if err != nil {
+		return badFlag(fs, fmt.Errorf("-instances: %w", err))
+	}
+	pricing, err := loadPricing(*pricingPath)
+	if err != nil {
+		return badFlag(fs, err)
+	}
+	var ms []sim.Model
+	for _, path := range strings.Split(*models, ",") {
+		m, err := loadModel(path)
+		if err != nil {
+			return badFlag(fs, fmt.Errorf("-model: %w", err))
+		}
+		if m, err = withInstances(m, counts); err != nil {
+			return badFlag(fs, fmt.Errorf("-instances: %w", err))
+		}
+		ms = append(ms, m)
+	}
+
+	run := results.NewRun("simulate", "modeled", time.Now())
+	run.Params = map[string]any{"models": *models, "seed": *seed, "requests": *requests, "instances": *instances}
+	run.Notes = append(run.Notes, "Every figure in this run is modeled by the simulator, not measured: see each result's notes, and the model files.")
+	opts := []simrun.Option{simrun.WithSeed(*seed), simrun.WithRequests(*requests)}
+	for _, m := range ms {
+		fmt.Fprintf(env.Stderr, "simulate %s: ", m.Name)
+		var v results.VariantResult
+		if len(rates) > 0 {
+			fmt.Fprintf(env.Stderr, "%d rates from %g to %g req/s\n", len(rates), rates[0], rates[len(rates)-1])
+			v, err = simrun.Sweep(ctx, m, rates, opts...)
+		} else {
+			r := m.Arrivals.RatePerSec
+			if set["rate"] {
+				r = *rate
+			}
+			fmt.Fprintf(env.Stderr, "%g req/s\n", r)
+			v, _, err = simrun.At(ctx, m, r, opts...)
+		}
+		if err != nil {
+			return err
+		}
+		run.Variants = append(run.Variants, v)
+	}
+	run.FinishedAt = time.Now()
+	dir, err := save(*out, run, pricing)
+	if err != nil {
+		return err
+	}
+	if err := report.Terminal(env.Stdout, run, pricing.options()...); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nReport (modeled): %s\nData:   %s\n", filepath.Join(dir, report.FileName), filepath.Join(dir, results.FileName))
+	return nil
+}
+
+// loadModel reads a model file.
+func loadModel(path string) (sim.Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return sim.Model{}, err
+	}
+	defer f.Close()
+	m, err := sim.Load(f)
+	if err != nil {
+		return sim.Model{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// withInstances sets replicas of stations and provisioned instances of
+// pools by name; a name the model lacks is an error naming it.
+func withInstances(m sim.Model, counts map[string]int) (sim.Model, error) {
+	m.Stations = append([]sim.Station(nil), m.Stations...)
+	m.Pools = append([]sim.Pool(nil), m.Pools...)
+	for name, n := range counts {
+		found := false
+		for i := range m.Stations {
+			if m.Stations[i].Name == name {
+				found = true
+				m.Stations[i].Replicas = n
+				if a := m.Stations[i].Autoscale; a != nil {
+					scaled := *a
+					scaled.Min, scaled.Max = n, max(scaled.Max, n)
+					m.Stations[i].Autoscale = &scaled
+				}
+			}
+		}
+		for i := range m.Pools {
+			if m.Pools[i].Name == name {
+				found = true
+				m.Pools[i].Provisioned = n
+			}
+		}
+		if !found {
+			var names []string
+			for _, s := range m.Stations {
+				names = append(names, s.Name)
+			}
+			for _, p := range m.Pools {
+				names = append(names, p.Name)
+			}
+			return m, fmt.Errorf("model %s has no station or pool %q; it has %s", m.Name, name, strings.Join(names, ", "))
+		}
+	}
+	return m, m.Validate()
+}
+
+// parseRates reads a comma-separated list of positive rates.
+func parseRates(s string) ([]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []float64
+	for i, f := range strings.Split(s, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(r > 0 && r <= 1e7) {
+			return nil, fmt.Errorf("rate %d must be a number in (0, 10000000] requests/s, but is %q", i+1, f)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// parseCounts reads name=N,... with N >= 1.
+func parseCounts(s string) (map[string]int, error) {
+	out := map[string]int{}
+	if s == "" {
+		return out, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		name, v, ok := strings.Cut(kv, "=")
+		n, err := strconv.Atoi(v)
+		if !ok || name == "" || err != nil || n < 1 || n > 10_000 {
+			return nil, fmt.Errorf("want name=N with N in 1..10000, but got %q", kv)
+		}
+		out[name] = n
+	}
+	return out, nil
+}
