@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"github.com/archbench/archbench/results"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/archbench/archbench/results"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
