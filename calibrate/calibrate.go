@@ -1,0 +1,494 @@
+package calibrate
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
+)
+
+// Names of the model's stations and pool.
+const (
+	// StationCPU is the machine's CPUs, shared by every request.
+	StationCPU = "cpu"
+	// StationWait is the rest of each request's latency: a delay with
+	// no queue (as many servers as requests).
+	StationWait = "wait"
+	// PoolFunctions is the function platform, when the variant has one.
+	PoolFunctions = "functions"
+)
+
+const (
+	// waitServers is "unlimited" servers for StationWait.
+	waitServers = 100_000
+	// minMs is the least delay or demand a model gets: 1 µs.
+	minMs = 0.001
+	// logNormalTolerance is how close a log-normal must come to every
+	// fitted quantile to be chosen over the empirical distribution.
+	logNormalTolerance = 0.05
+	// converged is the relative error of every corrected quantile at
+	// which the correction rounds stop early.
+	converged = 0.01
+)
+
+// Calibration is a model calibrated from a measured result, and how it was
+// built: the figures it was built from and how well it reproduces them.
+type Calibration struct {
+	// Model is the calibrated model; write it with its Write method for a
+	// user to read and edit, and read it back with sim.Load.
+	Model sim.Model `json:"model"`
+	// Source is the result the model was calibrated from.
+	Source Source `json:"source"`
+	// Demand is where the CPU demand came from.
+	Demand Demand `json:"demand"`
+	// AccountedCPUMs is the CPU time per request the result accounted, in
+	// ms: the variant's replicas, plus GeneratorCPUMs when the generator
+	// was counted (WithGenerator), over every request sent, warm-up
+	// included. 0 when the result had no Resources.
+	AccountedCPUMs float64 `json:"accounted_cpu_ms"`
+	GeneratorCPUMs float64 `json:"generator_cpu_ms"`
+	// FloorMs is the mean latency floor of a request, over the mix.
+	FloorMs float64 `json:"floor_ms"`
+	// DemandMs is the mean CPU demand of a request in the model, over the
+	// mix, and CapacityPerSec the request rate at which the CPUs are
+	// all busy: CPUs / DemandMs.
+	DemandMs       float64 `json:"demand_ms"`
+	CapacityPerSec float64 `json:"capacity_per_sec"`
+	// Utilization is the model's CPU utilisation at the calibration rate,
+	// simulated.
+	Utilization float64 `json:"utilization"`
+	// Ops holds one entry per operation, in the model's class order.
+	Ops []OpFit `json:"ops"`
+	// Notes qualify the calibration: estimates, defaults, what is missing.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Source identifies the measured result a model was calibrated from.
+type Source struct {
+	// RunID and Scenario name the run, when known (FromRun).
+	RunID    string `json:"run_id,omitempty"`
+	Scenario string `json:"scenario,omitempty"`
+	// Variant and Setting name the variant's result; Repetitions counts
+	// the repetitions merged.
+	Variant     string `json:"variant"`
+	Setting     string `json:"setting,omitempty"`
+	Repetitions int    `json:"repetitions"`
+	// RatePerSec is the measured request rate, the model's arrival rate.
+	RatePerSec float64 `json:"rate_per_sec"`
+	// CPUs is the number of CPUs of the machine the result was measured
+	// on: the model's cpu station has as many servers.
+	CPUs int `json:"cpus"`
+}
+
+// OpFit is how one operation became a class of the model.
+type OpFit struct {
+	// Op is the operation's name; Class the model's class for it, which
+	// shows the declared hop count for a user reading the model.
+	Op    string `json:"op"`
+	Class string `json:"class"`
+	// Hops is the number of network hops between the variant's
+	// components the variant declares for the operation; -1 when it
+	// declares none. The hops' cost is inside the measured latencies, so
+	// the model adds none (its Hop is nil).
+	Hops int `json:"hops"`
+	// Share is the operation's share of the requests, the class's weight.
+	Share float64 `json:"share"`
+	// FloorMs is the operation's fastest measured latency, and DemandMs
+	// its CPU demand: the mean of its service time at the cpu station.
+	FloorMs  float64 `json:"floor_ms"`
+	DemandMs float64 `json:"demand_ms"`
+	// Delay is the rest of the operation's latency, at StationWait or
+	// PoolFunctions.
+	Delay sim.Dist `json:"delay"`
+	// LogNormalErr is the largest relative error of the log-normal
+	// fitted to the delay's p50, p90 and p99; the log-normal is the delay
+	// when it is at most 5 %.
+	LogNormalErr float64 `json:"lognormal_err"`
+	// Measured are the operation's measured percentiles, and Modeled the
+	// model's at the calibration rate after the correction rounds.
+	Measured Quantiles `json:"measured"`
+	Modeled  Quantiles `json:"modeled"`
+}
+
+// Quantiles are latency percentiles in milliseconds.
+type Quantiles struct {
+	P50Ms float64 `json:"p50_ms"`
+	P90Ms float64 `json:"p90_ms"`
+	P99Ms float64 `json:"p99_ms"`
+}
+
+// FromRun calibrates a model of variant from a measured steady-load run:
+// the variant's results in it (one per repetition, merged; WithSetting
+// picks among settings), on the run's machine.
+func FromRun(ctx context.Context, run results.Run, variant string, opts ...Option) (Calibration, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return Calibration{}, fmt.Errorf("calibrate: %w", err)
+	}
+	vs, err := resultsOf(run, variant, cfg.setting)
+	if err != nil {
+		return Calibration{}, err
+	}
+	ms := make([]measure, 0, len(vs))
+	for _, v := range vs {
+		m, err := measureOf(v)
+		if err != nil {
+			return Calibration{}, fmt.Errorf("%w (run %s)", err, run.ID)
+		}
+		ms = append(ms, m)
+	}
+	cfg.runID, cfg.scenario = run.ID, run.Scenario
+	return build(ctx, mergeMeasures(ms), run.Machine.CPUs, cfg)
+}
+
+// Calibrate calibrates a model from one variant's measured steady-load
+// result, measured on a machine with cpus CPUs. See [Method] for how.
+func Calibrate(ctx context.Context, v results.VariantResult, cpus int, opts ...Option) (Calibration, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return Calibration{}, fmt.Errorf("calibrate: %w", err)
+	}
+	m, err := measureOf(v)
+	if err != nil {
+		return Calibration{}, err
+	}
+	return build(ctx, m, cpus, cfg)
+}
+
+// resultsOf returns run's measured results for variant, with the wanted
+// setting if any; several settings without a choice are an error.
+func resultsOf(run results.Run, variant string, setting *string) ([]results.VariantResult, error) {
+	var out []results.VariantResult
+	var names, settings []string
+	for _, v := range run.Variants {
+		if !slices.Contains(names, v.Variant) {
+			names = append(names, v.Variant)
+		}
+		if v.Variant != variant || (setting != nil && v.Setting != *setting) {
+			continue
+		}
+		if !slices.Contains(settings, v.Setting) {
+			settings = append(settings, v.Setting)
+		}
+		out = append(out, v)
+	}
+	switch {
+	case len(out) == 0 && setting != nil:
+		return nil, fmt.Errorf("calibrate: run %s has no result of %q with setting %q", run.ID, variant, *setting)
+	case len(out) == 0:
+		return nil, fmt.Errorf("calibrate: run %s has no result of %q; it has %s", run.ID, variant, strings.Join(names, ", "))
+	case len(settings) > 1:
+		return nil, fmt.Errorf("calibrate: run %s ran %q with %d settings (%q): choose one with WithSetting", run.ID, variant, len(settings), settings)
+	}
+	return out, nil
+}
+
+// build turns a measure into a calibrated model.
+func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, error) {
+	name := cmp.Or(m.variant, "(unnamed)")
+	if cpus < 1 {
+		return Calibration{}, fmt.Errorf("calibrate: %s: the machine's CPU count must be >= 1, but is %d (results.Machine.cpus)", name, cpus)
+	}
+	if cfg.demand == DemandCPU && !m.hasCPU {
+		return Calibration{}, fmt.Errorf("calibrate: %s: the result has no resources (resources.total.cpu_sec), which DemandCPU needs: calibrate with DemandFloor, or measure with a runtime that reports resources", name)
+	}
+	c := Calibration{
+		Source: Source{
+			RunID: cfg.runID, Scenario: cfg.scenario,
+			Variant: m.variant, Setting: m.setting, Repetitions: m.reps,
+			RatePerSec: m.rate, CPUs: cpus,
+		},
+		Demand: cfg.demand,
+		Notes:  slices.Clone(m.notes),
+	}
+
+	// Shares, floors and demands.
+	var total int64
+	for _, o := range m.ops {
+		total += o.count
+	}
+	counts := make([]float64, len(m.ops))
+	floors := make([]float64, len(m.ops))
+	for i, o := range m.ops {
+		counts[i] = float64(o.count)
+		floors[i] = o.lat.Min
+		if !(floors[i] > 0) {
+			floors[i] = o.lat.P50 / 2
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: its min latency is 0; its floor is taken as half its p50, %.3g ms.", o.name, floors[i]))
+		}
+		if o.errors > 0 && float64(o.errors) > 0.01*float64(o.count) {
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: %.1f %% of its requests failed; the model counts them as served.", o.name, 100*float64(o.errors)/float64(o.count)))
+		}
+	}
+	c.FloorMs = stat.Mean(floors, counts)
+	if m.hasCPU {
+		sut := m.cpuSec * 1000 / m.all
+		c.GeneratorCPUMs = m.genSec * 1000 / m.all
+		c.AccountedCPUMs = sut
+		if cfg.generator {
+			c.AccountedCPUMs += c.GeneratorCPUMs
+		}
+	} else {
+		c.Notes = append(c.Notes, "The result has no resources: the CPU the variant used is unknown, so the latency floor cannot be checked against it.")
+	}
+	scale := 1.0
+	if cfg.demand == DemandCPU {
+		scale = c.AccountedCPUMs / c.FloorMs
+		if !cfg.generator {
+			c.Notes = append(c.Notes, "The load generator's CPU is left out of the demand (WithGenerator(false)).")
+		}
+	}
+
+	// The model.
+	model := sim.Model{
+		Name:        modelName(m, cfg),
+		Label:       sim.Label,
+		DurationSec: round3(m.warmupSec + m.duration),
+		WarmupSec:   round3(m.warmupSec),
+		Arrivals:    sim.Arrivals{RatePerSec: cmp.Or(round3(m.rate), m.rate)},
+		Stations: []sim.Station{
+			{Name: StationCPU, Servers: cpus, Replicas: 1, MemoryMB: int(math.Ceil(float64(m.memBytes) / (1 << 20)))},
+		},
+	}
+	delayAt := sim.Visit{Station: StationWait}
+	pool, async := poolOf(m, cfg, &c.Notes)
+	if pool != nil {
+		model.Pools = []sim.Pool{*pool}
+		if m.platformIsEntry() {
+			delayAt = sim.Visit{Pool: PoolFunctions}
+		}
+	}
+	if delayAt.Station != "" {
+		model.Stations = append(model.Stations, sim.Station{Name: StationWait, Servers: waitServers, Replicas: 1})
+	}
+
+	var demandMean float64
+	for i, o := range m.ops {
+		hops, ok := m.hops[o.name]
+		if !ok {
+			hops = -1
+		}
+		share := counts[i] / float64(total)
+		f := OpFit{
+			Op:       o.name,
+			Class:    className(o.name, hops),
+			Hops:     hops,
+			Share:    share,
+			FloorMs:  floors[i],
+			DemandMs: max(round3(scale*floors[i]), minMs),
+			Measured: Quantiles{P50Ms: o.lat.P50, P90Ms: o.lat.P90, P99Ms: o.lat.P99},
+		}
+		demandMean += share * f.DemandMs
+		f.Delay, f.LogNormalErr = delayOf(o.lat, f.DemandMs)
+		c.Ops = append(c.Ops, f)
+
+		service := sim.Deterministic(f.DemandMs)
+		if cfg.service == sim.KindExponential {
+			service = sim.Exponential(f.DemandMs)
+		}
+		route := []sim.Visit{{Station: StationCPU, Service: service}, delayAt}
+		route[1].Service = f.Delay
+		if async != nil {
+			route = appendAsync(route, *async)
+		}
+		model.Classes = append(model.Classes, sim.Class{Name: f.Class, Weight: max(math.Round(share*1e4)/1e4, 1e-4), Route: route})
+	}
+	c.DemandMs = demandMean
+	c.CapacityPerSec = float64(cpus) / demandMean * 1000
+	if c.AccountedCPUMs > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("Accounted CPU is %.3g ms a request, %.2g× the mean latency floor (%.3g ms).", c.AccountedCPUMs, c.AccountedCPUMs/c.FloorMs, c.FloorMs))
+	}
+	if err := model.Validate(); err != nil {
+		return Calibration{}, fmt.Errorf("calibrate: %s: the calibrated model is not valid (a bug, or odd input): %w", name, err)
+	}
+	c.Model = model
+	if err := c.correct(ctx, cfg); err != nil {
+		return Calibration{}, fmt.Errorf("calibrate: %s: %w", name, err)
+	}
+	return c, nil
+}
+
+func modelName(m measure, cfg config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, calibrated from", cmp.Or(m.variant, "(unnamed)"))
+	if cfg.scenario != "" {
+		fmt.Fprintf(&b, " %s", cfg.scenario)
+	}
+	if cfg.runID != "" {
+		fmt.Fprintf(&b, " run %s", cfg.runID)
+	} else {
+		b.WriteString(" a measured result")
+	}
+	if m.setting != "" {
+		fmt.Fprintf(&b, " (%s)", m.setting)
+	}
+	if m.reps > 1 {
+		fmt.Fprintf(&b, ", %d repetitions", m.reps)
+	}
+	fmt.Fprintf(&b, " at %.1f req/s; demand: %s", m.rate, cfg.demand)
+	if cfg.demand == DemandCPU && !cfg.generator {
+		b.WriteString(" without the generator")
+	}
+	return b.String()
+}
+
+// className names an operation's class, with its declared hop count.
+func className(op string, hops int) string {
+	switch hops {
+	case -1:
+		return op
+	case 1:
+		return op + " (1 hop)"
+	default:
+		return fmt.Sprintf("%s (%d hops)", op, hops)
+	}
+}
+
+func (m measure) platformIsEntry() bool {
+	return m.platform != nil && (m.entry == "" || m.entry == m.platform.component)
+}
+
+// poolOf builds the function pool of a variant on a platform, and the
+// async visit to it that requests make beyond their own invocation (nil
+// when none do).
+func poolOf(m measure, cfg config, notes *[]string) (*sim.Pool, *asyncVisit) {
+	pm := m.platform
+	if pm == nil {
+		return nil, nil
+	}
+	if pm.invocations <= 0 {
+		*notes = append(*notes, "The function platform reported no invocation: the model has no pool.")
+		return nil, nil
+	}
+	p := sim.Pool{Name: PoolFunctions, MaxConcurrency: DefaultMaxConcurrency, KeepAliveSec: DefaultKeepAlive.Seconds()}
+	switch {
+	case pm.billedMs > 0:
+		p.MemoryMB = int(math.Round(pm.memBilled / float64(pm.billedMs)))
+	default:
+		p.MemoryMB = int(math.Round(pm.memInv / float64(pm.invocations)))
+	}
+	p.MemoryMB = max(p.MemoryMB, 1)
+	switch {
+	case pm.coldStarts == 0:
+		p.ColdStart = sim.Deterministic(0)
+		*notes = append(*notes, "The platform measured no cold start: the pool's cold_start is 0 ms; edit it.")
+	case pm.initP99 > pm.initP50*1.001:
+		p.ColdStart = sim.LogNormal(round3(pm.initP50), round3(pm.initP99))
+	default:
+		p.ColdStart = sim.Deterministic(round3(pm.initP50))
+	}
+	ka, src := DefaultKeepAlive, "the variants' default"
+	if d, ok := keepAliveOf(m.setting); ok {
+		ka, src = d, "the result's setting"
+	}
+	if cfg.keepAlive > 0 {
+		ka, src = cfg.keepAlive, "WithKeepAlive"
+	}
+	p.KeepAliveSec = ka.Seconds()
+	mc, msrc := DefaultMaxConcurrency, "the platform's default account limit; results do not record it"
+	if cfg.maxConcurrency > 0 {
+		mc, msrc = cfg.maxConcurrency, "WithMaxConcurrency"
+	}
+	p.MaxConcurrency = mc
+	if strings.Contains(m.setting, "provisioned") {
+		*notes = append(*notes, "The result ran with provisioned instances, whose number it does not record: the pool has none; set pools[0].provisioned.")
+	}
+	*notes = append(*notes, fmt.Sprintf("Function pool: %d MB (billed-duration-weighted), cold start from %d measured (p50 %.3g ms, p99 %.3g ms), keep-alive %s (%s), at most %d at once (%s); one pool stands for all the functions.",
+		p.MemoryMB, pm.coldStarts, pm.initP50, pm.initP99, ka.Round(time.Millisecond), src, mc, msrc))
+
+	var sync float64
+	if m.platformIsEntry() {
+		sync = m.all
+	}
+	extra := (float64(pm.invocations) - sync) / m.all
+	if extra < 0.001 {
+		return &p, nil
+	}
+	if extra > 1 {
+		*notes = append(*notes, fmt.Sprintf("The platform ran %.2f invocations a request beyond the requests' own; the model makes at most one.", extra))
+		extra = 1
+	}
+	mean := max(round3(float64(pm.billedMs)/float64(pm.invocations)), minMs)
+	*notes = append(*notes, fmt.Sprintf("%.3g of the requests make an async invocation (the platform's invocations beyond the requests' own, spread evenly over the operations), of %.3g ms on average (the mean billed duration).", extra, mean))
+	return &p, &asyncVisit{prob: round4(extra), service: sim.Exponential(mean)}
+}
+
+// asyncVisit is a fire-and-forget invocation a request makes with some
+// probability.
+type asyncVisit struct {
+	prob    float64
+	service sim.Dist
+}
+
+// appendAsync ends route with an async visit to the pool, made with
+// probability a.prob: the last visit jumps past it otherwise.
+func appendAsync(route []sim.Visit, a asyncVisit) []sim.Visit {
+	n := len(route)
+	if a.prob < 1 {
+		route[n-1].Next = []sim.Jump{{Prob: round4(1 - a.prob), To: n + 1}}
+	}
+	return append(route, sim.Visit{Pool: PoolFunctions, Service: a.service, Async: true})
+}
+
+// Explain describes, in a few sentences for a report, how c was built
+// and what it found.
+func (c Calibration) Explain() string {
+	var b strings.Builder
+	src := c.Source
+	fmt.Fprintf(&b, "%s: %d classes (the operations, by their share of requests) arriving at %.1f req/s, as measured", src.Variant, len(c.Ops), src.RatePerSec)
+	if src.RunID != "" {
+		fmt.Fprintf(&b, " in %s run %s", src.Scenario, src.RunID)
+	}
+	if src.Setting != "" {
+		fmt.Fprintf(&b, " (%s)", src.Setting)
+	}
+	b.WriteString(". ")
+	hold := "exactly"
+	if len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[0].Service.Kind == sim.KindExponential {
+		hold = "an exponential time of mean"
+	}
+	fmt.Fprintf(&b, "Each holds one of %d CPUs (the cpu station) for %s its CPU demand (%s: %.3g ms a request over the mix", src.CPUs, hold, c.Demand, c.DemandMs)
+	if c.AccountedCPUMs > 0 {
+		fmt.Fprintf(&b, "; the run accounted %.3g ms of CPU a request", c.AccountedCPUMs)
+		if c.GeneratorCPUMs > 0 && c.AccountedCPUMs > c.GeneratorCPUMs {
+			fmt.Fprintf(&b, ", %.3g of it the generator's", c.GeneratorCPUMs)
+		}
+	}
+	fmt.Fprintf(&b, "), so the CPUs saturate at %.0f req/s; ", c.CapacityPerSec)
+	where := "a delay station with no queue"
+	if c.Model.Pools != nil && len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[1].Pool != "" {
+		where = "the function pool"
+	}
+	fmt.Fprintf(&b, "the rest of its latency is %s, fitted to its measured percentiles. ", where)
+	var worst float64
+	for _, o := range c.Ops {
+		if o.Modeled != (Quantiles{}) {
+			worst = max(worst, math.Abs(relErr(o.Modeled.P50Ms, o.Measured.P50Ms)), math.Abs(relErr(o.Modeled.P99Ms, o.Measured.P99Ms)))
+		}
+	}
+	fmt.Fprintf(&b, "At the calibration rate the model's CPU utilisation is %.2f and it reproduces every operation's p50 and p99 within %.0f %%.", c.Utilization, 100*worst)
+	return b.String()
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// relErr is (pred − meas) / meas, or 0 when meas is not positive.
+func relErr(pred, meas float64) float64 {
+	if !(meas > 0) {
+		return 0
+	}
+	return (pred - meas) / meas
+}
+
+// errNoClass reports a class the simulation did not return.
+var errNoClass = errors.New("the simulation returned no result for a class")

@@ -1,0 +1,60 @@
+// Package calibrate turns measured runs into simulator models ([sim.Model])
+// and checks them against measurements they were not calibrated on.
+//
+// [FromRun] calibrates a model of one variant from a steady-load run (the
+// steady scenario's results.json), and [Calibrate] from one result; the
+// [Calibration] holds the model, to write with its Write method for a
+// user to read and edit, and how it was built. [Validate] runs a model at
+// the rates of another run's measurements (each step of a ramp) and
+// reports the prediction errors of throughput, p50 and p99, which
+// measurements were below saturation, and up to which rate the model is
+// within [Target]. [Method] says how models are built and what they leave
+// out, for a report.
+//
+// A model is a Poisson stream of the variant's operations through the
+// machine's CPUs and a delay; every figure it predicts is modeled, not
+// measured.
+package calibrate
+
+// Method describes how a calibrated model is built and where it is not to
+// be trusted, in words for a report.
+const Method = `How the model is built. Each operation of the variant is a class of
+the model, weighted by its share of the measured requests, arriving as a
+Poisson stream at the measured request rate. A request first visits a
+station "cpu" with as many servers as the machine has CPUs and holds one
+for the operation's CPU demand (always that long by default, so no request
+is faster than measured; exponential with WithCPUService). The demand is by
+default the operation's latency floor, the fastest it was measured to
+complete: the generator's and the services' work along the request's path,
+with no queueing and no waiting. With DemandCPU it is the CPU time the run
+accounted per request (the variant's processes, and the load generator that
+shared the machine), split over the operations in proportion to their
+floors; at the rates of the example runs this is 2.6 to 3.4 times the
+floor, more than some operations' measured p50, and the spike run shows
+every variant carrying 1,000 req/s that this demand says it cannot. The rest of each
+operation's latency (I/O, network hops, the payment provider, a function's
+run) is a delay without a queue (the "wait" station, or the "functions"
+pool when a function platform is the front door): its distribution runs
+through the operation's measured percentiles less the demand (a log-normal
+fitted to p50, p90 and p99 by least squares replaces it when within 5 % of
+them), and is then corrected over a few simulated rounds until the model
+reproduces the calibration run's p50, p90 and p99 of every operation. A
+function platform adds a pool with the measured cold starts and billed
+memory, the variants' keep-alive (60 s) and the platform's account limit
+(100); invocations beyond the requests' own become async visits to it.
+
+Where not to trust it. The only shared resource is the CPU, as one M/M/c
+queue: no memory, garbage-collection pauses, locks, connection pools or
+per-process limits. CPU accounted per request at low load includes CPU
+that does not grow with load (idle runtimes spinning, timers, background
+work), so DemandCPU saturates too early; the latency floor leaves out CPU
+spent off the request's path (async work, garbage collection), so it can
+saturate too late. The delays do not change with load, while measured
+latencies often fall as load rises (busy CPUs do not sleep, caches stay
+warm) and run-to-run differences at low load can exceed the target on their
+own. A function platform is one pool for every function, its cold starts
+as long as at the calibration rate (under load they take longer) and free
+of CPU; the platform's concurrency limits are not in the results and are
+assumed, and the CPU that starting an instance takes is left out (under
+load it slows every request and throttles the platform). Hop counts are
+recorded in class names only: their cost is inside the measured latencies.`

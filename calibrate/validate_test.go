@@ -1,0 +1,171 @@
+package calibrate
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
+)
+
+// toyModel is toy calibrated: it saturates at about 1333 req/s.
+func toyModel(t *testing.T) sim.Model {
+	t.Helper()
+	c, err := Calibrate(context.Background(), toy(), 2, WithRequests(5_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Model
+}
+
+func TestValidateRamp(t *testing.T) {
+	v := toy()
+	v.Ramp = &results.RampSummary{
+		StoppedBy: "errors",
+		SLOMs:     100,
+		Steps: []results.RampStep{
+			{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
+			{OfferedPerSec: 900, JourneysPerSec: 900, RequestsPerSec: 1800, P50Ms: 3, P99Ms: 9},
+			{OfferedPerSec: 1000, JourneysPerSec: 1000, RequestsPerSec: 2000, ErrorRate: 0.05, P50Ms: 50, P99Ms: 500},
+		},
+	}
+	run := results.Run{ID: "ramp1", Scenario: "ramp", Variants: []results.VariantResult{v}}
+	s, err := Validate(context.Background(), toyModel(t), run, "toy", WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Points) != 3 {
+		t.Fatalf("%d points, want one per step", len(s.Points))
+	}
+	p := s.Points
+	for i, want := range []float64{200, 1800, 2000} { // two requests a journey
+		if !near(p[i].OfferedPerSec, want, 1e-9) {
+			t.Errorf("point %d offered %g req/s, want %g", i, p[i].OfferedPerSec, want)
+		}
+	}
+	if p[0].Regime != RegimeBelow || !near(p[0].Predicted.ThroughputPerSec, 200, 0.03) {
+		t.Errorf("point 0: %s at %g req/s, want below saturation at about 200", p[0].Regime, p[0].Predicted.ThroughputPerSec)
+	}
+	// The model saturates at 1333 req/s: early at step 2, with the
+	// measurement at step 3, where it completes no more than it can.
+	if p[1].Regime != RegimeEarly || p[2].Regime != RegimeSaturated {
+		t.Errorf("regimes %s and %s, want %s and %s", p[1].Regime, p[2].Regime, RegimeEarly, RegimeSaturated)
+	}
+	if !near(p[2].Predicted.ThroughputPerSec, 1333, 0.05) {
+		t.Errorf("saturated throughput %g req/s, want the model's capacity, about 1333", p[2].Predicted.ThroughputPerSec)
+	}
+	if !strings.Contains(p[2].Why, "the ramp stopped here: errors") || !strings.Contains(p[2].Why, "cpu 100 % busy") {
+		t.Errorf("why %q, want both the measurement's and the model's reasons", p[2].Why)
+	}
+	if s.Below != 1 || s.MaxThroughputErr != abs(p[0].Err.ThroughputPerSec) || s.MaxP50Err != abs(p[0].Err.P50Ms) {
+		t.Errorf("summary %+v, want it over the one point below saturation", s)
+	}
+	if !strings.Contains(s.Verdict, "saturates early at 1 point") {
+		t.Errorf("verdict %q, want it to say the model saturates early", s.Verdict)
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestValidateSteady(t *testing.T) {
+	v := toy()
+	v.Requested.Rate = 200
+	v.Achieved.IterationsPerSec, v.Achieved.RequestsPerSec = 200, 200
+	v.Total.LatencyMs = results.Percentiles{P50: 2.5, P99: 8}
+	run := results.Run{ID: "s2", Variants: []results.VariantResult{v}}
+	s, err := Validate(context.Background(), toyModel(t), run, "toy", WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Points) != 1 || s.Points[0].Regime != RegimeBelow || s.Points[0].Label != "steady load at 200.0 req/s" {
+		t.Fatalf("points %+v, want one below saturation", s.Points)
+	}
+	if !near(s.Points[0].OfferedPerSec, 200, 1e-9) || s.Points[0].Measured.P50Ms != 2.5 {
+		t.Errorf("point %+v, want the run's rate and p50", s.Points[0])
+	}
+
+	v.Spike = &results.SpikeSummary{}
+	run.Variants = []results.VariantResult{v}
+	if _, err := Validate(context.Background(), toyModel(t), run, "toy"); err == nil || !strings.Contains(err.Error(), "shaped") {
+		t.Errorf("error %v, want a spike refused", err)
+	}
+	if _, err := Validate(context.Background(), sim.Model{Name: "empty"}, run, "toy"); err == nil || !strings.Contains(err.Error(), "not valid") {
+		t.Errorf("error %v, want an invalid model refused", err)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	pt := func(rate, thr, p50 float64, r Regime) Point {
+		return Point{OfferedPerSec: rate, Measured: Figures{ThroughputPerSec: rate}, Err: Figures{ThroughputPerSec: thr, P50Ms: p50, P99Ms: 2 * p50}, Regime: r}
+	}
+	tests := []struct {
+		name    string
+		points  []Point
+		meets   bool
+		trusted float64
+		max50   float64
+		verdict string
+	}{
+		{"all good", []Point{pt(100, 0.01, -0.1, RegimeBelow), pt(200, -0.02, 0.12, RegimeBelow)}, true, 200, 0.12, "target 15 % for throughput and p50: met"},
+		{"p50 off at the top", []Point{pt(200, 0.01, 0.3, RegimeBelow), pt(100, 0.01, 0.1, RegimeBelow)}, false, 100, 0.3, "not met"},
+		{"early", []Point{pt(100, 0.01, 0.1, RegimeBelow), pt(200, -0.5, 9, RegimeEarly), pt(300, 0, 0, RegimeBelow)}, true, 100, 0.1, "saturates early at 1 point"},
+		{"nothing below", []Point{pt(100, 0, 0, RegimeMissed)}, false, 0, 0, "no point below saturation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Summary{Variant: "v", Points: tt.points}
+			s.summarize()
+			if s.MeetsTarget != tt.meets || s.TrustedUpToPerSec != tt.trusted || s.MaxP50Err != tt.max50 {
+				t.Errorf("meets %v, trusted up to %g, max p50 err %g; want %v, %g, %g", s.MeetsTarget, s.TrustedUpToPerSec, s.MaxP50Err, tt.meets, tt.trusted, tt.max50)
+			}
+			if !strings.Contains(s.Verdict, tt.verdict) {
+				t.Errorf("verdict %q, want %q in it", s.Verdict, tt.verdict)
+			}
+		})
+	}
+}
+
+func TestMeasureGap(t *testing.T) {
+	from := toy()
+	from.Requested.Rate = 100
+	from.Total.LatencyMs = results.Percentiles{P50: 2.4, P99: 8}
+	ramp := toy()
+	ramp.Ramp = &results.RampSummary{StoppedBy: "errors", Steps: []results.RampStep{
+		{OfferedPerSec: 25, JourneysPerSec: 25, RequestsPerSec: 50, P50Ms: 1, P99Ms: 4},
+		{OfferedPerSec: 75, JourneysPerSec: 75, RequestsPerSec: 150, P50Ms: 3, P99Ms: 12},
+		{OfferedPerSec: 150, JourneysPerSec: 150, RequestsPerSec: 300, ErrorRate: 0.5, P50Ms: 1, P99Ms: 1},
+	}}
+	g, err := MeasureGap(results.Run{Variants: []results.VariantResult{from}}, results.Run{Variants: []results.VariantResult{ramp}}, "toy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Halfway between the steps below saturation: p50 2, p99 8.
+	if g.RatePerSec != 100 || !near(g.Against.P50Ms, 2, 1e-9) || !near(g.Against.P99Ms, 8, 1e-9) || !near(g.Err.P50Ms, 0.2, 1e-9) || g.Err.P99Ms != 0 || g.Note != "" {
+		t.Errorf("gap %+v, want p50 2 and p99 8 against, +20 %% and 0", g)
+	}
+	from.Achieved.RequestsPerSec = 1000
+	g, err = MeasureGap(results.Run{Variants: []results.VariantResult{from}}, results.Run{Variants: []results.VariantResult{ramp}}, "toy")
+	if err != nil || g.Against.P50Ms != 3 || !strings.Contains(g.Note, "nearest") {
+		t.Errorf("gap %+v, %v; want the nearest step below saturation, and a note", g, err)
+	}
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	c, err := newConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.demand != DemandFloor || !c.generator || c.requests != DefaultRequests || c.rounds != DefaultRounds || c.service != sim.KindDeterministic || c.seed != 1 {
+		t.Errorf("defaults %+v", c)
+	}
+	if DefaultKeepAlive != 60*time.Second {
+		t.Errorf("DefaultKeepAlive %v, want the variants' 60 s", DefaultKeepAlive)
+	}
+}
