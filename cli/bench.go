@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
@@ -330,6 +331,9 @@ func writeOverview(out string, ran []report.RunReport, pricing *pricingFile) (st
 	if err := report.Overview(&b, ran, pricing.options()...); err != nil {
 		return "", err
 	}
+	if err := appendModels(&b, dir, ran); err != nil {
+		return "", err
+	}
 	path := filepath.Join(dir, report.OverviewFileName)
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("write summary: %w", err)
@@ -358,6 +362,41 @@ func save(out string, run results.Run, pricing *pricingFile) (string, error) {
 		return "", fmt.Errorf("save report: %w", err)
 	}
 	return dir, nil
+}
+
+// appendModels calibrates a simulator model of each variant from the
+// bench's steady run, writes the models beside the summary, and checks
+// them against the ramp's steps, when the bench ran both: the summary says
+// where the simulator can be trusted to extrapolate.
+func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
+	var steady, ramp *results.Run
+	for i := range ran {
+		switch ran[i].Run.Scenario {
+		case "steady":
+			steady = &ran[i].Run
+		case "ramp":
+			ramp = &ran[i].Run
+		}
+	}
+	if steady == nil || ramp == nil {
+		return nil
+	}
+	cals, sums, err := calibrateRunModels(context.Background(), *steady, ramp)
+	if err != nil {
+		// The measurements stand without a model; say why there is none.
+		fmt.Fprintf(b, "\n## Model against measurement (modeled)\n\nNo model: %v\n", err)
+		return nil
+	}
+	fmt.Fprintf(b, "\n## Model against measurement (modeled)\n\n%s\n\nModels, one per variant, to read, edit and run with `archbench simulate -model FILE -rate R`:", calibrate.Method)
+	for _, c := range cals {
+		path, err := writeModel(dir, c)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, " [%s](%s)", c.Source.Variant, filepath.Base(path))
+	}
+	b.WriteString(".\n\n")
+	return calibrate.WriteMarkdown(b, sums...)
 }
 
 // pricingCopy is the name a run's own pricing file is saved under.

@@ -11,7 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -92,6 +94,8 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "-file", badField}, badField + ": params.surge is not a spike param"},
 		{[]string{"bench", "-pricing", filepath.Join(dir, "no-prices.json")}, "-pricing"},
 		{[]string{"simulate"}, "-model is required"},
+		{[]string{"simulate", "-validate", "../results/example/ramp"}, "give -calibrate too"},
+		{[]string{"simulate", "-calibrate", filepath.Join(dir, "none")}, "-calibrate"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-sweep", "10,x"}, "-sweep: rate 2 must be a number"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "db=2"}, `has no station or pool "db"; it has server`},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-rate", "5", "-sweep", "1,2"}, "-rate and -sweep cannot be given together"},
@@ -208,5 +212,42 @@ func TestLoadAgainstRunningServer(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, "latest", name)); err != nil {
 			t.Errorf("load -out wrote no %s: %v", name, err)
 		}
+	}
+}
+
+// TestOverviewModels: a bench that ran steady and ramp gets a summary
+// with a calibrated model of each variant, written beside it and checked
+// against the ramp.
+func TestOverviewModels(t *testing.T) {
+	var ran []report.RunReport
+	for _, sc := range []string{"steady", "ramp"} {
+		r, err := results.Read("../results/example/" + sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran = append(ran, report.RunReport{Run: r, Link: "../" + sc + "/REPORT.md"})
+	}
+	path, err := writeOverview(t.TempDir(), ran, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Model against measurement (modeled)", "(monolith.json)", "ramp step 1"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	for _, v := range []string{"monolith", "microservices", "serverless", "hybrid"} {
+		f, err := os.Open(filepath.Join(filepath.Dir(path), v+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sim.Load(f); err != nil {
+			t.Errorf("model of %s does not load: %v", v, err)
+		}
+		f.Close()
 	}
 }

@@ -3,13 +3,16 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/sim"
@@ -46,8 +49,20 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
 	out := fs.String("out", "results", "directory for run folders")
 	pricingPath := fs.String("pricing", "", "JSON `file` of cloud prices, as for bench (default: cost/pricing.json)")
+	calibrateRun := fs.String("calibrate", "", "a measured steady `run` (folder or results.json): write a model of each of\nits variants, calibrated from it, into -models-out, instead of simulating")
+	validateRun := fs.String("validate", "", "with -calibrate: a measured ramp `run` to check the models against, at rates\nthey were not calibrated on")
+	modelsOut := fs.String("models-out", "models", "with -calibrate: the `directory` the model files go to")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *calibrateRun != "" {
+		if *models != "" {
+			return badFlag(fs, errors.New("-calibrate writes models; -model simulates them: give one of the two"))
+		}
+		return calibrateModels(ctx, env, fs, *calibrateRun, *validateRun, *modelsOut, *seed)
+	}
+	if *validateRun != "" {
+		return badFlag(fs, errors.New("-validate checks models as -calibrate writes them: give -calibrate too"))
 	}
 	if *models == "" {
 		return badFlag(fs, errors.New("-model is required: a model file such as sim/testdata/microservices.json"))
@@ -119,6 +134,93 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "\nReport (modeled): %s\nData:   %s\n", filepath.Join(dir, report.FileName), filepath.Join(dir, results.FileName))
 	return nil
+}
+
+// calibrateModels writes a calibrated model of each variant of a steady
+// run, and with a ramp run, how well each predicts it.
+func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, from, against, dir string, seed uint64) error {
+	run, err := results.Read(from)
+	if err != nil {
+		return badFlag(fs, fmt.Errorf("-calibrate: %w", err))
+	}
+	var ramp *results.Run
+	if against != "" {
+		r, err := results.Read(against)
+		if err != nil {
+			return badFlag(fs, fmt.Errorf("-validate: %w", err))
+		}
+		ramp = &r
+	}
+	cals, sums, err := calibrateRunModels(ctx, run, ramp, calibrate.WithSeed(seed))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("calibrate: %w", err)
+	}
+	for _, c := range cals {
+		path, err := writeModel(dir, c)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s: model written to %s (CPU demand %.3f ms per request, capacity %.0f req/s on %d CPUs; modeled)\n",
+			c.Source.Variant, path, c.DemandMs, c.CapacityPerSec, run.Machine.CPUs)
+	}
+	if len(sums) > 0 {
+		fmt.Fprintln(env.Stdout)
+		return calibrate.WriteMarkdown(env.Stdout, sums...)
+	}
+	return nil
+}
+
+// calibrateRunModels calibrates a model of each variant of a steady run
+// and, when ramp is given, validates it against the ramp's steps.
+func calibrateRunModels(ctx context.Context, run results.Run, ramp *results.Run, opts ...calibrate.Option) ([]calibrate.Calibration, []calibrate.Summary, error) {
+	var (
+		cals []calibrate.Calibration
+		sums []calibrate.Summary
+		seen = map[string]bool{}
+	)
+	for _, v := range run.Variants {
+		if seen[v.Variant] {
+			continue
+		}
+		seen[v.Variant] = true
+		c, err := calibrate.FromRun(ctx, run, v.Variant, opts...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("calibrate %s: %w", v.Variant, err)
+		}
+		cals = append(cals, c)
+		if ramp == nil {
+			continue
+		}
+		if !slices.ContainsFunc(ramp.Variants, func(r results.VariantResult) bool { return r.Variant == v.Variant }) {
+			continue
+		}
+		s, err := calibrate.Validate(ctx, c.Model, *ramp, v.Variant, opts...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("validate %s: %w", v.Variant, err)
+		}
+		sums = append(sums, s)
+	}
+	return cals, sums, nil
+}
+
+// writeModel writes a calibration's model to dir/<variant>.json.
+func writeModel(dir string, c calibrate.Calibration) (string, error) {
+	path := filepath.Join(dir, c.Source.Variant+".json")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", fmt.Errorf("write model: %w", err)
+	}
+	err = c.Model.Write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("write model %s: %w", path, err)
+	}
+	return path, nil
 }
 
 // loadModel reads a model file.
