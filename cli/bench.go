@@ -33,20 +33,26 @@ containers under an equal resource budget (-runtime docker; see -cpus and
 -memory-mb); with docker the first variant also runs as processes, so the
 report shows both runtimes side by side (-side-by-side=false to skip it).
 
-Scenarios: steady (a fixed rate of user journeys after a warm-up);
+Scenarios: steady (a fixed rate of user journeys after a warm-up, three
+           times per variant, with k6 cross-checking the first);
            ramp (the rate doubles each step until the variant saturates;
            why it stopped, and the Universal Scalability Law fitted);
            spike (a base rate, a burst of 8x it, the base again: errors,
            throttles, latency and the time to recover the p99 SLO);
            coldstart (bursts after idle gaps, the first on a fresh
            deployment; function platforms once per keep-alive and once
-           pre-warmed); fault (crash what hosts a capability, restart
-           it: availability per operation and the blast radius); deploy
+           pre-warmed); fault (a crash, latency, errors, a leak or a CPU
+           hog in a capability's code, then healed: availability per
+           operation and the blast radius); deploy
            (a rolling redeploy of what hosts a capability, under load); all
            (each of them in turn, a report each).
-Profiles:  quick (steady: 5 s warm-up + 20 s per variant; spike: 3 s +
-           5 s base, 5 s burst, 10 s base), full (30 s + 2 min; 30 s +
-           30/30/90 s).
+Profiles:  quick (steady: 3 × (2 s warm-up + 6 s) per variant; spike:
+           2 s + 4 s base, 5 s burst, 8 s base; fault: a sample of the
+           matrix), full (steady 5 × (30 s + 2 min); spike 30 s +
+           30/30/90 s; fault: every kind in every capability).
+With all, a SUMMARY.md beside the reports sums them up on one page and,
+from steady and ramp, calibrates a simulator model of each variant and
+says how well it predicts the ramp (see archbench simulate).
 Flags given explicitly override the profile's values. Or -file PATH reads
 the scenario, its profile and its parameters from a JSON file instead, e.g.
 {"scenario": "spike", "params": {"base_per_sec": 40, "factor": 6}}.`

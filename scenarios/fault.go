@@ -157,7 +157,7 @@ func FaultProfile(profile string) (Fault, error) {
 		// A sample of the matrix that shows each kind of coupling: a crash
 		// and a runaway loop in cart code, a slow cart query, and the
 		// external payment provider down.
-		f.Warmup, f.Before, f.During, f.After = time.Second, 3*time.Second, 3*time.Second, 4*time.Second
+		f.Warmup, f.Before, f.During, f.After = time.Second, 2*time.Second, 3*time.Second, 3*time.Second
 		f.Capabilities = []string{"cart", "payment"}
 		f.Cases = []FaultCase{{Crash, "cart"}, {component.FaultHog, "cart"}, {component.FaultLatency, "cart"}, {Crash, "payment"}}
 	case "full":

@@ -43,7 +43,7 @@ func SpikeProfile(profile string) (Spike, error) {
 	s := Spike{Base: 50, Factor: 8, SLO: 50 * time.Millisecond, Mix: workload.DefaultMix, Seed: 1, MaxInFlight: 2048}
 	switch profile {
 	case "quick":
-		s.Warmup, s.Before, s.During, s.After = 3*time.Second, 5*time.Second, 5*time.Second, 10*time.Second
+		s.Warmup, s.Before, s.During, s.After = 2*time.Second, 4*time.Second, 5*time.Second, 8*time.Second
 	case "full":
 		s.Warmup, s.Before, s.During, s.After = 30*time.Second, 30*time.Second, 30*time.Second, 90*time.Second
 	default:

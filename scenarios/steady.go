@@ -48,7 +48,7 @@ func SteadyProfile(profile string) (Steady, error) {
 	case "quick":
 		// Three short runs rather than one long one: the figures get
 		// confidence intervals for about the same time.
-		s.Warmup, s.Duration, s.Runs = 2*time.Second, 7*time.Second, 3
+		s.Warmup, s.Duration, s.Runs = 2*time.Second, 6*time.Second, 3
 	case "full":
 		s.Warmup, s.Duration, s.Runs = 30*time.Second, 2*time.Minute, 5
 	default:
