@@ -78,13 +78,12 @@ func TestRenderExamples(t *testing.T) {
 		want     []string
 	}{
 		{"steady", []string{"latency-cdf.png", "instances.png", "cost.png"}},
-		{"ramp", []string{"latency-vs-load.png", "latency-cdf.png", "usl.png", "cost.png"}},
+		{"ramp", []string{"latency-vs-load.png", "latency-cdf.png", "usl.png", "instances.png", "cost.png"}},
 		{"spike", []string{"latency-cdf.png", "instances.png", "cost.png"}},
-		// The cold-start, fault and deploy runs fold their bursts and
-		// windows onto the same seconds of Series: no instances chart.
-		{"coldstart", []string{"latency-cdf.png", "cost.png"}},
-		{"fault", []string{"latency-cdf.png", "fault-timeline-crash-cart.png", "fault-timeline-crash-notifications.png", "fault-timeline-crash-payment.png", "cost.png"}},
-		{"deploy", []string{"latency-cdf.png", "fault-timeline-redeploy-cart.png", "cost.png"}},
+		{"coldstart", []string{"latency-cdf.png", "instances.png", "cost.png"}},
+		{"fault", []string{"latency-cdf.png", "fault-timeline-crash-cart.png", "fault-timeline-hog-cart.png", "fault-timeline-latency-cart.png",
+			"fault-timeline-crash-payment.png", "instances.png", "cost.png"}},
+		{"deploy", []string{"latency-cdf.png", "fault-timeline-redeploy-cart.png", "instances.png", "cost.png"}},
 	}
 	w, h := pixels(DefaultWidth, DefaultDPI), pixels(DefaultHeight, DefaultDPI)
 	for _, tt := range tests {
@@ -227,82 +226,82 @@ func TestTailX(t *testing.T) {
 }
 
 func TestTimeline(t *testing.T) {
-	tests := []struct {
-		scenario string
-		timeline bool
-	}{
-		{"steady", true},
-		{"spike", true},
-		{"fault", false},     // before, during and after each from second 0
-		{"deploy", false},    // likewise
-		{"ramp", false},      // every step from second 0
-		{"coldstart", false}, // every burst from second 0
-	}
-	for _, tt := range tests {
-		run := example(t, tt.scenario)
+	// Every scenario records its phases on one clock, so every example's
+	// series is a timeline.
+	for _, sc := range []string{"steady", "spike", "fault", "deploy", "ramp", "coldstart"} {
+		run := example(t, sc)
 		for _, v := range run.Variants {
-			if _, _, ok := timeline(run, v); ok != tt.timeline {
-				t.Errorf("%s %s %s: timeline %v, want %v", tt.scenario, v.Variant, v.Setting, ok, tt.timeline)
+			if _, _, ok := timeline(run, v); !ok {
+				t.Errorf("%s %s %s: not a timeline", sc, v.Variant, v.Setting)
 			}
 		}
+	}
+	// A series folded onto its first seconds (phases each counted from
+	// second 0, as runs written before the one-clock fix were) is not.
+	run := example(t, "fault")
+	v := run.Variants[0]
+	v.Series = v.Series[:2]
+	if _, _, ok := timeline(run, v); ok {
+		t.Errorf("a 2 s series of a %s schedule counts as a timeline", v.Requested.Duration)
 	}
 }
 
-// unfolded returns the fault example with each result's series laid out
-// as one timeline, as a scenario recording its windows on one clock would.
-func unfolded(t *testing.T) results.Run {
+// folded returns the fault example's first result as runs written before
+// faults kept their own timeline were: windows only, series folded.
+func folded(t *testing.T) (results.Run, results.VariantResult) {
 	run := example(t, "fault")
-	for i, v := range run.Variants {
-		var s []results.Second
-		for sec := range int64(12) {
-			errs := int64(0)
-			if sec >= 3 && sec < 7 {
-				errs = 20
-			}
-			s = append(s, results.Second{T: sec, Requests: 100, Errors: errs})
-		}
-		v.Series = s
-		run.Variants[i] = v
-	}
-	return run
+	v := run.Variants[0]
+	f := *v.Fault
+	f.Timeline, f.StartSec, f.EndSec = nil, 0, 0
+	v.Fault = &f
+	v.Series = v.Series[:2]
+	return run, v
 }
 
 func TestFaultRows(t *testing.T) {
 	run := example(t, "fault")
 	v := run.Variants[0] // monolith, crash cart
 	tile, ok := faultRows(run, v)
-	if !ok || tile.second || len(tile.rows) != len(v.Fault.Ops) {
-		t.Fatalf("folded series: %d rows (per second %v), want one per operation (%d) and none per second", len(tile.rows), tile.second, len(v.Fault.Ops))
+	f := v.Fault
+	if !ok || !tile.second || len(tile.rows) != len(f.Timeline) {
+		t.Fatalf("fault timeline: %d rows (per second %v), want one per operation (%d), second by second", len(tile.rows), tile.second, len(f.Timeline))
 	}
 	if !strings.HasPrefix(tile.rows[0].name, "* ") {
 		t.Errorf("first row %q: want the operations that need the capability first, marked", tile.rows[0].name)
 	}
-	if tile.ph != (phases{3, 4, 5}) {
-		t.Errorf("windows %+v, want the run's before, during and after (3, 4, 5 s)", tile.ph)
+	if tile.ph.before != f.StartSec || tile.ph.during != f.EndSec-f.StartSec {
+		t.Errorf("windows %+v, want the fault's own, %.2f to %.2f s", tile.ph, f.StartSec, f.EndSec)
 	}
 	for _, r := range tile.rows {
-		if len(r.cells) != 3 || r.cells[1].x0 != 3 || r.cells[1].x1 != 7 {
-			t.Errorf("row %q: cells %+v, want before, during [3, 7) and after", r.name, r.cells)
+		if len(r.cells) != len(f.Timeline[0].Requests) {
+			t.Errorf("row %q: %d cells, want one per second (%d)", r.name, len(r.cells), len(f.Timeline[0].Requests))
 		}
 	}
 
-	run = unfolded(t)
-	tile, ok = faultRows(run, run.Variants[0])
-	if !ok || !tile.second || len(tile.rows[0].cells) != 12 {
-		t.Fatalf("timeline series: want a first row of 12 seconds, got %+v", tile.rows[0])
+	// Without a timeline: one cell per window, from the run's params.
+	run, v = folded(t)
+	tile, ok = faultRows(run, v)
+	if !ok || tile.second || len(tile.rows) != len(v.Fault.Ops) {
+		t.Fatalf("windows only: %d rows (per second %v), want one per operation (%d), none per second", len(tile.rows), tile.second, len(v.Fault.Ops))
 	}
-	if c := tile.rows[0].cells[3]; c.rate != 0.8 || !c.attempted {
-		t.Errorf("second 3: %+v, want 80%% of the requests answered", c)
+	b, d := run.Params["before_sec"].(float64), run.Params["during_sec"].(float64)
+	for _, r := range tile.rows {
+		if len(r.cells) != 3 || r.cells[1].x0 != b || r.cells[1].x1 != b+d {
+			t.Errorf("row %q: cells %+v, want before, during [%g, %g) and after", r.name, r.cells, b, b+d)
+		}
 	}
 
 	dir := t.TempDir()
-	charts, err := Render(dir, run)
+	charts, err := Render(dir, example(t, "fault"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range charts {
-		if strings.HasPrefix(c.File, "fault-timeline") && !strings.Contains(c.Alt, "per second") {
-			t.Errorf("%s: alt %q does not mention the per-second row", c.File, c.Alt)
+		if strings.HasPrefix(c.File, "fault-timeline") && !strings.Contains(c.Alt, "second by second") {
+			t.Errorf("%s: alt %q does not say it is second by second", c.File, c.Alt)
+		}
+		if c.File == "fault-timeline-hog-cart.png" && !strings.HasPrefix(c.Title, "CPU hog in cart's code") {
+			t.Errorf("%s: title %q, want the kind of fault named", c.File, c.Title)
 		}
 	}
 }
@@ -312,6 +311,9 @@ func TestRepetitions(t *testing.T) {
 	var vs []results.VariantResult
 	for rep := 1; rep <= 2; rep++ {
 		for _, v := range run.Variants {
+			if v.Repetition > 1 {
+				continue // the example's own repetitions
+			}
 			v.Repetition = rep
 			vs = append(vs, v)
 		}

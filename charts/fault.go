@@ -142,6 +142,9 @@ type faultTile struct {
 // timeline, then each operation per window, those that need the capability
 // first.
 func faultRows(run results.Run, v results.VariantResult) (faultTile, bool) {
+	if t, ok := timelineRows(v); ok {
+		return t, true
+	}
 	t := faultTile{}
 	t.ph, t.hasPh = phasesOf(run, v)
 	if s, t0, ok := timeline(run, v); ok {
@@ -187,6 +190,71 @@ func faultRows(run results.Run, v results.VariantResult) (faultTile, bool) {
 		t.xMax = max(t.xMax, b+d+a)
 	}
 	return t, len(t.rows) > 0 && t.xMax > 0
+}
+
+// timelineRows builds v's rows from its fault's own per-operation,
+// per-second timeline, when it has one: each operation second by second,
+// those that need the capability first, with the fault window as recorded.
+func timelineRows(v results.VariantResult) (faultTile, bool) {
+	f := v.Fault
+	if f == nil || len(f.Timeline) == 0 || !(f.EndSec > f.StartSec) {
+		return faultTile{}, false
+	}
+	needs := map[string]bool{}
+	for _, o := range f.Ops {
+		needs[o.Op] = o.Needs
+	}
+	tl := slices.Clone(f.Timeline)
+	slices.SortStableFunc(tl, func(a, b results.FaultTimeline) int {
+		if needs[a.Op] != needs[b.Op] {
+			if needs[a.Op] {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Op, b.Op)
+	})
+	t := faultTile{second: true}
+	for _, o := range tl {
+		name := o.Op
+		if needs[o.Op] {
+			name = "* " + name
+		}
+		r := strip{name: name}
+		for i, n := range o.Requests {
+			var errs int64
+			if i < len(o.Errors) {
+				errs = o.Errors[i]
+			}
+			x := float64(i)
+			r.cells = append(r.cells, cell{x0: x, x1: x + 1, attempted: n > 0, rate: 1 - ratio(errs, n)})
+			t.xMax = max(t.xMax, x+1)
+		}
+		t.rows = append(t.rows, r)
+	}
+	t.ph = phases{before: f.StartSec, during: f.EndSec - f.StartSec, after: max(t.xMax-f.EndSec, 0)}
+	t.hasPh = true
+	return t, len(t.rows) > 0 && t.xMax > 0
+}
+
+// faultWhat names a fault and its window, for a chart's title and legend.
+func faultWhat(kind, capab string) (what, window string) {
+	c := cmp.Or(capab, "a capability")
+	switch kind {
+	case "", "crash":
+		return "Crash of " + c, "crash window (killed, then restarted)"
+	case "redeploy":
+		return "Rolling deploy of " + c, "rolling deploy window"
+	case "latency":
+		return "Latency in " + c + "'s code", "fault window (injected, then healed)"
+	case "errors":
+		return "Errors from " + c + "'s code", "fault window (injected, then healed)"
+	case "leak":
+		return "Memory leak in " + c + "'s code", "fault window (injected, then healed)"
+	case "hog":
+		return "CPU hog in " + c + "'s code", "fault window (injected, then healed)"
+	}
+	return kind + " in " + c, "fault window"
 }
 
 // ratio is n/d, or 0 when d is.
@@ -257,10 +325,7 @@ func faultTimelines(run results.Run, pal palette, cfg config) ([]figure, error) 
 // faultFigure lays out one fault setting's tiles, sized to their rows.
 func faultFigure(key, kind, capab string, tiles []faultTile, vs []results.VariantResult, cfg config) figure {
 	label := labelOf(vs)
-	what, window := "Crash of "+cmp.Or(capab, "a capability"), "crash window (killed, then restarted)"
-	if kind == "redeploy" {
-		what, window = "Rolling deploy of "+cmp.Or(capab, "a capability"), "rolling deploy window"
-	}
+	what, window := faultWhat(kind, capab)
 	if capab == "" {
 		what = key
 	}
@@ -303,7 +368,7 @@ func faultFigure(key, kind, capab string, tiles []faultTile, vs []results.Varian
 	fig.tall = max(1, want/float64(cfg.height))
 	grain := "per window (before, during, after)"
 	if perSecond {
-		grain = "per window, and all requests per second"
+		grain = "second by second"
 	}
 	fig.chart = Chart{
 		Title: fmt.Sprintf("%s: success rate per operation (%s)", what, label),

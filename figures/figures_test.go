@@ -229,8 +229,9 @@ func TestGroupsOrder(t *testing.T) {
 	}
 }
 
-// TestExtractExamples reads every example run: single repetitions, so every
-// figure is a single sample with no interval, and no winner.
+// TestExtractExamples reads every example run: a figure of single runs is
+// a single sample with no interval and never a winner; a figure over
+// repetitions has one sample each and an interval.
 func TestExtractExamples(t *testing.T) {
 	paths, err := filepath.Glob("../results/example/*/results.json")
 	if err != nil || len(paths) == 0 {
@@ -246,13 +247,20 @@ func TestExtractExamples(t *testing.T) {
 			if len(figs) == 0 {
 				t.Fatal("no figures")
 			}
+			single := map[string]bool{}
 			for _, f := range figs {
-				if f.Stats.N == 1 && f.Stats.Method != stats.MethodSingle {
-					t.Errorf("%s %s: %v, want a single sample without interval", f.Key, f.Name, f.Stats)
+				if f.Stats.N == 1 {
+					single[f.Name] = true
+					if f.Stats.Method != stats.MethodSingle {
+						t.Errorf("%s %s: %v, want a single sample without interval", f.Key, f.Name, f.Stats)
+					}
+				}
+				if f.Stats.N >= 2 && (f.Stats.N != len(f.Samples) || !(f.Stats.Hi >= f.Stats.Lo)) {
+					t.Errorf("%s %s: %v over %d samples, want an interval over each repetition", f.Key, f.Name, f.Stats, len(f.Samples))
 				}
 			}
 			for _, name := range []string{P50, P99, Throughput, ErrorRate} {
-				if k, ok := Winner(figs, name); ok {
+				if k, ok := Winner(figs, name); ok && single[name] {
 					t.Errorf("%s: winner %s from single runs", name, k)
 				}
 			}
