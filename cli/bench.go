@@ -123,15 +123,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		}
 		sc, *profile = loaded, "file "+*file
 	case *scenario == "steady":
-		st, err := scenarios.SteadyProfile(*profile)
+		st, err := steadyFor(*profile, set, *rate, *duration)
 		if err != nil {
-			return badFlag(fs, fmt.Errorf("-%w", err))
-		}
-		if set["rate"] {
-			st.Rate = *rate
-		}
-		if set["duration"] {
-			st.Duration = *duration
+			return badFlag(fs, err)
 		}
 		common(&st.Warmup, &st.Mix, &st.Seed, &st.MaxInFlight)
 		if err := st.Validate(); err != nil {
@@ -139,15 +133,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		}
 		sc = st
 	case *scenario == "spike":
-		sp, err := scenarios.SpikeProfile(*profile)
+		sp, err := spikeFor(*profile, set, *rate)
 		if err != nil {
-			return badFlag(fs, fmt.Errorf("-%w", err))
-		}
-		if set["duration"] {
-			return badFlag(fs, errors.New("-duration does not apply to spike: its windows come from the profile"))
-		}
-		if set["rate"] {
-			sp.Base = *rate
+			return badFlag(fs, err)
 		}
 		common(&sp.Warmup, &sp.Mix, &sp.Seed, &sp.MaxInFlight)
 		if err := sp.Validate(); err != nil {
@@ -172,15 +160,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		}
 		sc = cs
 	case *scenario == "ramp":
-		rp, err := scenarios.RampProfile(*profile)
+		rp, err := rampFor(*profile, set, *rate, *duration)
 		if err != nil {
-			return badFlag(fs, fmt.Errorf("-%w", err))
-		}
-		if set["duration"] {
-			rp.StepFor = *duration
-		}
-		if set["rate"] {
-			rp.Start = *rate
+			return badFlag(fs, err)
 		}
 		common(&rp.Warmup, &rp.Mix, &rp.Seed, &rp.MaxInFlight)
 		if err := rp.Validate(); err != nil {
@@ -403,6 +385,54 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 	}
 	b.WriteString(".\n\n")
 	return calibrate.WriteMarkdown(b, sums...)
+}
+
+// steadyFor returns the steady scenario of a profile with the -rate and
+// -duration flags that were set put in.
+func steadyFor(profile string, set map[string]bool, rate float64, duration time.Duration) (scenarios.Steady, error) {
+	st, err := scenarios.SteadyProfile(profile)
+	if err != nil {
+		return st, fmt.Errorf("-%w", err)
+	}
+	if set["rate"] {
+		st.Rate = rate
+	}
+	if set["duration"] {
+		st.Duration = duration
+	}
+	return st, nil
+}
+
+// spikeFor returns the spike scenario of a profile with -rate, its base
+// rate, put in; -duration does not apply.
+func spikeFor(profile string, set map[string]bool, rate float64) (scenarios.Spike, error) {
+	sp, err := scenarios.SpikeProfile(profile)
+	if err != nil {
+		return sp, fmt.Errorf("-%w", err)
+	}
+	if set["duration"] {
+		return sp, errors.New("-duration does not apply to spike: its windows come from the profile")
+	}
+	if set["rate"] {
+		sp.Base = rate
+	}
+	return sp, nil
+}
+
+// rampFor returns the ramp scenario of a profile with -rate, its first
+// step, and -duration, each step's length, put in.
+func rampFor(profile string, set map[string]bool, rate float64, duration time.Duration) (scenarios.Ramp, error) {
+	rp, err := scenarios.RampProfile(profile)
+	if err != nil {
+		return rp, fmt.Errorf("-%w", err)
+	}
+	if set["duration"] {
+		rp.StepFor = duration
+	}
+	if set["rate"] {
+		rp.Start = rate
+	}
+	return rp, nil
 }
 
 // pricingCopy is the name a run's own pricing file is saved under.

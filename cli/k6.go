@@ -54,55 +54,28 @@ func runK6(ctx context.Context, env *Env, args []string) error {
 		return badFlag(fs, fmt.Errorf("-target must be an http(s) URL such as http://127.0.0.1:8080, but is %q", *target))
 	}
 	set := setFlags(fs)
-	var sc scenarios.Scenario
+	var (
+		sc interface {
+			scenarios.Scenario
+			Validate() error
+		}
+		err error
+	)
 	switch *scenario {
 	case "steady":
-		st, err := scenarios.SteadyProfile(*profile)
-		if err != nil {
-			return badFlag(fs, fmt.Errorf("-%w", err))
-		}
-		if set["rate"] {
-			st.Rate = *rate
-		}
-		if set["duration"] {
-			st.Duration = *duration
-		}
-		if err := st.Validate(); err != nil {
-			return badFlag(fs, err)
-		}
-		sc = st
+		sc, err = steadyFor(*profile, set, *rate, *duration)
 	case "spike":
-		sp, err := scenarios.SpikeProfile(*profile)
-		if err != nil {
-			return badFlag(fs, fmt.Errorf("-%w", err))
-		}
-		if set["duration"] {
-			return badFlag(fs, errors.New("-duration does not apply to spike: its windows come from the profile"))
-		}
-		if set["rate"] {
-			sp.Base = *rate
-		}
-		if err := sp.Validate(); err != nil {
-			return badFlag(fs, err)
-		}
-		sc = sp
+		sc, err = spikeFor(*profile, set, *rate)
 	case "ramp":
-		rp, err := scenarios.RampProfile(*profile)
-		if err != nil {
-			return badFlag(fs, fmt.Errorf("-%w", err))
-		}
-		if set["rate"] {
-			rp.Start = *rate
-		}
-		if set["duration"] {
-			rp.StepFor = *duration
-		}
-		if err := rp.Validate(); err != nil {
-			return badFlag(fs, err)
-		}
-		sc = rp
+		sc, err = rampFor(*profile, set, *rate, *duration)
 	default:
 		return badFlag(fs, fmt.Errorf("-scenario must be steady, spike or ramp, but is %q: coldstart, fault and deploy act on the deployment between loads, which a k6 script cannot", *scenario))
+	}
+	if err == nil {
+		err = sc.Validate()
+	}
+	if err != nil {
+		return badFlag(fs, err)
 	}
 	spec, _ := k6Spec(sc, *target)
 	w := env.Stdout
