@@ -24,6 +24,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/archbench/archbench/cost"
+	"github.com/archbench/archbench/internal/atomicfile"
 	"github.com/archbench/archbench/results"
 )
 
@@ -129,37 +130,12 @@ func Render(dir string, run results.Run, opts ...Option) ([]Chart, error) {
 			return nil, fmt.Errorf("charts: draw %s: %w", f.chart.File, err)
 		}
 		path := filepath.Join(dir, f.chart.File)
-		if err := writeAtomic(path, png); err != nil {
+		if err := atomicfile.Write(path, png); err != nil {
 			return nil, fmt.Errorf("charts: write %s: %w", path, err)
 		}
 		out = append(out, f.chart)
 	}
 	return out, nil
-}
-
-// writeAtomic writes data to a temporary file beside path, then renames it
-// over path, so a reader never sees half a chart.
-func writeAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // fileName makes a file name of prefix and a free-form name: lower case

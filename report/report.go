@@ -19,6 +19,7 @@ import (
 
 	"github.com/archbench/archbench/charts"
 	"github.com/archbench/archbench/cost"
+	"github.com/archbench/archbench/internal/atomicfile"
 	"github.com/archbench/archbench/results"
 )
 
@@ -167,18 +168,7 @@ func WriteFile(dir string, run results.Run, opts ...Option) (path string, err er
 		return "", fmt.Errorf("write report: %w", err)
 	}
 	path = filepath.Join(dir, FileName)
-	f, err := os.CreateTemp(dir, "."+FileName+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("write report: %w", err)
-	}
-	_, err = f.Write(b.Bytes())
-	err = cmp.Or(err, f.Chmod(0o644), f.Close())
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = f.Close()
-		_ = os.Remove(f.Name())
+	if err := atomicfile.Write(path, b.Bytes()); err != nil {
 		return "", fmt.Errorf("write report %s: %w", path, err)
 	}
 	return path, nil

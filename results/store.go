@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/archbench/archbench/internal/atomicfile"
 )
 
 // FileName is the name of the results file inside a run's folder.
@@ -83,7 +85,7 @@ func Write(dir string, run Run) (path string, err error) {
 		return "", fmt.Errorf("write run %s: %w", run.ID, err)
 	}
 	path = filepath.Join(runDir, FileName)
-	if err := writeAtomic(path, data); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return "", fmt.Errorf("write run %s: %w", run.ID, err)
 	}
 	if err := pointLatest(dir, run.ID); err != nil {
@@ -109,34 +111,6 @@ func Encode(run Run) ([]byte, error) {
 		return nil, fmt.Errorf("encode results: %w", err)
 	}
 	return append(data, '\n'), nil
-}
-
-// writeAtomic writes data to a temporary file beside path, then renames it
-// over path.
-func writeAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // pointLatest makes dir/latest a relative symbolic link to dir/id, replacing
