@@ -255,7 +255,7 @@ func predict(ctx context.Context, m sim.Model, t target, cfg config) (Point, err
 		OfferedPerSec: t.offered,
 		Measured:      t.meas,
 		Predicted: Figures{
-			ThroughputPerSec: departures(res),
+			ThroughputPerSec: res.DeparturesPerSec(),
 			P50Ms:            res.Total.Latency.P50Ms,
 			P99Ms:            res.Total.Latency.P99Ms,
 		},
@@ -297,25 +297,6 @@ func predict(ctx context.Context, m sim.Model, t target, cfg config) (Point, err
 		p.Regime = RegimeSaturated
 	}
 	return p, nil
-}
-
-// departures is the model's completions per second over the whole
-// seconds of its measured window: unlike ClassResult.ThroughputPerSec,
-// which counts the window's requests however late they complete, it is
-// capped by the model's capacity.
-func departures(res sim.Result) float64 {
-	first := int(math.Ceil(res.WarmupSec))
-	last := int(math.Floor(res.WarmupSec + res.WindowSec))
-	if last-first < 3 {
-		return res.Total.ThroughputPerSec
-	}
-	var n int64
-	for _, s := range res.Seconds {
-		if s.Second >= first && s.Second < last {
-			n += s.Completed
-		}
-	}
-	return float64(n) / float64(last-first)
 }
 
 // summarize fills in the summary's figures from its points.

@@ -251,3 +251,24 @@ func ratio(a, b float64) float64 {
 	}
 	return r
 }
+
+// DeparturesPerSec is the requests completed per second over the whole
+// seconds of the measured window. Unlike Total.ThroughputPerSec, which
+// counts the window's requests however late they complete, it cannot
+// exceed what the model can serve: past saturation it is the capacity,
+// not the offered rate. With under three whole seconds in the window it
+// falls back to Total.ThroughputPerSec.
+func (r Result) DeparturesPerSec() float64 {
+	first := int(math.Ceil(r.WarmupSec))
+	last := int(math.Floor(r.WarmupSec + r.WindowSec))
+	if last-first < 3 {
+		return r.Total.ThroughputPerSec
+	}
+	var n int64
+	for _, s := range r.Seconds {
+		if s.Second >= first && s.Second < last {
+			n += s.Completed
+		}
+	}
+	return float64(n) / float64(last-first)
+}

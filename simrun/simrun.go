@@ -83,12 +83,13 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 		if i == 0 {
 			first = v
 		}
+		served := r.DeparturesPerSec() // past saturation, the capacity
 		steps = append(steps, results.RampStep{
-			OfferedPerSec: rate, JourneysPerSec: rate, RequestsPerSec: r.Total.ThroughputPerSec,
+			OfferedPerSec: rate, JourneysPerSec: served, RequestsPerSec: served,
 			ErrorRate: v.Total.ErrorRate, P50Ms: r.Total.Latency.P50Ms, P99Ms: r.Total.Latency.P99Ms,
 			Concurrency: r.MeanInFlight,
 		})
-		peak = max(peak, r.Total.ThroughputPerSec)
+		peak = max(peak, served)
 	}
 	first.Ramp = &results.RampSummary{Steps: steps, StoppedBy: "a simulated sweep: every rate asked", MaxRequestsPerSec: peak}
 	first.Notes = append(first.Notes, "Simulated at each rate of the sweep; the ramp steps are the sweep's rates (requests/s, modeled).")
