@@ -62,8 +62,9 @@ type Platform struct {
 
 	mu     sync.Mutex
 	pools  map[string]*pool
-	busy   int // instances serving or starting, over all functions
-	total  int // instances existing, over all functions
+	faults faultTable // faults in the functions' code (see FaultPath)
+	busy   int        // instances serving or starting, over all functions
+	total  int        // instances existing, over all functions
 	nextID int
 	closed bool
 
@@ -83,6 +84,10 @@ type instance struct {
 	Instance
 	id       string
 	lastUsed time.Time
+	// faultVersion is the version of the fault table the instance was
+	// last brought up to date with (0: never); faultMu serialises that.
+	faultMu      sync.Mutex
+	faultVersion int
 }
 
 // Option configures a Platform.
@@ -141,6 +146,7 @@ func (p *Platform) Handler(wrap func(*http.ServeMux) http.Handler) http.Handler 
 	mux.HandleFunc("GET "+StatsPath, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p.Stats())
 	})
+	mux.HandleFunc(FaultPath, p.serveFault)
 	if wrap == nil {
 		return mux
 	}
@@ -258,6 +264,7 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 		default:
 		}
 		p.mu.Unlock()
+		p.syncFault(in, fn)
 		return p.newLease(fn, in, false, 0), nil
 	}
 	pl.count++
@@ -277,6 +284,7 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 		p.mu.Unlock()
 		return nil, err
 	}
+	p.syncFault(in, fn) // part of the cold start: the new code has the fault too
 	return p.newLease(fn, in, true, time.Since(started)), nil
 }
 

@@ -487,3 +487,56 @@ func TestSchedule(t *testing.T) {
 		return strings.Count(string(data), "schedule") >= 3
 	})
 }
+
+// TestFaultInFunctionCode injects errors into one function's code through
+// the platform: the instance it had, and one started later, fail; another
+// function does not; healing restores both.
+func TestFaultInFunctionCode(t *testing.T) {
+	f := start(t, faas.Config{
+		Functions: []faas.Function{{Name: "greet", Timeout: 10 * time.Second}, {Name: "nap", Timeout: 10 * time.Second}},
+		Routes:    []faas.Route{{Pattern: "GET /hello", Function: "greet"}, {Pattern: "GET /sleep", Function: "nap"}},
+		KeepAlive: time.Minute,
+	})
+	send := func(method, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, f.url+faas.FaultPath, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if r := f.get(t, "/hello"); r.status != http.StatusOK {
+		t.Fatalf("before the fault: %+v", r)
+	}
+	for body, want := range map[string]int{
+		`{"kind": "errors", "error_rate": 2}`:                                   http.StatusBadRequest,
+		`{"kind": "errors", "error_rate": 1, "routes": ["GET /nowhere"]}`:       http.StatusBadRequest,
+		`{"kind": "errors", "error_rate": 1, "routes": ["GET /hello"], "x": 1}`: http.StatusBadRequest,
+	} {
+		if got := send(http.MethodPut, body); got != want {
+			t.Errorf("PUT %s: %d, want %d", body, got, want)
+		}
+	}
+	if got := send(http.MethodPut, `{"kind": "errors", "error_rate": 1, "routes": ["GET /hello"]}`); got != http.StatusOK {
+		t.Fatalf("PUT fault: %d", got)
+	}
+	// Two at once: the warm instance and a cold one both have the fault.
+	for i, r := range f.burst(t, 2, "/hello") {
+		if r.status != http.StatusInternalServerError {
+			t.Errorf("faulty greet, reply %d: %+v, want 500 from its code", i, r)
+		}
+	}
+	if r := f.get(t, "/sleep?ms=1"); r.status != http.StatusOK {
+		t.Errorf("nap, which has no fault: %+v, want 200", r)
+	}
+	if got := send(http.MethodDelete, ""); got != http.StatusNoContent {
+		t.Fatalf("DELETE fault: %d", got)
+	}
+	for i, r := range f.burst(t, 2, "/hello") {
+		if r.status != http.StatusOK {
+			t.Errorf("healed greet, reply %d: %+v, want 200", i, r)
+		}
+	}
+}

@@ -18,8 +18,9 @@ const faultIntro = "Steady load; then a fault in the code of one capability, for
 	"or p99 at least doubled. 0: the fault stayed where it belongs; 1: it took everything down. " +
 	"With -runtime process every component shares the machine's CPUs, so a hog slows its neighbours whatever the " +
 	"architecture; containers (-runtime docker) give each its own CPU quota. " +
-	"A serverless function's own code cannot take faults yet (the platform replaces instances), so serverless " +
-	"runs only the payment provider's faults."
+	"In the serverless variant the platform hands a code fault to every instance of the functions behind the " +
+	"capability's routes, those it starts later included; a crash of a function is the platform's to absorb " +
+	"(it replaces the instance), so serverless crashes only the payment provider."
 
 // deployIntro explains the rolling-deploy tables.
 const deployIntro = "Steady load; the components hosting one capability are redeployed, one replica at a time: each is " +

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/archbench/archbench/faas"
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/runtime/component"
@@ -247,11 +248,25 @@ func (f Fault) labels() []string {
 func (f Fault) Settings(v variants.Variant, env variants.Env) []Setting {
 	var out []Setting
 	for _, c := range f.cases() {
-		if len(v.Hosts[c.Capability]) > 0 {
+		// A function's code takes every fault but a crash, through its
+		// platform (a crash of a function is the platform's to absorb).
+		inFunctions := c.Kind != Crash && c.Kind != "redeploy" && v.Platform != "" && len(routesNeeding(c.Capability)) > 0
+		if len(v.Hosts[c.Capability]) > 0 || inFunctions {
 			out = append(out, Setting{Label: c.Kind + " " + c.Capability, Env: env})
 		}
 	}
 	return out
+}
+
+// routesNeeding returns the shop's routes that need capability, sorted.
+func routesNeeding(capability string) []string {
+	var routes []string
+	for _, route := range slices.Sorted(maps.Keys(dependsOn)) {
+		if slices.Contains(dependsOn[route], capability) {
+			routes = append(routes, route)
+		}
+	}
+	return routes
 }
 
 // routesOf returns the routes that run capability's code in a component
@@ -267,13 +282,7 @@ func routesOf(v variants.Variant, component, capability string) []string {
 	if !shared {
 		return nil
 	}
-	var routes []string
-	for _, route := range slices.Sorted(maps.Keys(dependsOn)) {
-		if slices.Contains(dependsOn[route], capability) {
-			routes = append(routes, route)
-		}
-	}
-	return routes
+	return routesNeeding(capability)
 }
 
 // crasher is what the scenario needs of a deployment.
@@ -300,6 +309,10 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		return results.VariantResult{}, err
 	}
 	hosts := v.Hosts[capability]
+	inFunctions := kind != Crash && kind != "redeploy" && len(hosts) == 0 && v.Platform != ""
+	if inFunctions {
+		hosts = []string{v.Platform + " (functions)"}
+	}
 	gen, mix, err := prepare(ctx, t, f, f.Mix, f.Seed, f.MaxInFlight, f.Rate, f.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
@@ -329,7 +342,7 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		url       string
 	}
 	var victims []victim
-	for _, h := range hosts {
+	for _, h := range v.Hosts[capability] {
 		for i, u := range dep.URLs(h) {
 			victims = append(victims, victim{h, i, u})
 		}
@@ -340,8 +353,8 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		injected   string
 	)
 	faultStart := all.now()
-	switch kind {
-	case "redeploy":
+	switch {
+	case kind == "redeploy":
 		// The deploy happens under load: the window's attack runs while the
 		// replicas are replaced one at a time.
 		done := make(chan error, 1)
@@ -364,7 +377,7 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		if err != nil {
 			return results.VariantResult{}, err
 		}
-	case Crash:
+	case kind == Crash:
 		for _, v := range victims {
 			if err := dep.Kill(v.component, v.replica); err != nil && !errors.Is(err, os.ErrProcessDone) {
 				return results.VariantResult{}, fmt.Errorf("crash %s: %w", capability, err)
@@ -379,6 +392,29 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 			if err := dep.Restart(ctx, v.component, v.replica); err != nil {
 				return results.VariantResult{}, fmt.Errorf("restart %s: %w", v.component, err)
 			}
+		}
+		restartSec = time.Since(healed).Seconds()
+	case inFunctions:
+		// The capability's code runs in the platform's functions: the
+		// platform hands the fault to every instance of the functions
+		// behind the capability's routes.
+		client := &http.Client{Timeout: 10 * time.Second}
+		us := dep.URLs(v.Platform)
+		if len(us) == 0 {
+			return results.VariantResult{}, fmt.Errorf("function platform: component %s has no URL", v.Platform)
+		}
+		cf := f.codeFault(kind, routesNeeding(capability))
+		if err := component.PutFault(ctx, client, us[0]+faas.FaultPath, cf); err != nil {
+			return results.VariantResult{}, fmt.Errorf("inject %s into %s's functions: %w", kind, capability, err)
+		}
+		injected = describe(cf) + ", in the functions behind them"
+		t.Progress.Printf("fault %s: %s in %s's code (the functions on %s)", t.Variant, kind, capability, v.Platform)
+		if during, err = phase("faulty", f.During); err != nil {
+			return results.VariantResult{}, err
+		}
+		healed := time.Now()
+		if err := component.DeleteFault(ctx, client, us[0]+faas.FaultPath); err != nil {
+			return results.VariantResult{}, fmt.Errorf("heal %s in %s's functions: %w", kind, capability, err)
 		}
 		restartSec = time.Since(healed).Seconds()
 	default:

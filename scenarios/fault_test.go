@@ -69,46 +69,51 @@ func TestDeploy(t *testing.T) {
 	}
 }
 
-// TestCodeFault injects latency into the monolith's cart code: only the
-// requests that run cart code slow down, though one process serves them
-// all, and the timeline covers the fault window.
+// TestCodeFault injects latency into the cart's code, in the monolith's
+// one process and in the serverless variant's cart functions (through the
+// platform): only the requests that run cart code slow down, and the
+// timeline covers the fault window.
 func TestCodeFault(t *testing.T) {
 	f := scenarios.Fault{Rate: 20, Warmup: 500 * time.Millisecond, Before: 2 * time.Second, During: 2 * time.Second, After: 2 * time.Second,
 		Cases: []scenarios.FaultCase{{Kind: "latency", Capability: "cart"}}, Latency: 250 * time.Millisecond,
 		Mix: "browse=70,add-to-cart=20,checkout=10", Seed: 1, MaxInFlight: 1024}
-	run := benchRun(t, "monolith", f)
-	if len(run.Variants) != 1 || run.Variants[0].Fault == nil {
-		t.Fatalf("want one fault summary, got %+v", run.Variants)
+	run := benchRun(t, "monolith,serverless", f)
+	if len(run.Variants) != 2 {
+		t.Fatalf("want a fault summary per variant, got %d results", len(run.Variants))
 	}
-	v := run.Variants[0]
-	fs := v.Fault
-	if fs.Kind != "latency" || fs.Injected == "" || v.Setting != "latency cart" {
-		t.Errorf("fault %q (%q), setting %q; want latency cart, described", fs.Kind, fs.Injected, v.Setting)
-	}
-	if v.Audit == nil || !v.Audit.Passed {
-		t.Errorf("audit after the fault did not pass: %+v", v.Audit)
-	}
-	for _, op := range fs.Ops {
-		switch op.Op {
-		case "POST /carts", "POST /carts/{id}/items":
-			if op.P99During < 250 {
-				t.Errorf("%s needs the cart: p99 %.1f ms during the fault, want at least the injected 250 ms", op.Op, op.P99During)
-			}
-		case "GET /products", "GET /products/{id}":
-			if op.Degraded || op.P99During >= 250 {
-				t.Errorf("%s does not run cart code: p99 %.1f ms during the fault (%.1f before), degraded %v", op.Op, op.P99During, op.P99Before, op.Degraded)
+	for _, v := range run.Variants {
+		fs := v.Fault
+		if fs == nil {
+			t.Fatalf("%s: no fault summary", v.Variant)
+		}
+		if fs.Kind != "latency" || fs.Injected == "" || v.Setting != "latency cart" {
+			t.Errorf("%s: fault %q (%q), setting %q; want latency cart, described", v.Variant, fs.Kind, fs.Injected, v.Setting)
+		}
+		if v.Audit == nil || !v.Audit.Passed {
+			t.Errorf("%s: audit after the fault did not pass: %+v", v.Variant, v.Audit)
+		}
+		for _, op := range fs.Ops {
+			switch op.Op {
+			case "POST /carts", "POST /carts/{id}/items":
+				if op.P99During < 250 {
+					t.Errorf("%s: %s needs the cart: p99 %.1f ms during the fault, want at least the injected 250 ms", v.Variant, op.Op, op.P99During)
+				}
+			case "GET /products", "GET /products/{id}":
+				if op.Degraded || op.P99During >= 250 {
+					t.Errorf("%s: %s does not run cart code: p99 %.1f ms during the fault (%.1f before), degraded %v", v.Variant, op.Op, op.P99During, op.P99Before, op.Degraded)
+				}
 			}
 		}
-	}
-	// The windows' results are on one clock: the series spans all three
-	// windows, and the achieved rate is over all of them.
-	if n := len(v.Series); n < 5 || v.Series[n-1].T < 5 {
-		t.Errorf("series has %d seconds, up to T=%d; want the 6 s of the three windows", n, v.Series[max(n-1, 0)].T)
-	}
-	if want := float64(v.Total.Count) / (f.Before + f.During + f.After).Seconds(); v.Achieved.RequestsPerSec > 1.3*want {
-		t.Errorf("achieved %.1f requests/s, want about %.1f: %d requests over the three windows", v.Achieved.RequestsPerSec, want, v.Total.Count)
-	}
-	if fs.StartSec <= 0 || fs.EndSec <= fs.StartSec || len(fs.Timeline) == 0 || len(fs.Timeline[0].Requests) < int(fs.EndSec) {
-		t.Errorf("timeline: window %.1f..%.1f s, %d ops; want the window inside the timeline", fs.StartSec, fs.EndSec, len(fs.Timeline))
+		// The windows' results are on one clock: the series spans all
+		// three windows, and the achieved rate is over all of them.
+		if n := len(v.Series); n < 5 || v.Series[n-1].T < 5 {
+			t.Errorf("%s: series has %d seconds; want the 6 s of the three windows", v.Variant, n)
+		}
+		if want := float64(v.Total.Count) / (f.Before + f.During + f.After).Seconds(); v.Achieved.RequestsPerSec > 1.3*want {
+			t.Errorf("%s: achieved %.1f requests/s, want about %.1f: %d requests over the three windows", v.Variant, v.Achieved.RequestsPerSec, want, v.Total.Count)
+		}
+		if fs.StartSec <= 0 || fs.EndSec <= fs.StartSec || len(fs.Timeline) == 0 || len(fs.Timeline[0].Requests) < int(fs.EndSec) {
+			t.Errorf("%s: timeline: window %.1f..%.1f s, %d ops; want the window inside the timeline", v.Variant, fs.StartSec, fs.EndSec, len(fs.Timeline))
+		}
 	}
 }

@@ -167,7 +167,7 @@ func (f *activeFault) apply(w http.ResponseWriter, r *http.Request) bool {
 		}
 	case FaultErrors:
 		if rand.Float64() < f.ErrorRate {
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "injected fault: " + f.Kind})
+			writeError(w, http.StatusInternalServerError, "internal", "injected fault: "+f.Kind)
 			return true
 		}
 	case FaultLeak:
@@ -196,11 +196,11 @@ func (in *injector) serve(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "fault: " + err.Error()})
+			writeError(w, http.StatusBadRequest, "bad_fault", "fault: "+err.Error())
 			return
 		}
 		if err := f.Validate(); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "fault: " + err.Error()})
+			writeError(w, http.StatusBadRequest, "bad_fault", "fault: "+err.Error())
 			return
 		}
 		in.inject(f)
@@ -210,7 +210,7 @@ func (in *injector) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		w.Header().Set("Allow", "GET, PUT, DELETE")
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method " + r.Method + " not allowed on " + FaultPath})
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method "+r.Method+" not allowed on "+FaultPath)
 	}
 }
 
@@ -273,6 +273,19 @@ func spin(ctx context.Context) {
 	_ = x
 }
 
+// writeError answers with the shop API's JSON error shape (docs/API.md),
+// so a client cannot tell an injected error from one of the code's own.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	body.Error.Code, body.Error.Message = code, msg
+	writeJSON(w, status, body)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -282,32 +295,43 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // InjectFault injects f into the component serving at baseURL, replacing
 // any fault it has.
 func InjectFault(ctx context.Context, c *http.Client, baseURL string, f Fault) error {
-	body, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("inject %s fault: %w", f.Kind, err)
-	}
-	return faultRequest(ctx, c, http.MethodPut, baseURL, strings.NewReader(string(body)))
+	return PutFault(ctx, c, strings.TrimRight(baseURL, "/")+FaultPath, f)
 }
 
 // HealFault removes any fault from the component serving at baseURL.
 func HealFault(ctx context.Context, c *http.Client, baseURL string) error {
-	return faultRequest(ctx, c, http.MethodDelete, baseURL, nil)
+	return DeleteFault(ctx, c, strings.TrimRight(baseURL, "/")+FaultPath)
 }
 
-func faultRequest(ctx context.Context, c *http.Client, method, baseURL string, body io.Reader) error {
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+FaultPath, body)
+// PutFault sends f to a fault route at url: FaultPath of a component, or
+// another route that takes faults the same way (a function platform's).
+func PutFault(ctx context.Context, c *http.Client, url string, f Fault) error {
+	body, err := json.Marshal(f)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, FaultPath, err)
+		return fmt.Errorf("inject %s fault: %w", f.Kind, err)
+	}
+	return faultRequest(ctx, c, http.MethodPut, url, strings.NewReader(string(body)))
+}
+
+// DeleteFault heals what a fault route at url holds.
+func DeleteFault(ctx context.Context, c *http.Client, url string) error {
+	return faultRequest(ctx, c, http.MethodDelete, url, nil)
+}
+
+func faultRequest(ctx context.Context, c *http.Client, method, url string, body io.Reader) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, FaultPath, err)
+		return fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s%s: %s: %s", method, baseURL, FaultPath, resp.Status, strings.TrimSpace(string(msg)))
+		return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, strings.TrimSpace(string(msg)))
 	}
 	return nil
 }

@@ -137,12 +137,14 @@ func TestFaultRouteRejectsBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			var e struct{ Error string }
-			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
-				t.Fatalf("status %d, body not JSON: %v", resp.StatusCode, err)
+			var e struct {
+				Error struct{ Code, Message string }
 			}
-			if resp.StatusCode != tt.status || !strings.Contains(e.Error, tt.want) {
-				t.Fatalf("%d %q, want %d naming %q", resp.StatusCode, e.Error, tt.status, tt.want)
+			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Error.Code == "" {
+				t.Fatalf("status %d, body not the API's JSON error: %v", resp.StatusCode, err)
+			}
+			if resp.StatusCode != tt.status || !strings.Contains(e.Error.Message, tt.want) {
+				t.Fatalf("%d %q, want %d naming %q", resp.StatusCode, e.Error.Message, tt.status, tt.want)
 			}
 			if in.active.Load() != nil {
 				t.Fatal("a rejected fault was injected")
