@@ -75,6 +75,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 0, "most concurrent journeys; beyond it journeys are dropped and counted (default: the profile's)")
 	venv := variantEnvFlags(fs)
 	pricingFile := fs.String("pricing", "", "JSON `file` of cloud prices for the cost sections, in the format of\ncost/pricing.json (every price with its source and date); default: that file")
+	capacities := fs.String("capacities", "", "ramp with -runtime docker: run the whole ramp once per CPU budget, as comma-separated\nCPUs (e.g. 0.5,1,1.5,2; at least three), and fit the Universal Scalability Law to the most each\ncarried: scaling with allocated capacity")
 	crossCheck := fs.Bool("k6", true, "steady: after the first variant's first run, drive it again with k6 (pinned in\ngo.mod as a Go tool) with the same load, and set the two generators' figures\nside by side in the report")
 	verbose := fs.Bool("v", false, "log diagnostics to stderr")
 	if err := parse(fs, args); err != nil {
@@ -164,6 +165,12 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return badFlag(fs, err)
 		}
+		if rp.Capacities, err = parseRates(*capacities); err != nil {
+			return badFlag(fs, fmt.Errorf("-capacities: %w", err))
+		}
+		if len(rp.Capacities) > 0 && rtf.name == "process" {
+			return badFlag(fs, errors.New("-capacities needs a runtime that enforces a CPU budget: add -runtime docker"))
+		}
 		common(&rp.Warmup, &rp.Mix, &rp.Seed, &rp.MaxInFlight)
 		if err := rp.Validate(); err != nil {
 			return badFlag(fs, err)
@@ -214,6 +221,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	}
 	if sc != nil {
 		all = []scenarios.Scenario{sc}
+	}
+	if set["capacities"] && *scenario != "ramp" {
+		return badFlag(fs, errors.New("-capacities applies to -scenario ramp only"))
 	}
 	vs, err := variants.Parse(*variantList)
 	if err != nil {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/archbench/archbench/results"
 )
@@ -74,4 +75,52 @@ func rampConclusion(vs []results.VariantResult, names []string) string {
 	return fmt.Sprintf("Measured: %s carried the most, %s requests/s, and stopped at %s. "+
 		"A ramp that stops at the generator's limit says the generator, not the variant, ran out; one run per variant: repeat it before calling a winner.",
 		names[best], rate(r.MaxRequestsPerSec), r.StoppedBy)
+}
+
+// capacityIntro explains the scaling-with-capacity table.
+const capacityIntro = "The whole ramp ran once per CPU budget (-capacities, containers only), each on a deployment whose " +
+	"containers shared that many CPUs; the Universal Scalability Law is fitted to the most each budget carried against its CPUs, " +
+	"in units of the smallest budget. The maxima are measured; σ, κ and the peak are **modeled**. σ near 0 and κ near 0: " +
+	"the variant turns more CPU into proportionally more throughput; a peak within reach: more CPU would make it slower."
+
+// capacityTable sets each variant's scaling with allocated CPU side by
+// side: what each budget carried, and the law fitted across them.
+func capacityTable(vs []results.VariantResult, names []string) table {
+	t := table{
+		header: []string{"variant", "max req/s by CPUs (measured)", "σ (modeled)", "κ (modeled)", "peak req/s (modeled)", "at CPUs (modeled)", "fit R²"},
+		right:  []bool{false, false, true, true, true, true, true},
+	}
+	type group struct {
+		name string
+		fit  *results.USLFit
+		by   []string
+	}
+	var groups []*group
+	index := map[string]*group{}
+	for i, v := range vs {
+		r := v.Ramp
+		if r == nil || r.CPUs <= 0 || r.CapacityFit == nil {
+			continue
+		}
+		k := v.Variant + "/" + v.Runtime
+		g, ok := index[k]
+		if !ok {
+			g = &group{name: strings.TrimSuffix(names[i], " · "+v.Setting), fit: r.CapacityFit}
+			index[k] = g
+			groups = append(groups, g)
+		}
+		g.by = append(g.by, fmt.Sprintf("%g: %s", r.CPUs, rate(r.MaxRequestsPerSec)))
+	}
+	for _, g := range groups {
+		sigma, kappa, peak, at, r2 := none, none, none, none, none
+		if f := g.fit; f.Error == "" {
+			sigma, kappa, r2 = sig3(f.Sigma), sig3(f.Kappa), strconv.FormatFloat(f.R2, 'f', 3, 64)
+			peak, at = "unbounded", "—"
+			if f.PeakCPUs > 0 {
+				peak, at = rate(f.PeakRequestsPerSec), strconv.FormatFloat(f.PeakCPUs, 'f', 2, 64)
+			}
+		}
+		t.rows = append(t.rows, []string{g.name, strings.Join(g.by, ", "), sigma, kappa, peak, at, r2})
+	}
+	return t
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -665,5 +666,25 @@ func TestOverview(t *testing.T) {
 	}
 	if strings.Contains(got, "| fault: crash cart | p99") || strings.Count(got, "p99 latency") != 1 {
 		t.Errorf("summary takes p99 from the fault run too:\n%s", got)
+	}
+}
+
+// TestCapacityTable sums up a variant's ramps over CPU budgets in one row.
+func TestCapacityTable(t *testing.T) {
+	fit := &results.USLFit{Label: results.LabelModeled, Sigma: 0.1, Kappa: 0.02, UnitCPUs: 0.5, PeakCPUs: 3.4, PeakRequestsPerSec: 2500, R2: 0.99}
+	var vs []results.VariantResult
+	for _, c := range []float64{0.5, 1, 2} {
+		vs = append(vs, results.VariantResult{Variant: "monolith", Runtime: "docker", Setting: fmt.Sprintf("%g CPUs", c),
+			Ramp: &results.RampSummary{CPUs: c, MaxRequestsPerSec: 1000 * c, CapacityFit: fit}})
+	}
+	tab := capacityTable(vs, variantNames(vs))
+	if len(tab.rows) != 1 {
+		t.Fatalf("rows %v, want one for the variant", tab.rows)
+	}
+	row := strings.Join(tab.rows[0], " | ")
+	for _, want := range []string{"monolith", "0.5: 500, 1: 1,000, 2: 2,000", "3.40", "0.1"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("row %q lacks %q", row, want)
+		}
 	}
 }

@@ -568,6 +568,14 @@ type RampSummary struct {
 	MaxRequestsPerSec float64 `json:"max_requests_per_sec"`
 	// Fit is the scalability model; nil when there were too few steps.
 	Fit *USLFit `json:"usl,omitempty"`
+	// CPUs is the CPU budget the variant was deployed with, when the ramp
+	// ran once per allocated capacity (0 otherwise).
+	CPUs float64 `json:"cpus,omitempty"`
+	// CapacityFit is the Universal Scalability Law fitted to the most each
+	// capacity carried (MaxRequestsPerSec) against its CPUs, over every
+	// capacity the variant ran with, in units of the smallest (UnitCPUs);
+	// every result of the variant holds the same fit. Modeled.
+	CapacityFit *USLFit `json:"capacity_usl,omitempty"`
 }
 
 // RampStep is one step of the ramp, measured.
@@ -596,8 +604,13 @@ type USLFit struct {
 	Lambda float64 `json:"lambda"`
 	Sigma  float64 `json:"sigma"`
 	Kappa  float64 `json:"kappa"`
-	// UnitConcurrency is the concurrency one unit stands for.
+	// UnitConcurrency is the concurrency one unit stands for; UnitCPUs,
+	// in a fit over allocated capacity, the CPUs one unit stands for.
 	UnitConcurrency float64 `json:"unit_concurrency"`
+	UnitCPUs        float64 `json:"unit_cpus,omitempty"`
+	// PeakCPUs is where a fit over allocated capacity peaks, in CPUs; 0
+	// when it does not peak.
+	PeakCPUs float64 `json:"peak_cpus,omitempty"`
 	// Residual is the RMS relative error of the fit; R2 its R².
 	Residual float64 `json:"residual"`
 	R2       float64 `json:"r2"`

@@ -47,6 +47,10 @@ type Plan struct {
 	Components []Component
 	// Entry names the component whose URL is the variant's entry point.
 	Entry string
+	// CPUs, when > 0, is the CPU budget the plan's components share in a
+	// runtime that enforces one (containers), instead of the runtime's
+	// own; a runtime that enforces none ignores it.
+	CPUs float64
 }
 
 // Validate checks that names are unique, peers exist, peers form no cycle,

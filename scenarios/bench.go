@@ -96,6 +96,9 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	if b.SideBySide != nil && len(b.Variants) > 0 {
 		run.Notes = append(run.Notes, fmt.Sprintf("%s also ran on the %s runtime, for comparison: it had the whole machine there.", b.Variants[0].Name, b.SideBySide.Name()))
 	}
+	if f, ok := b.Scenario.(RunFinisher); ok {
+		f.FinishRun(&run)
+	}
 	run.FinishedAt = time.Now()
 	return run, err
 }
@@ -152,6 +155,7 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	if err != nil {
 		return res, err
 	}
+	plan.CPUs = l.setting.CPUs
 	dep, err := rt.Deploy(ctx, plan)
 	if err != nil {
 		return res, fmt.Errorf("deploy: %w", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/usl"
+	"github.com/archbench/archbench/variants"
 	"github.com/archbench/archbench/workload"
 )
 
@@ -40,6 +41,12 @@ type Ramp struct {
 	Mix         string
 	Seed        uint64
 	MaxInFlight int
+	// Capacities, when set, runs the whole ramp once per CPU budget, each
+	// on a deployment whose containers share that many CPUs, and fits the
+	// Universal Scalability Law to the most each carried against its
+	// CPUs: scaling with allocated capacity, not only with load. It needs
+	// a runtime that enforces a budget (-runtime docker).
+	Capacities []float64
 }
 
 // RampProfile returns the ramp scenario's parameters for a profile.
@@ -80,16 +87,81 @@ func (r Ramp) Validate() error {
 	if r.SLO <= 0 {
 		errs = append(errs, fmt.Errorf("slo must be > 0, but is %s", r.SLO))
 	}
+	for i, c := range r.Capacities {
+		if !(c > 0 && c <= 1024) {
+			errs = append(errs, fmt.Errorf("capacities[%d] must be in (0, 1024] CPUs, but is %g", i, c))
+		}
+	}
+	if n := len(r.Capacities); n > 0 && n < 3 {
+		errs = append(errs, fmt.Errorf("capacities must list at least three CPU budgets to fit the law's three parameters across them, or none, but lists %d", n))
+	}
 	errs = append(errs, journeyErrors(r.Mix, r.MaxInFlight)...)
 	return errors.Join(errs...)
 }
 
 // Params records the parameters in results.json.
 func (r Ramp) Params() map[string]any {
-	return map[string]any{
+	p := map[string]any{
 		"start_per_sec": r.Start, "growth": r.Growth, "steps": r.Steps, "step_sec": r.StepFor.Seconds(),
 		"warmup_sec": r.Warmup.Seconds(), "slo_p99_ms": float64(r.SLO) / 1e6, "mix": r.Mix, "seed": r.Seed,
 		"max_in_flight": r.MaxInFlight,
+	}
+	if len(r.Capacities) > 0 {
+		p["capacities_cpus"] = r.Capacities
+	}
+	return p
+}
+
+// Settings runs v once per capacity, when Capacities are set.
+func (r Ramp) Settings(v variants.Variant, env variants.Env) []Setting {
+	var out []Setting
+	for _, c := range r.Capacities {
+		out = append(out, Setting{Label: capacityLabel(c), Env: env, CPUs: c})
+	}
+	return out
+}
+
+// capacityLabel names a capacity setting.
+func capacityLabel(cpus float64) string { return fmt.Sprintf("%g CPUs", cpus) }
+
+// FinishRun fits, per variant and runtime, the Universal Scalability Law
+// to the most each capacity carried against its CPUs, and gives every
+// result of the variant the fit.
+func (r Ramp) FinishRun(run *results.Run) {
+	if len(r.Capacities) < 2 {
+		return
+	}
+	type key struct{ variant, runtime string }
+	byKey := map[key][]int{}
+	for i, v := range run.Variants {
+		if v.Ramp != nil && v.Ramp.CPUs > 0 {
+			k := key{v.Variant, v.Runtime}
+			byKey[k] = append(byKey[k], i)
+		}
+	}
+	for _, idx := range byKey {
+		unit := math.Inf(1)
+		for _, i := range idx {
+			unit = math.Min(unit, run.Variants[i].Ramp.CPUs)
+		}
+		var pts []usl.Point
+		for _, i := range idx {
+			s := run.Variants[i].Ramp
+			if s.MaxRequestsPerSec > 0 {
+				pts = append(pts, usl.Point{N: s.CPUs / unit, X: s.MaxRequestsPerSec})
+			}
+		}
+		fit := toFit(pts, 0)
+		fit.UnitCPUs = unit
+		if fit.Error == "" {
+			if n := (usl.Model{Lambda: fit.Lambda, Sigma: fit.Sigma, Kappa: fit.Kappa}).PeakN(); !math.IsInf(n, 0) && !math.IsNaN(n) {
+				fit.PeakCPUs = n * unit
+			}
+		}
+		for _, i := range idx {
+			f := *fit
+			run.Variants[i].Ramp.CapacityFit = &f
+		}
 	}
 }
 
@@ -104,13 +176,24 @@ const (
 
 // Run warms up, then offers each step in turn until one saturates.
 func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) {
+	var cpus float64
+	if len(r.Capacities) > 0 {
+		if t.Runtime == "process" {
+			return results.VariantResult{}, errors.New("ramp capacities need a runtime that enforces a CPU budget: use -runtime docker")
+		}
+		for _, c := range r.Capacities {
+			if t.Setting == capacityLabel(c) {
+				cpus = c
+			}
+		}
+	}
 	gen, mix, err := prepare(ctx, t, r, r.Mix, r.Seed, r.MaxInFlight, r.Start, r.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
 	defer gen.CloseIdleConnections()
 	all := newPhases()
-	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone}
+	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone, CPUs: cpus}
 	rate := r.Start
 	kneeSeen := false // the previous step breached the SLO by latency alone
 	for i := range r.Steps {
@@ -208,6 +291,13 @@ func fitUSL(steps []results.RampStep) *results.USLFit {
 		}
 		pts = append(pts, usl.Point{N: s.Concurrency / base, X: s.RequestsPerSec})
 	}
+	return toFit(pts, base)
+}
+
+// toFit fits the law to points and reports it, labelled modeled; unit is
+// the concurrency one unit of N stands for (0 when N counts something
+// else). A failed fit says why in Error.
+func toFit(pts []usl.Point, unit float64) *results.USLFit {
 	fit, err := usl.Fit(pts)
 	if err != nil {
 		return &results.USLFit{Error: err.Error()}
@@ -215,11 +305,14 @@ func fitUSL(steps []results.RampStep) *results.USLFit {
 	m := fit.Model
 	out := &results.USLFit{
 		Label: results.LabelModeled, Lambda: m.Lambda, Sigma: m.Sigma, Kappa: m.Kappa,
-		UnitConcurrency: base, Residual: fit.Residual, R2: fit.R2,
-		PeakConcurrency: m.PeakN() * base, PeakRequestsPerSec: m.PeakThroughput(),
+		UnitConcurrency: unit, Residual: fit.Residual, R2: fit.R2,
+		PeakConcurrency: m.PeakN() * unit, PeakRequestsPerSec: m.PeakThroughput(),
 	}
-	if math.IsInf(out.PeakConcurrency, 0) || math.IsInf(out.PeakRequestsPerSec, 0) {
-		out.PeakConcurrency, out.PeakRequestsPerSec = 0, 0 // unbounded: no peak within the model
+	if math.IsInf(out.PeakConcurrency, 0) || math.IsInf(out.PeakRequestsPerSec, 0) || unit == 0 {
+		out.PeakConcurrency = 0
+	}
+	if math.IsInf(out.PeakRequestsPerSec, 0) {
+		out.PeakRequestsPerSec = 0 // unbounded: no peak within the model
 	}
 	return out
 }

@@ -1,11 +1,14 @@
 package scenarios
 
 import (
+	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/variants"
 )
 
 // TestRampSaturated names the first limit a step hits, the generator's
@@ -78,5 +81,47 @@ func TestFitUSLOnSteps(t *testing.T) {
 	}
 	if short := fitUSL(steps[:2]); short == nil || short.Error == "" {
 		t.Fatalf("a fit from two steps: %+v, want an error", short)
+	}
+}
+
+// TestRampCapacities runs once per CPU budget, refuses a runtime that
+// enforces none, and fits the law across the budgets from a known one.
+func TestRampCapacities(t *testing.T) {
+	r := Ramp{Capacities: []float64{0.5, 1, 1.5, 2}}
+	settings := r.Settings(variants.Variant{Name: "monolith"}, variants.Env{})
+	if len(settings) != 4 || settings[1].Label != "1 CPUs" || settings[1].CPUs != 1 {
+		t.Fatalf("settings %+v, want one per capacity with its CPUs", settings)
+	}
+	if _, err := r.Run(t.Context(), Target{Runtime: "process", Setting: "1 CPUs"}); err == nil || !strings.Contains(err.Error(), "-runtime docker") {
+		t.Errorf("capacities on the process runtime: %v, want an error naming -runtime docker", err)
+	}
+	const lambda, sigma, kappa = 1000.0, 0.1, 0.02
+	var run results.Run
+	for _, c := range r.Capacities {
+		n := c / 0.5
+		x := lambda * n / (1 + sigma*(n-1) + kappa*n*(n-1))
+		run.Variants = append(run.Variants, results.VariantResult{Variant: "monolith", Runtime: "docker", Setting: capacityLabel(c),
+			Ramp: &results.RampSummary{CPUs: c, MaxRequestsPerSec: x}})
+	}
+	run.Variants = append(run.Variants, results.VariantResult{Variant: "serverless", Runtime: "docker", Ramp: &results.RampSummary{}})
+	r.FinishRun(&run)
+	for _, v := range run.Variants[:4] {
+		f := v.Ramp.CapacityFit
+		if f == nil || f.Error != "" || f.Label != results.LabelModeled || f.UnitCPUs != 0.5 {
+			t.Fatalf("%s: capacity fit %+v, want a modeled fit in units of 0.5 CPUs", v.Setting, f)
+		}
+		if math.Abs(f.Sigma-sigma) > 0.03 || math.Abs(f.Kappa-kappa) > 0.01 {
+			t.Errorf("%s: σ %.3f κ %.4f, want %g and %g", v.Setting, f.Sigma, f.Kappa, sigma, kappa)
+		}
+		// The law peaks at N = sqrt((1-σ)/κ) ≈ 6.7 units of 0.5 CPUs.
+		if want := 0.5 * math.Sqrt((1-sigma)/kappa); math.Abs(f.PeakCPUs-want) > 0.3*want {
+			t.Errorf("%s: peak at %.2f CPUs, want about %.2f", v.Setting, f.PeakCPUs, want)
+		}
+	}
+	if run.Variants[4].Ramp.CapacityFit != nil {
+		t.Error("a result without a capacity got a capacity fit")
+	}
+	if err := (Ramp{Start: 1, Growth: 2, Steps: 3, StepFor: time.Second, SLO: time.Second, Mix: "browse=1", MaxInFlight: 1, Capacities: []float64{1, 2}}).Validate(); err == nil || !strings.Contains(err.Error(), "capacities") {
+		t.Errorf("two capacities: %v, want an error naming capacities", err)
 	}
 }

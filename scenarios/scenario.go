@@ -38,6 +38,12 @@ type Finisher interface {
 	Finish(res *results.VariantResult)
 }
 
+// RunFinisher is a scenario that computes figures across its results once
+// every variant has run (the ramp fits scalability across capacities).
+type RunFinisher interface {
+	FinishRun(run *results.Run)
+}
+
 // Varier is a scenario that runs a variant under several settings, each on
 // a fresh deployment (the cold-start scenario varies the platform's
 // keep-alive, say). Settings returns them for v, from the bench's env.
@@ -50,6 +56,9 @@ type Varier interface {
 type Setting struct {
 	Label string
 	Env   variants.Env
+	// CPUs, when > 0, is the CPU budget to deploy with, in a runtime that
+	// enforces one (see runtime.Plan.CPUs).
+	CPUs float64
 }
 
 // Target is the deployed variant a scenario runs against.

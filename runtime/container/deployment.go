@@ -100,7 +100,11 @@ func (d *Deployment) shares(order []runtime.Component) Limits {
 		}
 	}
 	n = max(n, 1)
-	return Limits{CPUs: d.r.budget.CPUs / float64(n), MemoryBytes: d.r.budget.MemoryBytes / int64(n)}
+	cpus := d.r.budget.CPUs
+	if d.plan.CPUs > 0 {
+		cpus = d.plan.CPUs // the plan's own budget, as the ramp's capacity steps ask
+	}
+	return Limits{CPUs: cpus / float64(n), MemoryBytes: d.r.budget.MemoryBytes / int64(n)}
 }
 
 func (d *Deployment) start(ctx context.Context, order []runtime.Component, images map[string]string) error {
