@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -98,6 +99,12 @@ type Runtime struct {
 	mu     sync.Mutex
 	deps   map[*Deployment]struct{}
 	closed bool
+
+	// direct says whether the harness reaches containers at their address
+	// on the run's network (decided by the first container: see
+	// reachDirect) rather than through ports published on loopback.
+	directOnce sync.Once
+	direct     atomic.Bool
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)

@@ -211,6 +211,9 @@ func (d *Deployment) startReplica(ctx context.Context, c runtime.Component, i in
 	if rep.hostURL, err = hostURL(ctx, ctr, rep.scheme); err != nil {
 		return err
 	}
+	if ip, ok := d.r.reachDirect(ctx, ctr); ok {
+		rep.hostURL = rep.scheme + "://" + ip + ":" + port
+	}
 	rep.netURL = rep.scheme + "://" + alias + ":" + port
 	if rep.scheme == "http" {
 		if err := waitHealthy(ctx, rep.hostURL); err != nil {
@@ -427,6 +430,17 @@ func (d *Deployment) startAgain(ctx context.Context, r *replica) error {
 	if _, err := d.r.provider.Client().ContainerStart(ctx, r.ctr.GetContainerID(), client.ContainerStartOptions{}); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
+	if d.r.direct.Load() {
+		// The engine may give a restarted container another address on the
+		// network; whoever holds the old URL would lose it.
+		ip, err := r.ctr.ContainerIP(ctx)
+		if err != nil {
+			return fmt.Errorf("address after restart: %w", err)
+		}
+		if u := r.scheme + "://" + ip + ":" + port; u != r.hostURL {
+			return fmt.Errorf("the restarted container moved from %s to %s on the run's network", r.hostURL, u)
+		}
+	}
 	if r.scheme == "http" {
 		if err := waitHealthy(ctx, r.hostURL); err != nil {
 			return fmt.Errorf("%w%s", err, tail(ctx, r.ctr))
@@ -445,6 +459,30 @@ func (d *Deployment) startAgain(ctx context.Context, r *replica) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// reachDirect returns ctr's address on the run's network when the harness
+// reaches containers there. The Docker engine's userland proxy, which
+// carries published ports to loopback, falls over under the thousands of
+// connections a saturating ramp opens, and adds a hop of its own to every
+// request; where the host routes to the engine's bridge networks (a Linux
+// engine), the harness talks to the containers directly instead, on the
+// networks it created. The first container decides, for the runtime's
+// life.
+func (r *Runtime) reachDirect(ctx context.Context, ctr *testcontainers.DockerContainer) (string, bool) {
+	ip, err := ctr.ContainerIP(ctx)
+	if err != nil || ip == "" {
+		return "", false
+	}
+	r.directOnce.Do(func() {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, port), time.Second)
+		if err == nil {
+			c.Close()
+			r.direct.Store(true)
+		}
+		r.log.Info("how the harness reaches containers", "direct", r.direct.Load(), "probe", ip)
+	})
+	return ip, r.direct.Load()
 }
 
 // freePort returns a TCP port free on the host's loopback now.
