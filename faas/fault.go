@@ -2,8 +2,6 @@ package faas
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -32,15 +30,9 @@ type faultTable struct {
 func (p *Platform) serveFault(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPut:
-		var f component.Fault
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_fault", "fault: "+err.Error())
-			return
-		}
-		if err := f.Validate(); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_fault", "fault: "+err.Error())
+		f, err := component.DecodeFault(r.Body)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_fault", err.Error())
 			return
 		}
 		fns := p.functionsOf(f.Routes)

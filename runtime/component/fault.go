@@ -98,6 +98,21 @@ func (f Fault) Validate() error {
 	return errors.Join(errs...)
 }
 
+// DecodeFault reads a fault as a fault route takes it: JSON, at most 64
+// KiB, no unknown field, and valid; the error names what is wrong.
+func DecodeFault(r io.Reader) (Fault, error) {
+	var f Fault
+	dec := json.NewDecoder(io.LimitReader(r, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return Fault{}, fmt.Errorf("fault: %w", err)
+	}
+	if err := f.Validate(); err != nil {
+		return Fault{}, fmt.Errorf("fault: %w", err)
+	}
+	return f, nil
+}
+
 // register adds a route pattern to mux, turning the panic ServeMux raises
 // on a bad or conflicting pattern into an error.
 func register(mux *http.ServeMux, pattern string) (err error) {
@@ -192,15 +207,9 @@ func (in *injector) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, struct{}{})
 	case http.MethodPut:
-		var f Fault
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_fault", "fault: "+err.Error())
-			return
-		}
-		if err := f.Validate(); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_fault", "fault: "+err.Error())
+		f, err := DecodeFault(r.Body)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_fault", err.Error())
 			return
 		}
 		in.inject(f)
