@@ -20,7 +20,7 @@ const perMillion = "cost per 1M requests, modeled"
 // headlineIntro explains the headline table.
 const headlineIntro = "Each cell is the mean over the repetitions (-count) with its 95 % confidence interval " +
 	"(Student's t) and the number of runs; outliers (Tukey's fences) are flagged, not dropped. " +
-	"A winner is named only where its interval overlaps no other variant's; with one run each no interval " +
+	"A winner is named only where its interval overlaps no other variant's on the same runtime; with one run each no interval " +
 	"exists and no winner is called: repeat the run with -count 3 or more."
 
 // headlineFigures returns the run's headline figures (package figures)
@@ -131,6 +131,10 @@ func headlineCell(f figures.Figure) string {
 // headlineWinner names the group whose figure is best beyond doubt, or
 // says why none is named.
 func headlineWinner(row []figures.Figure, name string) string {
+	// Variants compete on one runtime, the first column's: a variant run
+	// also on the other runtime, side by side, is a comparison of
+	// runtimes, not a rival.
+	row = slices.DeleteFunc(slices.Clone(row), func(f figures.Figure) bool { return f.Key.Runtime != row[0].Key.Runtime })
 	if len(row) < 2 {
 		return "—"
 	}

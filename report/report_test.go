@@ -688,3 +688,24 @@ func TestCapacityTable(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadlineWinnerPerRuntime: a variant also run on the other runtime,
+// side by side, does not stop its own runtime's winner being named.
+func TestHeadlineWinnerPerRuntime(t *testing.T) {
+	var vs []results.VariantResult
+	for rep := 1; rep <= 3; rep++ {
+		for _, v := range []struct {
+			name, rt string
+			p99      float64
+		}{{"monolith", "docker", 2}, {"microservices", "docker", 8}, {"monolith", "process", 2}} {
+			vs = append(vs, results.VariantResult{Variant: v.name, Runtime: v.rt, Repetition: rep, Label: results.LabelMeasured,
+				Total: results.OpStats{Count: 100, LatencyMs: results.Percentiles{P50: 1, P99: v.p99 + 0.01*float64(rep)}}})
+		}
+	}
+	tab := headlineTable(headlineFigures(results.Run{Variants: vs}, make([]*cost.Estimate, len(vs))))
+	for _, row := range tab.rows {
+		if row[0] == "p99 latency (ms)" && row[len(row)-1] != "monolith" {
+			t.Errorf("p99 winner %q, want monolith among the docker variants", row[len(row)-1])
+		}
+	}
+}
