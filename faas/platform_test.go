@@ -471,6 +471,9 @@ func TestTriggers(t *testing.T) {
 		delete(want, line)
 	}
 	// 4 messages: a, b once; flaky twice; fail twice (its two attempts).
+	// An invocation is metered when its answer is back at the platform,
+	// a moment after the instance wrote its line.
+	waitFor(t, "six invocations metered", func() bool { return stats(t, f, "on-order").Invocations >= 6 })
 	if s := stats(t, f, "on-order"); s.Invocations != 6 || s.Errors != 3 {
 		t.Fatalf("stats %+v, want 6 invocations of which 3 failed", s)
 	}
