@@ -101,6 +101,8 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"simulate", "-calibrate", filepath.Join(dir, "none")}, "-calibrate"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-sweep", "10,x"}, "-sweep: rate 2 must be a number"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "db=2"}, `has no station or pool "db"; it has server`},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "server=20000"}, "-instances: want name=N with N in 1..10000"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "server=2,server=3"}, `-instances: "server" named twice`},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-rate", "5", "-sweep", "1,2"}, "-rate and -sweep cannot be given together"},
 		{[]string{"simulate", "-model", filepath.Join(dir, "bad-field.json")}, "-model"},
 		{[]string{"k6", "export", "-scenario", "fault"}, "-scenario must be steady, spike or ramp"},

@@ -15,6 +15,7 @@ import (
 	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/sim"
 	"github.com/archbench/archbench/simrun"
 )
@@ -81,7 +82,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if len(rates) > 0 && set["rate"] {
 		return badFlag(fs, errors.New("-rate and -sweep cannot be given together: a sweep's rates are its own"))
 	}
-	counts, err := parseCounts(*instances)
+	counts, err := runtime.ParseCountsUpTo(*instances, 10_000)
 	if err != nil {
 		return badFlag(fs, fmt.Errorf("-instances: %w", err))
 	}
@@ -287,23 +288,6 @@ func parseRates(s string) ([]float64, error) {
 			return nil, fmt.Errorf("rate %d must be a number in (0, 10000000] requests/s, but is %q", i+1, f)
 		}
 		out = append(out, r)
-	}
-	return out, nil
-}
-
-// parseCounts reads name=N,... with N >= 1.
-func parseCounts(s string) (map[string]int, error) {
-	out := map[string]int{}
-	if s == "" {
-		return out, nil
-	}
-	for _, kv := range strings.Split(s, ",") {
-		name, v, ok := strings.Cut(kv, "=")
-		n, err := strconv.Atoi(v)
-		if !ok || name == "" || err != nil || n < 1 || n > 10_000 {
-			return nil, fmt.Errorf("want name=N with N in 1..10000, but got %q", kv)
-		}
-		out[name] = n
 	}
 	return out, nil
 }

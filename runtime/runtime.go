@@ -145,7 +145,11 @@ type Deployment interface {
 
 // ParseCounts parses per-component counts written "name=N,name=N", with N
 // in 1..64, as flags give replicas or pre-warmed instances.
-func ParseCounts(s string) (map[string]int, error) {
+func ParseCounts(s string) (map[string]int, error) { return ParseCountsUpTo(s, 64) }
+
+// ParseCountsUpTo is ParseCounts with N in 1..limit: a model of a system
+// at cloud scale counts more replicas than this machine runs.
+func ParseCountsUpTo(s string, limit int) (map[string]int, error) {
 	out := map[string]int{}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
@@ -155,8 +159,8 @@ func ParseCounts(s string) (map[string]int, error) {
 		name, n, ok := strings.Cut(part, "=")
 		name = strings.TrimSpace(name)
 		count, err := strconv.Atoi(strings.TrimSpace(n))
-		if !ok || name == "" || err != nil || count < 1 || count > 64 {
-			return nil, fmt.Errorf("want name=N with N in 1..64, got %q", part)
+		if !ok || name == "" || err != nil || count < 1 || count > limit {
+			return nil, fmt.Errorf("want name=N with N in 1..%d, got %q", limit, part)
 		}
 		if _, dup := out[name]; dup {
 			return nil, fmt.Errorf("%q named twice", name)

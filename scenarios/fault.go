@@ -248,14 +248,21 @@ func (f Fault) labels() []string {
 func (f Fault) Settings(v variants.Variant, env variants.Env) []Setting {
 	var out []Setting
 	for _, c := range f.cases() {
-		// A function's code takes every fault but a crash, through its
-		// platform (a crash of a function is the platform's to absorb).
-		inFunctions := c.Kind != Crash && c.Kind != "redeploy" && v.Platform != "" && len(routesNeeding(c.Capability)) > 0
-		if len(v.Hosts[c.Capability]) > 0 || inFunctions {
+		if len(v.Hosts[c.Capability]) > 0 || inFunctions(v, c.Kind, c.Capability) {
 			out = append(out, Setting{Label: c.Kind + " " + c.Capability, Env: env})
 		}
 	}
 	return out
+}
+
+// inFunctions says whether a fault of kind in capability goes into the
+// code of v's functions, through its platform: when no component of its
+// own hosts the capability and the platform serves routes that need it.
+// A function's code takes every fault but a crash (a crash of a function
+// is the platform's to absorb) and a redeploy.
+func inFunctions(v variants.Variant, kind, capability string) bool {
+	return kind != Crash && kind != "redeploy" && v.Platform != "" &&
+		len(v.Hosts[capability]) == 0 && len(routesNeeding(capability)) > 0
 }
 
 // routesNeeding returns the shop's routes that need capability, sorted.
@@ -309,8 +316,8 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 		return results.VariantResult{}, err
 	}
 	hosts := v.Hosts[capability]
-	inFunctions := kind != Crash && kind != "redeploy" && len(hosts) == 0 && v.Platform != ""
-	if inFunctions {
+	viaPlatform := inFunctions(v, kind, capability)
+	if viaPlatform {
 		hosts = []string{v.Platform + " (functions)"}
 	}
 	gen, mix, err := prepare(ctx, t, f, f.Mix, f.Seed, f.MaxInFlight, f.Rate, f.Warmup)
@@ -394,7 +401,7 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 			}
 		}
 		restartSec = time.Since(healed).Seconds()
-	case inFunctions:
+	case viaPlatform:
 		// The capability's code runs in the platform's functions: the
 		// platform hands the fault to every instance of the functions
 		// behind the capability's routes.

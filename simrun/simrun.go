@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/archbench/archbench/results"
@@ -116,15 +117,7 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 	for _, c := range r.Classes {
 		v.Operations = append(v.Operations, opStats(c, window))
 	}
-	slices.SortFunc(v.Operations, func(a, b results.OpStats) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(v.Operations, func(a, b results.OpStats) int { return strings.Compare(a.Name, b.Name) })
 	stations := map[string]sim.Station{}
 	for _, s := range m.Stations {
 		stations[s.Name] = s
