@@ -295,6 +295,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pricing *pricingFile) (results.Run, string, error) {
 	run, runErr := b.Run(ctx)
 	if len(run.Variants) == 0 {
+		if runErr == nil {
+			runErr = fmt.Errorf("%s: no variant ran: the scenario has no setting for any of them", b.Scenario.Name())
+		}
 		return run, "", runErr
 	}
 	if runErr != nil {

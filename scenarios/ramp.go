@@ -112,8 +112,12 @@ func (r Ramp) Params() map[string]any {
 	return p
 }
 
-// Settings runs v once per capacity, when Capacities are set.
+// Settings runs v once per capacity when Capacities are set, and once, with
+// the bench's env, when not.
 func (r Ramp) Settings(v variants.Variant, env variants.Env) []Setting {
+	if len(r.Capacities) == 0 {
+		return []Setting{{Env: env}}
+	}
 	var out []Setting
 	for _, c := range r.Capacities {
 		out = append(out, Setting{Label: capacityLabel(c), Env: env, CPUs: c})

@@ -87,6 +87,9 @@ func TestFitUSLOnSteps(t *testing.T) {
 // TestRampCapacities runs once per CPU budget, refuses a runtime that
 // enforces none, and fits the law across the budgets from a known one.
 func TestRampCapacities(t *testing.T) {
+	if s := (Ramp{}).Settings(variants.Variant{Name: "monolith"}, variants.Env{}); len(s) != 1 || s[0].CPUs != 0 || s[0].Label != "" {
+		t.Fatalf("settings without capacities %+v, want the one default", s)
+	}
 	r := Ramp{Capacities: []float64{0.5, 1, 1.5, 2}}
 	settings := r.Settings(variants.Variant{Name: "monolith"}, variants.Env{})
 	if len(settings) != 4 || settings[1].Label != "1 CPUs" || settings[1].CPUs != 1 {

@@ -46,7 +46,8 @@ type RunFinisher interface {
 
 // Varier is a scenario that runs a variant under several settings, each on
 // a fresh deployment (the cold-start scenario varies the platform's
-// keep-alive, say). Settings returns them for v, from the bench's env.
+// keep-alive, say). Settings returns them for v, from the bench's env; none
+// means v does not run at all (a fault in a capability v does not host).
 type Varier interface {
 	Settings(v variants.Variant, env variants.Env) []Setting
 }

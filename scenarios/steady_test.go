@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func variantsOr(def string) string {
 
 // benchRun runs sc over the variants named by -variant, or def, on real
 // processes, as the scenarios' tests do, and fails the test if the bench
-// fails.
+// fails or a variant did not run.
 func benchRun(t *testing.T, def string, sc scenarios.Scenario) results.Run {
 	t.Helper()
 	vs, err := variants.Parse(variantsOr(def))
@@ -61,6 +62,11 @@ func benchRun(t *testing.T, def string, sc scenarios.Scenario) results.Run {
 	run, err := b.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if !slices.ContainsFunc(run.Variants, func(r results.VariantResult) bool { return r.Variant == v.Name }) {
+			t.Fatalf("%s did not run: %d results in all", v.Name, len(run.Variants))
+		}
 	}
 	return run
 }
