@@ -296,6 +296,12 @@ func newSim(m Model, cfg config) *sim {
 		s.segs = append(s.segs, segment{end: t, rate: ph.RatePerSec / 1000})
 	}
 	s.segs = append(s.segs, segment{end: math.Inf(1), rate: m.Arrivals.RatePerSec / 1000})
+	for i, st := range m.Stations {
+		s.stations[i].loadScale = segmentFactors(st.LoadFactors, s.segs)
+	}
+	for i, p := range m.Pools {
+		s.pools[i].loadScale = segmentFactors(p.LoadFactors, s.segs)
+	}
 	return s
 }
 

@@ -82,6 +82,10 @@ type Station struct {
 	MemoryMB int `json:"memory_mb,omitempty"`
 	// Autoscale, when set, adds and removes replicas by utilisation.
 	Autoscale *Autoscale `json:"autoscale,omitempty"`
+	// LoadFactors, when set, scale the station's service times with the
+	// model's offered arrival rate (see LoadFactor and LoadFactorAt); in
+	// increasing order of rate.
+	LoadFactors []LoadFactor `json:"load_factors,omitempty"`
 }
 
 // Autoscale is a horizontal autoscaler in the manner of Kubernetes' HPA:
@@ -126,6 +130,9 @@ type Pool struct {
 	// Provisioned instances exist from the start, warm, and never stop;
 	// requests use them before any other instance.
 	Provisioned int `json:"provisioned,omitempty"`
+	// LoadFactors, when set, scale the pool's service times (not its cold
+	// starts) with the model's offered arrival rate, as a Station's do.
+	LoadFactors []LoadFactor `json:"load_factors,omitempty"`
 }
 
 // Class is one kind of request, such as an operation of the shop.

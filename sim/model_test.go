@@ -158,6 +158,11 @@ func TestValidate(t *testing.T) {
 		{"autoscale max", func(m *Model) { m.Stations[1].Autoscale.Max = 1 }, "stations[1].replicas must be 0 or within autoscale's min and max (1 to 1), but is 2"},
 		{"autoscale target", func(m *Model) { m.Stations[1].Autoscale.TargetUtilization = 1.5 }, "stations[1].autoscale.target_utilization must be in (0, 1], but is 1.5"},
 		{"autoscale interval", func(m *Model) { m.Stations[1].Autoscale.IntervalSec = 0 }, "stations[1].autoscale.interval_sec must be 0.1 to 1000000, but is 0"},
+		{"load factor order", func(m *Model) {
+			m.Stations[0].LoadFactors = []LoadFactor{{RatePerSec: 200, Factor: 1}, {RatePerSec: 100, Factor: 1}}
+		}, "stations[0].load_factors[1].rate_per_sec must be greater than the point before's (200)"},
+		{"load factor", func(m *Model) { m.Pools[0].LoadFactors = []LoadFactor{{RatePerSec: 100, Factor: 0}} }, "pools[0].load_factors[0].factor must be 0.01 to 100, but is 0"},
+		{"load factor rate", func(m *Model) { m.Pools[0].LoadFactors = []LoadFactor{{RatePerSec: -1, Factor: 1}} }, "pools[0].load_factors[0].rate_per_sec must be > 0"},
 		{"pool memory", func(m *Model) { m.Pools[0].MemoryMB = 0 }, "pools[0].memory_mb must be 1 to"},
 		{"cold start kind", func(m *Model) { m.Pools[0].ColdStart.Kind = "weibull" }, `pools[0].cold_start.kind must be "exponential", "deterministic", "lognormal" or "empirical", but is "weibull"`},
 		{"keep-alive", func(m *Model) { m.Pools[0].KeepAliveSec = -1 }, "pools[0].keep_alive_sec must be >= 0"},

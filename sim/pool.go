@@ -8,16 +8,17 @@ import "math"
 // which is also the first to expire. Expired instances are removed
 // lazily, at their exact expiry time, the next time the pool is looked at.
 type pool struct {
-	memoryMB int
-	cold     sampler
-	keep     float64 // keep-alive, ms
-	maxConc  int
-	prov     int // provisioned instances
-	provIdle int
-	busy     int // busy on-demand instances, starting ones included
-	idle     deque[float64]
-	count    int // instances: prov + busy + idle
-	faults   []fault
+	memoryMB  int
+	cold      sampler
+	keep      float64 // keep-alive, ms
+	maxConc   int
+	prov      int // provisioned instances
+	provIdle  int
+	busy      int // busy on-demand instances, starting ones included
+	idle      deque[float64]
+	count     int // instances: prov + busy + idle
+	faults    []fault
+	loadScale []float64 // service-time factor per arrival segment; nil: 1
 
 	// area integrates count over time (ms × instances); mark holds it at
 	// the window's start and end.
@@ -103,6 +104,9 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		r.rep = 0
 	}
 	svc := s.classes[r.class].route[r.step].svc.sample(s.rng) * factor
+	if p.loadScale != nil {
+		svc *= p.loadScale[s.seg]
+	}
 	if measured {
 		p.invocations++
 		p.billedMs += int64(math.Ceil(cold + svc - 1e-9))

@@ -36,6 +36,7 @@ type station struct {
 	freeSlots  []int32
 	rr         uint32
 	faults     []fault
+	loadScale  []float64 // service-time factor per arrival segment; nil: 1
 	scale      *scaler
 	starting   int
 	draining   int
@@ -177,6 +178,9 @@ func (s *sim) serve(ri int32, st *station, rep *replica) {
 	st.busy++
 	rep.busy++
 	svc := s.classes[r.class].route[r.step].svc.sample(s.rng)
+	if st.loadScale != nil {
+		svc *= st.loadScale[s.seg]
+	}
 	if len(st.faults) > 0 {
 		_, f := faultAt(st.faults, s.now)
 		svc *= f

@@ -198,6 +198,7 @@ func (s Station) validate(v *validator, p string) {
 	}
 	v.intRange(p+".queue_limit", s.QueueLimit, 0, math.MaxInt32)
 	v.intRange(p+".memory_mb", s.MemoryMB, 0, maxMemoryMB)
+	validateLoadFactors(v, p+".load_factors", s.LoadFactors)
 	a := s.Autoscale
 	if a == nil {
 		return
@@ -227,6 +228,7 @@ func (pl Pool) validate(v *validator, p string) {
 		hi = pl.MaxConcurrency
 	}
 	v.intRange(p+".provisioned", pl.Provisioned, 0, hi)
+	validateLoadFactors(v, p+".load_factors", pl.LoadFactors)
 }
 
 // validate checks d, naming its fields under path; it reports whether it
