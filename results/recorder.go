@@ -66,6 +66,9 @@ type Recorder struct {
 
 	total    *stats
 	ops      map[string]*stats
+	windows  []Window
+	winStats map[string]*stats
+	winNames []string // in the order first given
 	journeys map[string]*stats
 	cold     *hdrhistogram.Histogram
 	warm     *hdrhistogram.Histogram
@@ -121,6 +124,32 @@ func WithMaxErrorMessages(n int) Option {
 	return func(r *Recorder) { r.maxErrors = max(n, 0) }
 }
 
+// Window is a named part of a run's schedule, [From, To) on the clock of
+// the Results' Scheduled times, over which a Recorder keeps statistics of
+// its own: a phase of a multi-phase scenario. Windows that share a name
+// are summarised together.
+type Window struct {
+	Name     string
+	From, To time.Duration
+}
+
+// WithWindows makes the Recorder summarise the requests scheduled in each
+// window apart, in VariantResult.Windows; the warm-up's are left out.
+func WithWindows(ws ...Window) Option {
+	return func(r *Recorder) {
+		for _, w := range ws {
+			if w.To <= w.From {
+				continue
+			}
+			r.windows = append(r.windows, w)
+			if _, ok := r.winStats[w.Name]; !ok {
+				r.winStats[w.Name] = newStats()
+				r.winNames = append(r.winNames, w.Name)
+			}
+		}
+	}
+}
+
 // NewRecorder returns a Recorder with no warmup, configured by opts.
 func NewRecorder(opts ...Option) *Recorder {
 	r := &Recorder{
@@ -131,6 +160,7 @@ func NewRecorder(opts ...Option) *Recorder {
 		cold:      newHist(),
 		warm:      newHist(),
 		errors:    map[string]int64{},
+		winStats:  map[string]*stats{},
 	}
 	for _, opt := range opts {
 		opt(r)
@@ -170,10 +200,20 @@ func (r *Recorder) Add(res loadgen.Result) {
 	sec := int64(sched / time.Second)
 	sc := r.second(sec)
 	journey := r.named(r.journeys, res.Journey)
+	var win *stats
+	for _, w := range r.windows {
+		if sched >= w.From && sched < w.To {
+			win = r.winStats[w.Name]
+			break
+		}
+	}
 	if res.Dropped {
 		r.total.dropped++
 		if journey != nil {
 			journey.dropped++
+		}
+		if win != nil {
+			win.dropped++
 		}
 		if sc != nil {
 			sc.dropped++
@@ -184,7 +224,7 @@ func (r *Recorder) Add(res loadgen.Result) {
 	ns := r.clamp(res.Latency)
 	failed := res.Failed()
 	op := r.named(r.ops, cmp.Or(res.Op, unnamedName))
-	for _, s := range [...]*stats{r.total, op, journey} {
+	for _, s := range [...]*stats{r.total, op, journey, win} {
 		if s == nil {
 			continue
 		}
@@ -398,6 +438,7 @@ func (r *Recorder) Summary(info Info) VariantResult {
 	v.LatencyCDF = cdf(r.total.hist)
 	v.Operations = summaries(r.ops, perSec)
 	v.Journeys = summaries(r.journeys, perSec)
+	v.Windows = r.windowSummary()
 	if r.coldCount > 0 || r.coldWarmup > 0 {
 		v.ColdStarts = &ColdStarts{
 			Count:         r.coldCount,
@@ -411,6 +452,29 @@ func (r *Recorder) Summary(info Info) VariantResult {
 	v.Errors = r.errorSummary()
 	v.Notes = append(v.Notes, r.notes()...)
 	return v
+}
+
+// windowSummary summarises the named windows, in the order first given,
+// each one's throughput over its length.
+func (r *Recorder) windowSummary() []OpStats {
+	var out []OpStats
+	for _, name := range r.winNames {
+		var length time.Duration
+		for _, w := range r.windows {
+			if w.Name == name {
+				// The warm-up's part is not recorded, so it does not count.
+				length += max(w.To-max(w.From, r.warmup), 0)
+			}
+		}
+		secs := length.Seconds()
+		out = append(out, r.winStats[name].summary(name, func(n int64) float64 {
+			if secs <= 0 {
+				return 0
+			}
+			return float64(n) / secs
+		}))
+	}
+	return out
 }
 
 // window returns the measured window the rates are over, and a note when

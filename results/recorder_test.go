@@ -403,3 +403,49 @@ func TestRecorderStartedAt(t *testing.T) {
 		t.Errorf("StartedAt = %v with no start given, want zero", v.StartedAt)
 	}
 }
+
+// TestRecorderWindows checks that named windows are summarised apart,
+// windows of one name together, and that the warm-up's part of a window
+// counts neither requests nor time.
+func TestRecorderWindows(t *testing.T) {
+	r := NewRecorder(WithWarmup(time.Second), WithWindows(
+		Window{Name: "base", From: 0, To: 4 * time.Second},
+		Window{Name: "burst", From: 4 * time.Second, To: 6 * time.Second},
+		Window{Name: "base", From: 6 * time.Second, To: 10 * time.Second},
+		Window{Name: "empty", From: 3 * time.Second, To: 3 * time.Second},
+	))
+	// 10 ms requests every 100 ms, except 2 ms ones every 10 ms in the burst.
+	for at := time.Duration(0); at < 10*time.Second; at += 100 * time.Millisecond {
+		r.Add(ok("GET /products", at, 10*time.Millisecond))
+	}
+	for at := 4 * time.Second; at < 6*time.Second; at += 10 * time.Millisecond {
+		r.Add(ok("GET /products", at+time.Millisecond, 2*time.Millisecond))
+	}
+	r.Add(loadgen.Result{Journey: "browse", Scheduled: 5 * time.Second, Dropped: true})
+	v := r.Summary(Info{Stats: loadgen.Stats{Elapsed: 10 * time.Second}})
+	if len(v.Windows) != 2 || v.Windows[0].Name != "base" || v.Windows[1].Name != "burst" {
+		t.Fatalf("windows %+v, want base and burst, in that order", v.Windows)
+	}
+	base, burst := v.Windows[0], v.Windows[1]
+	tests := []struct {
+		name      string
+		got, want float64
+	}{
+		// 1 s to 4 s and 6 s to 10 s: 70 requests over 7 s.
+		{"base count", float64(base.Count), 70},
+		{"base throughput", base.ThroughputPerSec, 10},
+		{"base p50", base.LatencyMs.P50, 10},
+		{"burst count", float64(burst.Count), 220},
+		{"burst throughput", burst.ThroughputPerSec, 110},
+		{"burst p50", burst.LatencyMs.P50, 2},
+		{"burst dropped", float64(burst.Dropped), 1},
+	}
+	for _, tt := range tests {
+		if !near(tt.got, tt.want) {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+	if got := NewRecorder().Summary(Info{}).Windows; got != nil {
+		t.Errorf("windows without WithWindows: %+v, want none", got)
+	}
+}

@@ -120,6 +120,11 @@ type VariantResult struct {
 	ColdStarts *ColdStarts `json:"cold_starts,omitempty"`
 	// Series holds one entry per second of the measured schedule.
 	Series []Second `json:"series,omitempty"`
+	// Windows holds one entry per named part of the schedule the scenario
+	// asked the recorder to summarise apart (results.WithWindows), such as
+	// the spike's base and burst: its requests, latencies and throughput
+	// over the window's length.
+	Windows []OpStats `json:"windows,omitempty"`
 	// Platform is present when the variant runs on a function platform: the
 	// platform's own account of the run.
 	Platform *Platform `json:"platform,omitempty"`

@@ -102,6 +102,24 @@ func (s Spike) schedule() loadgen.RampingRate {
 	}}
 }
 
+// Names of the spike's windows (see results.VariantResult.Windows).
+const (
+	WindowBefore = "before"
+	WindowBurst  = "burst"
+	WindowAfter  = "after"
+)
+
+// windows are the spike's three phases, for the recorder to summarise
+// apart: the base rate before the burst, the burst, the base rate after.
+func (s Spike) windows() []results.Window {
+	start, end := s.Before, s.Before+s.During
+	return []results.Window{
+		{Name: WindowBefore, From: 0, To: start},
+		{Name: WindowBurst, From: start, To: end},
+		{Name: WindowAfter, From: end, To: end + s.After},
+	}
+}
+
 // Run warms up at the base rate, then runs the spike and summarises it.
 func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error) {
 	gen, mix, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Base, s.Warmup)
@@ -111,7 +129,7 @@ func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	defer gen.CloseIdleConnections()
 	sched := s.schedule()
 	total := sched.End()
-	rec := results.NewRecorder()
+	rec := results.NewRecorder(results.WithWindows(s.windows()...))
 	run := gen.Start(ctx, sched, mix)
 	t.Progress.Follow("spike", total, run.Results(), rec.Add)
 	if err := run.Err(); err != nil {

@@ -24,6 +24,12 @@ func TestSpike(t *testing.T) {
 		if s.PeakRate != 100 || s.StartSec != 2 || s.EndSec != 4 || s.RequestsDuring < 2*200 || s.RequestsDuring > 6*200+50 {
 			t.Errorf("%s: implausible spike %+v", v.Variant, s)
 		}
+		if w := v.Windows; len(w) != 3 || w[0].Name != scenarios.WindowBefore || w[1].Name != scenarios.WindowBurst || w[2].Name != scenarios.WindowAfter {
+			t.Errorf("%s: windows %+v, want before, burst and after", v.Variant, w)
+		} else if r := w[1].ThroughputPerSec / w[0].ThroughputPerSec; r < 3 || r > 8 || w[0].LatencyMs.P50 <= 0 || w[1].LatencyMs.P50 <= 0 {
+			t.Errorf("%s: the burst carried %.1f× the base's requests/s (want about 5), p50s %g and %g ms",
+				v.Variant, r, w[0].LatencyMs.P50, w[1].LatencyMs.P50)
+		}
 		if s.RecoverySec < 0 {
 			t.Errorf("%s: did not recover from a burst to 100 journeys/s: %+v", v.Variant, s)
 		}
