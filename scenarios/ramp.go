@@ -199,7 +199,7 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	all := newPhases()
 	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone, CPUs: cpus}
 	rate := r.Start
-	kneeSeen := false // the previous step breached the SLO by latency alone
+	repeated := false // this step repeats the one before, to confirm it saturated
 	for i := range r.Steps {
 		if err := ctx.Err(); err != nil {
 			return results.VariantResult{}, err
@@ -224,13 +224,14 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 			Concurrency: s.Achieved.RequestsPerSec * s.Total.LatencyMs.Mean / 1000,
 		}
 		summary.Steps = append(summary.Steps, step)
-		stop, repeat := decide(r.saturated(step, st), kneeSeen)
+		why := r.saturated(step, st)
+		stop, repeat := decide(why, repeated)
 		if stop != "" {
 			summary.StoppedBy = stop
 			break
 		}
-		if kneeSeen = repeat; repeat {
-			t.Progress.Printf("ramp %s: p99 %.1f ms over the SLO at %.0f/s; repeating the step to confirm", t.Variant, step.P99Ms, rate)
+		if repeated = repeat; repeat {
+			t.Progress.Printf("ramp %s: %s at %.0f/s (p99 %.1f ms, %d journeys late); repeating the step to confirm", t.Variant, why, rate, step.P99Ms, step.Late)
 			continue
 		}
 		rate *= r.Growth
@@ -249,13 +250,14 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 }
 
 // decide says what the ramp does after a step that saturated for why (""
-// when it did not), given whether the step before breached the SLO by
-// latency alone: stop for a reason, or repeat the rate. One unlucky
-// window (a GC pause, a noisy neighbour on a shared machine) can put one
-// step's p99 over the SLO, so a knee counts only when the same rate
-// breaches it again; errors and the generator's limit stop at once.
-func decide(why string, kneeSeen bool) (stop string, repeat bool) {
-	if why == StopKnee && !kneeSeen {
+// when it did not), given whether that step repeated one: stop for a
+// reason, or repeat the rate. One unlucky window (a GC pause, a noisy
+// neighbour on a shared machine, a burst of function cold starts taking
+// the generator's CPU) can put one step's p99 over the SLO or start a few
+// of its journeys late, so a knee or the generator's limit counts only
+// when the repeated step shows it again; errors stop at once.
+func decide(why string, repeated bool) (stop string, repeat bool) {
+	if (why == StopKnee || why == StopGenerator) && !repeated {
 		return "", true
 	}
 	return why, false

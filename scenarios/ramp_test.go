@@ -38,11 +38,12 @@ func TestRampSaturated(t *testing.T) {
 	}
 }
 
-// TestRampDecide stops at a knee only when the repeated step confirms it.
+// TestRampDecide stops at a knee or the generator's limit only when the
+// repeated step confirms it, and at errors at once.
 func TestRampDecide(t *testing.T) {
 	tests := []struct {
 		why        string
-		kneeSeen   bool
+		repeated   bool
 		stop       string
 		wantRepeat bool
 	}{
@@ -50,14 +51,15 @@ func TestRampDecide(t *testing.T) {
 		{"", true, "", false},
 		{StopKnee, false, "", true},
 		{StopKnee, true, StopKnee, false},
+		{StopGenerator, false, "", true},
+		{StopGenerator, true, StopGenerator, false},
 		{StopErrors, false, StopErrors, false},
-		{StopGenerator, false, StopGenerator, false},
 		{StopBehind, true, StopBehind, false},
 	}
 	for _, tt := range tests {
-		stop, repeat := decide(tt.why, tt.kneeSeen)
+		stop, repeat := decide(tt.why, tt.repeated)
 		if stop != tt.stop || repeat != tt.wantRepeat {
-			t.Errorf("decide(%q, knee seen %v) = %q, repeat %v; want %q, %v", tt.why, tt.kneeSeen, stop, repeat, tt.stop, tt.wantRepeat)
+			t.Errorf("decide(%q, repeated %v) = %q, repeat %v; want %q, %v", tt.why, tt.repeated, stop, repeat, tt.stop, tt.wantRepeat)
 		}
 	}
 }
