@@ -68,6 +68,10 @@ type Calibration struct {
 	Utilization float64 `json:"utilization"`
 	// Ops holds one entry per operation, in the model's class order.
 	Ops []OpFit `json:"ops"`
+	// LoadCurve holds one entry per load point (WithLoadPoints), by rate:
+	// the factor fitted on the delays there, or why the point was left
+	// out.
+	LoadCurve []LoadFit `json:"load_curve,omitempty"`
 	// Notes qualify the calibration: estimates, defaults, what is missing.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -314,6 +318,9 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 	if err := c.correct(ctx, cfg); err != nil {
 		return Calibration{}, fmt.Errorf("calibrate: %s: %w", name, err)
 	}
+	if err := c.fitLoad(ctx, cfg); err != nil {
+		return Calibration{}, fmt.Errorf("calibrate: %s: %w", name, err)
+	}
 	return c, nil
 }
 
@@ -476,6 +483,20 @@ func (c Calibration) Explain() string {
 		}
 	}
 	fmt.Fprintf(&b, "At the calibration rate the model's CPU utilisation is %.2f and it reproduces every operation's p50 and p99 within %.0f %%.", c.Utilization, 100*worst)
+	var fitted, skipped []string
+	for _, f := range c.LoadCurve {
+		if f.Skipped != "" {
+			skipped = append(skipped, fmt.Sprintf("%.0f req/s (%s: %s)", f.RatePerSec, f.Source, f.Skipped))
+			continue
+		}
+		fitted = append(fitted, fmt.Sprintf("×%.2f at %.0f req/s (%s, p50 %.3g ms)", f.Factor, f.RatePerSec, f.Source, f.P50Ms))
+	}
+	if len(fitted) > 0 {
+		fmt.Fprintf(&b, " Its delays follow a load curve: ×1 at the calibration rate, %s.", strings.Join(fitted, ", "))
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(&b, " Load points left out: %s.", strings.Join(skipped, "; "))
+	}
 	return b.String()
 }
 

@@ -42,6 +42,14 @@ reproduces the calibration run's p50, p90 and p99 of every operation. A
 function platform adds a pool with the measured cold starts and billed
 memory, the variants' keep-alive (60 s) and the platform's account limit
 (100); invocations beyond the requests' own become async visits to it.
+Measured latencies fall as load rises, well before queueing makes them
+grow (busy CPUs do not sleep between requests, caches stay warm, a busy
+runtime hands work over without waking threads), which no queue produces.
+So, given latencies measured at other rates (WithLoadPoints: the spike
+run's base and burst, in a bench), the delays get a load curve: at each
+such rate, the factor on them with which the simulated p50 matches the
+measured one, found by simulation; 1 at the calibration rate; between
+rates by the logarithm of the rate, and held beyond the highest and lowest.
 
 Where not to trust it. The only shared resource is the CPU, as one M/M/c
 queue: no memory, garbage-collection pauses, locks, connection pools or
@@ -49,10 +57,11 @@ per-process limits. CPU accounted per request at low load includes CPU
 that does not grow with load (idle runtimes spinning, timers, background
 work), so DemandCPU saturates too early; the latency floor leaves out CPU
 spent off the request's path (async work, garbage collection), so it can
-saturate too late. The delays do not change with load, while measured
-latencies often fall as load rises (busy CPUs do not sleep, caches stay
-warm) and run-to-run differences at low load can exceed the target on their
-own. A function platform is one pool for every function, its cold starts
+saturate too late. Without load points the delays do not change with
+load; with them, the curve is measured at two or three rates and assumed
+between and beyond them, and rates near them are not held out (the
+validation table says which are). Run-to-run differences of p50 at one
+rate can come near the target on their own. A function platform is one pool for every function, its cold starts
 as long as at the calibration rate (under load they take longer) and free
 of CPU; the platform's concurrency limits are not in the results and are
 assumed, and the CPU that starting an instance takes is left out (under

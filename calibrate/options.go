@@ -55,6 +55,7 @@ type config struct {
 	setting        *string
 	keepAlive      time.Duration
 	maxConcurrency int
+	loadPoints     []LoadPoint
 	// runID and scenario name the calibration source; FromRun sets them.
 	runID, scenario string
 	err             error

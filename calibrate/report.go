@@ -13,12 +13,20 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 	var b strings.Builder
 	for _, s := range sums {
 		fmt.Fprintf(&b, "### %s (modeled against measured run %s)\n\n", s.Variant, s.RunID)
-		fmt.Fprintf(&b, "Model: %s.\n\n%s\n\n", s.Model, s.Verdict)
-		b.WriteString("| point | offered req/s | req/s measured | req/s modeled | err | p50 ms measured | p50 ms modeled | err | p99 ms measured | p99 ms modeled | err | model CPU | regime |\n")
-		b.WriteString("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:--|\n")
+		fmt.Fprintf(&b, "Model: %s", s.Model)
+		if s.LoadCurve != "" {
+			fmt.Fprintf(&b, "; %s", s.LoadCurve)
+		}
+		fmt.Fprintf(&b, ".\n\n%s\n\n", s.Verdict)
+		b.WriteString("| point | offered req/s | rate | req/s measured | req/s modeled | err | p50 ms measured | p50 ms modeled | err | p99 ms measured | p99 ms modeled | err | model CPU | regime |\n")
+		b.WriteString("|:--|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:--|\n")
 		for _, p := range s.Points {
-			fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.0f | %s | %.3g | %.3g | %s | %.3g | %.3g | %s | %.0f %% | %s |\n",
-				p.Label, p.OfferedPerSec,
+			rate := "held out"
+			if p.NearCalibration {
+				rate = "calibrated"
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %s | %.0f | %.0f | %s | %.3g | %.3g | %s | %.3g | %.3g | %s | %.0f %% | %s |\n",
+				p.Label, p.OfferedPerSec, rate,
 				p.Measured.ThroughputPerSec, p.Predicted.ThroughputPerSec, pct(p.Err.ThroughputPerSec),
 				p.Measured.P50Ms, p.Predicted.P50Ms, pct(p.Err.P50Ms),
 				p.Measured.P99Ms, p.Predicted.P99Ms, pct(p.Err.P99Ms),

@@ -72,6 +72,10 @@ type Point struct {
 	ModelSaturated    bool   `json:"model_saturated"`
 	Why               string `json:"why,omitempty"`
 	Regime            Regime `json:"regime"`
+	// NearCalibration says the point's rate is within 10 % of a rate the
+	// model was calibrated at (its arrival rate, or a point of its load
+	// curve), though in another run; the other points are held out.
+	NearCalibration bool `json:"near_calibration,omitempty"`
 }
 
 // Summary is how well a model predicted a variant's measurements.
@@ -90,6 +94,15 @@ type Summary struct {
 	MaxThroughputErr float64 `json:"max_throughput_err"`
 	MaxP50Err        float64 `json:"max_p50_err"`
 	MaxP99Err        float64 `json:"max_p99_err"`
+	// HeldOut counts the points below saturation at rates the model was
+	// not calibrated at, and MaxP50ErrHeldOut is the largest p50 error
+	// over them.
+	HeldOut          int     `json:"held_out"`
+	MaxP50ErrHeldOut float64 `json:"max_p50_err_held_out"`
+	// CalibratedAt lists the rates the model was calibrated at, and
+	// LoadCurve describes its load curve, for a report ("" without one).
+	CalibratedAt []float64 `json:"calibrated_at"`
+	LoadCurve    string    `json:"load_curve,omitempty"`
 	// MeetsTarget says whether there is a point below saturation and,
 	// over them, throughput and p50 are within Target.
 	MeetsTarget bool `json:"meets_target"`
@@ -137,11 +150,21 @@ func Validate(ctx context.Context, m sim.Model, against results.Run, variant str
 		targets = append(targets, ts...)
 	}
 	s := Summary{Variant: variant, Model: m.Name, RunID: against.ID, Scenario: against.Scenario}
+	curve := loadCurveOf(m)
+	s.CalibratedAt = []float64{m.Arrivals.RatePerSec}
+	for _, f := range curve {
+		if !slices.Contains(s.CalibratedAt, f.RatePerSec) {
+			s.CalibratedAt = append(s.CalibratedAt, f.RatePerSec)
+		}
+	}
+	slices.Sort(s.CalibratedAt)
+	s.LoadCurve = describeCurve(curve)
 	for _, t := range targets {
 		p, err := predict(ctx, m, t, cfg)
 		if err != nil {
 			return Summary{}, fmt.Errorf("calibrate: validate %q at %s: %w", m.Name, t.label, err)
 		}
+		p.NearCalibration = slices.ContainsFunc(s.CalibratedAt, func(r float64) bool { return math.Abs(p.OfferedPerSec-r) <= samePoint*r })
 		s.Points = append(s.Points, p)
 	}
 	s.summarize()
@@ -299,9 +322,38 @@ func predict(ctx context.Context, m sim.Model, t target, cfg config) (Point, err
 	return p, nil
 }
 
+// loadCurveOf returns the load curve of m's delays: the first station's
+// or pool's that has one.
+func loadCurveOf(m sim.Model) []sim.LoadFactor {
+	for _, st := range m.Stations {
+		if len(st.LoadFactors) > 0 {
+			return st.LoadFactors
+		}
+	}
+	for _, p := range m.Pools {
+		if len(p.LoadFactors) > 0 {
+			return p.LoadFactors
+		}
+	}
+	return nil
+}
+
+// describeCurve says what a load curve does, for a report.
+func describeCurve(curve []sim.LoadFactor) string {
+	if len(curve) == 0 {
+		return ""
+	}
+	parts := make([]string, len(curve))
+	for i, f := range curve {
+		parts[i] = fmt.Sprintf("×%.2f at %.0f req/s", f.Factor, f.RatePerSec)
+	}
+	return "the delays scale with the offered load, " + strings.Join(parts, ", ") + " (between them by the logarithm of the rate; held beyond)"
+}
+
 // summarize fills in the summary's figures from its points.
 func (s *Summary) summarize() {
 	s.Below, s.MaxThroughputErr, s.MaxP50Err, s.MaxP99Err = 0, 0, 0, 0
+	s.HeldOut, s.MaxP50ErrHeldOut = 0, 0
 	var early, missed int
 	for _, p := range s.Points {
 		switch p.Regime {
@@ -310,6 +362,10 @@ func (s *Summary) summarize() {
 			s.MaxThroughputErr = max(s.MaxThroughputErr, math.Abs(p.Err.ThroughputPerSec))
 			s.MaxP50Err = max(s.MaxP50Err, math.Abs(p.Err.P50Ms))
 			s.MaxP99Err = max(s.MaxP99Err, math.Abs(p.Err.P99Ms))
+			if !p.NearCalibration {
+				s.HeldOut++
+				s.MaxP50ErrHeldOut = max(s.MaxP50ErrHeldOut, math.Abs(p.Err.P50Ms))
+			}
 		case RegimeEarly:
 			early++
 		case RegimeMissed:
@@ -347,6 +403,14 @@ func (s *Summary) summarize() {
 		}
 		fmt.Fprintf(&b, "below saturation (%d of %d points) throughput within %.1f %%, p50 within %.0f %%, p99 within %.0f %% (target %.0f %% for throughput and p50: %s)",
 			s.Below, len(s.Points), 100*s.MaxThroughputErr, 100*s.MaxP50Err, 100*s.MaxP99Err, 100*Target, met)
+		switch {
+		case s.HeldOut == s.Below:
+			b.WriteString("; every one of them at a rate the model was not calibrated at")
+		case s.HeldOut > 0:
+			fmt.Fprintf(&b, "; p50 within %.0f %% at the %d of them at rates the model was not calibrated at", 100*s.MaxP50ErrHeldOut, s.HeldOut)
+		default:
+			b.WriteString("; none of them at a rate the model was not calibrated at")
+		}
 	}
 	if early > 0 {
 		fmt.Fprintf(&b, "; the model saturates early at %d point(s): it underestimates capacity", early)

@@ -65,6 +65,24 @@ func TestValidateRamp(t *testing.T) {
 	if !strings.Contains(s.Verdict, "saturates early at 1 point") {
 		t.Errorf("verdict %q, want it to say the model saturates early", s.Verdict)
 	}
+	if len(s.CalibratedAt) != 1 || s.CalibratedAt[0] != 100 || p[0].NearCalibration || s.HeldOut != 1 || s.LoadCurve != "" {
+		t.Errorf("calibrated at %v, step 1 near it: %v, %d held out, load curve %q; want 100 req/s only, every point held out and no curve",
+			s.CalibratedAt, p[0].NearCalibration, s.HeldOut, s.LoadCurve)
+	}
+
+	// A load curve through 190 req/s makes step 1 (200 req/s) a
+	// calibrated rate: it is no longer held out.
+	m := toyModel(t)
+	m.Stations[1].LoadFactors = []sim.LoadFactor{{RatePerSec: 100, Factor: 1}, {RatePerSec: 190, Factor: 0.9}}
+	s, err = Validate(context.Background(), m, run, "toy", WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Points[0].NearCalibration || s.HeldOut != 0 || len(s.CalibratedAt) != 2 || !strings.Contains(s.LoadCurve, "×0.90 at 190 req/s") ||
+		!strings.Contains(s.Verdict, "none of them at a rate the model was not calibrated at") {
+		t.Errorf("with a load curve: near %v, %d held out, calibrated at %v, curve %q, verdict %q",
+			s.Points[0].NearCalibration, s.HeldOut, s.CalibratedAt, s.LoadCurve, s.Verdict)
+	}
 }
 
 func abs(x float64) float64 {

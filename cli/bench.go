@@ -366,15 +366,18 @@ func save(out string, run results.Run, pricing *pricingFile) (string, error) {
 }
 
 // appendModels calibrates a simulator model of each variant from the
-// bench's steady run, writes the models beside the summary, and checks
-// them against the ramp's steps, when the bench ran both: the summary says
-// where the simulator can be trusted to extrapolate.
+// bench's steady run, with its load curve fitted to the spike's base and
+// burst, writes the models beside the summary, and checks them against the
+// ramp's steps, when the bench ran steady and ramp: the summary says where
+// the simulator can be trusted to extrapolate.
 func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
-	var steady, ramp *results.Run
+	var steady, spike, ramp *results.Run
 	for i := range ran {
 		switch ran[i].Run.Scenario {
 		case "steady":
 			steady = &ran[i].Run
+		case "spike":
+			spike = &ran[i].Run
 		case "ramp":
 			ramp = &ran[i].Run
 		}
@@ -382,7 +385,7 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 	if steady == nil || ramp == nil {
 		return nil
 	}
-	cals, sums, err := calibrateRunModels(context.Background(), *steady, ramp)
+	cals, sums, err := calibrateRunModels(context.Background(), *steady, spike, ramp)
 	if err != nil {
 		// The measurements stand without a model; say why there is none.
 		fmt.Fprintf(b, "\n## Model against measurement (modeled)\n\nNo model: %v\n", err)
@@ -397,6 +400,10 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 		fmt.Fprintf(b, " [%s](%s)", c.Source.Variant, filepath.Base(path))
 	}
 	b.WriteString(".\n\n")
+	for _, c := range cals {
+		fmt.Fprintf(b, "- %s\n", c.Explain())
+	}
+	b.WriteString("\n")
 	return calibrate.WriteMarkdown(b, sums...)
 }
 

@@ -98,6 +98,8 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "-scenario", "ramp", "-runtime", "docker", "-capacities", "1,2"}, "capacities must list at least three"},
 		{[]string{"bench", "-scenario", "steady", "-capacities", "1,2,3"}, "-capacities applies to -scenario ramp only"},
 		{[]string{"simulate", "-validate", "../results/example/ramp"}, "give -calibrate too"},
+		{[]string{"simulate", "-load", "../results/example/spike"}, "give -calibrate too"},
+		{[]string{"simulate", "-calibrate", "../results/example/steady", "-load", filepath.Join(dir, "none")}, "-load"},
 		{[]string{"simulate", "-calibrate", filepath.Join(dir, "none")}, "-calibrate"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-sweep", "10,x"}, "-sweep: rate 2 must be a number"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "db=2"}, `has no station or pool "db"; it has server`},

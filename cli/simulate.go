@@ -52,6 +52,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	pricingPath := fs.String("pricing", "", "JSON `file` of cloud prices, as for bench (default: cost/pricing.json)")
 	calibrateRun := fs.String("calibrate", "", "a measured steady `run` (folder or results.json): write a model of each of\nits variants, calibrated from it, into -models-out, instead of simulating")
 	validateRun := fs.String("validate", "", "with -calibrate: a measured ramp `run` to check the models against, at rates\nthey were not calibrated on")
+	loadRun := fs.String("load", "", "with -calibrate: a measured `run` at other rates (a spike run: its base and\nburst) to fit how the models' latencies change with load")
 	modelsOut := fs.String("models-out", "models", "with -calibrate: the `directory` the model files go to")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -60,10 +61,10 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		if *models != "" {
 			return badFlag(fs, errors.New("-calibrate writes models; -model simulates them: give one of the two"))
 		}
-		return calibrateModels(ctx, env, fs, *calibrateRun, *validateRun, *modelsOut, *seed)
+		return calibrateModels(ctx, env, fs, calibrationRuns{from: *calibrateRun, load: *loadRun, against: *validateRun}, *modelsOut, *seed)
 	}
-	if *validateRun != "" {
-		return badFlag(fs, errors.New("-validate checks models as -calibrate writes them: give -calibrate too"))
+	if *validateRun != "" || *loadRun != "" {
+		return badFlag(fs, errors.New("-validate and -load go with -calibrate: give -calibrate too"))
 	}
 	if *models == "" {
 		return badFlag(fs, errors.New("-model is required: a model file such as sim/testdata/microservices.json"))
@@ -137,22 +138,36 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
+// calibrationRuns name the runs -calibrate, -load and -validate read.
+type calibrationRuns struct{ from, load, against string }
+
 // calibrateModels writes a calibrated model of each variant of a steady
-// run, and with a ramp run, how well each predicts it.
-func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, from, against, dir string, seed uint64) error {
-	run, err := results.Read(from)
+// run, its load curve fitted to a run at other rates when given, and with
+// a ramp run, how well each predicts it.
+func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, runs calibrationRuns, dir string, seed uint64) error {
+	run, err := results.Read(runs.from)
 	if err != nil {
 		return badFlag(fs, fmt.Errorf("-calibrate: %w", err))
 	}
-	var ramp *results.Run
-	if against != "" {
-		r, err := results.Read(against)
-		if err != nil {
-			return badFlag(fs, fmt.Errorf("-validate: %w", err))
+	read := func(flag, path string) (*results.Run, error) {
+		if path == "" {
+			return nil, nil
 		}
-		ramp = &r
+		r, err := results.Read(path)
+		if err != nil {
+			return nil, badFlag(fs, fmt.Errorf("-%s: %w", flag, err))
+		}
+		return &r, nil
 	}
-	cals, sums, err := calibrateRunModels(ctx, run, ramp, calibrate.WithSeed(seed))
+	ramp, err := read("validate", runs.against)
+	if err != nil {
+		return err
+	}
+	load, err := read("load", runs.load)
+	if err != nil {
+		return err
+	}
+	cals, sums, err := calibrateRunModels(ctx, run, load, ramp, calibrate.WithSeed(seed))
 	if err != nil {
 		return err
 	}
@@ -174,9 +189,10 @@ func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, from, agai
 	return nil
 }
 
-// calibrateRunModels calibrates a model of each variant of a steady run
-// and, when ramp is given, validates it against the ramp's steps.
-func calibrateRunModels(ctx context.Context, run results.Run, ramp *results.Run, opts ...calibrate.Option) ([]calibrate.Calibration, []calibrate.Summary, error) {
+// calibrateRunModels calibrates a model of each variant of a steady run,
+// with its load curve fitted to load's windows when load is given, and,
+// when ramp is given, validates it against the ramp's steps.
+func calibrateRunModels(ctx context.Context, run results.Run, load, ramp *results.Run, opts ...calibrate.Option) ([]calibrate.Calibration, []calibrate.Summary, error) {
 	var (
 		cals []calibrate.Calibration
 		sums []calibrate.Summary
@@ -187,7 +203,15 @@ func calibrateRunModels(ctx context.Context, run results.Run, ramp *results.Run,
 			continue
 		}
 		seen[v.Variant] = true
-		c, err := calibrate.FromRun(ctx, run, v.Variant, opts...)
+		vopts := opts
+		if load != nil && slices.ContainsFunc(load.Variants, func(r results.VariantResult) bool { return r.Variant == v.Variant }) {
+			ps, err := calibrate.LoadPoints(*load, v.Variant)
+			if err != nil {
+				return nil, nil, fmt.Errorf("load points of %s: %w", v.Variant, err)
+			}
+			vopts = append(slices.Clip(opts), calibrate.WithLoadPoints(ps...))
+		}
+		c, err := calibrate.FromRun(ctx, run, v.Variant, vopts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("calibrate %s: %w", v.Variant, err)
 		}

@@ -1,0 +1,230 @@
+package calibrate
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
+)
+
+// Bounds of the load curve's fit.
+const (
+	// samePoint is how close, relatively, two rates must be to count as
+	// one point of the load curve.
+	samePoint = 0.10
+	// minFactor and maxFactor bound a fitted factor: beyond them the
+	// latency did not move with load the way a speed-up can explain (the
+	// measurement saturated, say), and the point is left out.
+	minFactor, maxFactor = 0.25, 4.0
+	// loadTolerance is the relative p50 error at which a factor's fit
+	// stops; loadIterations bounds its simulations.
+	loadTolerance  = 0.01
+	loadIterations = 6
+	// pointErrorRate is the largest error rate of a window that is a load
+	// point.
+	pointErrorRate = 0.01
+)
+
+// LoadPoint is a latency measured at one offered load, in a run other
+// than the one a model is calibrated from: what the model's load curve is
+// fitted to (WithLoadPoints).
+type LoadPoint struct {
+	// Source says where it was measured, such as "spike run X, burst".
+	Source string `json:"source"`
+	// RatePerSec is the request rate and P50Ms the median latency there;
+	// Requests counts the requests measured.
+	RatePerSec float64 `json:"rate_per_sec"`
+	P50Ms      float64 `json:"p50_ms"`
+	Requests   int64   `json:"requests"`
+}
+
+// LoadFit is how a load point became a point of the model's load curve.
+type LoadFit struct {
+	LoadPoint
+	// Factor multiplies the model's delays at the point's rate; 0 when
+	// the point was left out, and Skipped says why.
+	Factor  float64 `json:"factor,omitempty"`
+	Skipped string  `json:"skipped,omitempty"`
+	// ModeledP50Ms is the model's p50 at the point's rate with Factor.
+	ModeledP50Ms float64 `json:"modeled_p50_ms,omitempty"`
+}
+
+// WithLoadPoints fits the model's load curve to latencies measured at
+// other rates (see LoadPoints and [Method]): the factor by which the
+// model's delays must shrink or grow at each rate for the model to
+// reproduce the measured p50 there. For Calibrate and FromRun.
+func WithLoadPoints(ps ...LoadPoint) Option {
+	return func(c *config) {
+		for i, p := range ps {
+			if !finitePos(p.RatePerSec) || !finitePos(p.P50Ms) {
+				c.fail("WithLoadPoints: point %d (%s): rate_per_sec and p50_ms must be > 0, but are %g and %g", i+1, p.Source, p.RatePerSec, p.P50Ms)
+			}
+		}
+		c.loadPoints = append(c.loadPoints, ps...)
+	}
+}
+
+// LoadPoints reads the load points of variant in run: one per window of
+// each of its results (the spike's before, burst and after) or, for a
+// result without windows, its whole run; windows with more than 1 %
+// errors or any iteration dropped are left out, as saturated. Points
+// within 10 % of each other's rate are pooled, weighted by their requests.
+func LoadPoints(run results.Run, variant string, opts ...Option) ([]LoadPoint, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %w", err)
+	}
+	vs, err := resultsOf(run, variant, cfg.setting)
+	if err != nil {
+		return nil, err
+	}
+	var ps []LoadPoint
+	for _, v := range vs {
+		if v.Label == results.LabelModeled {
+			return nil, fmt.Errorf("calibrate: run %s: %s's result is %q: fit load curves to measured results only", run.ID, variant, v.Label)
+		}
+		ws := v.Windows
+		if len(ws) == 0 {
+			ws = []results.OpStats{v.Total}
+		}
+		for _, w := range ws {
+			if w.Count == 0 || w.Dropped > 0 || w.ErrorRate > pointErrorRate || !finitePos(w.ThroughputPerSec) || !finitePos(w.LatencyMs.P50) {
+				continue
+			}
+			src := fmt.Sprintf("%s run %s", cmp.Or(run.Scenario, "a"), cmp.Or(run.ID, "(unnamed)"))
+			if len(v.Windows) > 0 {
+				src += ", " + w.Name
+			}
+			ps = append(ps, LoadPoint{Source: src, RatePerSec: w.ThroughputPerSec, P50Ms: w.LatencyMs.P50, Requests: w.Count})
+		}
+	}
+	return pool(ps), nil
+}
+
+// pool merges points within samePoint of each other's rate, weighted by
+// their requests, and returns them by increasing rate.
+func pool(ps []LoadPoint) []LoadPoint {
+	ps = slices.Clone(ps)
+	slices.SortStableFunc(ps, func(a, b LoadPoint) int { return cmp.Compare(a.RatePerSec, b.RatePerSec) })
+	var out []LoadPoint
+	for i := 0; i < len(ps); {
+		j, first := i, ps[i].RatePerSec
+		var n, rate, p50 float64
+		var srcs []string
+		for ; j < len(ps) && ps[j].RatePerSec <= first*(1+samePoint); j++ {
+			w := float64(max(ps[j].Requests, 1))
+			n += w
+			rate += w * ps[j].RatePerSec
+			p50 += w * ps[j].P50Ms
+			if !slices.Contains(srcs, ps[j].Source) {
+				srcs = append(srcs, ps[j].Source)
+			}
+		}
+		var reqs int64
+		for _, p := range ps[i:j] {
+			reqs += p.Requests
+		}
+		out = append(out, LoadPoint{Source: strings.Join(srcs, " + "), RatePerSec: rate / n, P50Ms: p50 / n, Requests: reqs})
+		i = j
+	}
+	return out
+}
+
+// fitLoad fits the load curve of c's model to cfg's load points: a
+// factor per point on the delays, found by simulation, with factor 1 at
+// the calibration rate. The curve goes on the station or pool that holds
+// the delays.
+func (c *Calibration) fitLoad(ctx context.Context, cfg config) error {
+	if len(cfg.loadPoints) == 0 {
+		return nil
+	}
+	r0 := c.Model.Arrivals.RatePerSec
+	curve := []sim.LoadFactor{{RatePerSec: r0, Factor: 1}}
+	for _, p := range pool(cfg.loadPoints) {
+		fit := LoadFit{LoadPoint: p}
+		switch {
+		case math.Abs(p.RatePerSec-r0) <= samePoint*r0:
+			fit.Skipped = fmt.Sprintf("within %.0f %% of the calibration rate, where the factor is 1", 100*samePoint)
+		default:
+			f, got, err := c.factorAt(ctx, cfg, p)
+			if err != nil {
+				return fmt.Errorf("fit the load curve at %.0f req/s: %w", p.RatePerSec, err)
+			}
+			fit.ModeledP50Ms = got
+			if f < minFactor || f > maxFactor {
+				fit.Skipped = fmt.Sprintf("the model would need a factor of %.2g, beyond %g to %g: the measurement is not the model's regime (saturation, errors)", f, minFactor, maxFactor)
+				fit.ModeledP50Ms = 0
+				break
+			}
+			fit.Factor = f
+			curve = append(curve, sim.LoadFactor{RatePerSec: round3(p.RatePerSec), Factor: round4(f)})
+		}
+		c.LoadCurve = append(c.LoadCurve, fit)
+	}
+	slices.SortFunc(curve, func(a, b sim.LoadFactor) int { return cmp.Compare(a.RatePerSec, b.RatePerSec) })
+	curve = slices.CompactFunc(curve, func(a, b sim.LoadFactor) bool { return a.RatePerSec == b.RatePerSec })
+	if len(curve) < 2 {
+		c.Notes = append(c.Notes, "No load point could be fitted: the model's delays do not change with load.")
+		return nil
+	}
+	c.setLoadCurve(curve)
+	return c.Model.Validate()
+}
+
+// setLoadCurve puts curve on the station or pool that holds the delays.
+func (c *Calibration) setLoadCurve(curve []sim.LoadFactor) {
+	for i := range c.Model.Stations {
+		if c.Model.Stations[i].Name == StationWait {
+			c.Model.Stations[i].LoadFactors = curve
+			return
+		}
+	}
+	for i := range c.Model.Pools {
+		if c.Model.Pools[i].Name == PoolFunctions {
+			c.Model.Pools[i].LoadFactors = curve
+		}
+	}
+}
+
+// factorAt finds the factor on the delays at which the model's p50 at
+// p's rate is p's, by the secant method on simulations, and returns it
+// with the p50 it gives.
+func (c *Calibration) factorAt(ctx context.Context, cfg config, p LoadPoint) (factor, p50 float64, err error) {
+	at := func(f float64) (float64, error) {
+		m := c.Model.WithRate(p.RatePerSec)
+		m.Stations = slices.Clone(m.Stations)
+		m.Pools = slices.Clone(m.Pools)
+		mc := Calibration{Model: m}
+		mc.setLoadCurve([]sim.LoadFactor{{RatePerSec: p.RatePerSec, Factor: f}})
+		res, err := sim.Run(ctx, mc.Model, sim.WithRequests(cfg.requests), sim.WithSeed(cfg.seed))
+		if err != nil {
+			return 0, err
+		}
+		return res.Total.Latency.P50Ms, nil
+	}
+	f0, p0 := 1.0, 0.0
+	if p0, err = at(f0); err != nil {
+		return 0, 0, err
+	}
+	if math.Abs(relErr(p0, p.P50Ms)) <= loadTolerance || !(p0 > 0) {
+		return f0, p0, nil
+	}
+	f1 := p.P50Ms / p0
+	for range loadIterations {
+		f1 = min(max(f1, minFactor/2), maxFactor*2)
+		p1, err := at(f1)
+		if err != nil {
+			return 0, 0, err
+		}
+		if math.Abs(relErr(p1, p.P50Ms)) <= loadTolerance || p1 == p0 {
+			return f1, p1, nil
+		}
+		f0, p0, f1 = f1, p1, f1+(p.P50Ms-p1)*(f1-f0)/(p1-p0)
+	}
+	return f0, p0, nil
+}
