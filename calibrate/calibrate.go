@@ -66,6 +66,11 @@ type Calibration struct {
 	// Utilization is the model's CPU utilisation at the calibration rate,
 	// simulated.
 	Utilization float64 `json:"utilization"`
+	// P50Spread is, when the calibration run has several repetitions,
+	// the largest relative distance of one repetition's p50 from their
+	// mean: how far measurements at this one rate differ on their own, a
+	// floor under any prediction's error. 0 with one repetition.
+	P50Spread float64 `json:"p50_spread,omitempty"`
 	// Ops holds one entry per operation, in the model's class order.
 	Ops []OpFit `json:"ops"`
 	// LoadCurve holds one entry per load point (WithLoadPoints), by rate:
@@ -151,7 +156,33 @@ func FromRun(ctx context.Context, run results.Run, variant string, opts ...Optio
 		ms = append(ms, m)
 	}
 	cfg.runID, cfg.scenario = run.ID, run.Scenario
-	return build(ctx, mergeMeasures(ms), run.Machine.CPUs, cfg)
+	c, err := build(ctx, mergeMeasures(ms), run.Machine.CPUs, cfg)
+	if err != nil {
+		return c, err
+	}
+	c.P50Spread = spread(vs)
+	return c, nil
+}
+
+// spread is the largest relative distance of one result's total p50 from
+// the mean of them all; 0 for fewer than two.
+func spread(vs []results.VariantResult) float64 {
+	if len(vs) < 2 {
+		return 0
+	}
+	p50s := make([]float64, len(vs))
+	for i, v := range vs {
+		p50s[i] = v.Total.LatencyMs.P50
+	}
+	mean := stat.Mean(p50s, nil)
+	if !(mean > 0) {
+		return 0
+	}
+	var worst float64
+	for _, p := range p50s {
+		worst = max(worst, math.Abs(p-mean)/mean)
+	}
+	return worst
 }
 
 // Calibrate calibrates a model from one variant's measured steady-load
@@ -483,6 +514,9 @@ func (c Calibration) Explain() string {
 		}
 	}
 	fmt.Fprintf(&b, "At the calibration rate the model's CPU utilisation is %.2f and it reproduces every operation's p50 and p99 within %.0f %%.", c.Utilization, 100*worst)
+	if c.P50Spread > 0 {
+		fmt.Fprintf(&b, " The %d repetitions' p50s lie within %.0f %% of their mean: measurements at one rate differ that much on their own.", src.Repetitions, 100*c.P50Spread)
+	}
 	var fitted, skipped []string
 	for _, f := range c.LoadCurve {
 		if f.Skipped != "" {

@@ -338,6 +338,7 @@ func TestFromRun(t *testing.T) {
 	b.Operations[0].Count = 250 // B's A: a quarter of A's requests, slower
 	b.Operations[0].LatencyMs = results.Percentiles{Min: 0.5, P50: 6, P90: 7, P99: 9, P999: 10, Max: 20}
 	b.Achieved.Requests = 500
+	a.Total.LatencyMs.P50, b.Total.LatencyMs.P50 = 2, 3
 	other := toy()
 	other.Variant = "other"
 	run := results.Run{ID: "r1", Scenario: "steady", Machine: results.Machine{CPUs: 4}, Variants: []results.VariantResult{a, other, b}}
@@ -363,6 +364,10 @@ func TestFromRun(t *testing.T) {
 	}
 	if c.Source.RatePerSec != 1500.0/20 {
 		t.Errorf("rate %g, want requests over both windows, 75", c.Source.RatePerSec)
+	}
+	// p50s of 2 and 3 ms: each 20 % from their mean.
+	if !near(c.P50Spread, 0.2, 1e-9) || !strings.Contains(c.Explain(), "within 20 % of their mean") {
+		t.Errorf("p50 spread %g, explained %q; want 0.2, said", c.P50Spread, c.Explain())
 	}
 
 	if _, err := FromRun(ctx, run, "nope"); err == nil || !strings.Contains(err.Error(), "toy, other") {
