@@ -49,6 +49,13 @@
 // finishing service, in the window fail, after an optional delay) or
 // "slow" (service times starting in the window are multiplied).
 //
+// A station or pool may carry a load curve ([LoadFactor]): its service
+// times are multiplied by a factor that depends on the offered arrival
+// rate of the current phase, interpolated in the logarithm of the rate
+// between the curve's points and held beyond them ([LoadFactorAt]). It
+// states what measured systems do and queues do not: run faster per
+// request as load rises, until queueing takes over.
+//
 // The run is deterministic: the same model, options and seed give the
 // same Result, on any machine. Random numbers come from a PCG generator
 // seeded by [WithSeed] ([DefaultSeed] otherwise); there is no global state,

@@ -32,9 +32,10 @@ func fullModel() Model {
 			{Name: "gateway", Servers: 4, MemoryMB: 64},
 			{Name: "api", Servers: 2, Replicas: 2, Balance: BalanceShortestQueue, QueueLimit: 100, MemoryMB: 128,
 				Autoscale: &Autoscale{Min: 1, Max: 6, TargetUtilization: 0.6, IntervalSec: 2, StartupSec: 1}},
-			{Name: "db", Servers: 8},
+			{Name: "db", Servers: 8, LoadFactors: []LoadFactor{{RatePerSec: 50, Factor: 1.2}, {RatePerSec: 400, Factor: 0.9}}},
 		},
-		Pools: []Pool{{Name: "mail", MemoryMB: 256, ColdStart: LogNormal(200, 800), KeepAliveSec: 10, MaxConcurrency: 20, Provisioned: 2}},
+		Pools: []Pool{{Name: "mail", MemoryMB: 256, ColdStart: LogNormal(200, 800), KeepAliveSec: 10, MaxConcurrency: 20, Provisioned: 2,
+			LoadFactors: []LoadFactor{{RatePerSec: 100, Factor: 1.1}}}},
 		Classes: []Class{
 			{Name: "read", Weight: 3, Route: []Visit{
 				{Station: "gateway", Service: Exponential(0.2)},
