@@ -263,6 +263,12 @@ func decide(why string, repeated bool) (stop string, repeat bool) {
 	return why, false
 }
 
+// lateShare is the share of a step's journeys that must start late for
+// the generator to count as the limit. A generator that cannot keep up is
+// late for most of them; at 50 journeys/s one 30 ms stall of a shared
+// machine makes a couple late, which is 1 % of a 4 s step.
+const lateShare = 0.05
+
 // saturated says why a step saturated the variant, or "" if it did not.
 // The generator's limit is checked first: a late or dropping generator
 // makes every other figure of the step suspect.
@@ -270,7 +276,7 @@ func (r Ramp) saturated(s results.RampStep, st loadgen.Stats) string {
 	switch {
 	case s.Dropped > 0 && s.P99Ms < float64(r.SLO)/1e6 && s.ErrorRate < 0.01:
 		return StopGenerator
-	case float64(st.Late) > 0.01*float64(st.Scheduled) && s.P99Ms < float64(r.SLO)/1e6:
+	case float64(st.Late) > lateShare*float64(st.Scheduled) && s.P99Ms < float64(r.SLO)/1e6:
 		return StopGenerator
 	case s.ErrorRate > 0.01:
 		return StopErrors

@@ -27,7 +27,8 @@ func TestRampSaturated(t *testing.T) {
 		{"errors", func(s results.RampStep) results.RampStep { s.ErrorRate = 0.05; s.P99Ms = 150; return s }, loadgen.Stats{Scheduled: 100}, StopErrors},
 		{"behind", func(s results.RampStep) results.RampStep { s.JourneysPerSec = 80; return s }, loadgen.Stats{Scheduled: 100}, StopBehind},
 		{"generator drops", func(s results.RampStep) results.RampStep { s.Dropped = 3; return s }, loadgen.Stats{Scheduled: 100}, StopGenerator},
-		{"generator late", func(s results.RampStep) results.RampStep { return s }, loadgen.Stats{Scheduled: 100, Late: 5}, StopGenerator},
+		{"generator late", func(s results.RampStep) results.RampStep { return s }, loadgen.Stats{Scheduled: 100, Late: 6}, StopGenerator},
+		{"a few late", func(s results.RampStep) results.RampStep { return s }, loadgen.Stats{Scheduled: 200, Late: 5}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
