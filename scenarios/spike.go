@@ -109,14 +109,28 @@ const (
 	WindowAfter  = "after"
 )
 
+// settle is how much of a phase after a change of rate its window leaves
+// out: the burst's first second opens connections and starts instances,
+// the first second after it drains the backlog. A phase as short as
+// settle keeps its whole window.
+const settle = time.Second
+
 // windows are the spike's three phases, for the recorder to summarise
-// apart: the base rate before the burst, the burst, the base rate after.
+// apart: the base rate before the burst, the burst, the base rate after;
+// the two after a change of rate without their first second (settle), so
+// each is as near a steady state as the phase allows.
 func (s Spike) windows() []results.Window {
 	start, end := s.Before, s.Before+s.During
+	skip := func(d time.Duration) time.Duration {
+		if d > settle {
+			return settle
+		}
+		return 0
+	}
 	return []results.Window{
 		{Name: WindowBefore, From: 0, To: start},
-		{Name: WindowBurst, From: start, To: end},
-		{Name: WindowAfter, From: end, To: end + s.After},
+		{Name: WindowBurst, From: start + skip(s.During), To: end},
+		{Name: WindowAfter, From: end + skip(s.After), To: end + s.After},
 	}
 }
 

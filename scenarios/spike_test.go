@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +51,35 @@ func TestSpikeValidateNamesFields(t *testing.T) {
 		if !strings.Contains(err.Error(), field+" must") {
 			t.Errorf("error %q does not name %s", err, field)
 		}
+	}
+}
+
+// TestSpikeWindows: the burst and the base after it leave out their first
+// second, unless a phase is that short.
+func TestSpikeWindows(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name                  string
+		before, during, after time.Duration
+		want                  []results.Window
+	}{
+		{"quick", 4 * s, 5 * s, 8 * s, []results.Window{
+			{Name: WindowBefore, From: 0, To: 4 * s},
+			{Name: WindowBurst, From: 5 * s, To: 9 * s},
+			{Name: WindowAfter, From: 10 * s, To: 17 * s},
+		}},
+		{"one-second phases", s, s, s, []results.Window{
+			{Name: WindowBefore, From: 0, To: s},
+			{Name: WindowBurst, From: s, To: 2 * s},
+			{Name: WindowAfter, From: 2 * s, To: 3 * s},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Spike{Before: tc.before, During: tc.during, After: tc.after}.windows()
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("windows %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }
