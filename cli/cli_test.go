@@ -222,12 +222,12 @@ func TestLoadAgainstRunningServer(t *testing.T) {
 	}
 }
 
-// TestOverviewModels: a bench that ran steady and ramp gets a summary
-// with a calibrated model of each variant, written beside it and checked
-// against the ramp.
+// TestOverviewModels: a bench that ran steady, spike and ramp gets a
+// summary with a calibrated model of each variant, its load curve fitted
+// to the spike, written beside it and checked against the ramp.
 func TestOverviewModels(t *testing.T) {
 	var ran []report.RunReport
-	for _, sc := range []string{"steady", "ramp"} {
+	for _, sc := range []string{"steady", "ramp", "spike"} {
 		r, err := results.Read("../results/example/" + sc)
 		if err != nil {
 			t.Fatal(err)
@@ -242,7 +242,8 @@ func TestOverviewModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Model against measurement (modeled)", "(monolith.json)", "ramp step 1"} {
+	for _, want := range []string{"## Model against measurement (modeled)", "(monolith.json)", "ramp step 1",
+		"the delays scale with the offered load", "| held out |", "rates the model was not calibrated at"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("summary lacks %q", want)
 		}
