@@ -115,19 +115,17 @@ func pool(ps []LoadPoint) []LoadPoint {
 	for i := 0; i < len(ps); {
 		j, first := i, ps[i].RatePerSec
 		var n, rate, p50 float64
+		var reqs int64
 		var srcs []string
 		for ; j < len(ps) && ps[j].RatePerSec <= first*(1+samePoint); j++ {
 			w := float64(max(ps[j].Requests, 1))
 			n += w
 			rate += w * ps[j].RatePerSec
 			p50 += w * ps[j].P50Ms
+			reqs += ps[j].Requests
 			if !slices.Contains(srcs, ps[j].Source) {
 				srcs = append(srcs, ps[j].Source)
 			}
-		}
-		var reqs int64
-		for _, p := range ps[i:j] {
-			reqs += p.Requests
 		}
 		out = append(out, LoadPoint{Source: strings.Join(srcs, " + "), RatePerSec: rate / n, P50Ms: p50 / n, Requests: reqs})
 		i = j
@@ -166,27 +164,29 @@ func (c *Calibration) fitLoad(ctx context.Context, cfg config) error {
 		}
 		c.LoadCurve = append(c.LoadCurve, fit)
 	}
+	// Pooled points lie apart, and more than samePoint from r0, but two
+	// may round to one rate: keep the first.
 	slices.SortFunc(curve, func(a, b sim.LoadFactor) int { return cmp.Compare(a.RatePerSec, b.RatePerSec) })
 	curve = slices.CompactFunc(curve, func(a, b sim.LoadFactor) bool { return a.RatePerSec == b.RatePerSec })
 	if len(curve) < 2 {
 		c.Notes = append(c.Notes, "No load point could be fitted: the model's delays do not change with load.")
 		return nil
 	}
-	c.setLoadCurve(curve)
+	setLoadCurve(&c.Model, curve)
 	return c.Model.Validate()
 }
 
-// setLoadCurve puts curve on the station or pool that holds the delays.
-func (c *Calibration) setLoadCurve(curve []sim.LoadFactor) {
-	for i := range c.Model.Stations {
-		if c.Model.Stations[i].Name == StationWait {
-			c.Model.Stations[i].LoadFactors = curve
+// setLoadCurve puts curve on m's station or pool that holds the delays.
+func setLoadCurve(m *sim.Model, curve []sim.LoadFactor) {
+	for i := range m.Stations {
+		if m.Stations[i].Name == StationWait {
+			m.Stations[i].LoadFactors = curve
 			return
 		}
 	}
-	for i := range c.Model.Pools {
-		if c.Model.Pools[i].Name == PoolFunctions {
-			c.Model.Pools[i].LoadFactors = curve
+	for i := range m.Pools {
+		if m.Pools[i].Name == PoolFunctions {
+			m.Pools[i].LoadFactors = curve
 		}
 	}
 }
@@ -197,11 +197,10 @@ func (c *Calibration) setLoadCurve(curve []sim.LoadFactor) {
 func (c *Calibration) factorAt(ctx context.Context, cfg config, p LoadPoint) (factor, p50 float64, err error) {
 	at := func(f float64) (float64, error) {
 		m := c.Model.WithRate(p.RatePerSec)
-		m.Stations = slices.Clone(m.Stations)
+		m.Stations = slices.Clone(m.Stations) // setLoadCurve must not touch c.Model's
 		m.Pools = slices.Clone(m.Pools)
-		mc := Calibration{Model: m}
-		mc.setLoadCurve([]sim.LoadFactor{{RatePerSec: p.RatePerSec, Factor: f}})
-		res, err := sim.Run(ctx, mc.Model, sim.WithRequests(cfg.requests), sim.WithSeed(cfg.seed))
+		setLoadCurve(&m, []sim.LoadFactor{{RatePerSec: p.RatePerSec, Factor: f}})
+		res, err := sim.Run(ctx, m, sim.WithRequests(cfg.requests), sim.WithSeed(cfg.seed))
 		if err != nil {
 			return 0, err
 		}
