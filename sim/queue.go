@@ -66,8 +66,12 @@ func (h *eventHeap) len() int { return len(h.a) }
 
 func (h *eventHeap) push(e event) {
 	h.a = append(h.a, e)
-	a := h.a
-	i := len(a) - 1
+	siftUp(h.a, len(h.a)-1, e)
+}
+
+// siftUp puts e into the hole at a[i], moving the hole up past every
+// parent e comes before.
+func siftUp(a []event, i int, e event) {
 	for i > 0 {
 		p := (i - 1) / 4
 		if !e.before(&a[p]) {
@@ -119,15 +123,7 @@ func (h *eventHeap) pop() event {
 		a[i] = a[m]
 		i = m
 	}
-	for i > 0 {
-		p := (i - 1) / 4
-		if !last.before(&a[p]) {
-			break
-		}
-		a[i] = a[p]
-		i = p
-	}
-	a[i] = last
+	siftUp(a, i, last)
 	return top
 }
 
