@@ -57,7 +57,7 @@ func serve() {
 	fmt.Println(ln.Addr())
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		fmt.Println(int64(cpuTime()), conns.Load(), reqs.Load())
+		fmt.Println(int64(ProcessCPU()), conns.Load(), reqs.Load())
 	}
 }
 

@@ -4,5 +4,6 @@ package loadgen
 
 import "time"
 
-// cpuTime reports that process CPU time is not measured on this platform.
-func cpuTime() time.Duration { return -1 }
+// ProcessCPU returns -1: process CPU time is not measured on this
+// platform.
+func ProcessCPU() time.Duration { return -1 }

@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// cpuTime returns the user plus system CPU time the process has used, or
-// -1 if it cannot be read.
-func cpuTime() time.Duration {
+// ProcessCPU returns the user plus system CPU time this process has used
+// so far (getrusage RUSAGE_SELF), or -1 if it cannot be read: the load
+// generator's, with anything else the process runs.
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return -1

@@ -234,6 +234,14 @@ type OpStats struct {
 	Status map[string]int64 `json:"status,omitempty"`
 	// LatencyMs summarises latency, measured from the scheduled send time.
 	LatencyMs Percentiles `json:"latency_ms"`
+	// CPUCores is the CPU the variant's replicas used while the requests
+	// were scheduled, in cores on average, and GeneratorCPUCores the load
+	// generator's process's: measured on the total and on each window
+	// where the runtime reports resources (see Resources), so that a
+	// phase's CPU can be set against its throughput; absent on operations
+	// and journeys, whose CPU is not told apart.
+	CPUCores          float64 `json:"cpu_cores,omitempty"`
+	GeneratorCPUCores float64 `json:"generator_cpu_cores,omitempty"`
 }
 
 // Percentiles summarises a latency distribution in milliseconds, to the

@@ -178,6 +178,11 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	if err != nil {
 		return res, err
 	}
+	var windows []results.Window
+	if w, ok := b.Scenario.(Windower); ok {
+		windows = w.Windows()
+	}
+	usage.setPhaseCPU(&res, windows)
 	if resources != nil {
 		res.Resources = resources
 		t := resources.Total

@@ -38,6 +38,13 @@ type Finisher interface {
 	Finish(res *results.VariantResult)
 }
 
+// Windower is a scenario whose results summarise parts of its schedule
+// apart (results.VariantResult.Windows): Windows gives their spans on the
+// schedule's clock, so that Bench can tell the CPU each used.
+type Windower interface {
+	Windows() []results.Window
+}
+
 // RunFinisher is a scenario that computes figures across its results once
 // every variant has run (the ramp fits scalability across capacities).
 type RunFinisher interface {

@@ -115,11 +115,11 @@ const (
 // settle keeps its whole window.
 const settle = time.Second
 
-// windows are the spike's three phases, for the recorder to summarise
+// Windows are the spike's three phases, for the recorder to summarise
 // apart: the base rate before the burst, the burst, the base rate after;
 // the two after a change of rate without their first second (settle), so
 // each is as near a steady state as the phase allows.
-func (s Spike) windows() []results.Window {
+func (s Spike) Windows() []results.Window {
 	start, end := s.Before, s.Before+s.During
 	skip := func(d time.Duration) time.Duration {
 		if d > settle {
@@ -143,7 +143,7 @@ func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	defer gen.CloseIdleConnections()
 	sched := s.schedule()
 	total := sched.End()
-	rec := results.NewRecorder(results.WithWindows(s.windows()...))
+	rec := results.NewRecorder(results.WithWindows(s.Windows()...))
 	run := gen.Start(ctx, sched, mix)
 	t.Progress.Follow("spike", total, run.Results(), rec.Add)
 	if err := run.Err(); err != nil {

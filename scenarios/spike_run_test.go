@@ -29,6 +29,11 @@ func TestSpike(t *testing.T) {
 		} else if r := w[1].ThroughputPerSec / w[0].ThroughputPerSec; r < 3 || r > 8 || w[0].LatencyMs.P50 <= 0 || w[1].LatencyMs.P50 <= 0 {
 			t.Errorf("%s: the burst carried %.1f× the base's requests/s (want about 5), p50s %g and %g ms",
 				v.Variant, r, w[0].LatencyMs.P50, w[1].LatencyMs.P50)
+		} else if w[1].CPUCores <= w[0].CPUCores || w[1].GeneratorCPUCores <= 0 || v.Total.CPUCores <= 0 {
+			// The process runtime reports usage, so each phase has its CPU,
+			// and five times the load takes more of it.
+			t.Errorf("%s: cpu cores before %g, burst %g (generator %g), total %g; want the burst's above the base's, all > 0",
+				v.Variant, w[0].CPUCores, w[1].CPUCores, w[1].GeneratorCPUCores, v.Total.CPUCores)
 		}
 		if s.RecoverySec < 0 {
 			t.Errorf("%s: did not recover from a burst to 100 journeys/s: %+v", v.Variant, s)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
+	"slices"
 	"time"
 
+	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/runtime"
 )
@@ -30,10 +33,12 @@ const usageInterval = 500 * time.Millisecond
 // bench.
 const usageTimeout = 10 * time.Second
 
-// usageSample is one answer of a usageReporter.
+// usageSample is one answer of a usageReporter, with this process's own
+// CPU time (the load generator's; -1 where unknown) read right after it.
 type usageSample struct {
 	at    time.Time
 	usage []runtime.Usage
+	self  time.Duration
 }
 
 // usageSampler samples a deployment's usage while a scenario runs. Its
@@ -111,7 +116,7 @@ func (s *usageSampler) sample(ctx context.Context) bool {
 		}
 		return false
 	}
-	s.samples = append(s.samples, usageSample{at: time.Now(), usage: us})
+	s.samples = append(s.samples, usageSample{at: time.Now(), usage: us, self: loadgen.ProcessCPU()})
 	return true
 }
 
@@ -217,3 +222,121 @@ func summarizeUsage(samples []usageSample, source string, interval time.Duration
 	}
 	return out
 }
+
+// cpuCurve is the CPU used since the first sample, by the deployment's
+// replicas (sut) and by this process (self), at each sample's time.
+type cpuCurve struct {
+	at        []time.Time
+	sut, self []time.Duration
+	hasSelf   bool
+}
+
+// cumulativeCPU sums what the replicas used between consecutive samples
+// into a curve. A replica seen for the first time, or whose counter went
+// back (it was restarted), used all it reports within the interval.
+func cumulativeCPU(samples []usageSample) cpuCurve {
+	type key struct {
+		component string
+		replica   int
+	}
+	c := cpuCurve{hasSelf: len(samples) > 0}
+	last := map[key]time.Duration{}
+	var sut time.Duration
+	for i, s := range samples {
+		for _, u := range s.usage {
+			k := key{u.Component, u.Replica}
+			prev, seen := last[k]
+			switch {
+			case i == 0:
+			case !seen || u.CPU < prev:
+				sut += u.CPU
+			default:
+				sut += u.CPU - prev
+			}
+			last[k] = u.CPU
+		}
+		c.at = append(c.at, s.at)
+		c.sut = append(c.sut, sut)
+		c.self = append(c.self, max(s.self-samples[0].self, 0))
+		c.hasSelf = c.hasSelf && s.self >= 0
+	}
+	return c
+}
+
+// between returns the CPU used from a to b, interpolating linearly
+// between samples; ok is false unless the samples span [a, b].
+func (c cpuCurve) between(a, b time.Time) (sut, self time.Duration, ok bool) {
+	if len(c.at) < 2 || b.Before(a) || a.Before(c.at[0]) || b.After(c.at[len(c.at)-1]) {
+		return 0, 0, false
+	}
+	at := func(t time.Time, ys []time.Duration) float64 {
+		i, _ := slices.BinarySearchFunc(c.at, t, func(x, t time.Time) int { return x.Compare(t) })
+		switch {
+		case i == 0:
+			return float64(ys[0])
+		case i == len(c.at):
+			return float64(ys[len(ys)-1])
+		}
+		t0, t1 := c.at[i-1], c.at[i]
+		f := float64(t.Sub(t0)) / float64(t1.Sub(t0))
+		return float64(ys[i-1]) + f*float64(ys[i]-ys[i-1])
+	}
+	sut = time.Duration(at(b, c.sut) - at(a, c.sut))
+	if c.hasSelf {
+		self = time.Duration(at(b, c.self) - at(a, c.self))
+	}
+	return sut, self, true
+}
+
+// setPhaseCPU sets the CPU figures of res's total, over its measured
+// seconds (the Series), and of each of its windows, over the spans ws
+// gives them on the schedule's clock (spans sharing a name add up), from
+// what the sampler saw; no span reaches past the run's end
+// (Achieved.Elapsed). Figures the samples do not cover stay 0.
+func (s *usageSampler) setPhaseCPU(res *results.VariantResult, ws []results.Window) {
+	if s == nil || len(s.samples) < 2 || res.StartedAt.IsZero() {
+		return
+	}
+	c := cumulativeCPU(s.samples)
+	// The run ends when its last iteration does, which may be before its
+	// last second does: no span reaches past that.
+	end := res.Achieved.Elapsed.Std()
+	cores := func(spans [][2]time.Duration, st *results.OpStats) {
+		var sut, self, length time.Duration
+		for _, sp := range spans {
+			if end > 0 {
+				sp[1] = min(sp[1], end)
+			}
+			if sp[1] <= sp[0] {
+				continue
+			}
+			a, b, ok := c.between(res.StartedAt.Add(sp[0]), res.StartedAt.Add(sp[1]))
+			if !ok {
+				return
+			}
+			sut, self, length = sut+a, self+b, length+sp[1]-sp[0]
+		}
+		if length <= 0 {
+			return
+		}
+		st.CPUCores = round4(sut.Seconds() / length.Seconds())
+		st.GeneratorCPUCores = round4(self.Seconds() / length.Seconds())
+	}
+	if n := len(res.Series); n > 0 {
+		first, last := res.Series[0].T, res.Series[n-1].T+1
+		cores([][2]time.Duration{{time.Duration(first) * time.Second, time.Duration(last) * time.Second}}, &res.Total)
+	}
+	for i := range res.Windows {
+		var spans [][2]time.Duration
+		for _, w := range ws {
+			if w.Name == res.Windows[i].Name && w.To > w.From {
+				spans = append(spans, [2]time.Duration{w.From, w.To})
+			}
+		}
+		cores(spans, &res.Windows[i])
+	}
+}
+
+// round4 rounds x to 4 decimal places: a hundredth of a percent of a
+// core is below what the meters resolve.
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -236,4 +237,69 @@ func TestUsageStopNil(t *testing.T) {
 	if res, note := s.stop(t.Context()); res != nil || note != "" {
 		t.Errorf("stop = %+v, %q; want nothing", res, note)
 	}
+}
+
+// TestPhaseCPU checks the CPU set on a result's total and windows: over
+// their spans, interpolated between samples, counting a replica that
+// appears or restarts from zero, and left at 0 where the samples do not
+// reach.
+func TestPhaseCPU(t *testing.T) {
+	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	u := func(component string, cpuMs int) runtime.Usage {
+		return runtime.Usage{Component: component, CPU: time.Duration(cpuMs) * time.Millisecond}
+	}
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	// "a" uses half a core throughout. "b" first appears at 2 s, having
+	// used 200 ms, all counted in the second before; it restarts before
+	// 4 s and reports 100 ms, all counted in the second before. So b's
+	// curve is 0, 0, 200, 450, 550 ms at 0..4 s. This process uses a
+	// quarter of a core.
+	s := &usageSampler{samples: []usageSample{
+		{at: at(0), usage: []runtime.Usage{u("a", 1000)}, self: ms(5000)},
+		{at: at(1000), usage: []runtime.Usage{u("a", 1500)}, self: ms(5250)},
+		{at: at(2000), usage: []runtime.Usage{u("a", 2000), u("b", 200)}, self: ms(5500)},
+		{at: at(3000), usage: []runtime.Usage{u("a", 2500), u("b", 450)}, self: ms(5750)},
+		{at: at(4000), usage: []runtime.Usage{u("a", 3000), u("b", 100)}, self: ms(6000)},
+	}}
+	res := results.VariantResult{
+		StartedAt: at(500),
+		// Seconds 0 to 2 of the schedule: 0.5 s to 3.5 s on the clock.
+		Series:  []results.Second{{T: 0}, {T: 1}, {T: 2}},
+		Windows: []results.OpStats{{Name: "early"}, {Name: "split"}, {Name: "beyond"}, {Name: "none"}},
+	}
+	s.setPhaseCPU(&res, []results.Window{
+		{Name: "early", From: 0, To: ms(500)},           // 0.5–1 s: "a" only
+		{Name: "split", From: ms(1500), To: ms(2500)},   // 2–3 s
+		{Name: "split", From: ms(2500), To: ms(3500)},   // 3–4 s
+		{Name: "beyond", From: ms(3000), To: ms(4000)},  // past the last sample
+		{Name: "early-typo", From: ms(0), To: ms(1000)}, // names no window
+	})
+	// Total, 0.5–3.5 s: "a" 1500 ms, "b" 500 ms (0 at 0.5 s, 500 at 3.5 s).
+	check := func(name string, st results.OpStats, cores, gen float64) {
+		t.Helper()
+		if math.Abs(st.CPUCores-cores) > 1e-4 || math.Abs(st.GeneratorCPUCores-gen) > 1e-4 {
+			t.Errorf("%s: cpu_cores %g, generator_cpu_cores %g; want %g and %g", name, st.CPUCores, st.GeneratorCPUCores, cores, gen)
+		}
+	}
+	check("total", res.Total, (1500.0+500)/3000, 0.25)
+	check("early", res.Windows[0], 0.5, 0.25)
+	// 2–4 s: "a" 1 s, "b" 550−200 = 350 ms, over 2 s.
+	check("split", res.Windows[1], (1000.0+350)/2000, 0.25)
+	check("beyond", res.Windows[2], 0, 0)
+	check("none", res.Windows[3], 0, 0)
+
+	// The series' last second ends at 4.5 s, after the last sample, but
+	// the run ended at 4 s: the total stops there.
+	ended := results.VariantResult{StartedAt: at(500), Series: []results.Second{{T: 0}, {T: 3}}}
+	ended.Achieved.Elapsed = results.Duration(3500 * time.Millisecond)
+	s.setPhaseCPU(&ended, nil)
+	check("total to the run's end", ended.Total, (1750.0+550)/3500, 0.25)
+
+	// Without samples, or without a start, nothing is set.
+	var nilSampler *usageSampler
+	bare := results.VariantResult{StartedAt: at(500), Series: res.Series}
+	nilSampler.setPhaseCPU(&bare, nil)
+	s.setPhaseCPU(&results.VariantResult{Series: res.Series}, nil)
+	check("nil sampler", bare.Total, 0, 0)
 }
