@@ -63,6 +63,9 @@ type Calibration struct {
 	// all busy: CPUs / DemandMs.
 	DemandMs       float64 `json:"demand_ms"`
 	CapacityPerSec float64 `json:"capacity_per_sec"`
+	// Marginal is how DemandMarginal found the demand; nil with another
+	// Demand.
+	Marginal *MarginalCPU `json:"marginal_cpu,omitempty"`
 	// Utilization is the model's CPU utilisation at the calibration rate,
 	// simulated.
 	Utilization float64 `json:"utilization"`
@@ -276,11 +279,19 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		c.Notes = append(c.Notes, "The result has no resources: the CPU the variant used is unknown, so the latency floor cannot be checked against it.")
 	}
 	scale := 1.0
-	if cfg.demand == DemandCPU {
+	switch cfg.demand {
+	case DemandCPU:
 		scale = c.AccountedCPUMs / c.FloorMs
-		if !cfg.generator {
-			c.Notes = append(c.Notes, "The load generator's CPU is left out of the demand (WithGenerator(false)).")
+	case DemandMarginal:
+		mc, err := marginalCPU(append(slices.Clone(m.cpuPoints), cfg.loadPoints...), cfg.generator)
+		if err != nil {
+			return Calibration{}, fmt.Errorf("calibrate: %s: %w", name, err)
 		}
+		c.Marginal = &mc
+		scale = mc.MsPerRequest / c.FloorMs
+	}
+	if cfg.demand != DemandFloor && !cfg.generator {
+		c.Notes = append(c.Notes, "The load generator's CPU is left out of the demand (WithGenerator(false)).")
 	}
 
 	// The model.
@@ -495,6 +506,9 @@ func (c Calibration) Explain() string {
 		hold = "an exponential time of mean"
 	}
 	fmt.Fprintf(&b, "Each holds one of %d CPUs (the cpu station) for %s its CPU demand (%s: %.3g ms a request over the mix", src.CPUs, hold, c.Demand, c.DemandMs)
+	if c.Marginal != nil {
+		fmt.Fprintf(&b, ", %s; the latency floor is %.3g ms", c.Marginal, c.FloorMs)
+	}
 	if c.AccountedCPUMs > 0 {
 		fmt.Fprintf(&b, "; the run accounted %.3g ms of CPU a request", c.AccountedCPUMs)
 		if c.GeneratorCPUMs > 0 && c.AccountedCPUMs > c.GeneratorCPUMs {

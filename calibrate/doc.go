@@ -31,7 +31,13 @@ accounted per request (the variant's processes, and the load generator that
 shared the machine), split over the operations in proportion to their
 floors; at the rates of the example runs this is 2.6 to 3.4 times the
 floor, more than some operations' measured p50, and the spike run shows
-every variant carrying 1,000 req/s that this demand says it cannot. The rest of each
+every variant carrying 1,000 req/s that this demand says it cannot. With
+DemandMarginal (what a bench uses when it can) it is the CPU a request
+adds: the slope of the CPU measured (the variant's and the generator's, in
+cores) against throughput, fitted by least squares over the calibration
+run's repetitions and the phases of the load points' run (the spike's base
+and burst), split over the operations by their floors as well; CPU that
+does not grow with load (the line's value at no load) is left out. The rest of each
 operation's latency (I/O, network hops, the payment provider, a function's
 run) is a delay without a queue (the "wait" station, or the "functions"
 pool when a function platform is the front door): its distribution runs
@@ -57,7 +63,10 @@ per-process limits. CPU accounted per request at low load includes CPU
 that does not grow with load (idle runtimes spinning, timers, background
 work), so DemandCPU saturates too early; the latency floor leaves out CPU
 spent off the request's path (async work, garbage collection), so it can
-saturate too late. Without load points the delays do not change with
+saturate too late. The marginal CPU is a straight line through two or
+three rates well below saturation; a busy machine gets more done per
+CPU second (fewer wake-ups, batched system calls), so beyond the highest
+rate it can overstate the demand. Without load points the delays do not change with
 load; with them, the curve is measured at two or three rates and assumed
 between and beyond them, and rates near them are not held out (the
 validation table says which are). Run-to-run differences of p50 at one

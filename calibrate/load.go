@@ -41,6 +41,11 @@ type LoadPoint struct {
 	RatePerSec float64 `json:"rate_per_sec"`
 	P50Ms      float64 `json:"p50_ms"`
 	Requests   int64   `json:"requests"`
+	// CPUCores is the CPU the variant used there, in cores on average,
+	// and GeneratorCPUCores the load generator's; 0 where not measured.
+	// DemandMarginal reads them.
+	CPUCores          float64 `json:"cpu_cores,omitempty"`
+	GeneratorCPUCores float64 `json:"generator_cpu_cores,omitempty"`
 }
 
 // LoadFit is how a load point became a point of the model's load curve.
@@ -100,21 +105,23 @@ func LoadPoints(run results.Run, variant string, opts ...Option) ([]LoadPoint, e
 			if len(v.Windows) > 0 {
 				src += ", " + w.Name
 			}
-			ps = append(ps, LoadPoint{Source: src, RatePerSec: w.ThroughputPerSec, P50Ms: w.LatencyMs.P50, Requests: w.Count})
+			ps = append(ps, LoadPoint{Source: src, RatePerSec: w.ThroughputPerSec, P50Ms: w.LatencyMs.P50, Requests: w.Count,
+				CPUCores: w.CPUCores, GeneratorCPUCores: w.GeneratorCPUCores})
 		}
 	}
 	return pool(ps), nil
 }
 
 // pool merges points within samePoint of each other's rate, weighted by
-// their requests, and returns them by increasing rate.
+// their requests (their CPU over those that measured it), and returns
+// them by increasing rate.
 func pool(ps []LoadPoint) []LoadPoint {
 	ps = slices.Clone(ps)
 	slices.SortStableFunc(ps, func(a, b LoadPoint) int { return cmp.Compare(a.RatePerSec, b.RatePerSec) })
 	var out []LoadPoint
 	for i := 0; i < len(ps); {
 		j, first := i, ps[i].RatePerSec
-		var n, rate, p50 float64
+		var n, rate, p50, nCPU, cpu, gen float64
 		var reqs int64
 		var srcs []string
 		for ; j < len(ps) && ps[j].RatePerSec <= first*(1+samePoint); j++ {
@@ -123,11 +130,20 @@ func pool(ps []LoadPoint) []LoadPoint {
 			rate += w * ps[j].RatePerSec
 			p50 += w * ps[j].P50Ms
 			reqs += ps[j].Requests
+			if ps[j].CPUCores > 0 {
+				nCPU += w
+				cpu += w * ps[j].CPUCores
+				gen += w * ps[j].GeneratorCPUCores
+			}
 			if !slices.Contains(srcs, ps[j].Source) {
 				srcs = append(srcs, ps[j].Source)
 			}
 		}
-		out = append(out, LoadPoint{Source: strings.Join(srcs, " + "), RatePerSec: rate / n, P50Ms: p50 / n, Requests: reqs})
+		p := LoadPoint{Source: strings.Join(srcs, " + "), RatePerSec: rate / n, P50Ms: p50 / n, Requests: reqs}
+		if nCPU > 0 {
+			p.CPUCores, p.GeneratorCPUCores = cpu/nCPU, gen/nCPU
+		}
+		out = append(out, p)
 		i = j
 	}
 	return out

@@ -32,11 +32,14 @@ type measure struct {
 	// over the whole run; hasCPU says whether Resources was present.
 	cpuSec, genSec float64
 	hasCPU         bool
-	memBytes       uint64
-	ops            []opMeasure
-	hops           map[string]int
-	platform       *platformMeasure
-	notes          []string
+	// cpuPoints are the repetitions' CPU against their throughput, over
+	// their measured seconds, where measured (results.OpStats.CPUCores).
+	cpuPoints []LoadPoint
+	memBytes  uint64
+	ops       []opMeasure
+	hops      map[string]int
+	platform  *platformMeasure
+	notes     []string
 }
 
 // opMeasure is one operation's measured figures.
@@ -122,6 +125,10 @@ func measureOf(v results.VariantResult) (measure, error) {
 		if !(m.cpuSec > 0) {
 			bad("resources.total.cpu_sec must be > 0, but is %g", m.cpuSec)
 		}
+	}
+	if t := v.Total; t.CPUCores > 0 && finitePos(t.ThroughputPerSec) {
+		m.cpuPoints = []LoadPoint{{Source: "the calibration run", RatePerSec: t.ThroughputPerSec, P50Ms: t.LatencyMs.P50,
+			Requests: t.Count, CPUCores: t.CPUCores, GeneratorCPUCores: max(t.GeneratorCPUCores, 0)}}
 	}
 	if len(v.Operations) == 0 {
 		bad("operations is empty: there is no operation to model")
@@ -221,6 +228,7 @@ func mergeMeasures(ms []measure) measure {
 		out.all += m.all
 		out.cpuSec += m.cpuSec
 		out.genSec += m.genSec
+		out.cpuPoints = append(out.cpuPoints, m.cpuPoints...)
 		out.hasCPU = out.hasCPU && m.hasCPU
 		out.memBytes += m.memBytes
 		memN++

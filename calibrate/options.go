@@ -39,6 +39,16 @@ const (
 	// WithGenerator(false)), split over the operations in proportion to
 	// their latency floors. It needs the result's Resources.
 	DemandCPU Demand = "cpu accounting"
+	// DemandMarginal takes the CPU a request adds as load grows (see
+	// MarginalCPU): the slope of the CPU measured against throughput over
+	// the calibration run and its load points (WithLoadPoints), the
+	// variant's and, unless WithGenerator(false), the load generator's;
+	// split over the operations in proportion to their latency floors. CPU
+	// that does not grow with load stays out, as it does not take the CPUs
+	// from requests. It needs CPU measured per phase (results' cpu_cores)
+	// at two rates or more; without, calibration fails with
+	// ErrNoMarginalCPU.
+	DemandMarginal Demand = "marginal cpu"
 )
 
 // Option changes how Calibrate, FromRun and Validate work; each option
@@ -83,11 +93,11 @@ func (c *config) fail(format string, args ...any) {
 }
 
 // WithDemand chooses where the CPU demand comes from: DemandFloor (the
-// default) or DemandCPU. For Calibrate and FromRun.
+// default), DemandCPU or DemandMarginal. For Calibrate and FromRun.
 func WithDemand(d Demand) Option {
 	return func(c *config) {
-		if d != DemandFloor && d != DemandCPU {
-			c.fail("WithDemand must be %q or %q, but is %q", DemandFloor, DemandCPU, d)
+		if d != DemandFloor && d != DemandCPU && d != DemandMarginal {
+			c.fail("WithDemand must be %q, %q or %q, but is %q", DemandFloor, DemandCPU, DemandMarginal, d)
 		}
 		c.demand = d
 	}
@@ -109,11 +119,11 @@ func WithCPUService(kind string) Option {
 	}
 }
 
-// WithGenerator says whether DemandCPU counts the load generator's CPU
-// time with the variant's. Count it (the default) to predict runs on the
+// WithGenerator says whether DemandCPU and DemandMarginal count the load
+// generator's CPU time with the variant's. Count it (the default) to predict runs on the
 // machine the calibration ran on, where the generator took CPU from the
 // variant; leave it out to extrapolate to a variant with a machine of its
-// own. For Calibrate and FromRun, with DemandCPU only.
+// own. For Calibrate and FromRun, with DemandCPU and DemandMarginal.
 func WithGenerator(include bool) Option { return func(c *config) { c.generator = include } }
 
 // WithRequests sets how many requests each simulation simulates after its

@@ -385,7 +385,7 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 	if steady == nil || ramp == nil {
 		return nil
 	}
-	cals, sums, err := calibrateRunModels(context.Background(), *steady, spike, ramp)
+	cals, sums, err := calibrateRunModels(context.Background(), *steady, spike, ramp, demandAuto)
 	if err != nil {
 		// The measurements stand without a model; say why there is none.
 		fmt.Fprintf(b, "\n## Model against measurement (modeled)\n\nNo model: %v\n", err)

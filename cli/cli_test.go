@@ -101,6 +101,8 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"simulate", "-load", "../results/example/spike"}, "give -calibrate too"},
 		{[]string{"simulate", "-calibrate", "../results/example/steady", "-load", filepath.Join(dir, "none")}, "-load"},
 		{[]string{"simulate", "-calibrate", filepath.Join(dir, "none")}, "-calibrate"},
+		{[]string{"simulate", "-demand", "floor"}, "give -calibrate too"},
+		{[]string{"simulate", "-calibrate", "../results/example/steady", "-demand", "guess"}, `-demand must be auto, floor, cpu or marginal, but is "guess"`},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-sweep", "10,x"}, "-sweep: rate 2 must be a number"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "db=2"}, `has no station or pool "db"; it has server`},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "server=20000"}, "-instances: want name=N with N in 1..10000"},

@@ -54,6 +54,10 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	validateRun := fs.String("validate", "", "with -calibrate: a measured ramp `run` to check the models against, at rates\nthey were not calibrated on")
 	loadRun := fs.String("load", "", "with -calibrate: a measured `run` at other rates (a spike run: its base and\nburst) to fit how the models' latencies change with load")
 	modelsOut := fs.String("models-out", "models", "with -calibrate: the `directory` the model files go to")
+	demand := fs.String("demand", string(demandAuto), "with -calibrate: where a request's CPU demand comes from: floor (its fastest\n"+
+		"latency), cpu (the CPU the run accounted per request), marginal (the slope\n"+
+		"of CPU against throughput over the calibration run and -load's phases), or\n"+
+		"auto: marginal where the CPU was measured at rates far enough apart, else floor")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -61,10 +65,14 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		if *models != "" {
 			return badFlag(fs, errors.New("-calibrate writes models; -model simulates them: give one of the two"))
 		}
-		return calibrateModels(ctx, env, fs, calibrationRuns{from: *calibrateRun, load: *loadRun, against: *validateRun}, *modelsOut, *seed)
+		d, err := parseDemand(*demand)
+		if err != nil {
+			return badFlag(fs, err)
+		}
+		return calibrateModels(ctx, env, fs, calibrationRuns{from: *calibrateRun, load: *loadRun, against: *validateRun}, *modelsOut, *seed, d)
 	}
-	if *validateRun != "" || *loadRun != "" {
-		return badFlag(fs, errors.New("-validate and -load go with -calibrate: give -calibrate too"))
+	if *validateRun != "" || *loadRun != "" || setFlags(fs)["demand"] {
+		return badFlag(fs, errors.New("-validate, -load and -demand go with -calibrate: give -calibrate too"))
 	}
 	if *models == "" {
 		return badFlag(fs, errors.New("-model is required: a model file such as sim/testdata/microservices.json"))
@@ -144,7 +152,7 @@ type calibrationRuns struct{ from, load, against string }
 // calibrateModels writes a calibrated model of each variant of a steady
 // run, its load curve fitted to a run at other rates when given, and with
 // a ramp run, how well each predicts it.
-func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, runs calibrationRuns, dir string, seed uint64) error {
+func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, runs calibrationRuns, dir string, seed uint64, demand calibrate.Demand) error {
 	run, err := results.Read(runs.from)
 	if err != nil {
 		return badFlag(fs, fmt.Errorf("-calibrate: %w", err))
@@ -167,7 +175,7 @@ func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, runs calib
 	if err != nil {
 		return err
 	}
-	cals, sums, err := calibrateRunModels(ctx, run, load, ramp, calibrate.WithSeed(seed))
+	cals, sums, err := calibrateRunModels(ctx, run, load, ramp, demand, calibrate.WithSeed(seed))
 	if err != nil {
 		return err
 	}
@@ -189,10 +197,30 @@ func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, runs calib
 	return nil
 }
 
+// demandAuto is -demand's default: calibrate.DemandMarginal where it can
+// be fitted, else calibrate.DemandFloor.
+const demandAuto calibrate.Demand = "auto"
+
+// parseDemand reads -demand.
+func parseDemand(s string) (calibrate.Demand, error) {
+	switch calibrate.Demand(s) {
+	case demandAuto:
+		return demandAuto, nil
+	case "floor":
+		return calibrate.DemandFloor, nil
+	case "cpu":
+		return calibrate.DemandCPU, nil
+	case "marginal":
+		return calibrate.DemandMarginal, nil
+	}
+	return "", fmt.Errorf("-demand must be auto, floor, cpu or marginal, but is %q", s)
+}
+
 // calibrateRunModels calibrates a model of each variant of a steady run,
-// with its load curve fitted to load's windows when load is given, and,
-// when ramp is given, validates it against the ramp's steps.
-func calibrateRunModels(ctx context.Context, run results.Run, load, ramp *results.Run, opts ...calibrate.Option) ([]calibrate.Calibration, []calibrate.Summary, error) {
+// its CPU demand as demand says, with its load curve fitted to load's
+// windows when load is given, and, when ramp is given, validates it
+// against the ramp's steps.
+func calibrateRunModels(ctx context.Context, run results.Run, load, ramp *results.Run, demand calibrate.Demand, opts ...calibrate.Option) ([]calibrate.Calibration, []calibrate.Summary, error) {
 	var (
 		cals []calibrate.Calibration
 		sums []calibrate.Summary
@@ -211,7 +239,7 @@ func calibrateRunModels(ctx context.Context, run results.Run, load, ramp *result
 			}
 			vopts = append(slices.Clip(opts), calibrate.WithLoadPoints(ps...))
 		}
-		c, err := calibrate.FromRun(ctx, run, v.Variant, vopts...)
+		c, err := calibrateDemand(ctx, run, v.Variant, demand, vopts)
 		if err != nil {
 			return nil, nil, fmt.Errorf("calibrate %s: %w", v.Variant, err)
 		}
@@ -229,6 +257,25 @@ func calibrateRunModels(ctx context.Context, run results.Run, load, ramp *result
 		sums = append(sums, s)
 	}
 	return cals, sums, nil
+}
+
+// calibrateDemand calibrates variant's model from run with demand; auto
+// tries calibrate.DemandMarginal and, when there is too little to fit it,
+// falls back to calibrate.DemandFloor and says why in the notes.
+func calibrateDemand(ctx context.Context, run results.Run, variant string, demand calibrate.Demand, opts []calibrate.Option) (calibrate.Calibration, error) {
+	if demand != demandAuto {
+		return calibrate.FromRun(ctx, run, variant, append(slices.Clip(opts), calibrate.WithDemand(demand))...)
+	}
+	c, err := calibrate.FromRun(ctx, run, variant, append(slices.Clip(opts), calibrate.WithDemand(calibrate.DemandMarginal))...)
+	if !errors.Is(err, calibrate.ErrNoMarginalCPU) {
+		return c, err
+	}
+	c, ferr := calibrate.FromRun(ctx, run, variant, append(slices.Clip(opts), calibrate.WithDemand(calibrate.DemandFloor))...)
+	if ferr != nil {
+		return c, ferr
+	}
+	c.Notes = append(c.Notes, fmt.Sprintf("The demand is the latency floor: the marginal CPU could not be fitted (%v).", err))
+	return c, nil
 }
 
 // writeModel writes a calibration's model to dir/<variant>.json.

@@ -1,0 +1,82 @@
+package calibrate
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestMarginalCPU checks the slope of CPU against throughput on points
+// whose line is known, and each reason it cannot be fitted.
+func TestMarginalCPU(t *testing.T) {
+	// The variant uses 0.075 cores idle plus 1.75 ms a request; the
+	// generator 0.025 cores plus 0.25 ms a request: 0.1 cores plus 2 ms
+	// together.
+	pt := func(rate float64) LoadPoint {
+		return LoadPoint{Source: "s", RatePerSec: rate, P50Ms: 1, Requests: 100,
+			CPUCores: 0.075 + 1.75e-3*rate, GeneratorCPUCores: 0.025 + 0.25e-3*rate}
+	}
+	noCPU := LoadPoint{Source: "no cpu", RatePerSec: 1000, P50Ms: 1, Requests: 100}
+	tests := []struct {
+		name      string
+		points    []LoadPoint
+		generator bool
+		ms, idle  float64
+		wantErr   string
+	}{
+		{"with the generator", []LoadPoint{pt(100), pt(200), pt(300), noCPU}, true, 2, 0.1, ""},
+		{"without the generator", []LoadPoint{pt(100), pt(300)}, false, 1.75, 0.075, ""},
+		{"one rate", []LoadPoint{pt(100), noCPU}, true, 0, 0, "measured at 1 rate"},
+		{"rates too close", []LoadPoint{pt(100), pt(140)}, true, 0, 0, "within a factor 1.5"},
+		{"CPU falls with load", []LoadPoint{pt(300), {RatePerSec: 600, P50Ms: 1, CPUCores: 0.1}}, true, 0, 0, "did not grow"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := marginalCPU(tt.points, tt.generator)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrNoMarginalCPU) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want ErrNoMarginalCPU saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !near(got.MsPerRequest, tt.ms, 1e-3) || !near(got.IdleCores, tt.idle, 1e-3) || got.R2 != 1 {
+				t.Errorf("slope %g ms, idle %g cores, R² %g; want %g, %g, 1", got.MsPerRequest, got.IdleCores, got.R2, tt.ms, tt.idle)
+			}
+			if len(got.Points) != 2 && len(got.Points) != 3 || got.Points[0].GeneratorCPUCores != 0 {
+				t.Errorf("points %+v: want the ones with CPU, the generator's folded in", got.Points)
+			}
+		})
+	}
+}
+
+// TestDemandMarginal calibrates toy with DemandMarginal: the slope, 2 ms a
+// request over a 1.5 ms mean floor, is split over the operations by their
+// floors, as DemandCPU splits what the run accounted; without a second
+// rate the calibration fails with ErrNoMarginalCPU.
+func TestDemandMarginal(t *testing.T) {
+	ctx := context.Background()
+	v := toy()
+	v.Total.ThroughputPerSec, v.Total.CPUCores, v.Total.GeneratorCPUCores = 100, 0.25, 0.05
+	burst := LoadPoint{Source: "burst", RatePerSec: 300, P50Ms: 2, Requests: 3000, CPUCores: 0.6, GeneratorCPUCores: 0.1}
+	c, err := Calibrate(ctx, v, 2, WithRounds(0), WithRequests(20_000), WithDemand(DemandMarginal), WithLoadPoints(burst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Marginal == nil || !near(c.Marginal.MsPerRequest, 2, 1e-3) || !near(c.Marginal.IdleCores, 0.1, 1e-3) {
+		t.Fatalf("marginal %+v, want 2 ms a request and 0.1 cores idle", c.Marginal)
+	}
+	if a, b := c.Ops[0].DemandMs, c.Ops[1].DemandMs; a != 1.333 || b != 4 || !near(c.CapacityPerSec, 1000, 2e-3) {
+		t.Errorf("demands %g and %g ms, capacity %g req/s; want 1.333, 4 and 1000", a, b, c.CapacityPerSec)
+	}
+	if s := c.Explain(); !strings.Contains(s, "marginal cpu") || !strings.Contains(s, "0.3 cores at 100 req/s, 0.7 cores at 300 req/s") {
+		t.Errorf("Explain does not say how the demand was found:\n%s", s)
+	}
+
+	if _, err := Calibrate(ctx, v, 2, WithRequests(2_000), WithDemand(DemandMarginal)); !errors.Is(err, ErrNoMarginalCPU) {
+		t.Errorf("with no load point: error %v, want ErrNoMarginalCPU", err)
+	}
+}
