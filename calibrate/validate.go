@@ -16,9 +16,14 @@ import (
 // saturation that a model must keep to meet the project's target.
 const Target = 0.15
 
-// SaturationUtilization is the CPU utilisation at which a model counts as
-// saturated: queueing grows steeply beyond it.
-const SaturationUtilization = 0.8
+// SaturationUtilization is the utilisation of a station at which a model
+// counts as saturated whatever its latency: so near 1 the queue has no
+// steady state within a simulation's length.
+const SaturationUtilization = 0.95
+
+// behindShare is the share of the offered rate below which throughput
+// has fallen behind, in a measurement and in a model alike.
+const behindShare = 0.95
 
 // Regime says whether a validation point is below saturation in the
 // measurement and in the model.
@@ -46,6 +51,11 @@ type Figures struct {
 	ThroughputPerSec float64 `json:"throughput_per_sec"`
 	P50Ms            float64 `json:"p50_ms"`
 	P99Ms            float64 `json:"p99_ms"`
+	// CPUCores is the CPU in use, in cores on average: measured, the
+	// variant's and the load generator's (results.RampStep.CPUCores and
+	// GeneratorCPUCores), 0 where not measured; modeled, the busy servers
+	// of the cpu station.
+	CPUCores float64 `json:"cpu_cores,omitempty"`
 }
 
 // Point is one measurement predicted by a model.
@@ -122,6 +132,8 @@ type target struct {
 	meas      Figures
 	saturated bool
 	why       string
+	// sloMs is the latency objective the measurement was held to, if any.
+	sloMs float64
 }
 
 // Validate runs m at the rate of each of variant's measurements in
@@ -190,7 +202,7 @@ func targetsOf(v results.VariantResult) ([]target, error) {
 	var why []string
 	if a.IterationsPerSec > 0 && v.Requested.Rate > 0 {
 		offered = v.Requested.Rate * a.RequestsPerSec / a.IterationsPerSec
-		if a.IterationsPerSec < 0.95*v.Requested.Rate {
+		if a.IterationsPerSec < behindShare*v.Requested.Rate {
 			why = append(why, fmt.Sprintf("iterations fell behind the requested rate (%.1f/s of %.1f/s)", a.IterationsPerSec, v.Requested.Rate))
 		}
 	}
@@ -201,10 +213,11 @@ func targetsOf(v results.VariantResult) ([]target, error) {
 		why = append(why, fmt.Sprintf("%d iterations dropped", a.Dropped))
 	}
 	return []target{{
-		label:     fmt.Sprintf("%s at %.1f req/s", cmp.Or(v.Setting, "steady load"), a.RequestsPerSec),
-		rep:       v.Repetition,
-		offered:   offered,
-		meas:      Figures{ThroughputPerSec: a.RequestsPerSec, P50Ms: v.Total.LatencyMs.P50, P99Ms: v.Total.LatencyMs.P99},
+		label:   fmt.Sprintf("%s at %.1f req/s", cmp.Or(v.Setting, "steady load"), a.RequestsPerSec),
+		rep:     v.Repetition,
+		offered: offered,
+		meas: Figures{ThroughputPerSec: a.RequestsPerSec, P50Ms: v.Total.LatencyMs.P50, P99Ms: v.Total.LatencyMs.P99,
+			CPUCores: machineCores(v.Total.CPUCores, v.Total.GeneratorCPUCores)},
 		saturated: len(why) > 0,
 		why:       strings.Join(why, "; "),
 	}}, nil
@@ -248,7 +261,7 @@ func rampTargets(v results.VariantResult) ([]target, error) {
 		if st.Dropped > 0 {
 			why = append(why, fmt.Sprintf("%d iterations dropped", st.Dropped))
 		}
-		if st.JourneysPerSec < 0.95*st.OfferedPerSec {
+		if st.JourneysPerSec < behindShare*st.OfferedPerSec {
 			why = append(why, fmt.Sprintf("journeys fell behind the offered load (%.0f/s of %.0f/s)", st.JourneysPerSec, st.OfferedPerSec))
 		}
 		if r.SLOMs > 0 && st.P99Ms > r.SLOMs {
@@ -258,7 +271,8 @@ func rampTargets(v results.VariantResult) ([]target, error) {
 			label:     fmt.Sprintf("ramp step %d (%.0f journeys/s)", i+1, st.OfferedPerSec),
 			rep:       v.Repetition,
 			offered:   st.OfferedPerSec * ratio,
-			meas:      Figures{ThroughputPerSec: st.RequestsPerSec, P50Ms: st.P50Ms, P99Ms: st.P99Ms},
+			meas:      Figures{ThroughputPerSec: st.RequestsPerSec, P50Ms: st.P50Ms, P99Ms: st.P99Ms, CPUCores: machineCores(st.CPUCores, st.GeneratorCPUCores)},
+			sloMs:     r.SLOMs,
 			saturated: len(why) > 0,
 			why:       strings.Join(why, "; "),
 		})
@@ -293,9 +307,15 @@ func predict(ctx context.Context, m sim.Model, t target, cfg config) (Point, err
 	if t.why != "" {
 		why = append(why, "measured: "+t.why)
 	}
+	// The model saturates by the measurement's own tests (its p99 over
+	// the SLO, requests lost, throughput behind the offered load), or
+	// with a station too busy for a steady state.
 	var modelWhy []string
 	for _, st := range res.Stations {
 		p.Utilization = max(p.Utilization, st.Utilization)
+		if st.Name == StationCPU {
+			p.Predicted.CPUCores = round4(st.Utilization * float64(cpuServers(m)))
+		}
 		if st.Utilization >= SaturationUtilization {
 			modelWhy = append(modelWhy, fmt.Sprintf("%s %.0f %% busy", st.Name, 100*st.Utilization))
 		}
@@ -303,6 +323,12 @@ func predict(ctx context.Context, m sim.Model, t target, cfg config) (Point, err
 	tot := res.Total
 	if lost := tot.Rejected + tot.Throttled + tot.Unfinished; tot.Arrivals > 0 && float64(lost) > 0.01*float64(tot.Arrivals) {
 		modelWhy = append(modelWhy, fmt.Sprintf("%.1f %% of requests rejected, throttled or unfinished", 100*float64(lost)/float64(tot.Arrivals)))
+	}
+	if p.Predicted.ThroughputPerSec < behindShare*t.offered {
+		modelWhy = append(modelWhy, fmt.Sprintf("%.0f req/s of %.0f offered", p.Predicted.ThroughputPerSec, t.offered))
+	}
+	if t.sloMs > 0 && p.Predicted.P99Ms > t.sloMs {
+		modelWhy = append(modelWhy, fmt.Sprintf("p99 %.3g ms over the %.3g ms SLO", p.Predicted.P99Ms, t.sloMs))
 	}
 	p.ModelSaturated = len(modelWhy) > 0
 	if p.ModelSaturated {
@@ -320,6 +346,25 @@ func predict(ctx context.Context, m sim.Model, t target, cfg config) (Point, err
 		p.Regime = RegimeSaturated
 	}
 	return p, nil
+}
+
+// machineCores is the CPU a measurement used, the variant's (sut) and
+// the generator's, or 0 where the variant's was not measured.
+func machineCores(sut, generator float64) float64 {
+	if !(sut > 0) {
+		return 0
+	}
+	return round4(sut + max(generator, 0))
+}
+
+// cpuServers counts the servers of m's cpu station over its replicas.
+func cpuServers(m sim.Model) int {
+	for _, st := range m.Stations {
+		if st.Name == StationCPU {
+			return st.Servers * max(st.Replicas, 1)
+		}
+	}
+	return 0
 }
 
 // loadCurveOf returns the load curve of m's delays: the first station's

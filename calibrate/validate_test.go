@@ -27,6 +27,7 @@ func TestValidateRamp(t *testing.T) {
 		SLOMs:     100,
 		Steps: []results.RampStep{
 			{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
+			{OfferedPerSec: 575, JourneysPerSec: 575, RequestsPerSec: 1150, P50Ms: 3, P99Ms: 9, CPUCores: 1.5, GeneratorCPUCores: 0.2},
 			{OfferedPerSec: 900, JourneysPerSec: 900, RequestsPerSec: 1800, P50Ms: 3, P99Ms: 9},
 			{OfferedPerSec: 1000, JourneysPerSec: 1000, RequestsPerSec: 2000, ErrorRate: 0.05, P50Ms: 50, P99Ms: 500},
 		},
@@ -36,11 +37,11 @@ func TestValidateRamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Points) != 3 {
+	if len(s.Points) != 4 {
 		t.Fatalf("%d points, want one per step", len(s.Points))
 	}
 	p := s.Points
-	for i, want := range []float64{200, 1800, 2000} { // two requests a journey
+	for i, want := range []float64{200, 1150, 1800, 2000} { // two requests a journey
 		if !near(p[i].OfferedPerSec, want, 1e-9) {
 			t.Errorf("point %d offered %g req/s, want %g", i, p[i].OfferedPerSec, want)
 		}
@@ -48,40 +49,57 @@ func TestValidateRamp(t *testing.T) {
 	if p[0].Regime != RegimeBelow || !near(p[0].Predicted.ThroughputPerSec, 200, 0.03) {
 		t.Errorf("point 0: %s at %g req/s, want below saturation at about 200", p[0].Regime, p[0].Predicted.ThroughputPerSec)
 	}
-	// The model saturates at 1333 req/s: early at step 2, with the
-	// measurement at step 3, where it completes no more than it can.
-	if p[1].Regime != RegimeEarly || p[2].Regime != RegimeSaturated {
-		t.Errorf("regimes %s and %s, want %s and %s", p[1].Regime, p[2].Regime, RegimeEarly, RegimeSaturated)
+	// The model saturates at 1333 req/s. At step 2 its CPUs are 86 %
+	// busy, but it keeps up within the SLO, as the measurement did: both
+	// below saturation, and the CPU in use is there to compare.
+	if p[1].Regime != RegimeBelow || p[1].Measured.CPUCores != 1.7 || !near(p[1].Predicted.CPUCores, 2*1150/1333.3, 0.03) || p[0].Measured.CPUCores != 0 {
+		t.Errorf("step 2: %s (%s), CPU cores measured %g, modeled %g; want below saturation, 1.7 and about 1.72 (and step 1's unmeasured)",
+			p[1].Regime, p[1].Why, p[1].Measured.CPUCores, p[1].Predicted.CPUCores)
 	}
-	if !near(p[2].Predicted.ThroughputPerSec, 1333, 0.05) {
-		t.Errorf("saturated throughput %g req/s, want the model's capacity, about 1333", p[2].Predicted.ThroughputPerSec)
+	// Early at step 3, with the measurement at step 4, where it completes
+	// no more than it can.
+	if p[2].Regime != RegimeEarly || p[3].Regime != RegimeSaturated {
+		t.Errorf("regimes %s and %s, want %s and %s", p[2].Regime, p[3].Regime, RegimeEarly, RegimeSaturated)
 	}
-	if !strings.Contains(p[2].Why, "the ramp stopped here: errors") || !strings.Contains(p[2].Why, "cpu 100 % busy") {
-		t.Errorf("why %q, want both the measurement's and the model's reasons", p[2].Why)
+	if !near(p[3].Predicted.ThroughputPerSec, 1333, 0.05) {
+		t.Errorf("saturated throughput %g req/s, want the model's capacity, about 1333", p[3].Predicted.ThroughputPerSec)
 	}
-	if s.Below != 1 || s.MaxThroughputErr != abs(p[0].Err.ThroughputPerSec) || s.MaxP50Err != abs(p[0].Err.P50Ms) {
-		t.Errorf("summary %+v, want it over the one point below saturation", s)
+	if !strings.Contains(p[3].Why, "the ramp stopped here: errors") || !strings.Contains(p[3].Why, "cpu 100 % busy") {
+		t.Errorf("why %q, want both the measurement's and the model's reasons", p[3].Why)
+	}
+	if s.Below != 2 || s.MaxThroughputErr != max(abs(p[0].Err.ThroughputPerSec), abs(p[1].Err.ThroughputPerSec)) ||
+		s.MaxP50Err != max(abs(p[0].Err.P50Ms), abs(p[1].Err.P50Ms)) {
+		t.Errorf("summary %+v, want it over the two points below saturation", s)
 	}
 	if !strings.Contains(s.Verdict, "saturates early at 1 point") {
 		t.Errorf("verdict %q, want it to say the model saturates early", s.Verdict)
 	}
-	if len(s.CalibratedAt) != 1 || s.CalibratedAt[0] != 100 || p[0].NearCalibration || s.HeldOut != 1 || s.LoadCurve != "" {
+	if len(s.CalibratedAt) != 1 || s.CalibratedAt[0] != 100 || p[0].NearCalibration || s.HeldOut != 2 || s.LoadCurve != "" {
 		t.Errorf("calibrated at %v, step 1 near it: %v, %d held out, load curve %q; want 100 req/s only, every point held out and no curve",
 			s.CalibratedAt, p[0].NearCalibration, s.HeldOut, s.LoadCurve)
 	}
 
 	// A load curve through 190 req/s makes step 1 (200 req/s) a
-	// calibrated rate: it is no longer held out.
+	// calibrated rate: only step 2 is held out.
 	m := toyModel(t)
 	m.Stations[1].LoadFactors = []sim.LoadFactor{{RatePerSec: 100, Factor: 1}, {RatePerSec: 190, Factor: 0.9}}
 	s, err = Validate(context.Background(), m, run, "toy", WithRequests(20_000))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Points[0].NearCalibration || s.HeldOut != 0 || len(s.CalibratedAt) != 2 || !strings.Contains(s.LoadCurve, "×0.90 at 190 req/s") ||
-		!strings.Contains(s.Verdict, "none of them at a rate the model was not calibrated at") {
+	if !s.Points[0].NearCalibration || s.HeldOut != 1 || len(s.CalibratedAt) != 2 || !strings.Contains(s.LoadCurve, "×0.90 at 190 req/s") ||
+		!strings.Contains(s.Verdict, "at the 1 of them at rates the model was not calibrated at") {
 		t.Errorf("with a load curve: near %v, %d held out, calibrated at %v, curve %q, verdict %q",
 			s.Points[0].NearCalibration, s.HeldOut, s.CalibratedAt, s.LoadCurve, s.Verdict)
+	}
+	// Through 1150 req/s as well, nothing below saturation is held out.
+	m.Stations[1].LoadFactors = append(m.Stations[1].LoadFactors, sim.LoadFactor{RatePerSec: 1150, Factor: 1})
+	s, err = Validate(context.Background(), m, run, "toy", WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.HeldOut != 0 || !strings.Contains(s.Verdict, "none of them at a rate the model was not calibrated at") {
+		t.Errorf("with every step near the curve: %d held out, verdict %q", s.HeldOut, s.Verdict)
 	}
 }
 

@@ -604,6 +604,14 @@ type RampStep struct {
 	// Concurrency is the mean requests in flight, by Little's law:
 	// throughput × mean latency.
 	Concurrency float64 `json:"concurrency"`
+	// StartedAt and ElapsedSec are the step's wall-clock start and length.
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	ElapsedSec float64   `json:"elapsed_sec,omitempty"`
+	// CPUCores and GeneratorCPUCores are what the variant's replicas and
+	// the load generator's process used during the step, in cores on
+	// average, where the runtime reports resources (see OpStats).
+	CPUCores          float64 `json:"cpu_cores,omitempty"`
+	GeneratorCPUCores float64 `json:"generator_cpu_cores,omitempty"`
 }
 
 // USLFit is the Universal Scalability Law, X(N) = λN / (1 + σ(N−1) +

@@ -178,11 +178,12 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	if err != nil {
 		return res, err
 	}
-	var windows []results.Window
-	if w, ok := b.Scenario.(Windower); ok {
-		windows = w.Windows()
+	if cpu := usage.meter(); cpu != nil {
+		setTotalCPU(&res, cpu)
+		if p, ok := b.Scenario.(PhaseCPUSetter); ok {
+			p.SetPhaseCPU(&res, cpu)
+		}
 	}
-	usage.setPhaseCPU(&res, windows)
 	if resources != nil {
 		res.Resources = resources
 		t := resources.Total

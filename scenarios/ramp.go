@@ -222,6 +222,7 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 			ErrorRate: s.Total.ErrorRate, Dropped: s.Achieved.Dropped, Late: s.Achieved.Late,
 			P50Ms: s.Total.LatencyMs.P50, P99Ms: s.Total.LatencyMs.P99,
 			Concurrency: s.Achieved.RequestsPerSec * s.Total.LatencyMs.Mean / 1000,
+			StartedAt:   st.Start.Round(0), ElapsedSec: st.Elapsed.Seconds(),
 		}
 		summary.Steps = append(summary.Steps, step)
 		why := r.saturated(step, st)
@@ -247,6 +248,18 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	})
 	res.Ramp = summary
 	return res, nil
+}
+
+// SetPhaseCPU sets the CPU each step used.
+func (r Ramp) SetPhaseCPU(res *results.VariantResult, cpu CPUMeter) {
+	if res.Ramp == nil {
+		return
+	}
+	for i := range res.Ramp.Steps {
+		s := &res.Ramp.Steps[i]
+		length := time.Duration(s.ElapsedSec * float64(time.Second))
+		s.CPUCores, s.GeneratorCPUCores = phaseCores(cpu, s.StartedAt, 0, [][2]time.Duration{{0, length}})
+	}
 }
 
 // decide says what the ramp does after a step that saturated for why (""

@@ -20,7 +20,9 @@ func TestRamp(t *testing.T) {
 			t.Fatalf("%s: ramp %+v", v.Variant, rp)
 		}
 		for i, s := range rp.Steps {
-			if want := 20 * float64(int(1)<<i); s.OfferedPerSec != want || s.RequestsPerSec <= 0 || s.P99Ms <= 0 || s.Concurrency <= 0 {
+			// The process runtime reports usage: each step has its CPU.
+			if want := 20 * float64(int(1)<<i); s.OfferedPerSec != want || s.RequestsPerSec <= 0 || s.P99Ms <= 0 || s.Concurrency <= 0 ||
+				s.CPUCores <= 0 || s.GeneratorCPUCores <= 0 || s.StartedAt.IsZero() {
 				t.Errorf("%s step %d: %+v, want %g offered and measured figures", v.Variant, i+1, s, want)
 			}
 		}

@@ -38,11 +38,17 @@ type Finisher interface {
 	Finish(res *results.VariantResult)
 }
 
-// Windower is a scenario whose results summarise parts of its schedule
-// apart (results.VariantResult.Windows): Windows gives their spans on the
-// schedule's clock, so that Bench can tell the CPU each used.
-type Windower interface {
-	Windows() []results.Window
+// CPUMeter gives the CPU used from one instant to another by the
+// deployment's replicas and by this process (the load generator); ok is
+// false where the runtime's samples do not reach.
+type CPUMeter func(from, to time.Time) (sut, generator time.Duration, ok bool)
+
+// PhaseCPUSetter is a scenario whose results hold phases (the spike's
+// windows, the ramp's steps): after Run, where the runtime reports usage,
+// Bench calls SetPhaseCPU for it to set the CPU each phase used, so that
+// a phase's CPU can be set against its throughput.
+type PhaseCPUSetter interface {
+	SetPhaseCPU(res *results.VariantResult, cpu CPUMeter)
 }
 
 // RunFinisher is a scenario that computes figures across its results once

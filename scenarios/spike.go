@@ -115,11 +115,11 @@ const (
 // settle keeps its whole window.
 const settle = time.Second
 
-// Windows are the spike's three phases, for the recorder to summarise
+// windows are the spike's three phases, for the recorder to summarise
 // apart: the base rate before the burst, the burst, the base rate after;
 // the two after a change of rate without their first second (settle), so
 // each is as near a steady state as the phase allows.
-func (s Spike) Windows() []results.Window {
+func (s Spike) windows() []results.Window {
 	start, end := s.Before, s.Before+s.During
 	skip := func(d time.Duration) time.Duration {
 		if d > settle {
@@ -134,6 +134,21 @@ func (s Spike) Windows() []results.Window {
 	}
 }
 
+// SetPhaseCPU sets the CPU each of the spike's windows used.
+func (s Spike) SetPhaseCPU(res *results.VariantResult, cpu CPUMeter) {
+	ws := s.windows()
+	for i := range res.Windows {
+		var spans [][2]time.Duration
+		for _, w := range ws {
+			if w.Name == res.Windows[i].Name {
+				spans = append(spans, [2]time.Duration{w.From, w.To})
+			}
+		}
+		w := &res.Windows[i]
+		w.CPUCores, w.GeneratorCPUCores = phaseCores(cpu, res.StartedAt, res.Achieved.Elapsed.Std(), spans)
+	}
+}
+
 // Run warms up at the base rate, then runs the spike and summarises it.
 func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error) {
 	gen, mix, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Base, s.Warmup)
@@ -143,7 +158,7 @@ func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	defer gen.CloseIdleConnections()
 	sched := s.schedule()
 	total := sched.End()
-	rec := results.NewRecorder(results.WithWindows(s.Windows()...))
+	rec := results.NewRecorder(results.WithWindows(s.windows()...))
 	run := gen.Start(ctx, sched, mix)
 	t.Progress.Follow("spike", total, run.Results(), rec.Add)
 	if err := run.Err(); err != nil {

@@ -76,7 +76,7 @@ func TestSpikeWindows(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Spike{Before: tc.before, During: tc.during, After: tc.after}.Windows()
+			got := Spike{Before: tc.before, During: tc.during, After: tc.after}.windows()
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("windows %+v, want %+v", got, tc.want)
 			}

@@ -288,53 +288,51 @@ func (c cpuCurve) between(a, b time.Time) (sut, self time.Duration, ok bool) {
 	return sut, self, true
 }
 
-// setPhaseCPU sets the CPU figures of res's total, over its measured
-// seconds (the Series), and of each of its windows, over the spans ws
-// gives them on the schedule's clock (spans sharing a name add up), from
-// what the sampler saw; no span reaches past the run's end
-// (Achieved.Elapsed). Figures the samples do not cover stay 0.
-func (s *usageSampler) setPhaseCPU(res *results.VariantResult, ws []results.Window) {
-	if s == nil || len(s.samples) < 2 || res.StartedAt.IsZero() {
-		return
+// meter returns a CPUMeter over the samples taken, or nil without two.
+// Call it after stop.
+func (s *usageSampler) meter() CPUMeter {
+	if s == nil || len(s.samples) < 2 {
+		return nil
 	}
-	c := cumulativeCPU(s.samples)
-	// The run ends when its last iteration does, which may be before its
-	// last second does: no span reaches past that.
-	end := res.Achieved.Elapsed.Std()
-	cores := func(spans [][2]time.Duration, st *results.OpStats) {
-		var sut, self, length time.Duration
-		for _, sp := range spans {
-			if end > 0 {
-				sp[1] = min(sp[1], end)
-			}
-			if sp[1] <= sp[0] {
-				continue
-			}
-			a, b, ok := c.between(res.StartedAt.Add(sp[0]), res.StartedAt.Add(sp[1]))
-			if !ok {
-				return
-			}
-			sut, self, length = sut+a, self+b, length+sp[1]-sp[0]
-		}
-		if length <= 0 {
-			return
-		}
-		st.CPUCores = round4(sut.Seconds() / length.Seconds())
-		st.GeneratorCPUCores = round4(self.Seconds() / length.Seconds())
-	}
+	return cumulativeCPU(s.samples).between
+}
+
+// setTotalCPU sets the CPU figures of res's total, over its measured
+// seconds (the Series).
+func setTotalCPU(res *results.VariantResult, cpu CPUMeter) {
 	if n := len(res.Series); n > 0 {
-		first, last := res.Series[0].T, res.Series[n-1].T+1
-		cores([][2]time.Duration{{time.Duration(first) * time.Second, time.Duration(last) * time.Second}}, &res.Total)
+		first, last := time.Duration(res.Series[0].T)*time.Second, time.Duration(res.Series[n-1].T+1)*time.Second
+		res.Total.CPUCores, res.Total.GeneratorCPUCores = phaseCores(cpu, res.StartedAt, res.Achieved.Elapsed.Std(), [][2]time.Duration{{first, last}})
 	}
-	for i := range res.Windows {
-		var spans [][2]time.Duration
-		for _, w := range ws {
-			if w.Name == res.Windows[i].Name && w.To > w.From {
-				spans = append(spans, [2]time.Duration{w.From, w.To})
-			}
+}
+
+// phaseCores returns the CPU the replicas and the generator used over
+// spans of a schedule that started at start, in cores on average; no span
+// reaches past end (when > 0), the run's end, which may come before its
+// last second does. Both are 0 when cpu is nil, start unknown, or the
+// samples do not cover every span.
+func phaseCores(cpu CPUMeter, start time.Time, end time.Duration, spans [][2]time.Duration) (sutCores, generatorCores float64) {
+	if cpu == nil || start.IsZero() {
+		return 0, 0
+	}
+	var sut, self, length time.Duration
+	for _, sp := range spans {
+		if end > 0 {
+			sp[1] = min(sp[1], end)
 		}
-		cores(spans, &res.Windows[i])
+		if sp[1] <= sp[0] {
+			continue
+		}
+		a, b, ok := cpu(start.Add(sp[0]), start.Add(sp[1]))
+		if !ok {
+			return 0, 0
+		}
+		sut, self, length = sut+a, self+b, length+sp[1]-sp[0]
 	}
+	if length <= 0 {
+		return 0, 0
+	}
+	return round4(sut.Seconds() / length.Seconds()), round4(self.Seconds() / length.Seconds())
 }
 
 // round4 rounds x to 4 decimal places: a hundredth of a percent of a

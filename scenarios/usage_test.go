@@ -239,10 +239,10 @@ func TestUsageStopNil(t *testing.T) {
 	}
 }
 
-// TestPhaseCPU checks the CPU set on a result's total and windows: over
-// their spans, interpolated between samples, counting a replica that
-// appears or restarts from zero, and left at 0 where the samples do not
-// reach.
+// TestPhaseCPU checks the CPU set on phases (spans, a result's total, a
+// spike's windows, a ramp's steps): over their spans, interpolated
+// between samples, counting a replica that appears or restarts from zero,
+// and left at 0 where the samples do not reach.
 func TestPhaseCPU(t *testing.T) {
 	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
@@ -262,44 +262,64 @@ func TestPhaseCPU(t *testing.T) {
 		{at: at(3000), usage: []runtime.Usage{u("a", 2500), u("b", 450)}, self: ms(5750)},
 		{at: at(4000), usage: []runtime.Usage{u("a", 3000), u("b", 100)}, self: ms(6000)},
 	}}
-	res := results.VariantResult{
-		StartedAt: at(500),
-		// Seconds 0 to 2 of the schedule: 0.5 s to 3.5 s on the clock.
-		Series:  []results.Second{{T: 0}, {T: 1}, {T: 2}},
-		Windows: []results.OpStats{{Name: "early"}, {Name: "split"}, {Name: "beyond"}, {Name: "none"}},
-	}
-	s.setPhaseCPU(&res, []results.Window{
-		{Name: "early", From: 0, To: ms(500)},           // 0.5–1 s: "a" only
-		{Name: "split", From: ms(1500), To: ms(2500)},   // 2–3 s
-		{Name: "split", From: ms(2500), To: ms(3500)},   // 3–4 s
-		{Name: "beyond", From: ms(3000), To: ms(4000)},  // past the last sample
-		{Name: "early-typo", From: ms(0), To: ms(1000)}, // names no window
-	})
-	// Total, 0.5–3.5 s: "a" 1500 ms, "b" 500 ms (0 at 0.5 s, 500 at 3.5 s).
-	check := func(name string, st results.OpStats, cores, gen float64) {
+	cpu := s.meter()
+	check := func(name string, cores, gen, wantCores, wantGen float64) {
 		t.Helper()
-		if math.Abs(st.CPUCores-cores) > 1e-4 || math.Abs(st.GeneratorCPUCores-gen) > 1e-4 {
-			t.Errorf("%s: cpu_cores %g, generator_cpu_cores %g; want %g and %g", name, st.CPUCores, st.GeneratorCPUCores, cores, gen)
+		if math.Abs(cores-wantCores) > 1e-4 || math.Abs(gen-wantGen) > 1e-4 {
+			t.Errorf("%s: cpu_cores %g, generator_cpu_cores %g; want %g and %g", name, cores, gen, wantCores, wantGen)
 		}
 	}
-	check("total", res.Total, (1500.0+500)/3000, 0.25)
-	check("early", res.Windows[0], 0.5, 0.25)
-	// 2–4 s: "a" 1 s, "b" 550−200 = 350 ms, over 2 s.
-	check("split", res.Windows[1], (1000.0+350)/2000, 0.25)
-	check("beyond", res.Windows[2], 0, 0)
-	check("none", res.Windows[3], 0, 0)
+	span := func(from, to int) [2]time.Duration { return [2]time.Duration{ms(from), ms(to)} }
+	tests := []struct {
+		name      string
+		end       int // the run's end, ms after the start at 0.5 s; 0 for none
+		spans     [][2]time.Duration
+		cores     float64
+		generator float64
+	}{
+		{"a only", 0, [][2]time.Duration{span(0, 500)}, 0.5, 0.25},
+		// 2–4 s: "a" 1 s, "b" 550−200 = 350 ms, over 2 s.
+		{"two spans", 0, [][2]time.Duration{span(1500, 2500), span(2500, 3500)}, (1000.0 + 350) / 2000, 0.25},
+		{"past the last sample", 0, [][2]time.Duration{span(3000, 4000)}, 0, 0},
+		// Cut at the run's end, 4 s: "a" 1 s, "b" 350 ms over 2 s again.
+		{"to the run's end", 3500, [][2]time.Duration{span(1500, 4000)}, (1000.0 + 350) / 2000, 0.25},
+		{"none", 0, nil, 0, 0},
+	}
+	for _, tt := range tests {
+		c, g := phaseCores(cpu, at(500), ms(tt.end), tt.spans)
+		check(tt.name, c, g, tt.cores, tt.generator)
+	}
+	if c, g := phaseCores(nil, at(500), 0, []([2]time.Duration){span(0, 500)}); c != 0 || g != 0 {
+		t.Errorf("no meter: %g and %g cores, want 0", c, g)
+	}
+	if c, g := phaseCores(cpu, time.Time{}, 0, []([2]time.Duration){span(0, 500)}); c != 0 || g != 0 {
+		t.Errorf("no start: %g and %g cores, want 0", c, g)
+	}
+	var unsampled *usageSampler
+	if unsampled.meter() != nil || (&usageSampler{samples: s.samples[:1]}).meter() != nil {
+		t.Error("a meter from fewer than two samples")
+	}
 
-	// The series' last second ends at 4.5 s, after the last sample, but
-	// the run ended at 4 s: the total stops there.
-	ended := results.VariantResult{StartedAt: at(500), Series: []results.Second{{T: 0}, {T: 3}}}
-	ended.Achieved.Elapsed = results.Duration(3500 * time.Millisecond)
-	s.setPhaseCPU(&ended, nil)
-	check("total to the run's end", ended.Total, (1750.0+550)/3500, 0.25)
+	// The total covers the series' seconds 0 to 2: 0.5–3.5 s, "a" 1500
+	// ms, "b" 500 ms (0 at 0.5 s, 500 at 3.5 s).
+	res := results.VariantResult{StartedAt: at(500), Series: []results.Second{{T: 0}, {T: 1}, {T: 2}}}
+	setTotalCPU(&res, cpu)
+	check("total", res.Total.CPUCores, res.Total.GeneratorCPUCores, (1500.0+500)/3000, 0.25)
 
-	// Without samples, or without a start, nothing is set.
-	var nilSampler *usageSampler
-	bare := results.VariantResult{StartedAt: at(500), Series: res.Series}
-	nilSampler.setPhaseCPU(&bare, nil)
-	s.setPhaseCPU(&results.VariantResult{Series: res.Series}, nil)
-	check("nil sampler", bare.Total, 0, 0)
+	// A spike's windows, from 0 s: before 0–1 s, the burst 2–3 s (its
+	// first second left out), after 3–4 s.
+	spike := results.VariantResult{StartedAt: at(0), Windows: []results.OpStats{{Name: WindowBefore}, {Name: WindowBurst}, {Name: WindowAfter}}}
+	Spike{Before: time.Second, During: 2 * time.Second, After: time.Second}.SetPhaseCPU(&spike, cpu)
+	for i, want := range []float64{0.5, 0.75, 0.6} {
+		check("spike "+spike.Windows[i].Name, spike.Windows[i].CPUCores, spike.Windows[i].GeneratorCPUCores, want, 0.25)
+	}
+
+	// A ramp's steps: 1–2 s, and one past the samples.
+	ramp := results.VariantResult{Ramp: &results.RampSummary{Steps: []results.RampStep{
+		{StartedAt: at(1000), ElapsedSec: 1}, {StartedAt: at(3500), ElapsedSec: 1},
+	}}}
+	Ramp{}.SetPhaseCPU(&ramp, cpu)
+	st := ramp.Ramp.Steps
+	check("ramp step 1", st[0].CPUCores, st[0].GeneratorCPUCores, 0.7, 0.25)
+	check("ramp step 2", st[1].CPUCores, st[1].GeneratorCPUCores, 0, 0)
 }
