@@ -115,9 +115,15 @@ type OpFit struct {
 	// Share is the operation's share of the requests, the class's weight.
 	Share float64 `json:"share"`
 	// FloorMs is the operation's fastest measured latency, and DemandMs
-	// its CPU demand: the mean of its service time at the cpu station.
-	FloorMs  float64 `json:"floor_ms"`
-	DemandMs float64 `json:"demand_ms"`
+	// its CPU demand: the mean of its service times at the cpu station.
+	// OffPathMs is the part of the demand beyond the floor, which cannot
+	// be on the request's path (it completed that fast): work the request
+	// leaves behind (the generator's, async handlers', the garbage
+	// collector's), an async visit to the cpu station that takes CPU from
+	// other requests but not the request's own time.
+	FloorMs   float64 `json:"floor_ms"`
+	DemandMs  float64 `json:"demand_ms"`
+	OffPathMs float64 `json:"off_path_ms,omitempty"`
 	// Delay is the rest of the operation's latency, at StationWait or
 	// PoolFunctions.
 	Delay sim.Dist `json:"delay"`
@@ -334,17 +340,29 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 			Measured: Quantiles{P50Ms: o.lat.P50, P90Ms: o.lat.P90, P99Ms: o.lat.P99},
 		}
 		demandMean += share * f.DemandMs
-		f.Delay, f.LogNormalErr = delayOf(o.lat, f.DemandMs)
+		onPath := min(f.DemandMs, max(round3(floors[i]), minMs))
+		if off := round3(f.DemandMs - onPath); off >= minMs {
+			f.OffPathMs = off
+		} else {
+			onPath = f.DemandMs
+		}
+		f.Delay, f.LogNormalErr = delayOf(o.lat, onPath)
 		c.Ops = append(c.Ops, f)
 
-		service := sim.Deterministic(f.DemandMs)
-		if cfg.service == sim.KindExponential {
-			service = sim.Exponential(f.DemandMs)
+		service := func(ms float64) sim.Dist {
+			if cfg.service == sim.KindExponential {
+				return sim.Exponential(ms)
+			}
+			return sim.Deterministic(ms)
 		}
-		route := []sim.Visit{{Station: StationCPU, Service: service}, delayAt}
+		route := []sim.Visit{{Station: StationCPU, Service: service(onPath)}, delayAt}
 		route[1].Service = f.Delay
 		if async != nil {
 			route = appendAsync(route, *async)
+		}
+		if f.OffPathMs > 0 {
+			// Last, so that appendAsync's jump past its visit lands here.
+			route = append(route, sim.Visit{Station: StationCPU, Service: service(f.OffPathMs), Async: true})
 		}
 		model.Classes = append(model.Classes, sim.Class{Name: f.Class, Weight: max(math.Round(share*1e4)/1e4, 1e-4), Route: route})
 	}
@@ -516,6 +534,9 @@ func (c Calibration) Explain() string {
 		}
 	}
 	fmt.Fprintf(&b, "), so the CPUs saturate at %.0f req/s; ", c.CapacityPerSec)
+	if slices.ContainsFunc(c.Ops, func(o OpFit) bool { return o.OffPathMs > 0 }) {
+		b.WriteString("the part of an operation's demand beyond its latency floor is off the request's path, an async visit to the cpu station; ")
+	}
 	where := "a delay station with no queue"
 	if c.Model.Pools != nil && len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[1].Pool != "" {
 		where = "the function pool"

@@ -58,6 +58,7 @@ func TestCalibrateKnownAnswer(t *testing.T) {
 		demandB    float64
 		delayA     []float64
 		delayB     []float64
+		offB       float64 // B's demand beyond its floor, off its path
 		capacity   float64
 		accounted  float64
 		modelMatch bool // the demand leaves room for the measured latencies
@@ -75,10 +76,14 @@ func TestCalibrateKnownAnswer(t *testing.T) {
 			name:    "cpu with generator",
 			opts:    []Option{WithDemand(DemandCPU)},
 			demandA: 1.333, demandB: 4, // 2 ms over a 1.5 ms floor
-			delayA:    []float64{minMs, 0.667, 1.667, 4.667, 5.667, 6.667},
-			delayB:    []float64{minMs, 1, 2, 5, 6, 8},
-			capacity:  2 / 2e-3,
-			accounted: 2,
+			// Beyond the floors, the demand is off the requests' paths:
+			// their delays are the floor's.
+			delayA:     []float64{minMs, 1, 2, 5, 6, 7},
+			delayB:     []float64{minMs, 2, 3, 6, 7, 9},
+			offB:       1,
+			capacity:   2 / 2e-3,
+			accounted:  2,
+			modelMatch: true,
 		},
 		{
 			name:    "cpu without generator",
@@ -123,9 +128,18 @@ func TestCalibrateKnownAnswer(t *testing.T) {
 			if got := quantileMs(b.Delay); !reflect.DeepEqual(got, tt.delayB) {
 				t.Errorf("B's delay %v, want %v", got, tt.delayB)
 			}
-			cpu := c.Model.Classes[1].Route[0]
-			if cpu.Station != StationCPU || !reflect.DeepEqual(cpu.Service, sim.Deterministic(tt.demandB)) {
-				t.Errorf("B's first visit %+v, want %g ms at the cpu station", cpu, tt.demandB)
+			route := c.Model.Classes[1].Route
+			if cpu := route[0]; cpu.Station != StationCPU || !reflect.DeepEqual(cpu.Service, sim.Deterministic(tt.demandB-tt.offB)) {
+				t.Errorf("B's first visit %+v, want %g ms at the cpu station", cpu, tt.demandB-tt.offB)
+			}
+			off := route[len(route)-1]
+			switch {
+			case b.OffPathMs != tt.offB:
+				t.Errorf("B's off-path demand %g ms, want %g", b.OffPathMs, tt.offB)
+			case tt.offB > 0 && (len(route) != 3 || off.Station != StationCPU || !off.Async || !reflect.DeepEqual(off.Service, sim.Deterministic(tt.offB))):
+				t.Errorf("B's route %+v, want it to end with an async visit of %g ms to the cpu station", route, tt.offB)
+			case tt.offB == 0 && len(route) != 2:
+				t.Errorf("B's route %+v, want the cpu and the delay only", route)
 			}
 			if c.Model.Stations[0].Servers != 2 || c.Model.Hop != nil || c.Model.Arrivals.RatePerSec != 100 {
 				t.Errorf("cpu servers %d, hop %v, rate %g; want 2, none, 100", c.Model.Stations[0].Servers, c.Model.Hop, c.Model.Arrivals.RatePerSec)

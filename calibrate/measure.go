@@ -212,6 +212,7 @@ func mergeMeasures(ms []measure) measure {
 	out.reps = 0
 	out.requests, out.duration, out.all = 0, 0, 0
 	out.cpuSec, out.genSec, out.memBytes = 0, 0, 0
+	out.cpuPoints = nil
 	out.hasCPU = true
 	out.notes = nil
 	out.ops = nil
