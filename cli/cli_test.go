@@ -245,7 +245,9 @@ func TestOverviewModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"## Model against measurement (modeled)", "(monolith.json)", "ramp step 1",
-		"the delays scale with the offered load", "| held out |", "rates the model was not calibrated at"} {
+		"the delays scale with the offered load", "| held out |", "rates the model was not calibrated at",
+		// The examples measured CPU per phase, so the demand is the marginal CPU.
+		"CPU demand (marginal cpu:", "| CPU cores measured | CPU cores modeled |"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("summary lacks %q", want)
 		}
