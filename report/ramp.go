@@ -12,7 +12,9 @@ import (
 const rampIntro = "The offered rate steps up until the variant saturates; stopped by says what came first. " +
 	"The Universal Scalability Law, X(N) = λN / (1 + σ(N−1) + κN(N−1)), is fitted to each step's throughput against its concurrency " +
 	"(Little's law: throughput × mean latency, in units of the first step's): σ is contention (a shared writer, lock or hot key), " +
-	"κ coherency (crosstalk between units). σ, κ and the peak are **modeled**; the steps are measured."
+	"κ coherency (crosstalk between units). σ, κ and the peak are **modeled**; the steps are measured. " +
+	"CPU cores is what the variant's processes used during a step, on average, and CPU µs/req that over its requests; " +
+	"gen CPU cores is the load generator's, which shares the machine (measured where the runtime reports resources)."
 
 // rampSummaryTable sets each variant's ramp outcome and fit side by side.
 func rampSummaryTable(vs []results.VariantResult, names []string) table {
@@ -41,16 +43,25 @@ func rampSummaryTable(vs []results.VariantResult, names []string) table {
 // rampStepsTable lists every step.
 func rampStepsTable(vs []results.VariantResult, names []string) table {
 	t := table{
-		header: []string{"variant", "offered /s", "achieved /s", "requests/s", "errors %", "dropped", "late", "p50 ms", "p99 ms", "concurrency"},
-		right:  []bool{false, true, true, true, true, true, true, true, true, true},
+		header: []string{"variant", "offered /s", "achieved /s", "requests/s", "errors %", "dropped", "late", "p50 ms", "p99 ms", "concurrency",
+			"CPU cores", "CPU µs/req", "gen CPU cores"},
+		right: []bool{false, true, true, true, true, true, true, true, true, true, true, true, true},
 	}
 	for i, v := range vs {
 		if v.Ramp == nil {
 			continue
 		}
 		for _, s := range v.Ramp.Steps {
+			cores, perReq, gen := none, none, none
+			if s.CPUCores > 0 {
+				cores, gen = strconv.FormatFloat(s.CPUCores, 'f', 2, 64), strconv.FormatFloat(s.GeneratorCPUCores, 'f', 2, 64)
+				if s.RequestsPerSec > 0 {
+					perReq = sig3(s.CPUCores / s.RequestsPerSec * 1e6)
+				}
+			}
 			t.rows = append(t.rows, []string{names[i], rate(s.OfferedPerSec), rate(s.JourneysPerSec), rate(s.RequestsPerSec),
-				percent(s.ErrorRate), thousands(s.Dropped), thousands(s.Late), ms(s.P50Ms), ms(s.P99Ms), sig3(s.Concurrency)})
+				percent(s.ErrorRate), thousands(s.Dropped), thousands(s.Late), ms(s.P50Ms), ms(s.P99Ms), sig3(s.Concurrency),
+				cores, perReq, gen})
 		}
 	}
 	return t

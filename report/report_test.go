@@ -709,3 +709,23 @@ func TestHeadlineWinnerPerRuntime(t *testing.T) {
 		}
 	}
 }
+
+// TestRampStepsTable: a step whose CPU was measured shows the cores, the
+// CPU per request and the generator's; one whose CPU was not shows none.
+func TestRampStepsTable(t *testing.T) {
+	vs := []results.VariantResult{{Variant: "monolith", Ramp: &results.RampSummary{Steps: []results.RampStep{
+		{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 250, P50Ms: 1, P99Ms: 2, CPUCores: 0.15, GeneratorCPUCores: 0.05},
+		{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 500, P50Ms: 1, P99Ms: 2},
+	}}}}
+	tab := rampStepsTable(vs, variantNames(vs))
+	if len(tab.rows) != 2 {
+		t.Fatalf("rows %v, want one per step", tab.rows)
+	}
+	n := len(tab.header)
+	if got := tab.rows[0][n-3:]; !reflect.DeepEqual(got, []string{"0.15", "600", "0.05"}) {
+		t.Errorf("measured step's CPU cells %q, want 0.15 cores, 600 µs a request, 0.05 generator cores", got)
+	}
+	if got := tab.rows[1][n-3:]; !reflect.DeepEqual(got, []string{none, none, none}) {
+		t.Errorf("unmeasured step's CPU cells %q, want none", got)
+	}
+}
