@@ -141,6 +141,12 @@ func (s *usageSampler) stop(ctx context.Context) (res *results.Resources, note s
 	return res, note
 }
 
+// replicaKey names one replica of a component in the samples.
+type replicaKey struct {
+	component string
+	replica   int
+}
+
 // summarizeUsage computes what each replica used over samples, taken in
 // order: CPU time from its first sample to its last, memory over all its
 // samples; and the totals. Replicas are listed in order of first
@@ -149,24 +155,20 @@ func summarizeUsage(samples []usageSample, source string, interval time.Duration
 	if len(samples) < 2 {
 		return nil
 	}
-	type key struct {
-		component string
-		replica   int
-	}
 	type acc struct {
 		first, last runtime.Usage
 		memSum      float64
 		n           int
 		peak        uint64
 	}
-	var order []key
-	accs := map[key]*acc{}
+	var order []replicaKey
+	accs := map[replicaKey]*acc{}
 	var totalPeak uint64
 	var totalSum float64
 	for _, s := range samples {
 		var held uint64
 		for _, u := range s.usage {
-			k := key{u.Component, u.Replica}
+			k := replicaKey{u.Component, u.Replica}
 			a := accs[k]
 			if a == nil {
 				a = &acc{first: u}
@@ -235,16 +237,12 @@ type cpuCurve struct {
 // into a curve. A replica seen for the first time, or whose counter went
 // back (it was restarted), used all it reports within the interval.
 func cumulativeCPU(samples []usageSample) cpuCurve {
-	type key struct {
-		component string
-		replica   int
-	}
 	c := cpuCurve{hasSelf: len(samples) > 0}
-	last := map[key]time.Duration{}
+	last := map[replicaKey]time.Duration{}
 	var sut time.Duration
 	for i, s := range samples {
 		for _, u := range s.usage {
-			k := key{u.Component, u.Replica}
+			k := replicaKey{u.Component, u.Replica}
 			prev, seen := last[k]
 			switch {
 			case i == 0:
