@@ -323,6 +323,12 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		model.Stations = append(model.Stations, sim.Station{Name: StationWait, Servers: waitServers, Replicas: 1})
 	}
 
+	service := func(ms float64) sim.Dist {
+		if cfg.service == sim.KindExponential {
+			return sim.Exponential(ms)
+		}
+		return sim.Deterministic(ms)
+	}
 	var demandMean float64
 	for i, o := range m.ops {
 		hops, ok := m.hops[o.name]
@@ -349,12 +355,6 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		f.Delay, f.LogNormalErr = delayOf(o.lat, onPath)
 		c.Ops = append(c.Ops, f)
 
-		service := func(ms float64) sim.Dist {
-			if cfg.service == sim.KindExponential {
-				return sim.Exponential(ms)
-			}
-			return sim.Deterministic(ms)
-		}
 		route := []sim.Visit{{Station: StationCPU, Service: service(onPath)}, delayAt}
 		route[1].Service = f.Delay
 		if async != nil {
