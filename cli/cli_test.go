@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/sim"
@@ -261,5 +263,52 @@ func TestOverviewModels(t *testing.T) {
 			t.Errorf("model of %s does not load: %v", v, err)
 		}
 		f.Close()
+	}
+}
+
+// TestCalibrateDemandAuto: -demand auto takes the marginal CPU where the
+// runs measured CPU per phase, and falls back to the latency floor, with a
+// note, where they did not (results from before CPU was measured per
+// phase); -demand marginal then fails instead.
+func TestCalibrateDemandAuto(t *testing.T) {
+	ctx := context.Background()
+	steady, err := results.Read("../results/example/steady")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spike, err := results.Read("../results/example/spike")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cals, _, err := calibrateRunModels(ctx, steady, &spike, nil, demandAuto, calibrate.WithRequests(5_000), calibrate.WithRounds(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cals {
+		if c.Demand != calibrate.DemandMarginal || c.Marginal == nil {
+			t.Errorf("%s: demand %q, want the marginal CPU from the example's phases", c.Source.Variant, c.Demand)
+		}
+	}
+
+	// The same runs without CPU per phase.
+	for i := range steady.Variants {
+		steady.Variants[i].Total.CPUCores = 0
+	}
+	for i := range spike.Variants {
+		for j := range spike.Variants[i].Windows {
+			spike.Variants[i].Windows[j].CPUCores = 0
+		}
+	}
+	cals, _, err = calibrateRunModels(ctx, steady, &spike, nil, demandAuto, calibrate.WithRequests(5_000), calibrate.WithRounds(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cals {
+		if c.Demand != calibrate.DemandFloor || !strings.Contains(strings.Join(c.Notes, " "), "the marginal CPU could not be fitted") {
+			t.Errorf("%s: demand %q, notes %q; want the floor and a note saying why", c.Source.Variant, c.Demand, c.Notes)
+		}
+	}
+	if _, _, err := calibrateRunModels(ctx, steady, &spike, nil, calibrate.DemandMarginal, calibrate.WithRequests(5_000)); !errors.Is(err, calibrate.ErrNoMarginalCPU) {
+		t.Errorf("-demand marginal without CPU per phase: error %v, want ErrNoMarginalCPU", err)
 	}
 }
