@@ -128,7 +128,7 @@ func measureOf(v results.VariantResult) (measure, error) {
 	}
 	if t := v.Total; t.CPUCores > 0 && finitePos(t.ThroughputPerSec) {
 		m.cpuPoints = []LoadPoint{{Source: "the calibration run", RatePerSec: t.ThroughputPerSec, P50Ms: t.LatencyMs.P50,
-			Requests: t.Count, CPUCores: t.CPUCores, GeneratorCPUCores: max(t.GeneratorCPUCores, 0)}}
+			Requests: t.Count, CPUCores: t.CPUCores, GeneratorCPUCores: t.GeneratorCPUCores}}
 	}
 	if len(v.Operations) == 0 {
 		bad("operations is empty: there is no operation to model")

@@ -54,7 +54,7 @@ func rampStepsTable(vs []results.VariantResult, names []string) table {
 		for _, s := range v.Ramp.Steps {
 			cores, perReq, gen := none, none, none
 			if s.CPUCores > 0 {
-				cores, gen = strconv.FormatFloat(s.CPUCores, 'f', 2, 64), strconv.FormatFloat(s.GeneratorCPUCores, 'f', 2, 64)
+				cores, gen = amount(s.CPUCores), amount(s.GeneratorCPUCores)
 				if s.RequestsPerSec > 0 {
 					perReq = sig3(s.CPUCores / s.RequestsPerSec * 1e6)
 				}

@@ -722,8 +722,8 @@ func TestRampStepsTable(t *testing.T) {
 		t.Fatalf("rows %v, want one per step", tab.rows)
 	}
 	n := len(tab.header)
-	if got := tab.rows[0][n-3:]; !reflect.DeepEqual(got, []string{"0.15", "600", "0.05"}) {
-		t.Errorf("measured step's CPU cells %q, want 0.15 cores, 600 µs a request, 0.05 generator cores", got)
+	if got := tab.rows[0][n-3:]; !reflect.DeepEqual(got, []string{"0.150", "600", "0.050"}) {
+		t.Errorf("measured step's CPU cells %q, want 0.150 cores, 600 µs a request, 0.050 generator cores, as the resources table writes cores", got)
 	}
 	if got := tab.rows[1][n-3:]; !reflect.DeepEqual(got, []string{none, none, none}) {
 		t.Errorf("unmeasured step's CPU cells %q, want none", got)
