@@ -126,9 +126,11 @@ type Summary struct {
 
 // target is a measurement to predict.
 type target struct {
-	label     string
-	rep       int
-	offered   float64
+	label   string
+	rep     int
+	offered float64
+	// journeys is a ramp step's offered journeys per second, its setting.
+	journeys  float64
 	meas      Figures
 	saturated bool
 	why       string
@@ -271,13 +273,36 @@ func rampTargets(v results.VariantResult) ([]target, error) {
 			label:     fmt.Sprintf("ramp step %d (%.0f journeys/s)", i+1, st.OfferedPerSec),
 			rep:       v.Repetition,
 			offered:   st.OfferedPerSec * ratio,
+			journeys:  st.OfferedPerSec,
 			meas:      Figures{ThroughputPerSec: st.RequestsPerSec, P50Ms: st.P50Ms, P99Ms: st.P99Ms, CPUCores: machineCores(st.CPUCores, st.GeneratorCPUCores)},
 			sloMs:     r.SLOMs,
 			saturated: len(why) > 0,
 			why:       strings.Join(why, "; "),
 		})
 	}
+	markKnee(out)
 	return out, nil
+}
+
+// markKnee counts as saturated every ramp step offered the journeys of a
+// step that saturated: a ramp tries a rate again when it finds a knee
+// there, and a try that passes is at the knee, not below saturation
+// (which of the tries passes is luck). The steps' settings are compared,
+// not their request rates, which errors change.
+func markKnee(ts []target) {
+	var knees []float64
+	for _, t := range ts {
+		if t.saturated {
+			knees = append(knees, t.journeys)
+		}
+	}
+	for i, t := range ts {
+		if t.saturated || !slices.Contains(knees, t.journeys) {
+			continue
+		}
+		ts[i].saturated = true
+		ts[i].why = "another try at this rate saturated: at the knee"
+	}
 }
 
 // predict simulates m at t's rate.

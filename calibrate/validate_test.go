@@ -103,6 +103,43 @@ func TestValidateRamp(t *testing.T) {
 	}
 }
 
+// TestValidateRampKnee checks that a step the ramp tried again at its
+// knee counts as saturated even when the second try passed, and that the
+// step before it, whose request rate errors brought near, does not.
+func TestValidateRampKnee(t *testing.T) {
+	v := toy()
+	v.Ramp = &results.RampSummary{
+		StoppedBy: "errors",
+		SLOMs:     100,
+		Steps: []results.RampStep{
+			{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
+			{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 400, P50Ms: 2.7, P99Ms: 120}, // over the SLO
+			{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 400, P50Ms: 2.6, P99Ms: 60},  // the retry passes
+			// Half its requests failed early: its request rate is the
+			// first step's, though it was offered four times the journeys.
+			{OfferedPerSec: 400, JourneysPerSec: 200, RequestsPerSec: 200, ErrorRate: 0.5, P50Ms: 40, P99Ms: 900},
+		},
+	}
+	run := results.Run{ID: "ramp2", Scenario: "ramp", Variants: []results.VariantResult{v}}
+	s, err := Validate(context.Background(), toyModel(t), run, "toy", WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.Points
+	if len(p) != 4 {
+		t.Fatalf("%d points, want 4", len(p))
+	}
+	if p[0].MeasuredSaturated || p[0].Regime != RegimeBelow {
+		t.Errorf("step 1: saturated %v (%s), want below saturation", p[0].MeasuredSaturated, p[0].Why)
+	}
+	if !p[2].MeasuredSaturated || !strings.Contains(p[2].Why, "at the knee") || p[2].Regime == RegimeBelow {
+		t.Errorf("step 3, the retry that passed: saturated %v, regime %s, why %q; want saturated at the knee", p[2].MeasuredSaturated, p[2].Regime, p[2].Why)
+	}
+	if s.Below != 1 {
+		t.Errorf("%d points below saturation, want only step 1", s.Below)
+	}
+}
+
 func abs(x float64) float64 {
 	if x < 0 {
 		return -x
