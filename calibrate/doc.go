@@ -8,8 +8,11 @@
 // the rates of another run's measurements (each step of a ramp) and
 // reports the prediction errors of throughput, p50 and p99, which
 // measurements were below saturation, and up to which rate the model is
-// within [Target]. [Method] says how models are built and what they leave
-// out, for a report.
+// within [Target]. [ValidateLeaveOneOut] checks a model against a ramp
+// one rate at a time, its load curve fitted to the ramp's other steps, so
+// that the error is the model's and not the difference between two runs.
+// [Method] says how models are built and what they leave out, for a
+// report.
 //
 // A model is a Poisson stream of the variant's operations through the
 // machine's CPUs and a delay; every figure it predicts is modeled, not
@@ -56,6 +59,18 @@ run's base and burst, in a bench), the delays get a load curve: at each
 such rate, the factor on them with which the simulated p50 matches the
 measured one, found by simulation; 1 at the calibration rate; between
 rates by the logarithm of the rate, and held beyond the highest and lowest.
+
+How it is checked, twice. Against a ramp run it was not calibrated on:
+each step is simulated at its rate and compared; steps near a rate the
+model was calibrated at (in its own runs) are marked "calibrated", and
+their error is what separates two runs' measurements at one rate. Then
+one rate held out at a time: the load curve is fitted afresh to the
+ramp's own steps below saturation, and each step is predicted with the
+curve through the other rates' steps only (the demand and the delays'
+shape as calibrated). Between measured rates this tests the curve's
+interpolation; at the lowest and highest steps, its extrapolation and the
+CPU queue. A step the ramp tried again at a knee counts as saturated in
+both, whichever try passed.
 
 Where not to trust it. The only shared resource is the CPU, as one M/M/c
 queue: no memory, garbage-collection pauses, locks, connection pools or

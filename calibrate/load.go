@@ -165,7 +165,7 @@ func (c *Calibration) fitLoad(ctx context.Context, cfg config) error {
 		case math.Abs(p.RatePerSec-r0) <= samePoint*r0:
 			fit.Skipped = fmt.Sprintf("within %.0f %% of the calibration rate, where the factor is 1", 100*samePoint)
 		default:
-			f, got, err := c.factorAt(ctx, cfg, p)
+			f, got, err := factorAt(ctx, c.Model, cfg, p.RatePerSec, p.P50Ms)
 			if err != nil {
 				return fmt.Errorf("fit the load curve at %.0f req/s: %w", p.RatePerSec, err)
 			}
@@ -182,14 +182,22 @@ func (c *Calibration) fitLoad(ctx context.Context, cfg config) error {
 	}
 	// Pooled points lie apart, and more than samePoint from r0, but two
 	// may round to one rate: keep the first.
-	slices.SortFunc(curve, func(a, b sim.LoadFactor) int { return cmp.Compare(a.RatePerSec, b.RatePerSec) })
-	curve = slices.CompactFunc(curve, func(a, b sim.LoadFactor) bool { return a.RatePerSec == b.RatePerSec })
+	curve = sortedCurve(curve)
 	if len(curve) < 2 {
 		c.Notes = append(c.Notes, "No load point could be fitted: the model's delays do not change with load.")
 		return nil
 	}
 	setLoadCurve(&c.Model, curve)
 	return c.Model.Validate()
+}
+
+// withLoadCurve returns m with curve on the station or pool that holds
+// its delays, leaving m's own stations and pools untouched.
+func withLoadCurve(m sim.Model, curve []sim.LoadFactor) sim.Model {
+	m.Stations = slices.Clone(m.Stations)
+	m.Pools = slices.Clone(m.Pools)
+	setLoadCurve(&m, curve)
+	return m
 }
 
 // setLoadCurve puts curve on m's station or pool that holds the delays.
@@ -207,15 +215,12 @@ func setLoadCurve(m *sim.Model, curve []sim.LoadFactor) {
 	}
 }
 
-// factorAt finds the factor on the delays at which the model's p50 at
-// p's rate is p's, by the secant method on simulations, and returns it
-// with the p50 it gives.
-func (c *Calibration) factorAt(ctx context.Context, cfg config, p LoadPoint) (factor, p50 float64, err error) {
+// factorAt finds the factor on model's delays at which its p50 at rate
+// is wantP50 (ms), by the secant method on simulations, and returns it
+// with the p50 it gives. Any load curve of model's is replaced.
+func factorAt(ctx context.Context, model sim.Model, cfg config, rate, wantP50 float64) (factor, p50 float64, err error) {
 	at := func(f float64) (float64, error) {
-		m := c.Model.WithRate(p.RatePerSec)
-		m.Stations = slices.Clone(m.Stations) // setLoadCurve must not touch c.Model's
-		m.Pools = slices.Clone(m.Pools)
-		setLoadCurve(&m, []sim.LoadFactor{{RatePerSec: p.RatePerSec, Factor: f}})
+		m := withLoadCurve(model.WithRate(rate), []sim.LoadFactor{{RatePerSec: rate, Factor: f}})
 		res, err := sim.Run(ctx, m, sim.WithRequests(cfg.requests), sim.WithSeed(cfg.seed))
 		if err != nil {
 			return 0, err
@@ -226,20 +231,20 @@ func (c *Calibration) factorAt(ctx context.Context, cfg config, p LoadPoint) (fa
 	if p0, err = at(f0); err != nil {
 		return 0, 0, err
 	}
-	if math.Abs(relErr(p0, p.P50Ms)) <= loadTolerance || !(p0 > 0) {
+	if math.Abs(relErr(p0, wantP50)) <= loadTolerance || !(p0 > 0) {
 		return f0, p0, nil
 	}
-	f1 := p.P50Ms / p0
+	f1 := wantP50 / p0
 	for range loadIterations {
 		f1 = min(max(f1, minFactor/2), maxFactor*2)
 		p1, err := at(f1)
 		if err != nil {
 			return 0, 0, err
 		}
-		if math.Abs(relErr(p1, p.P50Ms)) <= loadTolerance || p1 == p0 {
+		if math.Abs(relErr(p1, wantP50)) <= loadTolerance || p1 == p0 {
 			return f1, p1, nil
 		}
-		f0, p0, f1 = f1, p1, f1+(p.P50Ms-p1)*(f1-f0)/(p1-p0)
+		f0, p0, f1 = f1, p1, f1+(wantP50-p1)*(f1-f0)/(p1-p0)
 	}
 	return f0, p0, nil
 }

@@ -12,7 +12,11 @@ import (
 func WriteMarkdown(w io.Writer, sums ...Summary) error {
 	var b strings.Builder
 	for _, s := range sums {
-		fmt.Fprintf(&b, "### %s (modeled against measured run %s)\n\n", s.Variant, s.RunID)
+		if s.LeaveOneOut {
+			fmt.Fprintf(&b, "### %s, one rate held out at a time (modeled against measured run %s)\n\n", s.Variant, s.RunID)
+		} else {
+			fmt.Fprintf(&b, "### %s (modeled against measured run %s)\n\n", s.Variant, s.RunID)
+		}
 		fmt.Fprintf(&b, "Model: %s", s.Model)
 		if s.LoadCurve != "" {
 			fmt.Fprintf(&b, "; %s", s.LoadCurve)
@@ -41,6 +45,43 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 	_, err := io.WriteString(w, b.String())
 	if err != nil {
 		return fmt.Errorf("calibrate: write markdown: %w", err)
+	}
+	return nil
+}
+
+// WriteOverview writes one Markdown table row per summary: the check
+// (against a run the model was not calibrated on, or one rate held out at
+// a time), the largest errors below saturation at held-out rates, the
+// run-to-run difference at calibrated rates, the target, and up to which
+// rate the model is trusted. Every figure in it is a model's error.
+func WriteOverview(w io.Writer, sums ...Summary) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| variant | check | held-out points below saturation | p50 error, max | throughput error, max | p50 error at calibrated rates (run to run) | target %.0f %% | trusted up to req/s |\n", 100*Target)
+	b.WriteString("|:--|:--|--:|--:|--:|--:|:--|--:|\n")
+	for _, s := range sums {
+		check, drift := "against a run it was not calibrated on", "—"
+		if s.LeaveOneOut {
+			check = "one rate of that run held out at a time"
+		} else if s.HeldOut < s.Below {
+			drift = fmt.Sprintf("%.0f %%", 100*s.MaxP50ErrCalibrated)
+		}
+		p50, met := "—", "no point to judge"
+		if s.HeldOut > 0 {
+			p50 = fmt.Sprintf("%.0f %%", 100*s.MaxP50ErrHeldOut)
+			met = "not met"
+			if s.MaxP50ErrHeldOut <= Target && s.MaxThroughputErr <= Target {
+				met = "met"
+			}
+		}
+		trusted := "—"
+		if s.TrustedUpToPerSec > 0 {
+			trusted = fmt.Sprintf("%.0f", s.TrustedUpToPerSec)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %s |\n",
+			s.Variant, check, s.HeldOut, p50, fmt.Sprintf("%.1f %%", 100*s.MaxThroughputErr), drift, met, trusted)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("calibrate: write overview: %w", err)
 	}
 	return nil
 }

@@ -109,6 +109,13 @@ type Summary struct {
 	// over them.
 	HeldOut          int     `json:"held_out"`
 	MaxP50ErrHeldOut float64 `json:"max_p50_err_held_out"`
+	// MaxP50ErrCalibrated is the largest p50 error below saturation at
+	// the rates the model was calibrated at, in other runs: how far two
+	// runs' measurements at one rate differ, which no model can predict.
+	MaxP50ErrCalibrated float64 `json:"max_p50_err_calibrated,omitempty"`
+	// LeaveOneOut says each point was predicted with a load curve fitted
+	// to the run's other rates (ValidateLeaveOneOut), not the model's own.
+	LeaveOneOut bool `json:"leave_one_out,omitempty"`
 	// CalibratedAt lists the rates the model was calibrated at, and
 	// LoadCurve describes its load curve, for a report ("" without one).
 	CalibratedAt []float64 `json:"calibrated_at"`
@@ -423,7 +430,7 @@ func describeCurve(curve []sim.LoadFactor) string {
 // summarize fills in the summary's figures from its points.
 func (s *Summary) summarize() {
 	s.Below, s.MaxThroughputErr, s.MaxP50Err, s.MaxP99Err = 0, 0, 0, 0
-	s.HeldOut, s.MaxP50ErrHeldOut = 0, 0
+	s.HeldOut, s.MaxP50ErrHeldOut, s.MaxP50ErrCalibrated = 0, 0, 0
 	var early, missed int
 	for _, p := range s.Points {
 		switch p.Regime {
@@ -435,6 +442,8 @@ func (s *Summary) summarize() {
 			if !p.NearCalibration {
 				s.HeldOut++
 				s.MaxP50ErrHeldOut = max(s.MaxP50ErrHeldOut, math.Abs(p.Err.P50Ms))
+			} else {
+				s.MaxP50ErrCalibrated = max(s.MaxP50ErrCalibrated, math.Abs(p.Err.P50Ms))
 			}
 		case RegimeEarly:
 			early++
@@ -480,6 +489,9 @@ func (s *Summary) summarize() {
 			fmt.Fprintf(&b, "; p50 within %.0f %% at the %d of them at rates the model was not calibrated at", 100*s.MaxP50ErrHeldOut, s.HeldOut)
 		default:
 			b.WriteString("; none of them at a rate the model was not calibrated at")
+		}
+		if s.HeldOut < s.Below {
+			fmt.Fprintf(&b, "; %.0f %% at the rates it was calibrated at, in another run: measurements at one rate differ that much from run to run", 100*s.MaxP50ErrCalibrated)
 		}
 	}
 	if early > 0 {

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,13 @@ func TestValidateRamp(t *testing.T) {
 		!strings.Contains(s.Verdict, "at the 1 of them at rates the model was not calibrated at") {
 		t.Errorf("with a load curve: near %v, %d held out, calibrated at %v, curve %q, verdict %q",
 			s.Points[0].NearCalibration, s.HeldOut, s.CalibratedAt, s.LoadCurve, s.Verdict)
+	}
+	// The calibrated step's error is the run-to-run difference at one
+	// rate, reported apart from the held-out one.
+	if s.MaxP50ErrCalibrated != abs(s.Points[0].Err.P50Ms) || s.MaxP50ErrHeldOut != abs(s.Points[1].Err.P50Ms) ||
+		!strings.Contains(s.Verdict, fmt.Sprintf("%.0f %% at the rates it was calibrated at, in another run", 100*s.MaxP50ErrCalibrated)) {
+		t.Errorf("calibrated p50 error %g, held out %g, verdict %q; want step 1's and step 2's, and the first in the verdict",
+			s.MaxP50ErrCalibrated, s.MaxP50ErrHeldOut, s.Verdict)
 	}
 	// Through 1150 req/s as well, nothing below saturation is held out.
 	m.Stations[1].LoadFactors = append(m.Stations[1].LoadFactors, sim.LoadFactor{RatePerSec: 1150, Factor: 1})

@@ -403,6 +403,10 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 	for _, c := range cals {
 		fmt.Fprintf(b, "- %s\n", c.Explain())
 	}
+	b.WriteString("\nPrediction error of each model, in short (modeled against measured; the tables below give every point):\n\n")
+	if err := calibrate.WriteOverview(b, sums...); err != nil {
+		return err
+	}
 	b.WriteString("\n")
 	return calibrate.WriteMarkdown(b, sums...)
 }

@@ -192,6 +192,10 @@ func calibrateModels(ctx context.Context, env *Env, fs *flag.FlagSet, runs calib
 	}
 	if len(sums) > 0 {
 		fmt.Fprintln(env.Stdout)
+		if err := calibrate.WriteOverview(env.Stdout, sums...); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout)
 		return calibrate.WriteMarkdown(env.Stdout, sums...)
 	}
 	return nil
@@ -253,6 +257,13 @@ func calibrateRunModels(ctx context.Context, run results.Run, load, ramp *result
 		s, err := calibrate.Validate(ctx, c.Model, *ramp, v.Variant, opts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("validate %s: %w", v.Variant, err)
+		}
+		sums = append(sums, s)
+		if !slices.ContainsFunc(ramp.Variants, func(r results.VariantResult) bool { return r.Variant == v.Variant && r.Ramp != nil }) {
+			continue
+		}
+		if s, err = calibrate.ValidateLeaveOneOut(ctx, c.Model, *ramp, v.Variant, opts...); err != nil {
+			return nil, nil, fmt.Errorf("validate %s leaving one rate out: %w", v.Variant, err)
 		}
 		sums = append(sums, s)
 	}
