@@ -29,14 +29,7 @@ import (
 // step below saturation; the curve leaves out a step whose factor lies
 // beyond 0.25 to 4, as in WithLoadPoints.
 func ValidateLeaveOneOut(ctx context.Context, m sim.Model, against results.Run, variant string, opts ...Option) (Summary, error) {
-	cfg, err := newConfig(opts)
-	if err != nil {
-		return Summary{}, fmt.Errorf("calibrate: validate leaving one rate out: %w", err)
-	}
-	if err := m.Validate(); err != nil {
-		return Summary{}, fmt.Errorf("calibrate: validate %q: the model is not valid: %w", m.Name, err)
-	}
-	vs, err := resultsOf(against, variant, cfg.setting)
+	cfg, vs, err := validationInputs(m, against, variant, opts)
 	if err != nil {
 		return Summary{}, err
 	}

@@ -10,20 +10,14 @@ import (
 
 func TestValidateLeaveOneOut(t *testing.T) {
 	ramp := func(step2P50 float64) results.Run {
-		v := toy()
-		v.Ramp = &results.RampSummary{
-			StoppedBy: "errors",
-			SLOMs:     100,
-			Steps: []results.RampStep{
-				{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 100, P50Ms: 2.6, P99Ms: 8},
-				{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 200, P50Ms: step2P50, P99Ms: 8},
-				{OfferedPerSec: 400, JourneysPerSec: 400, RequestsPerSec: 400, P50Ms: 2.2, P99Ms: 8},
-				{OfferedPerSec: 400, JourneysPerSec: 400, RequestsPerSec: 400, P50Ms: 2.0, P99Ms: 8}, // the same rate again
-				{OfferedPerSec: 800, JourneysPerSec: 800, RequestsPerSec: 800, P50Ms: 2.4, P99Ms: 9},
-				{OfferedPerSec: 1000, JourneysPerSec: 1000, RequestsPerSec: 1000, ErrorRate: 0.05, P50Ms: 50, P99Ms: 500},
-			},
-		}
-		return results.Run{ID: "ramp-loo", Scenario: "ramp", Variants: []results.VariantResult{v}}
+		return toyRamp("ramp-loo",
+			results.RampStep{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 100, P50Ms: 2.6, P99Ms: 8},
+			results.RampStep{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 200, P50Ms: step2P50, P99Ms: 8},
+			results.RampStep{OfferedPerSec: 400, JourneysPerSec: 400, RequestsPerSec: 400, P50Ms: 2.2, P99Ms: 8},
+			results.RampStep{OfferedPerSec: 400, JourneysPerSec: 400, RequestsPerSec: 400, P50Ms: 2.0, P99Ms: 8}, // the same rate again
+			results.RampStep{OfferedPerSec: 800, JourneysPerSec: 800, RequestsPerSec: 800, P50Ms: 2.4, P99Ms: 9},
+			results.RampStep{OfferedPerSec: 1000, JourneysPerSec: 1000, RequestsPerSec: 1000, ErrorRate: 0.05, P50Ms: 50, P99Ms: 500},
+		)
 	}
 	ctx := context.Background()
 	m := toyModel(t)

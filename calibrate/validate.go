@@ -151,14 +151,7 @@ type target struct {
 // Calibrate from one run and validate against another: a model always
 // fits the run it was calibrated on.
 func Validate(ctx context.Context, m sim.Model, against results.Run, variant string, opts ...Option) (Summary, error) {
-	cfg, err := newConfig(opts)
-	if err != nil {
-		return Summary{}, fmt.Errorf("calibrate: validate: %w", err)
-	}
-	if err := m.Validate(); err != nil {
-		return Summary{}, fmt.Errorf("calibrate: validate %q: the model is not valid: %w", m.Name, err)
-	}
-	vs, err := resultsOf(against, variant, cfg.setting)
+	cfg, vs, err := validationInputs(m, against, variant, opts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -190,6 +183,20 @@ func Validate(ctx context.Context, m sim.Model, against results.Run, variant str
 	}
 	s.summarize()
 	return s, nil
+}
+
+// validationInputs reads a validation's options, checks its model and
+// returns variant's results in against.
+func validationInputs(m sim.Model, against results.Run, variant string, opts []Option) (config, []results.VariantResult, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return config{}, nil, fmt.Errorf("calibrate: validate: %w", err)
+	}
+	if err := m.Validate(); err != nil {
+		return config{}, nil, fmt.Errorf("calibrate: validate %q: the model is not valid: %w", m.Name, err)
+	}
+	vs, err := resultsOf(against, variant, cfg.setting)
+	return cfg, vs, err
 }
 
 // targetsOf reads the measurements of one result.

@@ -21,19 +21,21 @@ func toyModel(t *testing.T) sim.Model {
 	return c.Model
 }
 
-func TestValidateRamp(t *testing.T) {
+// toyRamp is a ramp run of toy with steps, stopped by errors, held to a
+// 100 ms SLO.
+func toyRamp(id string, steps ...results.RampStep) results.Run {
 	v := toy()
-	v.Ramp = &results.RampSummary{
-		StoppedBy: "errors",
-		SLOMs:     100,
-		Steps: []results.RampStep{
-			{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
-			{OfferedPerSec: 575, JourneysPerSec: 575, RequestsPerSec: 1150, P50Ms: 3, P99Ms: 9, CPUCores: 1.5, GeneratorCPUCores: 0.2},
-			{OfferedPerSec: 900, JourneysPerSec: 900, RequestsPerSec: 1800, P50Ms: 3, P99Ms: 9},
-			{OfferedPerSec: 1000, JourneysPerSec: 1000, RequestsPerSec: 2000, ErrorRate: 0.05, P50Ms: 50, P99Ms: 500},
-		},
-	}
-	run := results.Run{ID: "ramp1", Scenario: "ramp", Variants: []results.VariantResult{v}}
+	v.Ramp = &results.RampSummary{StoppedBy: "errors", SLOMs: 100, Steps: steps}
+	return results.Run{ID: id, Scenario: "ramp", Variants: []results.VariantResult{v}}
+}
+
+func TestValidateRamp(t *testing.T) {
+	run := toyRamp("ramp1",
+		results.RampStep{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
+		results.RampStep{OfferedPerSec: 575, JourneysPerSec: 575, RequestsPerSec: 1150, P50Ms: 3, P99Ms: 9, CPUCores: 1.5, GeneratorCPUCores: 0.2},
+		results.RampStep{OfferedPerSec: 900, JourneysPerSec: 900, RequestsPerSec: 1800, P50Ms: 3, P99Ms: 9},
+		results.RampStep{OfferedPerSec: 1000, JourneysPerSec: 1000, RequestsPerSec: 2000, ErrorRate: 0.05, P50Ms: 50, P99Ms: 500},
+	)
 	s, err := Validate(context.Background(), toyModel(t), run, "toy", WithRequests(20_000))
 	if err != nil {
 		t.Fatal(err)
@@ -115,20 +117,14 @@ func TestValidateRamp(t *testing.T) {
 // knee counts as saturated even when the second try passed, and that the
 // step before it, whose request rate errors brought near, does not.
 func TestValidateRampKnee(t *testing.T) {
-	v := toy()
-	v.Ramp = &results.RampSummary{
-		StoppedBy: "errors",
-		SLOMs:     100,
-		Steps: []results.RampStep{
-			{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
-			{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 400, P50Ms: 2.7, P99Ms: 120}, // over the SLO
-			{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 400, P50Ms: 2.6, P99Ms: 60},  // the retry passes
-			// Half its requests failed early: its request rate is the
-			// first step's, though it was offered four times the journeys.
-			{OfferedPerSec: 400, JourneysPerSec: 200, RequestsPerSec: 200, ErrorRate: 0.5, P50Ms: 40, P99Ms: 900},
-		},
-	}
-	run := results.Run{ID: "ramp2", Scenario: "ramp", Variants: []results.VariantResult{v}}
+	run := toyRamp("ramp2",
+		results.RampStep{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
+		results.RampStep{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 400, P50Ms: 2.7, P99Ms: 120}, // over the SLO
+		results.RampStep{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 400, P50Ms: 2.6, P99Ms: 60},  // the retry passes
+		// Half its requests failed early: its request rate is the
+		// first step's, though it was offered four times the journeys.
+		results.RampStep{OfferedPerSec: 400, JourneysPerSec: 200, RequestsPerSec: 200, ErrorRate: 0.5, P50Ms: 40, P99Ms: 900},
+	)
 	s, err := Validate(context.Background(), toyModel(t), run, "toy", WithRequests(20_000))
 	if err != nil {
 		t.Fatal(err)
