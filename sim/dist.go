@@ -99,14 +99,33 @@ type sampler struct {
 	a, b float64
 	// q and v are the empirical quantiles and their values.
 	q, v []float64
+	// t tabulates a log-normal's quantile function: t[i] is its value at
+	// i/logNormalSteps. It spares math.Exp on all but the outermost
+	// tails, which take most of a simulation's time otherwise.
+	t []float64
 }
+
+// logNormalSteps is how finely a log-normal's quantile function is
+// tabulated, and logNormalExact how many steps at either end are computed
+// exactly instead, where the function bends too sharply for a straight
+// line. Interpolation between the other points is off by at most 0.3 % for
+// σ up to 2 (a p99 100 times the median).
+const (
+	logNormalSteps = 1024
+	logNormalExact = 8
+)
 
 func compileDist(d Dist) sampler {
 	switch d.Kind {
 	case KindExponential:
 		return sampler{kind: distExp, a: d.MeanMs}
 	case KindLogNormal:
-		return sampler{kind: distLogNormal, a: math.Log(d.MedianMs), b: math.Log(d.P99Ms/d.MedianMs) / z99}
+		s := sampler{kind: distLogNormal, a: math.Log(d.MedianMs), b: math.Log(d.P99Ms/d.MedianMs) / z99}
+		s.t = make([]float64, logNormalSteps)
+		for i := logNormalExact; i <= logNormalSteps-logNormalExact; i++ {
+			s.t[i] = s.logNormalAt(float64(i) / logNormalSteps)
+		}
+		return s
 	case KindEmpirical:
 		s := sampler{kind: distEmpirical}
 		for _, p := range d.Quantiles {
@@ -129,7 +148,7 @@ func (s *sampler) sample(r *rand.Rand) float64 {
 	case distDet:
 		return s.a
 	case distLogNormal:
-		return min(math.Exp(s.a+s.b*r.NormFloat64()), maxMs)
+		return min(s.logNormalQuantile(r.Float64()), maxMs)
 	default:
 		u := r.Float64()
 		i := 1
@@ -139,4 +158,20 @@ func (s *sampler) sample(r *rand.Rand) float64 {
 		q0, q1 := s.q[i-1], s.q[i]
 		return s.v[i-1] + (s.v[i]-s.v[i-1])*(u-q0)/(q1-q0)
 	}
+}
+
+// logNormalQuantile is a log-normal sampler's quantile function at u in
+// [0, 1), read off its table where it can be.
+func (s *sampler) logNormalQuantile(u float64) float64 {
+	x := u * logNormalSteps
+	if i := int(x); i >= logNormalExact && i < logNormalSteps-logNormalExact {
+		return s.t[i] + (s.t[i+1]-s.t[i])*(x-float64(i))
+	}
+	return s.logNormalAt(u)
+}
+
+// logNormalAt is a log-normal sampler's quantile function at u in [0, 1):
+// exp(μ + σ·Φ⁻¹(u)).
+func (s *sampler) logNormalAt(u float64) float64 {
+	return math.Exp(s.a - s.b*math.Sqrt2*math.Erfcinv(2*u))
 }

@@ -305,6 +305,31 @@ func TestDistSampling(t *testing.T) {
 	}
 }
 
+// TestLogNormalTable checks the tabulated quantile function the
+// log-normal sampler uses against the exact one, over the whole range,
+// the tails and the steps next to them included.
+func TestLogNormalTable(t *testing.T) {
+	t.Parallel()
+	for _, d := range []Dist{LogNormal(10, 50), LogNormal(0.2, 1), LogNormal(3, 300)} {
+		s := compileDist(d)
+		var worst, at float64
+		const n = 1 << 20
+		for i := range n {
+			u := (float64(i) + 0.5) / n
+			exact := s.logNormalAt(u)
+			if e := math.Abs(s.logNormalQuantile(u)/exact - 1); e > worst {
+				worst, at = e, u
+			}
+		}
+		if worst > 0.003 {
+			t.Errorf("%+v: the table is off by %.2g %% at u = %.6f", d, 100*worst, at)
+		}
+		if got := s.logNormalQuantile(0.99); math.Abs(got/d.P99Ms-1) > 0.003 {
+			t.Errorf("%+v: p99 from the table = %g", d, got)
+		}
+	}
+}
+
 func TestDeterminism(t *testing.T) {
 	t.Parallel()
 	m := fullModel()
