@@ -14,6 +14,13 @@ import (
 // anything.
 const minRateSpread = 1.5
 
+// Bounds of MarginalCPU.Exponent: a fit beyond them says more about the
+// measurements' noise than about the machine.
+const (
+	minExponent = 0.3
+	maxExponent = 1.5
+)
+
 // ErrNoMarginalCPU says that DemandMarginal has too little to fit: CPU
 // measured at fewer than two rates far enough apart, or CPU that did not
 // grow with throughput. Fall back to DemandFloor when errors.Is.
@@ -34,6 +41,13 @@ type MarginalCPU struct {
 	IdleCores float64 `json:"idle_cores"`
 	// R2 is the line's coefficient of determination.
 	R2 float64 `json:"r2"`
+	// Exponent is k of the power law U = c·Xᵏ fitted by least squares to
+	// the logarithms of the same points, held within 0.3 to 1.5: how the
+	// CPU grows with the rate. Below 1 a request takes less CPU the
+	// busier the machine (threads that stay awake, batched system calls),
+	// so the straight line holds only near the rates it was fitted at.
+	// The model does not use it (see Method); it is there to read.
+	Exponent float64 `json:"exponent"`
 	// Generator says whether the generator's CPU was counted
 	// (WithGenerator).
 	Generator bool `json:"generator"`
@@ -76,6 +90,11 @@ func marginalCPU(points []LoadPoint, generator bool) (MarginalCPU, error) {
 	}
 	out.MsPerRequest, out.IdleCores = round4(beta*1000), round4(alpha)
 	out.R2 = round4(stat.RSquared(xs, ys, nil, alpha, beta))
+	for i := range xs {
+		xs[i], ys[i] = math.Log(xs[i]), math.Log(ys[i])
+	}
+	_, k := stat.LinearRegression(xs, ys, nil, false)
+	out.Exponent = round4(min(max(k, minExponent), maxExponent))
 	return out, nil
 }
 
@@ -89,6 +108,6 @@ func (m MarginalCPU) String() string {
 	if m.Generator {
 		whose = "the variant's and the generator's"
 	}
-	return fmt.Sprintf("the slope of %s CPU against throughput, %s (R² %.2f; %.2f cores at no load)",
-		whose, strings.Join(pts, ", "), m.R2, m.IdleCores)
+	return fmt.Sprintf("the slope of %s CPU against throughput, %s (R² %.2f; %.2f cores at no load; the CPU grows as the rate to the power %.2f)",
+		whose, strings.Join(pts, ", "), m.R2, m.IdleCores, m.Exponent)
 }

@@ -3,6 +3,8 @@ package calibrate
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -53,6 +55,43 @@ func TestMarginalCPU(t *testing.T) {
 	}
 }
 
+// TestMarginalCPUExponent checks the power law fitted to the same points:
+// its exponent, within bounds.
+func TestMarginalCPUExponent(t *testing.T) {
+	law := func(k float64, rates ...float64) []LoadPoint {
+		var ps []LoadPoint
+		for _, r := range rates {
+			ps = append(ps, LoadPoint{Source: "s", RatePerSec: r, P50Ms: 1, Requests: 100, CPUCores: 0.01 * math.Pow(r, k)})
+		}
+		return ps
+	}
+	tests := []struct {
+		name   string
+		points []LoadPoint
+		want   float64
+	}{
+		{"concave", law(0.8, 100, 400, 1000), 0.8},
+		{"straight through the origin", law(1, 50, 500), 1},
+		{"convex", law(1.2, 100, 300), 1.2},
+		{"too flat: held at the bound", law(0.1, 100, 1000), minExponent},
+		{"too steep: held at the bound", law(2, 100, 1000), maxExponent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := marginalCPU(tt.points, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !near(got.Exponent, tt.want, 1e-3) {
+				t.Errorf("exponent %g, want %g", got.Exponent, tt.want)
+			}
+			if !strings.Contains(got.String(), fmt.Sprintf("to the power %.2f", tt.want)) {
+				t.Errorf("String() %q does not give the exponent", got.String())
+			}
+		})
+	}
+}
+
 // TestDemandMarginal calibrates toy with DemandMarginal: the slope, 2 ms a
 // request over a 1.5 ms mean floor, is split over the operations by their
 // floors, as DemandCPU splits what the run accounted; without a second
@@ -68,6 +107,11 @@ func TestDemandMarginal(t *testing.T) {
 	}
 	if c.Marginal == nil || !near(c.Marginal.MsPerRequest, 2, 1e-3) || !near(c.Marginal.IdleCores, 0.1, 1e-3) {
 		t.Fatalf("marginal %+v, want 2 ms a request and 0.1 cores idle", c.Marginal)
+	}
+	// 0.3 cores at 100 req/s and 0.7 at 300: CPU grows as rate^k.
+	k := math.Log(0.7/0.3) / math.Log(3)
+	if !near(c.Marginal.Exponent, k, 1e-3) {
+		t.Errorf("exponent %g, want %g", c.Marginal.Exponent, k)
 	}
 	if a, b := c.Ops[0].DemandMs, c.Ops[1].DemandMs; a != 1.333 || b != 4 || !near(c.CapacityPerSec, 1000, 2e-3) {
 		t.Errorf("demands %g and %g ms, capacity %g req/s; want 1.333, 4 and 1000", a, b, c.CapacityPerSec)

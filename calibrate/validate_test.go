@@ -192,7 +192,9 @@ func TestSummarize(t *testing.T) {
 	}{
 		{"all good", []Point{pt(100, 0.01, -0.1, RegimeBelow), pt(200, -0.02, 0.12, RegimeBelow)}, true, 200, 0.12, "target 15 % for throughput and p50: met"},
 		{"p50 off at the top", []Point{pt(200, 0.01, 0.3, RegimeBelow), pt(100, 0.01, 0.1, RegimeBelow)}, false, 100, 0.3, "not met"},
-		{"early", []Point{pt(100, 0.01, 0.1, RegimeBelow), pt(200, -0.5, 9, RegimeEarly), pt(300, 0, 0, RegimeBelow)}, true, 100, 0.1, "saturates early at 1 point"},
+		// Saturating where the measurement did not is a miss, whatever
+		// the other points' errors.
+		{"early", []Point{pt(100, 0.01, 0.1, RegimeBelow), pt(200, -0.5, 9, RegimeEarly), pt(300, 0, 0, RegimeBelow)}, false, 100, 0.1, "p50: not met); every one of them at a rate the model was not calibrated at; the model saturates early at 1 point"},
 		{"nothing below", []Point{pt(100, 0, 0, RegimeMissed)}, false, 0, 0, "no point below saturation"},
 	}
 	for _, tt := range tests {
