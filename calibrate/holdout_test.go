@@ -74,14 +74,20 @@ func TestWriteOverview(t *testing.T) {
 	cross := Summary{Variant: "mono", Below: 3, HeldOut: 2, MaxP50ErrHeldOut: 0.12, MaxP50ErrCalibrated: 0.3, MaxThroughputErr: 0.004}
 	loo := Summary{Variant: "mono", LeaveOneOut: true, Below: 3, HeldOut: 3, MaxP50ErrHeldOut: 0.2, MaxThroughputErr: 0.004, TrustedUpToPerSec: 500}
 	none := Summary{Variant: "srv"}
+	// Within the target where it does not saturate, but it saturates
+	// where the measurement did not: not met.
+	early := Summary{Variant: "hyb", Below: 2, HeldOut: 2, MaxP50ErrHeldOut: 0.11, MaxThroughputErr: 0.005, Early: 1, TrustedUpToPerSec: 1000}
+	earlyOnly := Summary{Variant: "hyb", LeaveOneOut: true, Early: 2}
 	var b strings.Builder
-	if err := WriteOverview(&b, cross, loo, none); err != nil {
+	if err := WriteOverview(&b, cross, loo, none, early, earlyOnly); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
 		"| mono | against a run it was not calibrated on | 2 | 12 % | 0.4 % | 30 % | met | — |",
 		"| mono | one rate of that run held out at a time | 3 | 20 % | 0.4 % | — | not met | 500 |",
 		"| srv | against a run it was not calibrated on | 0 | — | 0.0 % | — | no point to judge | — |",
+		"| hyb | against a run it was not calibrated on | 2 | 11 %; saturates early at 1 | 0.5 % | — | not met | 1000 |",
+		"| hyb | one rate of that run held out at a time | 0 | saturates early at 2 | 0.0 % | — | not met | — |",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("overview lacks the row\n%s\nin\n%s", want, b.String())

@@ -52,8 +52,9 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 // WriteOverview writes one Markdown table row per summary: the check
 // (against a run the model was not calibrated on, or one rate held out at
 // a time), the largest errors below saturation at held-out rates, the
-// run-to-run difference at calibrated rates, the target, and up to which
-// rate the model is trusted. Every figure in it is a model's error.
+// run-to-run difference at calibrated rates, the target (not met where
+// the model saturates and the measurement did not), and up to which rate
+// the model is trusted. Every figure in it is a model's error.
 func WriteOverview(w io.Writer, sums ...Summary) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "| variant | check | held-out points below saturation | p50 error, max | throughput error, max | p50 error at calibrated rates (run to run) | target %.0f %% | trusted up to req/s |\n", 100*Target)
@@ -69,9 +70,15 @@ func WriteOverview(w io.Writer, sums ...Summary) error {
 		if s.HeldOut > 0 {
 			p50 = fmt.Sprintf("%.0f %%", 100*s.MaxP50ErrHeldOut)
 			met = "not met"
-			if s.MaxP50ErrHeldOut <= Target && s.MaxThroughputErr <= Target {
+			if s.MaxP50ErrHeldOut <= Target && s.MaxThroughputErr <= Target && s.Early == 0 {
 				met = "met"
 			}
+		}
+		if s.Early > 0 {
+			// Where the model saturates early, its p50 is off by orders
+			// of magnitude: no number in this column would say more.
+			p50 = strings.TrimPrefix(p50+"; ", "—; ") + fmt.Sprintf("saturates early at %d", s.Early)
+			met = "not met"
 		}
 		trusted := "—"
 		if s.TrustedUpToPerSec > 0 {

@@ -109,6 +109,10 @@ type Summary struct {
 	// over them.
 	HeldOut          int     `json:"held_out"`
 	MaxP50ErrHeldOut float64 `json:"max_p50_err_held_out"`
+	// Early counts the points where the model saturates and the
+	// measurement did not (RegimeEarly): each misses its p50 by more than
+	// any target.
+	Early int `json:"early,omitempty"`
 	// MaxP50ErrCalibrated is the largest p50 error below saturation at
 	// the rates the model was calibrated at, in other runs: how far two
 	// runs' measurements at one rate differ, which no model can predict.
@@ -437,8 +441,8 @@ func describeCurve(curve []sim.LoadFactor) string {
 // summarize fills in the summary's figures from its points.
 func (s *Summary) summarize() {
 	s.Below, s.MaxThroughputErr, s.MaxP50Err, s.MaxP99Err = 0, 0, 0, 0
-	s.HeldOut, s.MaxP50ErrHeldOut, s.MaxP50ErrCalibrated = 0, 0, 0
-	var early, missed int
+	s.HeldOut, s.MaxP50ErrHeldOut, s.MaxP50ErrCalibrated, s.Early = 0, 0, 0, 0
+	var missed int
 	for _, p := range s.Points {
 		switch p.Regime {
 		case RegimeBelow:
@@ -453,14 +457,12 @@ func (s *Summary) summarize() {
 				s.MaxP50ErrCalibrated = max(s.MaxP50ErrCalibrated, math.Abs(p.Err.P50Ms))
 			}
 		case RegimeEarly:
-			early++
+			s.Early++
 		case RegimeMissed:
 			missed++
 		}
 	}
-	// A model that saturates where the measurement did not misses its
-	// p50 there by far more than any target.
-	s.MeetsTarget = s.Below > 0 && early == 0 && s.MaxThroughputErr <= Target && s.MaxP50Err <= Target
+	s.MeetsTarget = s.Below > 0 && s.Early == 0 && s.MaxThroughputErr <= Target && s.MaxP50Err <= Target
 
 	byRate := slices.Clone(s.Points)
 	slices.SortStableFunc(byRate, func(a, b Point) int {
@@ -503,8 +505,8 @@ func (s *Summary) summarize() {
 			fmt.Fprintf(&b, "; %.0f %% at the rates it was calibrated at, in another run: measurements at one rate differ that much from run to run", 100*s.MaxP50ErrCalibrated)
 		}
 	}
-	if early > 0 {
-		fmt.Fprintf(&b, "; the model saturates early at %d point(s): it underestimates capacity", early)
+	if s.Early > 0 {
+		fmt.Fprintf(&b, "; the model saturates early at %d point(s): it underestimates capacity", s.Early)
 	}
 	if missed > 0 {
 		fmt.Fprintf(&b, "; the model misses saturation at %d point(s)", missed)
