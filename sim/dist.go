@@ -68,12 +68,16 @@ func (d Dist) Mean() float64 {
 	if d.validate(&validator{}, "") {
 		return math.NaN()
 	}
+	if d.Kind == KindLogNormal {
+		// From μ and σ alone: compiling would also tabulate the quantile
+		// function, which only sampling needs.
+		sigma := math.Log(d.P99Ms/d.MedianMs) / z99
+		return d.MedianMs * math.Exp(sigma*sigma/2)
+	}
 	s := compileDist(d)
 	switch s.kind {
 	case distExp, distDet:
 		return s.a
-	case distLogNormal:
-		return math.Exp(s.a + s.b*s.b/2)
 	default:
 		var m float64
 		for i := 1; i < len(s.q); i++ {
