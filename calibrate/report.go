@@ -70,14 +70,19 @@ func WriteOverview(w io.Writer, sums ...Summary) error {
 		if s.HeldOut > 0 {
 			p50 = fmt.Sprintf("%.0f %%", 100*s.MaxP50ErrHeldOut)
 			met = "not met"
-			if s.MaxP50ErrHeldOut <= Target && s.MaxThroughputErr <= Target && s.Early == 0 {
+			if s.MaxP50ErrHeldOut <= Target && s.MaxThroughputErr <= Target {
 				met = "met"
 			}
 		}
 		if s.Early > 0 {
 			// Where the model saturates early, its p50 is off by orders
-			// of magnitude: no number in this column would say more.
-			p50 = strings.TrimPrefix(p50+"; ", "—; ") + fmt.Sprintf("saturates early at %d", s.Early)
+			// of magnitude: a count says more than a percentage.
+			early := fmt.Sprintf("saturates early at %d", s.Early)
+			if s.HeldOut > 0 {
+				p50 += "; " + early
+			} else {
+				p50 = early
+			}
 			met = "not met"
 		}
 		trusted := "—"

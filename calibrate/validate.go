@@ -124,7 +124,8 @@ type Summary struct {
 	// LoadCurve describes its load curve, for a report ("" without one).
 	CalibratedAt []float64 `json:"calibrated_at"`
 	LoadCurve    string    `json:"load_curve,omitempty"`
-	// MeetsTarget says whether there is a point below saturation and,
+	// MeetsTarget says whether there is a point below saturation, the
+	// model saturates at none the measurement carried (Early is 0) and,
 	// over them, throughput and p50 are within Target.
 	MeetsTarget bool `json:"meets_target"`
 	// TrustedUpToPerSec is the highest measured rate up to which every
