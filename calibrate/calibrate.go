@@ -289,7 +289,8 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 	case DemandCPU:
 		scale = c.AccountedCPUMs / c.FloorMs
 	case DemandMarginal:
-		mc, err := marginalCPU(append(slices.Clone(m.cpuPoints), cfg.loadPoints...), cfg.generator)
+		// From the calibration rate up, its repetitions' spread allowed.
+		mc, err := marginalCPU(append(slices.Clone(m.cpuPoints), cfg.loadPoints...), cfg.generator, m.rate*(1-samePoint))
 		if err != nil {
 			return Calibration{}, fmt.Errorf("calibrate: %s: %w", name, err)
 		}

@@ -38,10 +38,13 @@ every variant carrying 1,000 req/s that this demand says it cannot. With
 DemandMarginal (what a bench uses when it can) it is the CPU a request
 adds: the slope of the CPU measured (the variant's and the generator's, in
 cores) against throughput, fitted by least squares over the calibration
-run's repetitions and the phases of the load points' run (the spike's base
-and burst), split over the operations by their floors as well; CPU that
-does not grow with load (the line's value at no load) is left out. The rest of each
-operation's latency (I/O, network hops, the payment provider, a function's
+run's repetitions and the phases of the load points' run from the
+calibration rate up (the spike's burst; its base, at a third of the
+rate, is left out unless the line needs it: a nearly idle machine spends
+CPU on each request that a busy one does not, which would steepen the
+line), split over the operations by their floors as well; CPU that does
+not grow with load (the line's value at no load) is left out. The rest of
+each operation's latency (I/O, network hops, the payment provider, a function's
 run) is a delay without a queue (the "wait" station, or the "functions"
 pool when a function platform is the front door): its distribution runs
 through the operation's measured percentiles less the demand (a log-normal
@@ -83,13 +86,15 @@ three rates well below saturation; a busy machine gets more done per
 CPU second (fewer wake-ups, batched system calls), so beyond the highest
 rate it can overstate the demand: measured CPU grows as the rate to a
 power of 0.67 to 0.82 (MarginalCPU.Exponent, on three runs of
-2026-11-23 and 2026-12-06). A demand falling with the rate that way was
-tried on those runs and is not used. Over both checks' predictions of
-the ramp steps measured below saturation it cut the mean p50 error from
-21 % to 14 %, but only by putting the CPU in use at 900 req/s and above
-27 % under the measured; and it missed saturation in 24 of the 146 step
-predictions, where the straight line saturates early in 10 and late in
-10. Without load points the delays do not change with
+2026-11-23 and 2026-12-06). On those runs, over both checks' 146
+predictions of ramp steps, leaving the spike's base out of the line cut
+the mean p50 error at steps measured below saturation from 21 % to 17 %
+and the steps where the model saturates early from 10 to 6 (it misses
+saturation at 10 either way), while the CPU it puts in use at 900 req/s
+and above went from 1 % over the measured to 11 % under, on average. A
+demand falling with the rate as the power law does was tried too and is
+not used: it reached 14 % only by putting that CPU 27 % under the
+measured, and it missed saturation at 24 steps. Without load points the delays do not change with
 load; with them, the curve is measured at two or three rates and assumed
 between and beyond them, and rates near them are not held out (the
 validation table says which are). Run-to-run differences of p50 at one

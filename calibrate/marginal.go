@@ -29,8 +29,9 @@ var ErrNoMarginalCPU = errors.New("no marginal CPU")
 // MarginalCPU is DemandMarginal's estimate of the CPU a request adds: the
 // slope of a straight line fitted by least squares to the CPU measured,
 // in cores, against the throughput, in requests per second, over the
-// calibration run's repetitions and the load points (the utilisation law,
-// U = U₀ + X·D, read off measurements at several rates).
+// calibration run's repetitions and the load points at its rate and
+// above (the utilisation law, U = U₀ + X·D, read off measurements at
+// several rates near those the model predicts).
 type MarginalCPU struct {
 	// MsPerRequest is the slope, D: ms of CPU a request adds.
 	MsPerRequest float64 `json:"ms_per_request"`
@@ -41,26 +42,35 @@ type MarginalCPU struct {
 	IdleCores float64 `json:"idle_cores"`
 	// R2 is the line's coefficient of determination.
 	R2 float64 `json:"r2"`
+	// FromPerSec is the least rate a point must have been measured at to
+	// be fitted: the points below it (LeftOut) are left out, because a
+	// nearly idle machine spends CPU on each request that a busy one
+	// does not (threads and CPUs woken for it), which steepens the line
+	// and overstates the demand at higher rates. 0 when every point was
+	// fitted, there being too few at or above it.
+	FromPerSec float64 `json:"from_per_sec,omitempty"`
 	// Exponent is k of the power law U = c·Xᵏ fitted by least squares to
-	// the logarithms of the same points, held within 0.3 to 1.5: how the
-	// CPU grows with the rate. Below 1 a request takes less CPU the
-	// busier the machine (threads that stay awake, batched system calls),
-	// so the straight line holds only near the rates it was fitted at.
-	// The model does not use it (see Method); it is there to read.
+	// the logarithms of every point, LeftOut included, held within 0.3 to
+	// 1.5: how the CPU grows with the rate. Below 1 a request takes less
+	// CPU the busier the machine, so a straight line holds only near the
+	// rates it was fitted at. The model does not use it (see Method); it
+	// is there to read.
 	Exponent float64 `json:"exponent"`
 	// Generator says whether the generator's CPU was counted
 	// (WithGenerator).
 	Generator bool `json:"generator"`
-	// Points are the measurements fitted: rate, and CPU in CPUCores
-	// (GeneratorCPUCores included when Generator).
-	Points []LoadPoint `json:"points"`
+	// Points are the measurements fitted, and LeftOut those below
+	// FromPerSec: rate, and CPU in CPUCores (GeneratorCPUCores included
+	// when Generator).
+	Points  []LoadPoint `json:"points"`
+	LeftOut []LoadPoint `json:"left_out,omitempty"`
 }
 
 // marginalCPU fits MarginalCPU to the points that measured CPU, counting
-// the generator's when generator is set.
-func marginalCPU(points []LoadPoint, generator bool) (MarginalCPU, error) {
-	out := MarginalCPU{Generator: generator}
-	var xs, ys []float64
+// the generator's when generator is set: the line to those measured at
+// from req/s and above if they allow one, else to all of them.
+func marginalCPU(points []LoadPoint, generator bool, from float64) (MarginalCPU, error) {
+	var all, upper, lower []LoadPoint
 	for _, p := range points {
 		if !(p.CPUCores > 0) || !finitePos(p.RatePerSec) {
 			continue
@@ -70,16 +80,45 @@ func marginalCPU(points []LoadPoint, generator bool) (MarginalCPU, error) {
 			cores += max(p.GeneratorCPUCores, 0)
 		}
 		p.CPUCores, p.GeneratorCPUCores = round4(cores), 0
-		out.Points = append(out.Points, p)
-		xs = append(xs, p.RatePerSec)
-		ys = append(ys, cores)
+		all = append(all, p)
+		if p.RatePerSec >= from {
+			upper = append(upper, p)
+		} else {
+			lower = append(lower, p)
+		}
+	}
+	out, err := fitLine(upper)
+	switch {
+	case err == nil && len(lower) > 0:
+		out.FromPerSec, out.LeftOut = round3(from), lower
+	case err == nil:
+	default:
+		if out, err = fitLine(all); err != nil {
+			out.Generator = generator
+			return out, err
+		}
+	}
+	out.Generator = generator
+	xs, ys := make([]float64, len(all)), make([]float64, len(all))
+	for i, p := range all {
+		xs[i], ys[i] = math.Log(p.RatePerSec), math.Log(p.CPUCores)
+	}
+	_, k := stat.LinearRegression(xs, ys, nil, false)
+	out.Exponent = round4(min(max(k, minExponent), maxExponent))
+	return out, nil
+}
+
+// fitLine fits the straight line of MarginalCPU to points.
+func fitLine(points []LoadPoint) (MarginalCPU, error) {
+	out := MarginalCPU{Points: points}
+	xs, ys := make([]float64, len(points)), make([]float64, len(points))
+	lo, hi := math.Inf(1), 0.0
+	for i, p := range points {
+		xs[i], ys[i] = p.RatePerSec, p.CPUCores
+		lo, hi = min(lo, p.RatePerSec), max(hi, p.RatePerSec)
 	}
 	if len(xs) < 2 {
 		return out, fmt.Errorf("%w: CPU was measured at %d rate(s) (results' total.cpu_cores and windows' cpu_cores); the slope needs two or more", ErrNoMarginalCPU, len(xs))
-	}
-	lo, hi := math.Inf(1), 0.0
-	for _, x := range xs {
-		lo, hi = min(lo, x), max(hi, x)
 	}
 	if hi < minRateSpread*lo {
 		return out, fmt.Errorf("%w: the rates CPU was measured at, %.0f to %.0f req/s, lie within a factor %g of each other", ErrNoMarginalCPU, lo, hi, minRateSpread)
@@ -90,24 +129,31 @@ func marginalCPU(points []LoadPoint, generator bool) (MarginalCPU, error) {
 	}
 	out.MsPerRequest, out.IdleCores = round4(beta*1000), round4(alpha)
 	out.R2 = round4(stat.RSquared(xs, ys, nil, alpha, beta))
-	for i := range xs {
-		xs[i], ys[i] = math.Log(xs[i]), math.Log(ys[i])
-	}
-	_, k := stat.LinearRegression(xs, ys, nil, false)
-	out.Exponent = round4(min(max(k, minExponent), maxExponent))
 	return out, nil
 }
 
 // String says what the fit is, for a report.
 func (m MarginalCPU) String() string {
-	var pts []string
-	for _, p := range m.Points {
-		pts = append(pts, fmt.Sprintf("%.3g cores at %.0f req/s", p.CPUCores, p.RatePerSec))
+	list := func(ps []LoadPoint) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, fmt.Sprintf("%.3g cores at %.0f req/s", p.CPUCores, p.RatePerSec))
+		}
+		return strings.Join(out, ", ")
 	}
 	whose := "the variant's"
 	if m.Generator {
 		whose = "the variant's and the generator's"
 	}
-	return fmt.Sprintf("the slope of %s CPU against throughput, %s (R² %.2f; %.2f cores at no load; the CPU grows as the rate to the power %.2f)",
-		whose, strings.Join(pts, ", "), m.R2, m.IdleCores, m.Exponent)
+	var b strings.Builder
+	fmt.Fprintf(&b, "the slope of %s CPU against throughput", whose)
+	if m.FromPerSec > 0 {
+		fmt.Fprintf(&b, " from %.0f req/s up", m.FromPerSec)
+	}
+	fmt.Fprintf(&b, ", %s (R² %.2f; %.2f cores at no load", list(m.Points), m.R2, m.IdleCores)
+	if len(m.LeftOut) > 0 {
+		fmt.Fprintf(&b, "; left out, at lower load, where a nearly idle machine spends more CPU on each request: %s", list(m.LeftOut))
+	}
+	fmt.Fprintf(&b, "; over every point the CPU grows as the rate to the power %.2f)", m.Exponent)
+	return b.String()
 }

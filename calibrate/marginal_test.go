@@ -20,22 +20,29 @@ func TestMarginalCPU(t *testing.T) {
 			CPUCores: 0.075 + 1.75e-3*rate, GeneratorCPUCores: 0.025 + 0.25e-3*rate}
 	}
 	noCPU := LoadPoint{Source: "no cpu", RatePerSec: 1000, P50Ms: 1, Requests: 100}
+	// A point at low load off the line: a nearly idle machine's CPU.
+	idle := LoadPoint{Source: "base", RatePerSec: 50, P50Ms: 1, Requests: 100, CPUCores: 0.4}
 	tests := []struct {
 		name      string
 		points    []LoadPoint
 		generator bool
+		from      float64
 		ms, idle  float64
+		leftOut   int
 		wantErr   string
 	}{
-		{"with the generator", []LoadPoint{pt(100), pt(200), pt(300), noCPU}, true, 2, 0.1, ""},
-		{"without the generator", []LoadPoint{pt(100), pt(300)}, false, 1.75, 0.075, ""},
-		{"one rate", []LoadPoint{pt(100), noCPU}, true, 0, 0, "measured at 1 rate"},
-		{"rates too close", []LoadPoint{pt(100), pt(140)}, true, 0, 0, "within a factor 1.5"},
-		{"CPU falls with load", []LoadPoint{pt(300), {RatePerSec: 600, P50Ms: 1, CPUCores: 0.1}}, true, 0, 0, "did not grow"},
+		{"with the generator", []LoadPoint{pt(100), pt(200), pt(300), noCPU}, true, 0, 2, 0.1, 0, ""},
+		{"without the generator", []LoadPoint{pt(100), pt(300)}, false, 0, 1.75, 0.075, 0, ""},
+		{"the points below from left out", []LoadPoint{idle, pt(100), pt(300)}, true, 90, 2, 0.1, 1, ""},
+		{"too few from there: every point", []LoadPoint{pt(100), pt(200), pt(300)}, true, 250, 2, 0.1, 0, ""},
+		{"one rate", []LoadPoint{pt(100), noCPU}, true, 0, 0, 0, 0, "measured at 1 rate"},
+		{"rates too close", []LoadPoint{pt(100), pt(140)}, true, 0, 0, 0, 0, "within a factor 1.5"},
+		{"rates too close, from or not", []LoadPoint{pt(100), pt(140)}, true, 120, 0, 0, 0, "within a factor 1.5"},
+		{"CPU falls with load", []LoadPoint{pt(300), {RatePerSec: 600, P50Ms: 1, CPUCores: 0.1}}, true, 0, 0, 0, 0, "did not grow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := marginalCPU(tt.points, tt.generator)
+			got, err := marginalCPU(tt.points, tt.generator, tt.from)
 			if tt.wantErr != "" {
 				if !errors.Is(err, ErrNoMarginalCPU) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want ErrNoMarginalCPU saying %q", err, tt.wantErr)
@@ -50,6 +57,16 @@ func TestMarginalCPU(t *testing.T) {
 			}
 			if len(got.Points) != 2 && len(got.Points) != 3 || got.Points[0].GeneratorCPUCores != 0 {
 				t.Errorf("points %+v: want the ones with CPU, the generator's folded in", got.Points)
+			}
+			wantFrom := 0.0
+			if tt.leftOut > 0 {
+				wantFrom = tt.from
+			}
+			if len(got.LeftOut) != tt.leftOut || got.FromPerSec != wantFrom {
+				t.Errorf("left out %+v from %g req/s, want %d point(s) left out, from %g", got.LeftOut, got.FromPerSec, tt.leftOut, wantFrom)
+			}
+			if s := got.String(); (tt.leftOut > 0) != strings.Contains(s, "left out, at lower load") {
+				t.Errorf("String() %q: want the left-out points named when there are any", s)
 			}
 		})
 	}
@@ -78,7 +95,7 @@ func TestMarginalCPUExponent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := marginalCPU(tt.points, false)
+			got, err := marginalCPU(tt.points, false, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,6 +135,18 @@ func TestDemandMarginal(t *testing.T) {
 	}
 	if s := c.Explain(); !strings.Contains(s, "marginal cpu") || !strings.Contains(s, "0.3 cores at 100 req/s, 0.7 cores at 300 req/s") {
 		t.Errorf("Explain does not say how the demand was found:\n%s", s)
+	}
+
+	// A base below the calibration rate, where the nearly idle machine
+	// spent 8 ms a request, is left out of the line (it would steepen it)
+	// but not out of the exponent.
+	base := LoadPoint{Source: "base", RatePerSec: 25, P50Ms: 2, Requests: 500, CPUCores: 0.15, GeneratorCPUCores: 0.05}
+	c, err = Calibrate(ctx, v, 2, WithRounds(0), WithRequests(20_000), WithDemand(DemandMarginal), WithLoadPoints(base, burst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Marginal; !near(m.MsPerRequest, 2, 1e-3) || len(m.LeftOut) != 1 || m.FromPerSec != 90 || !(m.Exponent < k) {
+		t.Errorf("marginal %+v, want 2 ms a request from 90 req/s up, the base left out, an exponent below %g", m, k)
 	}
 
 	if _, err := Calibrate(ctx, v, 2, WithRequests(2_000), WithDemand(DemandMarginal)); !errors.Is(err, ErrNoMarginalCPU) {

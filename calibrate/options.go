@@ -41,7 +41,8 @@ const (
 	DemandCPU Demand = "cpu accounting"
 	// DemandMarginal takes the CPU a request adds as load grows (see
 	// MarginalCPU): the slope of the CPU measured against throughput over
-	// the calibration run and its load points (WithLoadPoints), the
+	// the calibration run and its load points (WithLoadPoints) from the
+	// calibration rate up (all of them if those are too few), the
 	// variant's and, unless WithGenerator(false), the load generator's;
 	// split over the operations in proportion to their latency floors. CPU
 	// that does not grow with load stays out, as it does not take the CPUs

@@ -56,7 +56,8 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	modelsOut := fs.String("models-out", "models", "with -calibrate: the `directory` the model files go to")
 	demand := fs.String("demand", string(demandAuto), "with -calibrate: where a request's CPU demand comes from: floor (its fastest\n"+
 		"latency), cpu (the CPU the run accounted per request), marginal (the slope\n"+
-		"of CPU against throughput over the calibration run and -load's phases), or\n"+
+		"of CPU against throughput over the calibration run and -load's phases, from\n"+
+		"the calibration rate up when they allow), or\n"+
 		"auto: marginal where the CPU was measured at rates far enough apart, else floor")
 	if err := parse(fs, args); err != nil {
 		return err
