@@ -88,15 +88,16 @@ func marginalCPU(points []LoadPoint, generator bool, from float64) (MarginalCPU,
 		}
 	}
 	out, err := fitLine(upper)
-	switch {
-	case err == nil && len(lower) > 0:
-		out.FromPerSec, out.LeftOut = round3(from), lower
-	case err == nil:
-	default:
+	if err != nil {
+		// Too few from there: every point.
+		lower = nil
 		if out, err = fitLine(all); err != nil {
 			out.Generator = generator
 			return out, err
 		}
+	}
+	if len(lower) > 0 {
+		out.FromPerSec, out.LeftOut = round3(from), lower
 	}
 	out.Generator = generator
 	xs, ys := make([]float64, len(all)), make([]float64, len(all))
