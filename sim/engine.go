@@ -203,7 +203,7 @@ type sim struct {
 	seg        int
 	stop       float64 // no Poisson arrival at or after it
 	bursts     []Burst
-	pendingArr int // arrival and burst events in the heap
+	pendingArr int // arrival and burst events in the event queue
 	open       bool
 	limit      int64 // WithRequests' n; 0: none
 	measured   int64 // measured arrivals so far

@@ -14,46 +14,55 @@ func (a *event) before(b *event) bool {
 	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
 }
 
-// eventQueue orders pending events by (t, seq). It keeps the earliest
-// event apart from the heap when it was scheduled as the earliest: a
-// request's next step is often due before everything else pending, and
-// then it skips the heap altogether.
+// nearCap is how many of the soonest events eventQueue keeps sorted.
+const nearCap = 64
+
+// eventQueue orders pending events by (t, seq). The soonest, up to
+// nearCap, are in a slice sorted latest first; the rest are in a heap,
+// each due no earlier than every event in the slice. Most events are due
+// soon after they are scheduled (a service's end, a hop), so pushing one
+// moves few others in the slice, and popping is taking its last: cheaper,
+// for the dozen or so events a simulation usually has pending, than a
+// heap's levels of comparisons. The heap keeps a long queue's pushes
+// logarithmic.
 type eventQueue struct {
-	heap   eventHeap
-	hot    event // before every event in heap, when hasHot
-	hasHot bool
+	near []event // sorted by (t, seq), latest first
+	far  eventHeap
 }
 
-func (q *eventQueue) len() int {
-	if q.hasHot {
-		return q.heap.len() + 1
-	}
-	return q.heap.len()
-}
+func (q *eventQueue) len() int { return len(q.near) + q.far.len() }
 
 func (q *eventQueue) push(e event) {
-	switch {
-	case !q.hasHot:
-		if q.heap.len() == 0 || e.before(&q.heap.a[0]) {
-			q.hot, q.hasHot = e, true
-			return
-		}
-		q.heap.push(e)
-	case e.before(&q.hot):
-		q.heap.push(q.hot)
-		q.hot = e
-	default:
-		q.heap.push(e)
+	if (len(q.near) == nearCap && q.near[0].before(&e)) || (q.far.len() > 0 && q.far.a[0].before(&e)) {
+		// Due after every event in a full near, or after the heap's
+		// earliest (so after every one in near): to the heap.
+		q.far.push(e)
+		return
 	}
+	near := append(q.near, e)
+	i := len(near) - 1
+	for i > 0 && near[i-1].before(&e) {
+		near[i] = near[i-1]
+		i--
+	}
+	near[i] = e
+	if len(near) > nearCap {
+		// The latest moves to the heap. It is due no later than any
+		// event there: near's events all were, and e was too.
+		q.far.push(near[0])
+		near = near[:copy(near, near[1:])]
+	}
+	q.near = near
 }
 
 // pop removes and returns the earliest event; q must not be empty.
 func (q *eventQueue) pop() event {
-	if q.hasHot {
-		q.hasHot = false
-		return q.hot
+	if n := len(q.near); n > 0 {
+		e := q.near[n-1]
+		q.near = q.near[:n-1]
+		return e
 	}
-	return q.heap.pop()
+	return q.far.pop()
 }
 
 // eventHeap is a 4-ary min-heap of events by (t, seq): shallower than a
