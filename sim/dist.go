@@ -71,7 +71,7 @@ func (d Dist) Mean() float64 {
 	if d.Kind == KindLogNormal {
 		// From μ and σ alone: compiling would also tabulate the quantile
 		// function, which only sampling needs.
-		sigma := math.Log(d.P99Ms/d.MedianMs) / z99
+		sigma := logNormalSigma(d)
 		return d.MedianMs * math.Exp(sigma*sigma/2)
 	}
 	s := compileDist(d)
@@ -125,7 +125,7 @@ func compileDist(d Dist) sampler {
 	case KindExponential:
 		return sampler{kind: distExp, a: d.MeanMs}
 	case KindLogNormal:
-		s := sampler{kind: distLogNormal, a: math.Log(d.MedianMs), b: math.Log(d.P99Ms/d.MedianMs) / z99}
+		s := sampler{kind: distLogNormal, a: math.Log(d.MedianMs), b: logNormalSigma(d)}
 		s.t = make([]float64, logNormalSteps)
 		for i := logNormalExact; i <= logNormalSteps-logNormalExact; i++ {
 			s.t[i] = s.logNormalAt(float64(i) / logNormalSteps)
@@ -164,6 +164,9 @@ func (s *sampler) sample(r *rand.Rand) float64 {
 		return s.v[i-1] + (s.v[i]-s.v[i-1])*(u-q0)/(q1-q0)
 	}
 }
+
+// logNormalSigma is σ of a log-normal Dist, from its median and p99.
+func logNormalSigma(d Dist) float64 { return math.Log(d.P99Ms/d.MedianMs) / z99 }
 
 // logNormalQuantile is a log-normal sampler's quantile function at u in
 // [0, 1), read off its table where it can be.
