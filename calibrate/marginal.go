@@ -91,15 +91,15 @@ func marginalCPU(points []LoadPoint, generator bool, from float64) (MarginalCPU,
 	if err != nil {
 		// Too few from there: every point.
 		lower = nil
-		if out, err = fitLine(all); err != nil {
-			out.Generator = generator
-			return out, err
-		}
+		out, err = fitLine(all)
+	}
+	out.Generator = generator
+	if err != nil {
+		return out, err
 	}
 	if len(lower) > 0 {
 		out.FromPerSec, out.LeftOut = round3(from), lower
 	}
-	out.Generator = generator
 	xs, ys := make([]float64, len(all)), make([]float64, len(all))
 	for i, p := range all {
 		xs[i], ys[i] = math.Log(p.RatePerSec), math.Log(p.CPUCores)
