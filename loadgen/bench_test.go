@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -127,9 +129,21 @@ func envFloat(b *testing.B, name string, def float64) float64 {
 	return v
 }
 
+// quantileMicros returns the q-quantile of sorted durations, in µs (the
+// nearest rank; 0 for none).
+func quantileMicros(sorted []time.Duration, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := min(int(math.Ceil(q*float64(len(sorted))))-1, len(sorted)-1)
+	return float64(sorted[max(i, 0)].Nanoseconds()) / 1000
+}
+
 // BenchmarkGeneratorCPUPerRequest runs constant-rate attacks against a
 // trivial server in another process and reports the generator's CPU time
-// per request. LOADGEN_BENCH_RATE (requests/s, default 5000) and
+// per request, and how late the scheduler sent them (p50, p99: the time
+// from due to sent, which counts in every latency measured from the due
+// time). LOADGEN_BENCH_RATE (requests/s, default 5000) and
 // LOADGEN_BENCH_SECONDS (default 1) set the attack.
 func BenchmarkGeneratorCPUPerRequest(b *testing.B) {
 	rate := envFloat(b, "LOADGEN_BENCH_RATE", 5000)
@@ -146,6 +160,7 @@ func BenchmarkGeneratorCPUPerRequest(b *testing.B) {
 	var (
 		total     Stats
 		failed, n int
+		late      []time.Duration // each request's wait from due to sent
 	)
 	srvCPU0, conns0, _ := srv.stats(b)
 	for b.Loop() {
@@ -153,6 +168,9 @@ func BenchmarkGeneratorCPUPerRequest(b *testing.B) {
 		for r := range a.Results() {
 			if r.Failed() {
 				failed++
+			}
+			if !r.Dropped {
+				late = append(late, r.Sent-r.Scheduled)
 			}
 		}
 		st := a.Stats()
@@ -173,6 +191,9 @@ func BenchmarkGeneratorCPUPerRequest(b *testing.B) {
 	b.ReportMetric(float64(failed)/float64(n), "failed/run")
 	b.ReportMetric(float64(total.Late)/float64(max(total.Scheduled, 1)), "late-fraction")
 	b.ReportMetric(float64(total.MaxLateness.Microseconds())/1000, "max-late-ms")
+	slices.Sort(late)
+	b.ReportMetric(quantileMicros(late, 0.50), "late-p50-µs")
+	b.ReportMetric(quantileMicros(late, 0.99), "late-p99-µs")
 	b.ReportMetric(total.CPU.Seconds()/total.Elapsed.Seconds(), "gen-cores")
 	b.ReportMetric(float64((srvCPU-srvCPU0).Microseconds())/float64(max(total.Requests, 1)), "srv-cpu-µs/req")
 	b.ReportMetric(float64(conns-conns0), "new-conns")
