@@ -5,17 +5,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // serverEnv, when set, makes the test binary serve a trivial handler
@@ -129,16 +129,6 @@ func envFloat(b *testing.B, name string, def float64) float64 {
 	return v
 }
 
-// quantileMicros returns the q-quantile of sorted durations, in µs (the
-// nearest rank; 0 for none).
-func quantileMicros(sorted []time.Duration, q float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := min(int(math.Ceil(q*float64(len(sorted))))-1, len(sorted)-1)
-	return float64(sorted[max(i, 0)].Nanoseconds()) / 1000
-}
-
 // BenchmarkGeneratorCPUPerRequest runs constant-rate attacks against a
 // trivial server in another process and reports the generator's CPU time
 // per request, and how late the scheduler sent them (p50, p99: the time
@@ -160,7 +150,8 @@ func BenchmarkGeneratorCPUPerRequest(b *testing.B) {
 	var (
 		total     Stats
 		failed, n int
-		late      []time.Duration // each request's wait from due to sent
+		// late is each request's wait from due to sent, in µs.
+		late = hdrhistogram.New(1, time.Minute.Microseconds(), 3)
 	)
 	srvCPU0, conns0, _ := srv.stats(b)
 	for b.Loop() {
@@ -170,7 +161,7 @@ func BenchmarkGeneratorCPUPerRequest(b *testing.B) {
 				failed++
 			}
 			if !r.Dropped {
-				late = append(late, r.Sent-r.Scheduled)
+				_ = late.RecordValue(max((r.Sent - r.Scheduled).Microseconds(), 1))
 			}
 		}
 		st := a.Stats()
@@ -191,9 +182,8 @@ func BenchmarkGeneratorCPUPerRequest(b *testing.B) {
 	b.ReportMetric(float64(failed)/float64(n), "failed/run")
 	b.ReportMetric(float64(total.Late)/float64(max(total.Scheduled, 1)), "late-fraction")
 	b.ReportMetric(float64(total.MaxLateness.Microseconds())/1000, "max-late-ms")
-	slices.Sort(late)
-	b.ReportMetric(quantileMicros(late, 0.50), "late-p50-µs")
-	b.ReportMetric(quantileMicros(late, 0.99), "late-p99-µs")
+	b.ReportMetric(float64(late.ValueAtQuantile(50)), "late-p50-µs")
+	b.ReportMetric(float64(late.ValueAtQuantile(99)), "late-p99-µs")
 	b.ReportMetric(total.CPU.Seconds()/total.Elapsed.Seconds(), "gen-cores")
 	b.ReportMetric(float64((srvCPU-srvCPU0).Microseconds())/float64(max(total.Requests, 1)), "srv-cpu-µs/req")
 	b.ReportMetric(float64(conns-conns0), "new-conns")
