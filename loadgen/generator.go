@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/archbench/archbench/internal/cputime"
 )
 
 // Defaults of a [Generator]'s options.
@@ -254,14 +256,14 @@ func (a *Attack) emit(r Result) {
 // run is the scheduler: it owns the workers, and closes Results after they
 // have all returned.
 func (a *Attack) run() {
-	cpu0 := ProcessCPU()
+	cpu0 := cputime.Process()
 	a.start = time.Now()
 	scheduled, dropped, maxWorkers := a.dispatch()
 	close(a.work)
 	a.wg.Wait()
 	a.stats.Elapsed = a.since()
 	if cpu0 >= 0 {
-		a.stats.CPU = ProcessCPU() - cpu0
+		a.stats.CPU = cputime.Process() - cpu0
 	}
 	a.stats.Scheduled, a.stats.Dropped, a.stats.MaxWorkers = scheduled, dropped, maxWorkers
 	a.stats.Start = a.start

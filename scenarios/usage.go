@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/archbench/archbench/loadgen"
+	"github.com/archbench/archbench/internal/cputime"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/runtime"
 )
@@ -116,7 +116,7 @@ func (s *usageSampler) sample(ctx context.Context) bool {
 		}
 		return false
 	}
-	s.samples = append(s.samples, usageSample{at: time.Now(), usage: us, self: loadgen.ProcessCPU()})
+	s.samples = append(s.samples, usageSample{at: time.Now(), usage: us, self: cputime.Process()})
 	return true
 }
 
