@@ -121,7 +121,7 @@ func TestExportRejectsBadSpec(t *testing.T) {
 
 // k6Binary returns the pinned k6, building it if needed (about 70 s with an
 // empty build cache), or skips the test when there is no go command.
-func k6Binary(t *testing.T) string {
+func k6Binary(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("k6 runs as `go tool k6`, and there is no go command on PATH")
