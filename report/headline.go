@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/archbench/archbench/cost"
@@ -116,9 +115,9 @@ func headlineCell(f figures.Figure) string {
 	case s.N == 0:
 		return "n/a"
 	case s.N == 1:
-		return num(s.Mean) + " (n=1)"
+		return sig3(s.Mean) + " (n=1)"
 	}
-	out := fmt.Sprintf("%s ± %s (n=%d)", num(s.Mean), num(s.HalfWidth()), s.N)
+	out := fmt.Sprintf("%s ± %s (n=%d)", sig3(s.Mean), sig3(s.HalfWidth()), s.N)
 	if len(s.Outliers) > 0 {
 		out += fmt.Sprintf(", %d outlier", len(s.Outliers))
 		if len(s.Outliers) > 1 {
@@ -147,18 +146,4 @@ func headlineWinner(row []figures.Figure, name string) string {
 		}
 	}
 	return "none: intervals overlap"
-}
-
-// num formats a figure with three significant digits, without exponents
-// for everyday magnitudes.
-func num(v float64) string {
-	switch a := max(v, -v); {
-	case a == 0:
-		return "0"
-	case a >= 1000:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 0.001:
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	return strconv.FormatFloat(v, 'e', 2, 64)
 }
