@@ -32,7 +32,8 @@ type Ramp struct {
 	Start  float64
 	Growth float64
 	Steps  int
-	// StepFor is each step's length; Warmup runs at Start first.
+	// StepFor is each step's length; Warmup runs first, rising from nothing
+	// to Start over its first half, then Start.
 	StepFor time.Duration
 	Warmup  time.Duration
 	// SLO is the p99 latency past which a step is the knee.

@@ -113,18 +113,33 @@ func prepare(ctx context.Context, t Target, sc interface{ Validate() error }, mi
 	return gen, mix, nil
 }
 
-// warmUp offers rate for d and discards the results, so that connection
-// set-up, caches and the Go runtime settle before measuring.
+// warmUp offers load for d and discards the results, so that connection
+// set-up, caches, the Go runtime and a function platform's instance pool
+// settle before measuring. The load rises linearly from nothing to rate
+// over the first half of d and holds rate for the rest, as traffic comes to
+// a service that opens. A step from no load to the full rate would start,
+// on a function platform, an instance for nearly every request due while
+// the first are still starting; on one machine every starting instance
+// takes CPU from the others, so on a slow host the starts feed on each
+// other until the account's concurrency limit throttles, and the measured
+// window would begin with that pile of instances (and its memory and
+// billing) rather than with the pool the rate needs.
 func warmUp(ctx context.Context, gen *loadgen.Generator, rate float64, d time.Duration, mix loadgen.Mix, p *Progress) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	warm := gen.Start(ctx, loadgen.ConstantRate{Rate: rate, Duration: d}, mix)
+	warm := gen.Start(ctx, warmUpSchedule(rate, d), mix)
 	p.Follow("warm-up", d, warm.Results(), nil)
 	if err := warm.Err(); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	return ctx.Err()
+}
+
+// warmUpSchedule is warmUp's load: from 0 to rate over the first half of d,
+// then rate until d.
+func warmUpSchedule(rate float64, d time.Duration) loadgen.RampingRate {
+	return loadgen.RampingRate{Stages: []loadgen.Stage{{Duration: d / 2, Target: rate}, {Duration: d - d/2, Target: rate}}}
 }
 
 // journeyErrors checks the parameters every scenario shares, naming each.

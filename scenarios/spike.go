@@ -25,7 +25,8 @@ type Spike struct {
 	// Factor multiplies Base during the burst (5 to 10 in the textbook
 	// spike; any value above 1 here).
 	Factor float64
-	// Warmup runs at Base before measuring, discarded.
+	// Warmup runs before measuring, discarded: rising from nothing to Base
+	// over its first half, then Base.
 	Warmup time.Duration
 	// Before, During and After are the measured windows: base rate, burst,
 	// base rate again.

@@ -18,8 +18,10 @@ type Steady struct {
 	// Rate is the journeys started per second (each journey makes 2 to 6
 	// requests; see package workload).
 	Rate float64
-	// Warmup runs at Rate before measuring; its results are discarded, so
-	// connection set-up, caches and the Go runtime settle first.
+	// Warmup runs before measuring, rising from nothing to Rate over its
+	// first half and holding Rate for the rest; its results are discarded,
+	// so connection set-up, caches, the Go runtime and a function platform's
+	// instances settle first.
 	Warmup time.Duration
 	// Duration is how long the measured part lasts.
 	Duration time.Duration
