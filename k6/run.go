@@ -196,8 +196,8 @@ func writeScript(path string, spec Spec) error {
 }
 
 // resolveK6 builds the k6 pinned in the go.mod at root (found from the
-// working directory when root is empty) if needed and returns its path in
-// the build cache.
+// working directory when root is empty) if needed, without cgo, and
+// returns its path in the build cache.
 func resolveK6(ctx context.Context, goBin, root string) (string, error) {
 	if root == "" {
 		var err error
@@ -208,6 +208,12 @@ func resolveK6(ctx context.Context, goBin, root string) (string, error) {
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, goBin, "tool", "-n", "k6")
 	cmd.Dir = root
+	// One build configuration wherever archbench runs from: make bench runs
+	// it with CGO_ENABLED=0 (as the variants are built) and go test with
+	// cgo on, and the build cache keeps a k6 per configuration, so without
+	// this the first make bench after make test built k6 again (a minute
+	// and a half here). k6 needs no cgo.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
