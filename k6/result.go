@@ -153,7 +153,8 @@ func (p plan) notes(s Summary, dropped int64) []string {
 		"A create-cart answer without a cart ID ends the journey without failing the request; archbench counts that request failed.",
 	}
 	if sp.Warmup > 0 {
-		notes = append(notes, fmt.Sprintf("The %s warm-up ran as its own k6 scenario and is left out by its scenario tag; "+
+		notes = append(notes, fmt.Sprintf("The %s warm-up ran as its own k6 scenario, rising from nothing to the rate over its first half as archbench's does, "+
+			"and is left out by its scenario tag; "+
 			"the measured scenario starts on schedule even if warm-up journeys are still running (archbench waits for them).", sp.Warmup))
 	}
 	if p.unit > 1 {

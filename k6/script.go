@@ -191,10 +191,17 @@ func (p plan) options() k6Options {
 		GracefulStop:    s.GracefulStop.String(),
 	}
 	if s.Warmup > 0 {
+		// As archbench warms up: from nothing to the rate over the first
+		// half, then the rate, so that a platform that scales with load
+		// (the serverless variant) is not started all at once.
 		w := base
-		w.Executor = "constant-arrival-rate"
-		w.Rate = p.perUnit(s.WarmupRate)
-		w.Duration = s.Warmup.String()
+		w.Executor = "ramping-arrival-rate"
+		zero, rate := int64(0), p.perUnit(s.WarmupRate)
+		w.StartRate = &zero
+		w.Stages = []k6Stage{
+			{Target: rate, Duration: (s.Warmup / 2).String()},
+			{Target: rate, Duration: (s.Warmup - s.Warmup/2).String()},
+		}
 		sc[scenarioWarmup] = w
 	}
 	m := base

@@ -43,13 +43,13 @@ func TestExport(t *testing.T) {
 			spec: Spec{Target: target, Rate: 50, Duration: 3 * time.Second, Warmup: 2 * time.Second, MaxInFlight: 64, Seed: 7},
 			want: []string{
 				`"executor": "constant-arrival-rate"`, `"rate": 50`, `"timeUnit": "1s"`, `"duration": "3s"`,
-				`"warmup": {`, `"measured": {`, `"startTime": "2s"`, `"duration": "2s"`,
+				`"warmup": {`, `"measured": {`, `"startTime": "2s"`, `"startRate": 0`, `"target": 50`, `"duration": "1s"`,
 				`"preAllocatedVUs": 10`, `"maxVUs": 64`, `"target": "http://127.0.0.1:9"`, `"seed": [`,
 				`"http_reqs{scenario:warmup}"`, `"dropped_iterations{scenario:measured}"`, `"iterations{scenario:measured}"`,
 				`"http_req_duration{scenario:measured,journey:checkout}": [`, `"count>=0"`,
 				`"p(99.9)"`, `"cardToken": "tok_ok"`, `"zipf": 1.1`, `"products": 1000`,
 			},
-			notWant: []string{"ramping-arrival-rate", `\u003e`},
+			notWant: []string{`\u003e`},
 		},
 		{
 			name: "ramping",
@@ -83,6 +83,47 @@ func TestExport(t *testing.T) {
 				if strings.Contains(script, w) {
 					t.Errorf("script holds %s", w)
 				}
+			}
+		})
+	}
+}
+
+// TestWarmupRises checks that k6's warm-up starts from nothing and reaches
+// the warm-up rate halfway through, as archbench's does, and that the
+// measured scenario starts when it ends.
+func TestWarmupRises(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		spec   Spec
+		target int64
+		halves [2]string
+		start  string
+	}{
+		{"constant", Spec{Target: "http://127.0.0.1:9", Rate: 40, Duration: time.Second, Warmup: 3 * time.Second},
+			40, [2]string{"1.5s", "1.5s"}, "3s"},
+		{"ramping, its own warm-up rate", Spec{Target: "http://127.0.0.1:9", StartRate: 10, WarmupRate: 12.5,
+			Stages: []loadgen.Stage{{Target: 20, Duration: time.Second}}, Warmup: 1001 * time.Millisecond},
+			125, [2]string{"500.5ms", "500.5ms"}, "1.001s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := newPlan(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := p.options().Scenarios
+			w, ok := sc[scenarioWarmup]
+			if !ok {
+				t.Fatalf("no warm-up scenario in %v", sc)
+			}
+			if w.Executor != "ramping-arrival-rate" || w.StartRate == nil || *w.StartRate != 0 {
+				t.Errorf("warm-up executor %q from %v, want ramping-arrival-rate from 0", w.Executor, w.StartRate)
+			}
+			want := []k6Stage{{Target: tc.target, Duration: tc.halves[0]}, {Target: tc.target, Duration: tc.halves[1]}}
+			if len(w.Stages) != 2 || w.Stages[0] != want[0] || w.Stages[1] != want[1] {
+				t.Errorf("warm-up stages %+v, want %+v", w.Stages, want)
+			}
+			if got := sc[scenarioMeasured].StartTime; got != tc.start {
+				t.Errorf("measured scenario starts at %q, want %q", got, tc.start)
 			}
 		})
 	}

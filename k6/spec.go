@@ -72,8 +72,9 @@ type Spec struct {
 	// (k6's ramping-arrival-rate executor).
 	StartRate float64
 	Stages    []loadgen.Stage
-	// Warmup runs before the measured shape, at WarmupRate, and is left out
-	// of the statistics, as archbench's warm-up is. Zero means no warm-up;
+	// Warmup runs before the measured shape, rising from nothing to
+	// WarmupRate over its first half and holding it for the second, and is
+	// left out of the statistics, as archbench's warm-up is. Zero means no warm-up;
 	// otherwise it must be at least 1s (k6's shortest scenario).
 	Warmup time.Duration
 	// WarmupRate is the warm-up's journeys per second; zero means Rate for
