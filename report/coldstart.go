@@ -10,8 +10,8 @@ import (
 const burstIntro = "Bursts of journeys separated by idle gaps, the first on a fresh deployment. " +
 	"On a function platform, a gap longer than the keep-alive finds every instance reclaimed (scale to zero), " +
 	"and pre-warmed (provisioned) instances serve the first requests warm. " +
-	"Ready is the time from deploy to every component serving, the other variants' restart from zero " +
-	"(the build included the first time a runtime builds a program)."
+	"Ready is the time from deploy to every component serving, the other variants' restart from zero; " +
+	"the programs were built before it started."
 
 // burstTable lists each variant's bursts.
 func burstTable(vs []results.VariantResult, names []string) table {

@@ -90,8 +90,10 @@ type VariantResult struct {
 	// ran with, when a scenario varies them ("keep-alive 2s").
 	Setting string `json:"setting,omitempty"`
 	// ReadySec is how long the deployment took from the start of the
-	// deploy to every component serving (the build included the first
-	// time a runtime builds a program).
+	// deploy to every component serving. Building the programs (and
+	// images) is not in it when the runtime builds ahead of the deploy, as
+	// both of archbench's do; results written before 2026-12-06 counted
+	// the build in the first deployment of each program.
 	ReadySec float64 `json:"ready_sec,omitempty"`
 	// Repetition counts repeated runs of the same variant, from 1.
 	Repetition int `json:"repetition,omitempty"`

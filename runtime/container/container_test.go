@@ -174,12 +174,22 @@ func TestEveryVariantInContainers(t *testing.T) {
 	}
 }
 
-// TestImagesAreCached: a second runtime deploying the same plan finds every
-// image in the engine's cache and builds none.
+// TestImagesAreCached: Prepare builds a plan's images without starting
+// anything, and a second runtime deploying the same plan finds every image
+// in the engine's cache and builds none.
 func TestImagesAreCached(t *testing.T) {
 	_, p := plan(t, "monolith")
 	for i := range 2 {
 		rt := newRuntime(t)
+		if i == 0 {
+			before := leftovers(t, "")
+			if err := rt.Prepare(t.Context(), p); err != nil {
+				t.Fatalf("Prepare: %v", err)
+			}
+			if after := leftovers(t, ""); after != before {
+				t.Fatalf("Prepare started something: %s, before it %s", after, before)
+			}
+		}
 		d, err := rt.Deploy(t.Context(), p)
 		if err != nil {
 			t.Fatal(err)

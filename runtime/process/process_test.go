@@ -531,6 +531,12 @@ func TestBuild(t *testing.T) {
 	rt := New(WithWorkDir(t.TempDir())) // no prebuilt binaries: really build
 	t.Cleanup(func() { rt.Close() })
 	plan := runtime.Plan{Variant: "build", Components: []runtime.Component{echo("a", 0, nil), echo("b", 0, []string{"a"})}, Entry: "b"}
+	if err := rt.Prepare(t.Context(), plan); err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	if n := rt.builder.Builds(); n != 1 {
+		t.Errorf("%d go builds after Prepare, want 1", n)
+	}
 	for i := range 2 {
 		d := deploy(t, rt, plan)
 		info(t, d.EntryURL())
@@ -542,7 +548,10 @@ func TestBuild(t *testing.T) {
 		}
 	}
 	if n := rt.builder.Builds(); n != 1 {
-		t.Errorf("%d go builds for two deploys, want 1", n)
+		t.Errorf("%d go builds for a Prepare and two deploys, want 1", n)
+	}
+	if err := rt.Prepare(t.Context(), runtime.Plan{Variant: "bad"}); err == nil {
+		t.Error("Prepare of a plan without components succeeded")
 	}
 
 	const bad = "github.com/archbench/archbench/runtime/process/testdata/nope"
