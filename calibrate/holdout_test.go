@@ -78,16 +78,22 @@ func TestWriteOverview(t *testing.T) {
 	// where the measurement did not: not met.
 	early := Summary{Variant: "hyb", Below: 2, HeldOut: 2, MaxP50ErrHeldOut: 0.11, MaxThroughputErr: 0.005, Early: 1, TrustedUpToPerSec: 1000}
 	earlyOnly := Summary{Variant: "hyb", LeaveOneOut: true, Early: 2}
+	// Either side of the target by less than a percent: the tenths say
+	// which side.
+	justOver := Summary{Variant: "over", Below: 2, HeldOut: 2, MaxP50ErrHeldOut: 0.154, MaxThroughputErr: 0.002}
+	justUnder := Summary{Variant: "under", Below: 2, HeldOut: 2, MaxP50ErrHeldOut: 0.146, MaxThroughputErr: 0.002}
 	var b strings.Builder
-	if err := WriteOverview(&b, cross, loo, none, early, earlyOnly); err != nil {
+	if err := WriteOverview(&b, cross, loo, none, early, earlyOnly, justOver, justUnder); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| mono | against a run it was not calibrated on | 2 | 12 % | 0.4 % | 30 % | met | — |",
-		"| mono | one rate of that run held out at a time | 3 | 20 % | 0.4 % | — | not met | 500 |",
+		"| mono | against a run it was not calibrated on | 2 | 12.0 % | 0.4 % | 30 % | met | — |",
+		"| mono | one rate of that run held out at a time | 3 | 20.0 % | 0.4 % | — | not met | 500 |",
 		"| srv | against a run it was not calibrated on | 0 | — | 0.0 % | — | no point to judge | — |",
-		"| hyb | against a run it was not calibrated on | 2 | 11 %; saturates early at 1 | 0.5 % | — | not met | 1000 |",
+		"| hyb | against a run it was not calibrated on | 2 | 11.0 %; saturates early at 1 | 0.5 % | — | not met | 1000 |",
 		"| hyb | one rate of that run held out at a time | 0 | saturates early at 2 | 0.0 % | — | not met | — |",
+		"| over | against a run it was not calibrated on | 2 | 15.4 % | 0.2 % | — | not met | — |",
+		"| under | against a run it was not calibrated on | 2 | 14.6 % | 0.2 % | — | met | — |",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("overview lacks the row\n%s\nin\n%s", want, b.String())

@@ -68,7 +68,7 @@ func WriteOverview(w io.Writer, sums ...Summary) error {
 		}
 		p50, met := "—", "no point to judge"
 		if s.HeldOut > 0 {
-			p50 = fmt.Sprintf("%.0f %%", 100*s.MaxP50ErrHeldOut)
+			p50 = fmt.Sprintf("%.1f %%", 100*s.MaxP50ErrHeldOut) // to the tenth: 15 % could be either side of the target
 			met = "not met"
 			if s.MaxP50ErrHeldOut <= Target && s.MaxThroughputErr <= Target {
 				met = "met"
