@@ -39,12 +39,6 @@ func (p *peer) Call(_ context.Context, method, path string, in, out any) error {
 	return answer(method, path, in, out)
 }
 
-func (p *peer) set(answer func(method, path string, in, out any) error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.answer = answer
-}
-
 // log returns the calls so far, comma-separated, with order IDs replaced by
 // "O" so that expectations can be written down.
 func (p *peer) log() string {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,8 +10,6 @@ import (
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
 )
-
-var errMethod = errors.New("method not allowed")
 
 // Harden wraps a ServeMux so that every answer it gives on its own is the
 // contract's JSON error: an unknown route is 404 not_found, a known route with
