@@ -133,7 +133,7 @@ func deployTimed(ctx context.Context, rt runtime.Runtime, plan runtime.Plan, p *
 	if pr, ok := rt.(preparer); ok {
 		started := time.Now()
 		if err := pr.Prepare(ctx, plan); err != nil {
-			return nil, 0, fmt.Errorf("build: %w", err)
+			return nil, 0, err // the runtime says what it was building
 		}
 		if took := time.Since(started); took >= time.Second {
 			p.Printf("%s: built in %s (not counted in the ready time)", label, took.Round(100*time.Millisecond))

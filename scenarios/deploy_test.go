@@ -3,7 +3,6 @@ package scenarios
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +46,7 @@ func (r *buildingRuntime) Deploy(ctx context.Context, p runtime.Plan) (runtime.D
 
 // TestDeployTimedLeavesTheBuildOut checks that a runtime that can build
 // ahead builds before the clock starts, so the ready time is the deploy
-// alone; that a failed build deploys nothing and says it was the build; and
+// alone; that a failed build deploys nothing and returns the build's error; and
 // that a runtime that cannot prepare is deployed as it is.
 func TestDeployTimedLeavesTheBuildOut(t *testing.T) {
 	const build = 300 * time.Millisecond
@@ -65,8 +64,9 @@ func TestDeployTimedLeavesTheBuildOut(t *testing.T) {
 		t.Errorf("ready in %s, want less than the %s build", ready, build)
 	}
 
-	failing := &buildingRuntime{err: errors.New("exit status 1"), prepared: map[string]bool{}}
-	if _, _, err := deployTimed(t.Context(), failing, plan, nil, "steady monolith"); err == nil || !strings.HasPrefix(err.Error(), "build: exit status 1") {
+	buildErr := errors.New("build monolith: exit status 1")
+	failing := &buildingRuntime{err: buildErr, prepared: map[string]bool{}}
+	if _, _, err := deployTimed(t.Context(), failing, plan, nil, "steady monolith"); !errors.Is(err, buildErr) {
 		t.Errorf("deployTimed with a failing build = %v, want the build's error", err)
 	}
 	if failing.deployed != 0 {
