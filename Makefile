@@ -33,7 +33,7 @@ FUZZ_TARGETS := \
 	./k6:FuzzParseSummary \
 	./sim:FuzzParseModel
 
-.PHONY: all bench test unit fuzz lint build clean help
+.PHONY: all bench test unit fuzz lint staticcheck build clean help
 
 all: test
 
@@ -61,6 +61,13 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# staticcheck, pinned; run by CI after `make test` (it is not part of
+# `make test`, whose time it would add to, and it needs the module proxy).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+staticcheck: ## static analysis beyond go vet (unused code, deprecated APIs, likely bugs)
+	$(GO) run $(STATICCHECK) ./...
 
 build: ## build the archbench command into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/archbench
