@@ -85,6 +85,10 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "stray"}, `unexpected argument "stray"`},
 		{[]string{"load"}, "-target"},
 		{[]string{"load", "-target", "ftp://x"}, "-target"},
+		{[]string{"load", "-target", "http://192.0.2.1:8080"}, "192.0.2.1 is not one"},
+		{[]string{"load", "-target", "http://[2001:db8::1]:8080"}, "2001:db8::1 is not one"},
+		{[]string{"load", "-target", "https://10.0.0.1"}, "archbench sends load only to this machine"},
+		{[]string{"load", "-target", "http://nonexistent.invalid"}, "nonexistent.invalid does not resolve"},
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-rate", "0"}, "rate"},
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-request", "GET"}, "-request"},
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-ramp", "10s"}, "-ramp"},
@@ -310,5 +314,33 @@ func TestCalibrateDemandAuto(t *testing.T) {
 	}
 	if _, _, err := calibrateRunModels(ctx, steady, &spike, nil, calibrate.DemandMarginal, calibrate.WithRequests(5_000)); !errors.Is(err, calibrate.ErrNoMarginalCPU) {
 		t.Errorf("-demand marginal without CPU per phase: error %v, want ErrNoMarginalCPU", err)
+	}
+}
+
+// TestOnThisMachine checks which load targets archbench accepts: loopback
+// addresses and names that resolve to them, nothing else.
+func TestOnThisMachine(t *testing.T) {
+	tests := []struct {
+		host string
+		ok   bool
+	}{
+		{"127.0.0.1", true},
+		{"127.42.0.7", true},
+		{"::1", true},
+		{"localhost", true},
+		{"0.0.0.0", false},
+		{"192.0.2.1", false},
+		{"169.254.1.1", false},
+		{"::ffff:192.0.2.1", false},
+		{"2001:db8::1", false},
+		{"nonexistent.invalid", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host, func(t *testing.T) {
+			err := onThisMachine(context.Background(), tc.host)
+			if (err == nil) != tc.ok {
+				t.Fatalf("onThisMachine(%q) = %v, want ok = %v", tc.host, err, tc.ok)
+			}
+		})
 	}
 }

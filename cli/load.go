@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -22,7 +23,8 @@ Drives open-loop load at a server that is already running: journeys start on
 schedule whatever the server answers, latency is measured from when each
 journey was due (so a stalled server shows up as latency, not as a slower
 generator), and journeys due while -max-in-flight are running are dropped and
-counted. Prints per-operation latency, throughput and errors; with -out it
+counted. The target must be on this machine (a loopback address, or a name
+that resolves only to loopback addresses): archbench sends load nowhere else. Prints per-operation latency, throughput and errors; with -out it
 also writes results.json and REPORT.md.
 
 By default the journeys are the shop's (-mix); -request "GET /path" instead
@@ -53,6 +55,9 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 	u, err := url.Parse(*target)
 	if *target == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return badFlag(fs, fmt.Errorf("-target must be an http:// or https:// URL, but is %q", *target))
+	}
+	if err := onThisMachine(ctx, u.Hostname()); err != nil {
+		return badFlag(fs, fmt.Errorf("-target %q: %w", *target, err))
 	}
 	base := strings.TrimRight(*target, "/")
 	var sched loadgen.Schedule = loadgen.ConstantRate{Rate: *rate, Duration: *duration}
@@ -145,4 +150,30 @@ func describe(s loadgen.Schedule, rate float64) string {
 		return fmt.Sprintf("ramping from %g/s through %d stages over %s", r.StartRate, len(r.Stages), r.End())
 	}
 	return fmt.Sprintf("constant %g/s for %s", rate, s.End())
+}
+
+// onThisMachine returns nil if host is a loopback address or a name that
+// resolves only to loopback addresses, and otherwise an error saying why
+// not: archbench puts load on this machine's own servers and nothing else,
+// so a mistyped or copied -target cannot flood someone else's.
+func onThisMachine(ctx context.Context, host string) error {
+	const want = "archbench sends load only to this machine: the host must be a loopback address (127.0.0.0/8, ::1) or a name that resolves only to them"
+	if ip := net.ParseIP(host); ip != nil {
+		if !ip.IsLoopback() {
+			return fmt.Errorf("%s, but %s is not one", want, host)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return fmt.Errorf("%s, but %s does not resolve: %w", want, host, err)
+	}
+	for _, a := range addrs {
+		if !a.IP.IsLoopback() {
+			return fmt.Errorf("%s, but %s resolves to %s", want, host, a.IP)
+		}
+	}
+	return nil
 }
