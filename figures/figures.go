@@ -98,6 +98,13 @@ type Figure struct {
 	Samples []float64
 	// Stats summarises Samples with stats.Summarise.
 	Stats stats.Summary
+	// Carried is true for a throughput figure when every repetition
+	// carried all the load it was offered: every journey that came due
+	// started, none was dropped, and they completed at the offered rate
+	// (within 1 %). The figure is then the load's, not the variant's: an
+	// open-loop generator offers each variant the same rate, and Winner
+	// calls none among groups that all carried it.
+	Carried bool
 	// Notes qualify the figure: repetitions without it, a spike never
 	// recovered from, figures that were modeled.
 	Notes []string
@@ -276,7 +283,23 @@ func extract(g Group, m metric) (Figure, bool) {
 		f.Notes = append(f.Notes, "modeled, not measured")
 	}
 	f.Stats = stats.Summarise(f.Samples)
+	if m.name == Throughput && len(f.Samples) > 0 {
+		f.Carried = !slices.ContainsFunc(g.Results, func(v results.VariantResult) bool { return !carried(v) })
+	}
 	return f, true
+}
+
+// carried reports whether v's run carried all the load it was offered:
+// every journey due started, none dropped, and they completed at the
+// offered rate within 1 % (a run that fell behind takes longer to finish
+// them than the schedule lasted).
+func carried(v results.VariantResult) bool {
+	a := v.Achieved
+	span := v.Requested.Duration.Std().Seconds()
+	if a.Scheduled <= 0 || span <= 0 || a.Dropped > 0 || a.Iterations < a.Scheduled {
+		return false
+	}
+	return a.IterationsPerSec >= 0.99*float64(a.Scheduled)/span
 }
 
 func repetitions(reps []string) string {
@@ -308,7 +331,7 @@ func Winner(figs []Figure, name string) (Key, bool) {
 			cands = append(cands, f)
 		}
 	}
-	if len(cands) < 2 {
+	if len(cands) < 2 || !slices.ContainsFunc(cands, func(f Figure) bool { return !f.Carried }) {
 		return Key{}, false
 	}
 	best := 0

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/stats"
@@ -259,6 +260,16 @@ func TestExtractExamples(t *testing.T) {
 					t.Errorf("%s %s: %v over %d samples, want an interval over each repetition", f.Key, f.Name, f.Stats, len(f.Samples))
 				}
 			}
+			if filepath.Base(filepath.Dir(p)) == "steady" {
+				for _, f := range figs {
+					if f.Name == Throughput && !f.Carried {
+						t.Errorf("%s: the steady example's throughput is not marked carried: %v", f.Key, f.Samples)
+					}
+				}
+				if k, ok := Winner(figs, Throughput); ok {
+					t.Errorf("throughput winner %s at a load every variant carried", k)
+				}
+			}
 			for _, name := range []string{P50, P99, Throughput, ErrorRate} {
 				if k, ok := Winner(figs, name); ok && single[name] {
 					t.Errorf("%s: winner %s from single runs", name, k)
@@ -270,6 +281,41 @@ func TestExtractExamples(t *testing.T) {
 
 func fig(variant, name string, better Direction, samples ...float64) Figure {
 	return Figure{Key: Key{Variant: variant}, Name: name, Better: better, Samples: samples, Stats: stats.Summarise(samples)}
+}
+
+func carriedFig(f Figure) Figure {
+	f.Carried = true
+	return f
+}
+
+// TestCarried checks which runs count as having carried the load offered.
+func TestCarried(t *testing.T) {
+	steady := results.VariantResult{
+		Requested: results.Load{Rate: 150, Duration: results.Duration(6 * time.Second)},
+		Achieved:  results.Throughput{Scheduled: 900, Iterations: 900, IterationsPerSec: 150.1},
+	}
+	tests := []struct {
+		name string
+		edit func(v *results.VariantResult)
+		want bool
+	}{
+		{"on schedule", func(*results.VariantResult) {}, true},
+		{"within 1 % of the offered rate", func(v *results.VariantResult) { v.Achieved.IterationsPerSec = 148.6 }, true},
+		{"finished late: fell behind", func(v *results.VariantResult) { v.Achieved.IterationsPerSec = 140 }, false},
+		{"dropped journeys", func(v *results.VariantResult) { v.Achieved.Dropped = 3 }, false},
+		{"journeys due never started", func(v *results.VariantResult) { v.Achieved.Iterations = 890 }, false},
+		{"no schedule recorded", func(v *results.VariantResult) { v.Achieved.Scheduled = 0 }, false},
+		{"no duration recorded", func(v *results.VariantResult) { v.Requested.Duration = 0 }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := steady
+			tt.edit(&v)
+			if got := carried(v); got != tt.want {
+				t.Errorf("carried = %v, want %v", got, tt.want)
+			}
+		})
+	}
 }
 
 func TestWinner(t *testing.T) {
@@ -294,6 +340,21 @@ func TestWinner(t *testing.T) {
 		figs: []Figure{
 			fig("a", Throughput, HigherIsBetter, 500, 505, 498),
 			fig("b", Throughput, HigherIsBetter, 400, 402, 399),
+		},
+		want: "a",
+	}, {
+		name:   "every group carried the offered load: the load's figure, not theirs",
+		figure: Throughput,
+		figs: []Figure{
+			carriedFig(fig("a", Throughput, HigherIsBetter, 372.07, 372.1, 372.05)),
+			carriedFig(fig("b", Throughput, HigherIsBetter, 371.5, 371.53, 371.56)),
+		},
+	}, {
+		name:   "one group fell behind: the others win",
+		figure: Throughput,
+		figs: []Figure{
+			carriedFig(fig("a", Throughput, HigherIsBetter, 372.07, 372.1, 372.05)),
+			fig("b", Throughput, HigherIsBetter, 300, 301, 299),
 		},
 		want: "a",
 	}, {

@@ -20,7 +20,8 @@ const perMillion = "cost per 1M requests, modeled"
 const headlineIntro = "Each cell is the mean over the repetitions (-count) with its 95 % confidence interval " +
 	"(Student's t) and the number of runs; outliers (Tukey's fences) are flagged, not dropped. " +
 	"A winner is named only where its interval overlaps no other variant's on the same runtime; with one run each no interval " +
-	"exists and no winner is called: repeat the run with -count 3 or more."
+	"exists and no winner is called: repeat the run with -count 3 or more. Throughput has no winner while every variant carried " +
+	"the load offered to it: the open-loop generator offers each the same rate, so the figure is the load's."
 
 // headlineFigures returns the run's headline figures (package figures)
 // and, where usage could be priced, the modeled cost per million requests
@@ -139,6 +140,9 @@ func headlineWinner(row []figures.Figure, name string) string {
 	}
 	if k, ok := figures.Winner(row, name); ok {
 		return k.Variant
+	}
+	if !slices.ContainsFunc(row, func(f figures.Figure) bool { return !f.Carried }) {
+		return "none: each carried the offered load"
 	}
 	for _, f := range row {
 		if f.Stats.N < 2 {
