@@ -8,20 +8,31 @@ import (
 	"github.com/archbench/archbench/results"
 )
 
-// oneRun is how every conclusion from a single run ends.
-const oneRun = " One run each: repeat it (-count) before calling a winner."
-
-// summaryConclusion names the lowest and highest p99 over all requests.
-func summaryConclusion(vs []results.VariantResult, names []string) string {
-	if len(vs) < 2 {
-		return ""
+// caveat is how a conclusion drawn from single results ends: with one run
+// of each variant, a call to repeat it; with repetitions, a pointer to the
+// headline figures, which compare the variants over all of them.
+func caveat(vs []results.VariantResult) string {
+	for _, v := range vs {
+		if v.Repetition > 1 {
+			return " These are single repetitions: the headline figures compare the variants over all of theirs."
+		}
 	}
-	lo, hi := 0, 0
+	return " One run each: repeat it (-count) before calling a winner."
+}
+
+// summaryConclusion names the lowest and highest p99 over all requests,
+// among the results that have requests: one whose requests were all
+// dropped or never sent has no p99 to compare.
+func summaryConclusion(vs []results.VariantResult, names []string) string {
+	lo, hi := -1, -1
 	for i, v := range vs {
-		if v.Total.LatencyMs.P99 < vs[lo].Total.LatencyMs.P99 {
+		if v.Total.Count == 0 {
+			continue
+		}
+		if lo < 0 || v.Total.LatencyMs.P99 < vs[lo].Total.LatencyMs.P99 {
 			lo = i
 		}
-		if v.Total.LatencyMs.P99 > vs[hi].Total.LatencyMs.P99 {
+		if hi < 0 || v.Total.LatencyMs.P99 > vs[hi].Total.LatencyMs.P99 {
 			hi = i
 		}
 	}
@@ -29,7 +40,7 @@ func summaryConclusion(vs []results.VariantResult, names []string) string {
 		return ""
 	}
 	return fmt.Sprintf("Measured: the lowest p99 over all requests is %s's (%s ms), the highest %s's (%s ms).",
-		names[lo], ms(vs[lo].Total.LatencyMs.P99), names[hi], ms(vs[hi].Total.LatencyMs.P99)) + oneRun
+		names[lo], ms(vs[lo].Total.LatencyMs.P99), names[hi], ms(vs[hi].Total.LatencyMs.P99)) + caveat(vs)
 }
 
 // burstConclusion says what idleness cost where cold starts happen, and
@@ -51,7 +62,7 @@ func burstConclusion(vs []results.VariantResult, names []string) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "Measured: " + strings.Join(parts, "; ") + "." + oneRun
+	return "Measured: " + strings.Join(parts, "; ") + "." + caveat(vs)
 }
 
 // costConclusion names the cheapest variant at the measured rate and the

@@ -157,7 +157,7 @@ func TestMarkdownContent(t *testing.T) {
 		"| POST /orders       | monolith ",
 		"239,980", "0.412", "2.31", "0.01%", "1.00%", // counts, latencies, error rates
 		"commit 0123456789ab (modified)",
-		"2,000 iterations/s for 70 s, first 10 s warmup",
+		"2,000 iterations/s for 70 s after a 10 s warm-up",
 		`connection refused \| retry`, // a pipe in a cell is escaped
 		"orders paid once | FAIL",
 		"**serverless**: generator CPU not measured",
@@ -579,6 +579,60 @@ func TestBurstConclusion(t *testing.T) {
 	}
 	if got := burstConclusion(nil, nil); got != "" {
 		t.Errorf("conclusion without bursts: %q, want none", got)
+	}
+}
+
+// TestSummaryConclusion names the lowest and highest p99 among results
+// with requests, and ends with the caveat that fits the repetitions.
+func TestSummaryConclusion(t *testing.T) {
+	served := func(variant string, rep int, p99 float64) results.VariantResult {
+		return results.VariantResult{Variant: variant, Repetition: rep,
+			Total: results.OpStats{Count: 1000, LatencyMs: results.Percentiles{P99: p99}}}
+	}
+	tests := []struct {
+		name      string
+		vs        []results.VariantResult
+		names     []string
+		want, not []string
+	}{{
+		name:  "one run each",
+		vs:    []results.VariantResult{served("monolith", 1, 2), served("serverless", 1, 9)},
+		names: []string{"monolith", "serverless"},
+		want:  []string{"lowest p99 over all requests is monolith's (2.00 ms), the highest serverless's (9.00 ms)", "One run each"},
+	}, {
+		name:  "repetitions: no call to repeat",
+		vs:    []results.VariantResult{served("monolith", 1, 2), served("monolith", 2, 3), served("serverless", 1, 9), served("serverless", 2, 8)},
+		names: []string{"monolith #1", "monolith #2", "serverless #1", "serverless #2"},
+		want:  []string{"lowest p99 over all requests is monolith #1's", "the highest serverless #1's", "single repetitions"},
+		not:   []string{"One run each"},
+	}, {
+		name:  "a variant without requests is neither lowest nor highest",
+		vs:    []results.VariantResult{served("monolith", 1, 2), {Variant: "serverless", Achieved: results.Throughput{Dropped: 900}}, served("hybrid", 1, 5)},
+		names: []string{"monolith", "serverless", "hybrid"},
+		want:  []string{"lowest p99 over all requests is monolith's", "the highest hybrid's"},
+		not:   []string{"serverless"},
+	}, {
+		name:  "only one variant with requests",
+		vs:    []results.VariantResult{served("monolith", 1, 2), {Variant: "serverless"}},
+		names: []string{"monolith", "serverless"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := summaryConclusion(tt.vs, tt.names)
+			if len(tt.want) == 0 && got != "" {
+				t.Fatalf("conclusion %q, want none", got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("conclusion %q lacks %q", got, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(got, n) {
+					t.Errorf("conclusion %q has %q", got, n)
+				}
+			}
+		})
 	}
 }
 
