@@ -52,19 +52,15 @@ func phasesOf(run results.Run, v results.VariantResult) (phases, bool) {
 }
 
 // measuredSeconds is how long v's measured schedule should be: the fault
-// windows when the run has them, else the requested duration less any
-// warm-up.
+// windows when the run has them, else the requested duration (the warm-up
+// ran before it).
 func measuredSeconds(run results.Run, v results.VariantResult) float64 {
 	if v.Fault != nil {
 		if ph, ok := phasesOf(run, v); ok {
 			return ph.before + ph.during + ph.after
 		}
 	}
-	d, w := v.Requested.Duration.Seconds(), v.Requested.Warmup.Seconds()
-	if d-w > 0 {
-		return d - w
-	}
-	return d
+	return v.Requested.Duration.Seconds()
 }
 
 // timeline returns v's per-second series with t0, the second the measured

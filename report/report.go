@@ -315,7 +315,7 @@ func requested(v results.VariantResult) string {
 	}
 	s := optRate(r.Rate) + " iterations/s for " + seconds(r.Duration.Seconds())
 	if r.Warmup > 0 {
-		s += ", first " + seconds(r.Warmup.Seconds()) + " warmup"
+		s += " after a " + seconds(r.Warmup.Seconds()) + " warm-up"
 	}
 	return s
 }

@@ -166,9 +166,11 @@ type Load struct {
 	// Rate is the requested arrival rate in iterations per second (the mean
 	// rate when the scenario shapes it; Run.Params holds the shape).
 	Rate float64 `json:"rate_per_sec"`
-	// Duration is the length of the schedule, warmup included.
+	// Duration is the length of the measured schedule: the warm-up is
+	// not part of it.
 	Duration Duration `json:"duration_sec"`
-	// Warmup is the first part of the schedule, excluded from the statistics.
+	// Warmup is how long load ran before the measured schedule, at the
+	// same rate or rising to it, excluded from the statistics.
 	Warmup Duration `json:"warmup_sec"`
 }
 
