@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,9 +86,8 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "stray"}, `unexpected argument "stray"`},
 		{[]string{"load"}, "-target"},
 		{[]string{"load", "-target", "ftp://x"}, "-target"},
-		{[]string{"load", "-target", "http://192.0.2.1:8080"}, "192.0.2.1 is not one"},
-		{[]string{"load", "-target", "http://[2001:db8::1]:8080"}, "2001:db8::1 is not one"},
-		{[]string{"load", "-target", "https://10.0.0.1"}, "archbench sends load only to this machine"},
+		{[]string{"load", "-target", "http://192.0.2.1:8080"}, "192.0.2.1 is"},
+		{[]string{"load", "-target", "https://10.0.0.1"}, "archbench sends load only to its own servers"},
 		{[]string{"load", "-target", "http://nonexistent.invalid"}, "nonexistent.invalid does not resolve"},
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-rate", "0"}, "rate"},
 		{[]string{"load", "-target", "http://127.0.0.1:1", "-request", "GET"}, "-request"},
@@ -318,28 +318,40 @@ func TestCalibrateDemandAuto(t *testing.T) {
 }
 
 // TestOnThisMachine checks which load targets archbench accepts: loopback
-// addresses and names that resolve to them, nothing else.
+// addresses, names that resolve only to them, and addresses on the
+// networks archbench created; nothing else.
 func TestOnThisMachine(t *testing.T) {
+	managed := func(context.Context) ([]netip.Prefix, error) {
+		return []netip.Prefix{netip.MustParsePrefix("172.30.0.0/16")}, nil
+	}
+	noEngine := func(context.Context) ([]netip.Prefix, error) { return nil, errors.New("no Docker engine answers") }
 	tests := []struct {
-		host string
-		ok   bool
+		host    string
+		managed func(context.Context) ([]netip.Prefix, error)
+		want    string // "" for accepted
 	}{
-		{"127.0.0.1", true},
-		{"127.42.0.7", true},
-		{"::1", true},
-		{"localhost", true},
-		{"0.0.0.0", false},
-		{"192.0.2.1", false},
-		{"169.254.1.1", false},
-		{"::ffff:192.0.2.1", false},
-		{"2001:db8::1", false},
-		{"nonexistent.invalid", false},
+		{"127.0.0.1", noEngine, ""},
+		{"127.42.0.7", noEngine, ""},
+		{"::1", noEngine, ""},
+		{"::ffff:127.0.0.1", noEngine, ""},
+		{"localhost", noEngine, ""},
+		{"172.30.4.2", managed, ""},
+		{"172.31.4.2", managed, "172.31.4.2 is none of them"},
+		{"172.30.4.2", noEngine, "networks could not be listed: no Docker engine answers"},
+		{"0.0.0.0", managed, "is none of them"},
+		{"192.0.2.1", managed, "is none of them"},
+		{"::ffff:192.0.2.1", managed, "is none of them"},
+		{"2001:db8::1", managed, "is none of them"},
+		{"nonexistent.invalid", managed, "does not resolve"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.host, func(t *testing.T) {
-			err := onThisMachine(context.Background(), tc.host)
-			if (err == nil) != tc.ok {
-				t.Fatalf("onThisMachine(%q) = %v, want ok = %v", tc.host, err, tc.ok)
+			err := onThisMachine(context.Background(), tc.host, tc.managed)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("onThisMachine(%q) = %v, want it accepted", tc.host, err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("onThisMachine(%q) = %v, want an error with %q", tc.host, err, tc.want)
 			}
 		})
 	}

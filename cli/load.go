@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/runtime/container"
 	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/workload"
 )
@@ -23,8 +26,10 @@ Drives open-loop load at a server that is already running: journeys start on
 schedule whatever the server answers, latency is measured from when each
 journey was due (so a stalled server shows up as latency, not as a slower
 generator), and journeys due while -max-in-flight are running are dropped and
-counted. The target must be on this machine (a loopback address, or a name
-that resolves only to loopback addresses): archbench sends load nowhere else. Prints per-operation latency, throughput and errors; with -out it
+counted. The target must be one of archbench's own servers: on loopback (an
+address, or a name that resolves only to loopback addresses), or a container
+on a Docker network archbench created (archbench serve -runtime docker);
+archbench sends load nowhere else. Prints per-operation latency, throughput and errors; with -out it
 also writes results.json and REPORT.md.
 
 By default the journeys are the shop's (-mix); -request "GET /path" instead
@@ -56,7 +61,7 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 	if *target == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return badFlag(fs, fmt.Errorf("-target must be an http:// or https:// URL, but is %q", *target))
 	}
-	if err := onThisMachine(ctx, u.Hostname()); err != nil {
+	if err := onThisMachine(ctx, u.Hostname(), container.ManagedSubnets); err != nil {
 		return badFlag(fs, fmt.Errorf("-target %q: %w", *target, err))
 	}
 	base := strings.TrimRight(*target, "/")
@@ -152,27 +157,39 @@ func describe(s loadgen.Schedule, rate float64) string {
 	return fmt.Sprintf("constant %g/s for %s", rate, s.End())
 }
 
-// onThisMachine returns nil if host is a loopback address or a name that
-// resolves only to loopback addresses, and otherwise an error saying why
-// not: archbench puts load on this machine's own servers and nothing else,
-// so a mistyped or copied -target cannot flood someone else's.
-func onThisMachine(ctx context.Context, host string) error {
-	const want = "archbench sends load only to this machine: the host must be a loopback address (127.0.0.0/8, ::1) or a name that resolves only to them"
-	if ip := net.ParseIP(host); ip != nil {
-		if !ip.IsLoopback() {
-			return fmt.Errorf("%s, but %s is not one", want, host)
+// onThisMachine returns nil if host is a loopback address, a name that
+// resolves only to loopback addresses, or an address on a Docker network
+// archbench created (where `archbench serve -runtime docker` puts a
+// variant), and otherwise an error saying why not: archbench puts load on
+// its own servers and nothing else, so a mistyped or copied -target cannot
+// flood someone else's. managed lists the subnets of archbench's networks;
+// it is asked only for an address off loopback.
+func onThisMachine(ctx context.Context, host string, managed func(context.Context) ([]netip.Prefix, error)) error {
+	const want = "archbench sends load only to its own servers: the host must be a loopback address (127.0.0.0/8, ::1), " +
+		"a name that resolves only to them, or a container's address on a Docker network archbench created"
+	if addr, err := netip.ParseAddr(host); err == nil {
+		addr = addr.Unmap()
+		if addr.IsLoopback() {
+			return nil
 		}
-		return nil
+		subnets, err := managed(ctx)
+		if err != nil {
+			return fmt.Errorf("%s, but %s is not on loopback, and archbench's networks could not be listed: %w", want, host, err)
+		}
+		if slices.ContainsFunc(subnets, func(p netip.Prefix) bool { return p.Contains(addr) }) {
+			return nil
+		}
+		return fmt.Errorf("%s, but %s is none of them", want, host)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
 		return fmt.Errorf("%s, but %s does not resolve: %w", want, host, err)
 	}
 	for _, a := range addrs {
-		if !a.IP.IsLoopback() {
-			return fmt.Errorf("%s, but %s resolves to %s", want, host, a.IP)
+		if !a.Unmap().IsLoopback() {
+			return fmt.Errorf("%s, but %s resolves to %s", want, host, a)
 		}
 	}
 	return nil

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -300,6 +303,25 @@ func TestClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := d.(*container.Deployment).ID()
+	entry, err := url.Parse(d.EntryURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := netip.ParseAddr(entry.Hostname())
+	if err != nil {
+		t.Fatalf("entry URL %s: %v", d.EntryURL(), err)
+	}
+	inManaged := func() bool {
+		subnets, err := container.ManagedSubnets(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(subnets, func(p netip.Prefix) bool { return p.Contains(addr) })
+	}
+	if !addr.IsLoopback() && !inManaged() {
+		t.Fatalf("entry %s is neither on loopback nor in a subnet of archbench's networks", addr)
+	}
+
 	removed, err := container.Clean(t.Context(), engine(t), id)
 	if err != nil {
 		t.Fatal(err)
@@ -309,6 +331,9 @@ func TestClean(t *testing.T) {
 	}
 	if got := leftovers(t, id); got != none {
 		t.Fatalf("after Clean: %s", got)
+	}
+	if !addr.IsLoopback() && inManaged() {
+		t.Fatalf("entry %s is still in a subnet of archbench's networks after Clean", addr)
 	}
 }
 
