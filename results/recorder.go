@@ -376,6 +376,12 @@ type Info struct {
 	Repetition int
 	// Requested is the load asked for; a zero Warmup is taken from WithWarmup.
 	Requested Load
+	// WarmupRequests counts the requests of a warm-up run apart from the
+	// Recorder, as its own load before the measured one; Summary adds them
+	// to those the Recorder set aside (WithWarmup) in
+	// Throughput.WarmupRequests, so that usage measured over both can be
+	// shared over every request that caused it.
+	WarmupRequests int64
 	// Stats is the generator's account of the whole run, warmup included.
 	// Its Elapsed less the warmup is the measured window the rates are over;
 	// when Elapsed is zero, Requested.Duration stands in for it, and when that
@@ -422,7 +428,7 @@ func (r *Recorder) Summary(info Info) VariantResult {
 		Dropped:        r.total.dropped,
 		RequestsPerSec: perSec(r.total.count),
 		Duration:       Duration(window),
-		WarmupRequests: r.warmupRequests,
+		WarmupRequests: r.warmupRequests + max(info.WarmupRequests, 0),
 	}
 	if st.Elapsed > 0 {
 		v.Achieved.IterationsPerSec = float64(st.Started) / st.Elapsed.Seconds()

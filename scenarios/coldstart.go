@@ -123,7 +123,7 @@ func (c ColdStart) Settings(v variants.Variant, env variants.Env) []Setting {
 
 // Run sends the bursts, idling in between, and summarises each.
 func (c ColdStart) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	gen, mix, err := prepare(ctx, t, c, c.Mix, c.Seed, c.MaxInFlight, c.Rate, 0)
+	gen, mix, _, err := prepare(ctx, t, c, c.Mix, c.Seed, c.MaxInFlight, c.Rate, 0) // no warm-up: the first burst meets a fresh deployment
 	if err != nil {
 		return results.VariantResult{}, err
 	}

@@ -320,7 +320,7 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	if viaPlatform {
 		hosts = []string{v.Platform + " (functions)"}
 	}
-	gen, mix, err := prepare(ctx, t, f, f.Mix, f.Seed, f.MaxInFlight, f.Rate, f.Warmup)
+	gen, mix, warm, err := prepare(ctx, t, f, f.Mix, f.Seed, f.MaxInFlight, f.Rate, f.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
@@ -456,7 +456,8 @@ func (f Fault) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	}
 	res := all.summary(results.Info{
 		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
-		Requested: results.Load{Rate: f.Rate, Duration: results.Duration(f.Before + f.During + f.After), Warmup: results.Duration(f.Warmup)},
+		Requested:      results.Load{Rate: f.Rate, Duration: results.Duration(f.Before + f.During + f.After), Warmup: results.Duration(f.Warmup)},
+		WarmupRequests: warm,
 	})
 	res.Fault = faultSummary(capability, hosts, restartSec, before, during, after)
 	res.Fault.Kind, res.Fault.Injected = kind, injected

@@ -192,7 +192,7 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 			}
 		}
 	}
-	gen, mix, err := prepare(ctx, t, r, r.Mix, r.Seed, r.MaxInFlight, r.Start, r.Warmup)
+	gen, mix, warm, err := prepare(ctx, t, r, r.Mix, r.Seed, r.MaxInFlight, r.Start, r.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
@@ -245,7 +245,8 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	summary.Fit = fitUSL(summary.Steps)
 	res := all.summary(results.Info{
 		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
-		Requested: results.Load{Rate: r.Start, Duration: results.Duration(time.Duration(len(summary.Steps)) * r.StepFor), Warmup: results.Duration(r.Warmup)},
+		Requested:      results.Load{Rate: r.Start, Duration: results.Duration(time.Duration(len(summary.Steps)) * r.StepFor), Warmup: results.Duration(r.Warmup)},
+		WarmupRequests: warm,
 	})
 	res.Ramp = summary
 	return res, nil

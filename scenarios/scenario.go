@@ -11,6 +11,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/archbench/archbench/loadgen"
@@ -97,20 +98,21 @@ type Target struct {
 // journey mix and a generator aimed at t, and warms up at rate for warmup
 // (none when 0). The caller closes the generator's idle connections.
 func prepare(ctx context.Context, t Target, sc interface{ Validate() error }, mixSpec string, seed uint64, maxInFlight int,
-	rate float64, warmup time.Duration) (*loadgen.Generator, loadgen.Mix, error) {
+	rate float64, warmup time.Duration) (*loadgen.Generator, loadgen.Mix, int64, error) {
 	if err := sc.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	mix, err := workload.Mix(mixSpec)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	gen := loadgen.New(t.BaseURL, loadgen.WithSeed(seed), loadgen.WithMaxInFlight(maxInFlight))
-	if err := warmUp(ctx, gen, rate, warmup, mix, t.Progress); err != nil {
+	warm, err := warmUp(ctx, gen, rate, warmup, mix, t.Progress)
+	if err != nil {
 		gen.CloseIdleConnections()
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	return gen, mix, nil
+	return gen, mix, warm, nil
 }
 
 // warmUp offers load for d and discards the results, so that connection
@@ -124,16 +126,19 @@ func prepare(ctx context.Context, t Target, sc interface{ Validate() error }, mi
 // other until the account's concurrency limit throttles, and the measured
 // window would begin with that pile of instances (and its memory and
 // billing) rather than with the pool the rate needs.
-func warmUp(ctx context.Context, gen *loadgen.Generator, rate float64, d time.Duration, mix loadgen.Mix, p *Progress) error {
+//
+// It returns how many requests the warm-up sent: the usage a run measures
+// includes theirs.
+func warmUp(ctx context.Context, gen *loadgen.Generator, rate float64, d time.Duration, mix loadgen.Mix, p *Progress) (int64, error) {
 	if d <= 0 {
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 	warm := gen.Start(ctx, warmUpSchedule(rate, d), mix)
 	p.Follow("warm-up", d, warm.Results(), nil)
 	if err := warm.Err(); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
+		return 0, fmt.Errorf("warm-up: %w", err)
 	}
-	return ctx.Err()
+	return int64(min(warm.Stats().Requests, math.MaxInt64)), ctx.Err()
 }
 
 // warmUpSchedule is warmUp's load: from 0 to rate over the first half of d,

@@ -152,7 +152,7 @@ func (s Spike) SetPhaseCPU(res *results.VariantResult, cpu CPUMeter) {
 
 // Run warms up at the base rate, then runs the spike and summarises it.
 func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	gen, mix, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Base, s.Warmup)
+	gen, mix, warm, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Base, s.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
@@ -171,8 +171,9 @@ func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error)
 	mean := (s.Base*(s.Before+s.After).Seconds() + s.Base*s.Factor*s.During.Seconds()) / total.Seconds()
 	res := rec.Summary(results.Info{
 		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
-		Requested: results.Load{Rate: mean, Duration: results.Duration(total), Warmup: results.Duration(s.Warmup)},
-		Stats:     run.Stats(),
+		Requested:      results.Load{Rate: mean, Duration: results.Duration(total), Warmup: results.Duration(s.Warmup)},
+		WarmupRequests: warm,
+		Stats:          run.Stats(),
 	})
 	res.Spike = s.Summarise(res.Series)
 	return res, nil

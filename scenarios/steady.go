@@ -91,7 +91,7 @@ func (s Steady) Params() map[string]any {
 
 // Run warms up, then measures.
 func (s Steady) Run(ctx context.Context, t Target) (results.VariantResult, error) {
-	gen, mix, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Rate, s.Warmup)
+	gen, mix, warm, err := prepare(ctx, t, s, s.Mix, s.Seed, s.MaxInFlight, s.Rate, s.Warmup)
 	if err != nil {
 		return results.VariantResult{}, err
 	}
@@ -110,7 +110,8 @@ func (s Steady) Run(ctx context.Context, t Target) (results.VariantResult, error
 	// measured window.
 	return rec.Summary(results.Info{
 		Variant: t.Variant, Runtime: t.Runtime, Repetition: t.Repetition,
-		Requested: results.Load{Rate: s.Rate, Duration: results.Duration(s.Duration), Warmup: results.Duration(s.Warmup)},
-		Stats:     run.Stats(),
+		Requested:      results.Load{Rate: s.Rate, Duration: results.Duration(s.Duration), Warmup: results.Duration(s.Warmup)},
+		WarmupRequests: warm,
+		Stats:          run.Stats(),
 	}), nil
 }

@@ -111,6 +111,16 @@ func TestSteady(t *testing.T) {
 			if got := float64(v.Achieved.Iterations); got < want*0.99 || got > want*1.01+1 {
 				t.Errorf("%g journeys started, want %g (±1%%)", got, want)
 			}
+			// The warm-up's requests are counted apart: the usage measured
+			// includes them. Its load rises to the rate over its first
+			// half, so it holds three quarters of rate × warm-up journeys.
+			if *warmupFlag > 0 && v.Achieved.Iterations > 0 {
+				perJourney := float64(v.Achieved.Requests) / float64(v.Achieved.Iterations)
+				want := 0.75 * *rateFlag * warmupFlag.Seconds() * perJourney
+				if got := float64(v.Achieved.WarmupRequests); got < want/2 || got > want*1.5 {
+					t.Errorf("%g warm-up requests counted, want about %.0f", got, want)
+				}
+			}
 			ops := map[string]bool{}
 			for _, op := range v.Operations {
 				ops[op.Name] = true
