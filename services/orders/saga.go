@@ -106,13 +106,17 @@ type chargeResponse struct {
 }
 
 // Checkout places and pays for an order as a saga; see docs/SERVICES.md.
+//
+// The order is written pending, with its creation time, before any peer is
+// asked to change anything: whatever the saga did remotely is then named by
+// a local row, so that if the process dies at any later point the retrier's
+// stale recovery fails the order, voids its charge and releases its stock.
+// A saga that ends without an order (out of stock, no answer from
+// inventory) discards the row again, freeing its idempotency key.
 func (s *Service) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken string) (shop.Order, error) {
 	if idempotencyKey != "" {
 		if o, err := s.orders.ByIdempotencyKey(ctx, s.db.R, idempotencyKey); err == nil {
-			if o.CartID != cartID {
-				return shop.Order{}, fmt.Errorf("idempotency key reused for another cart: %w", shop.ErrConflict)
-			}
-			return outcome(o)
+			return replay(o, cartID)
 		} else if !errors.Is(err, shop.ErrNotFound) {
 			return shop.Order{}, err
 		}
@@ -128,21 +132,25 @@ func (s *Service) Checkout(ctx context.Context, cartID, idempotencyKey, cardToke
 	// From here on the saga runs to a decision even if the client leaves.
 	ctx = context.WithoutCancel(ctx)
 
-	if err := s.peers.Inventory.Call(ctx, http.MethodPost, "/reservations", reservation{OrderID: order.ID, Items: order.Items}, nil); err != nil {
-		if !errors.Is(err, shop.ErrOutOfStock) {
-			// No answer: the stock may be reserved all the same.
-			s.owe(ctx, s.db.W, order.ID, sqlstore.StepRelease)
-			s.runOwed(ctx, order.ID, sqlstore.StepRelease)
-		}
-		return shop.Order{}, err
-	}
 	if err := s.orders.Create(ctx, s.db.W, order, idempotencyKey); err != nil {
-		s.owe(ctx, s.db.W, order.ID, sqlstore.StepRelease)
-		s.runOwed(ctx, order.ID, sqlstore.StepRelease)
 		if idempotencyKey != "" { // a concurrent checkout with the same key won
-			if o, err2 := s.orders.ByIdempotencyKey(ctx, s.db.R, idempotencyKey); err2 == nil && o.CartID == cartID {
-				return outcome(o)
+			if o, err2 := s.orders.ByIdempotencyKey(ctx, s.db.R, idempotencyKey); err2 == nil {
+				return replay(o, cartID)
 			}
+		}
+		return shop.Order{}, fmt.Errorf("checkout cart %s: %w", cartID, err)
+	}
+
+	if err := s.peers.Inventory.Call(ctx, http.MethodPost, "/reservations", reservation{OrderID: order.ID, Items: order.Items}, nil); err != nil {
+		// Out of stock holds nothing; no answer may hold the stock all the
+		// same, so its release is owed with the discard.
+		release := !errors.Is(err, shop.ErrOutOfStock)
+		if derr := s.discard(ctx, order.ID, release); derr != nil {
+			// The order stays pending, and stale recovery settles it.
+			s.log.Error("discard order without stock", "order", order.ID, "err", derr)
+		}
+		if release {
+			s.runOwed(ctx, order.ID, sqlstore.StepRelease)
 		}
 		return shop.Order{}, err
 	}
@@ -215,6 +223,31 @@ func (s *Service) settleFailed(ctx context.Context, order *shop.Order, reason st
 	return nil
 }
 
+// discard deletes the pending order of a saga that ended without one, in
+// one local transaction with the release of its stock when that is owed.
+// An order a stale recovery has settled meanwhile is left as it is.
+func (s *Service) discard(ctx context.Context, orderID string, release bool) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.orders.DiscardPending(ctx, tx, orderID); err != nil {
+			return err
+		}
+		if !release {
+			return nil
+		}
+		return s.retries.Owe(ctx, tx, orderID, sqlstore.StepRelease)
+	})
+}
+
+// replay is checkout's answer for the order already made under the
+// request's idempotency key: a conflict if it was made for another cart,
+// its outcome otherwise.
+func replay(o shop.Order, cartID string) (shop.Order, error) {
+	if o.CartID != cartID {
+		return shop.Order{}, fmt.Errorf("idempotency key reused for another cart: %w", shop.ErrConflict)
+	}
+	return outcome(o)
+}
+
 // outcome is checkout's answer for an order: the order, an error that names
 // it, or, while another checkout with the same key is still running, a
 // conflict to retry.
@@ -230,12 +263,6 @@ func outcome(o shop.Order) (shop.Order, error) {
 		kind = shop.ErrPaymentUnavailable
 	}
 	return shop.Order{}, &api.OrderError{OrderID: o.ID, Err: fmt.Errorf("checkout: %w", kind)}
-}
-
-func (s *Service) owe(ctx context.Context, q sqlstore.DBTX, orderID, step string) {
-	if err := s.retries.Owe(ctx, q, orderID, step); err != nil {
-		s.log.Error("record owed saga step", "order", orderID, "step", step, "err", err)
-	}
 }
 
 // runOwed tries an owed step once; on success it is no longer owed, and on

@@ -51,6 +51,14 @@ func (p *peer) log() string {
 	return strings.Join(out, ",")
 }
 
+// saw reports whether the peer was called with exactly call, order IDs
+// and all.
+func (p *peer) saw(call string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Contains(p.calls, call)
+}
+
 func orderIDs(s string) string {
 	parts := strings.Split(s, "/")
 	for i, p := range parts {
@@ -127,6 +135,16 @@ func (f *fixture) outboxLen(t *testing.T) int {
 	return len(msgs)
 }
 
+// orders returns every order in the store.
+func (f *fixture) orders(t *testing.T) []sqlstore.OrderSummary {
+	t.Helper()
+	all, err := sqlstore.NewOrders(f.db).All(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
 // TestCheckoutSaga runs one checkout per peer behaviour and checks the
 // answer, the order left behind, and exactly which calls each peer saw,
 // compensations included.
@@ -182,6 +200,11 @@ func TestCheckoutSaga(t *testing.T) {
 				got, gerr := f.svc.GetOrder(t.Context(), id)
 				if gerr != nil || got.Status != tt.wantStatus || got.TotalCents != 1250 {
 					t.Fatalf("order %q: %+v, %v; want %s totalling 1250", id, got, gerr, tt.wantStatus)
+				}
+			}
+			if tt.wantStatus == "" {
+				if left := f.orders(t); len(left) != 0 {
+					t.Errorf("orders left behind %+v, want none", left)
 				}
 			}
 			if got := f.inventory.log(); got != tt.wantInventory {
@@ -307,5 +330,186 @@ func TestLostSagaIsRecovered(t *testing.T) {
 	}
 	if got := f.inventory.log(); got != "DELETE /reservations/O" {
 		t.Errorf("inventory saw %q, want the release", got)
+	}
+}
+
+// orderIDOf returns the order_id of a saga request body.
+func orderIDOf(t *testing.T, in any) string {
+	t.Helper()
+	var body struct {
+		OrderID string `json:"order_id"`
+	}
+	if err := reencode(in, &body); err != nil || body.OrderID == "" {
+		t.Errorf("request %+v names no order (%v)", in, err)
+	}
+	return body.OrderID
+}
+
+// TestCrashedSagaIsRecovered: the orders process dies while a peer holds
+// the saga's call, after the peer committed its side. A service restarted on
+// the same database fails the order once stale, voids its charge and
+// releases its stock, whichever step the saga died in.
+func TestCrashedSagaIsRecovered(t *testing.T) {
+	tests := []struct {
+		name    string
+		blockOn string // "inventory" or "payments": whose POST never answers
+	}{
+		{name: "after reserving", blockOn: "inventory"},
+		{name: "after charging", blockOn: "payments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dead := make(chan struct{}) // closed at cleanup: the dead saga may go on
+			held := make(chan string, 1)
+			blocking := func(next func(method, path string, in, out any) error) func(method, path string, in, out any) error {
+				return func(method, path string, in, out any) error {
+					if method != "POST" || strings.HasSuffix(path, "/void") {
+						return next(method, path, in, out)
+					}
+					held <- orderIDOf(t, in) // the peer committed; the process dies now
+					<-dead
+					return errors.New("the caller is gone")
+				}
+			}
+			inv, pay := &peer{}, &peer{answer: charges(nil)}
+			if tt.blockOn == "inventory" {
+				inv.answer = blocking(func(string, string, any, any) error { return nil })
+			} else {
+				pay.answer = blocking(charges(nil))
+			}
+			f := newFixture(t, inv, pay)
+			checkedOut := make(chan struct{})
+			t.Cleanup(func() { close(dead); <-checkedOut })
+			go func() {
+				defer close(checkedOut)
+				f.svc.Checkout(context.Background(), "c1", "k1", "tok_ok")
+			}()
+			id := <-held
+
+			restarted := orders.New(f.db, orders.Peers{Cart: cartPeer(), Inventory: inv, Payments: pay}, &wakes{}, nil)
+			t.Cleanup(restarted.Close)
+			orders.SetStaleAfter(restarted, 10*time.Millisecond)
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				got, err := restarted.GetOrder(t.Context(), id)
+				owed, _ := restarted.Owed(t.Context())
+				if err == nil && got.Status == shop.OrderPaymentFailed && owed == 0 &&
+					inv.saw("DELETE /reservations/"+id) && pay.saw("POST /charges/"+id+"/void") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("order %s not recovered after 10 s: %+v, %v; %d steps owed; inventory saw %s, payments %s",
+						id, got, err, owed, inv.log(), pay.log())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if _, err := restarted.Checkout(t.Context(), "c1", "k1", "tok_ok"); !errors.Is(err, shop.ErrPaymentUnavailable) {
+				t.Errorf("checkout retried after recovery: %v, want the recovered order's outcome", err)
+			}
+		})
+	}
+}
+
+// TestConcurrentKeyReuse: two checkouts with one idempotency key race past
+// the key lookup. Only one saga runs; the other answers its order (or that
+// it is in progress) for the same cart, and a conflict for another cart.
+func TestConcurrentKeyReuse(t *testing.T) {
+	tests := []struct {
+		name  string
+		carts [2]string
+	}{
+		{name: "same cart", carts: [2]string{"c1", "c1"}},
+		{name: "other cart", carts: [2]string{"c1", "c2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, &peer{}, &peer{answer: charges(nil)})
+			var arrived sync.WaitGroup // both checkouts read their cart, then go on together
+			arrived.Add(2)
+			f.cart.mu.Lock()
+			next := f.cart.answer
+			f.cart.answer = func(method, path string, in, out any) error {
+				if method == "GET" {
+					arrived.Done()
+					arrived.Wait()
+				}
+				return next(method, path, in, out)
+			}
+			f.cart.mu.Unlock()
+
+			type answer struct {
+				order shop.Order
+				err   error
+			}
+			var answers [2]answer
+			var wg sync.WaitGroup
+			for i, cart := range tt.carts {
+				wg.Go(func() {
+					o, err := f.svc.Checkout(t.Context(), cart, "k1", "tok_ok")
+					answers[i] = answer{o, err}
+				})
+			}
+			wg.Wait()
+
+			won, err := sqlstore.NewOrders(f.db).ByIdempotencyKey(t.Context(), f.db.R, "k1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, a := range answers {
+				var oe *api.OrderError
+				switch {
+				case tt.carts[i] != won.CartID:
+					if !errors.Is(a.err, shop.ErrConflict) {
+						t.Errorf("checkout of %s with the key of %s's order: %+v, %v; want a conflict", tt.carts[i], won.CartID, a.order, a.err)
+					}
+				case a.err == nil:
+					if a.order.ID != won.ID {
+						t.Errorf("checkout %d answered order %s, want %s", i, a.order.ID, won.ID)
+					}
+				case !errors.As(a.err, &oe) || oe.OrderID != won.ID || !errors.Is(a.err, shop.ErrConflict):
+					t.Errorf("checkout %d: %v; want order %s or its checkout in progress", i, a.err, won.ID)
+				}
+			}
+			if got := f.inventory.log(); got != "POST /reservations" {
+				t.Errorf("inventory saw %q, want one reservation", got)
+			}
+			if got := f.payments.log(); got != "POST /charges" {
+				t.Errorf("payments saw %q, want one charge", got)
+			}
+		})
+	}
+}
+
+// TestKeyFreedWithoutOrder: a checkout that ends without an order leaves
+// none behind, so a retry with the same idempotency key runs the saga anew.
+func TestKeyFreedWithoutOrder(t *testing.T) {
+	tests := []struct {
+		name    string
+		reserve error
+	}{
+		{name: "out of stock", reserve: fmt.Errorf("inventory: %w", shop.ErrOutOfStock)},
+		{name: "no answer from inventory", reserve: fmt.Errorf("inventory: %w", remote.ErrUnavailable)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var failed atomic.Bool
+			inv := &peer{answer: func(method, _ string, _, _ any) error {
+				if method == "POST" && !failed.Swap(true) {
+					return tt.reserve
+				}
+				return nil
+			}}
+			f := newFixture(t, inv, &peer{answer: charges(nil)})
+			if _, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok"); !errors.Is(err, tt.reserve) {
+				t.Fatalf("first checkout: %v, want %v", err, tt.reserve)
+			}
+			o, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok")
+			if err != nil || o.Status != shop.OrderPaid {
+				t.Fatalf("retry with the same key: %+v, %v; want a paid order", o, err)
+			}
+			if left := f.orders(t); len(left) != 1 || left[0].ID != o.ID {
+				t.Errorf("orders %+v, want only %s", left, o.ID)
+			}
+		})
 	}
 }

@@ -110,9 +110,25 @@ func (o *Orders) Settle(ctx context.Context, q DBTX, id string, to shop.OrderSta
 	return nil
 }
 
+// DiscardPending deletes an order within q if it is still pending, and
+// reports whether it did: a checkout that wrote its order before reserving
+// stock (so that a crash leaves a row to recover) takes it back when the
+// order is never placed. A settled order is kept.
+func (o *Orders) DiscardPending(ctx context.Context, q DBTX, id string) (bool, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM orders WHERE id = ? AND status = ?`, id, shop.OrderPending)
+	if err != nil {
+		return false, fmt.Errorf("discard order %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("discard order %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
 // StalePending returns up to limit orders still pending that were created
-// before olderThan: checkouts whose process died, or whose payment outcome
-// could not be settled, between charging and settling.
+// before olderThan: checkouts whose process died, or whose outcome could not
+// be settled, at any point between writing the order and settling it.
 func (o *Orders) StalePending(ctx context.Context, olderThan time.Time, limit int) ([]shop.Order, error) {
 	rows, err := o.db.R.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE status = ? AND created_ms < ? LIMIT ?`,
 		shop.OrderPending, olderThan.UnixMilli(), limit)

@@ -491,6 +491,40 @@ func TestOrders(t *testing.T) {
 	}
 }
 
+// TestDiscardPending takes back a pending order, freeing its key, and
+// keeps a settled one.
+func TestDiscardPending(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	orders := sqlstore.NewOrders(db)
+	for _, id := range []string{"o_1", "o_2"} {
+		if err := orders.Create(ctx, db.W, order(id, 1), "key-"+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := orders.Settle(ctx, db.W, "o_2", shop.OrderPaid, "ch_2", ""); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id   string
+		want bool
+	}{{"o_1", true}, {"o_1", false}, {"o_2", false}, {"o_9", false}}
+	for _, tc := range tests {
+		if got, err := orders.DiscardPending(ctx, db.W, tc.id); err != nil || got != tc.want {
+			t.Errorf("DiscardPending(%s) = %v, %v; want %v", tc.id, got, err, tc.want)
+		}
+	}
+	if _, err := orders.Get(ctx, db.W, "o_1"); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("o_1 after its discard: %v, want ErrNotFound", err)
+	}
+	if o, err := orders.Get(ctx, db.W, "o_2"); err != nil || o.Status != shop.OrderPaid {
+		t.Errorf("o_2 = %+v, %v; want it kept, paid", o, err)
+	}
+	if err := orders.Create(ctx, db.W, order("o_3", 1), "key-o_1"); err != nil {
+		t.Errorf("the discarded order's key is still taken: %v", err)
+	}
+}
+
 // TestOrderCreateRollsBack proves an order created in a transaction that
 // fails leaves no order and frees its idempotency key.
 func TestOrderCreateRollsBack(t *testing.T) {
