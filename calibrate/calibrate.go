@@ -21,15 +21,13 @@ const (
 	// StationCPU is the machine's CPUs, shared by every request.
 	StationCPU = "cpu"
 	// StationWait is the rest of each request's latency: a delay with
-	// no queue (as many servers as requests).
+	// no queue (a sim delay station: as many servers as requests).
 	StationWait = "wait"
 	// PoolFunctions is the function platform, when the variant has one.
 	PoolFunctions = "functions"
 )
 
 const (
-	// waitServers is "unlimited" servers for StationWait.
-	waitServers = 100_000
 	// minMs is the least delay or demand a model gets: 1 µs.
 	minMs = 0.001
 	// logNormalTolerance is how close a log-normal must come to every
@@ -321,7 +319,7 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		}
 	}
 	if delayAt.Station != "" {
-		model.Stations = append(model.Stations, sim.Station{Name: StationWait, Servers: waitServers, Replicas: 1})
+		model.Stations = append(model.Stations, sim.Station{Name: StationWait, Delay: true, Replicas: 1})
 	}
 
 	service := func(ms float64) sim.Dist {

@@ -144,6 +144,11 @@ func TestCalibrateKnownAnswer(t *testing.T) {
 			if c.Model.Stations[0].Servers != 2 || c.Model.Hop != nil || c.Model.Arrivals.RatePerSec != 100 {
 				t.Errorf("cpu servers %d, hop %v, rate %g; want 2, none, 100", c.Model.Stations[0].Servers, c.Model.Hop, c.Model.Arrivals.RatePerSec)
 			}
+			// The wait is marked a delay, so that a simulation of the
+			// model does not bill it as CPU.
+			if len(c.Model.Stations) != 2 || c.Model.Stations[1].Name != StationWait || !c.Model.Stations[1].Delay {
+				t.Errorf("stations %+v, want the cpu and the wait, a delay station", c.Model.Stations)
+			}
 			// At 7.5 % (or 10 %) utilisation the model comes close to
 			// what it was built from even before any correction.
 			if want := 100 * c.DemandMs / 1000 / 2; !near(c.Utilization, want, 0.1) {

@@ -25,12 +25,14 @@
 //
 // A station is a set of replicas, each with c servers and an unbounded or
 // bounded first-come-first-served queue; a load balancer (round robin or
-// shortest queue) picks a replica per visit. A visit holds one server for
-// its service time only: the services do asynchronous I/O, so a caller
-// does not hold its server while a downstream station works on its
-// behalf. A call and its return are therefore modelled as visits to the
-// caller, the callee and, if it does work afterwards, the caller again. A
-// request arriving at a full queue is rejected. An autoscaler may add
+// shortest queue) picks a replica per visit. A delay station has a server
+// for every request, so it never queues: it stands for waiting (I/O, a
+// third party), not for cores, and is not billed as CPU. A visit holds
+// one server for its service time only: the services do asynchronous
+// I/O, so a caller does not hold its server while a downstream station
+// works on its behalf. A call and its return are therefore modelled as
+// visits to the caller, the callee and, if it does work afterwards, the
+// caller again. A request arriving at a full queue is rejected. An autoscaler may add
 // replicas, after a start-up delay, and drain them, by utilisation.
 //
 // A pool is a function platform: each concurrent request has an instance
@@ -51,9 +53,9 @@
 //
 // A station or pool may carry a load curve ([LoadFactor]): its service
 // times are multiplied by a factor that depends on the offered arrival
-// rate of the current phase, interpolated in the logarithm of the rate
-// between the curve's points and held beyond them ([LoadFactorAt]). It
-// states what measured systems do and queues do not: run faster per
+// rate of the phase in which each service starts (after the phases, the
+// base rate), interpolated in the logarithm of the rate between the
+// curve's points and held beyond them ([LoadFactorAt]). It states what measured systems do and queues do not: run faster per
 // request as load rises, until queueing takes over.
 //
 // The run is deterministic: the same model, options and seed give the

@@ -200,7 +200,8 @@ type sim struct {
 	hasHop   bool
 
 	segs       []segment
-	seg        int
+	seg        int     // the segment of the next arrival, for nextArrival
+	nowSeg     int     // the segment holding now, for load factors (segNow)
 	stop       float64 // no Poisson arrival at or after it
 	bursts     []Burst
 	pendingArr int // arrival and burst events in the event queue
@@ -424,6 +425,18 @@ func (s *sim) nextArrival(t float64) float64 {
 		}
 		t = g.end
 	}
+}
+
+// segNow returns the index of the arrival segment that holds the current
+// time, whose rate sets the load factors of services starting now. It is
+// not s.seg, which nextArrival moves on to the next arrival's segment
+// before the current arrival is simulated. Time never goes back, so the
+// cursor only moves forward: amortised O(1) per call.
+func (s *sim) segNow() int {
+	for s.now >= s.segs[s.nowSeg].end {
+		s.nowSeg++
+	}
+	return s.nowSeg
 }
 
 func (s *sim) pickClass() int32 {

@@ -89,3 +89,59 @@ func TestLoadFactorsScaleService(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadFactorsFollowTheClock checks that a service takes the load
+// factor of the phase it starts in, not that of the next arrival's
+// phase: the last request of a busy phase, and a request still in flight
+// when an idle gap begins, do not take a later phase's factor.
+func TestLoadFactorsFollowTheClock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		model Model
+		// maxMs is the largest latency: every request's, or the slowest
+		// kind's when there are two.
+		maxMs float64
+	}{
+		{
+			// 20/s for 1 s (factor 1), then almost nothing (factor 100):
+			// every request arrives, and is served, in the first phase.
+			name: "last request of a phase",
+			model: Model{
+				Name: "last", DurationSec: 2,
+				Arrivals: Arrivals{RatePerSec: 0.0001, Phases: []Phase{{DurationSec: 1, RatePerSec: 20}}},
+				Stations: []Station{{Name: "s", Delay: true, LoadFactors: []LoadFactor{{RatePerSec: 0.0001, Factor: 100}, {RatePerSec: 20, Factor: 1}}}},
+				Classes:  []Class{{Name: "c", Weight: 1, Route: []Visit{{Station: "s", Service: Deterministic(10)}}}},
+			},
+			maxMs: 10,
+		},
+		{
+			// 20/s for 1 s, an idle gap of 10 s, then 20/s again. The
+			// second visit, 500 ms after arrival, starts in the first
+			// phase (factor 1: 510 ms) or, for requests of its second
+			// half, in the gap (rate 0, factor 3: 530 ms).
+			name: "in flight into an idle gap",
+			model: Model{
+				Name: "gap", DurationSec: 12,
+				Arrivals: Arrivals{RatePerSec: 20, Phases: []Phase{{DurationSec: 1, RatePerSec: 20}, {DurationSec: 10, RatePerSec: 0}}},
+				Stations: []Station{
+					{Name: "a", Delay: true},
+					{Name: "b", Delay: true, LoadFactors: []LoadFactor{{RatePerSec: 1, Factor: 3}, {RatePerSec: 20, Factor: 1}}},
+				},
+				Classes: []Class{{Name: "c", Weight: 1, Route: []Visit{{Station: "a", Service: Deterministic(500)}, {Station: "b", Service: Deterministic(10)}}}},
+			},
+			maxMs: 530,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for seed := uint64(1); seed <= 5; seed++ {
+				res := run(t, tc.model, WithSeed(seed))
+				if got := res.Total.Latency.MaxMs; math.Abs(got-tc.maxMs) > 1e-6 {
+					t.Errorf("seed %d: max latency %g ms over %d requests, want %g", seed, got, res.Total.Completed, tc.maxMs)
+				}
+			}
+		})
+	}
+}

@@ -64,8 +64,16 @@ type Station struct {
 	// are unique among stations and pools.
 	Name string `json:"name"`
 	// Servers is how many requests one replica serves at once (c in
-	// M/M/c): its cores or worker slots.
-	Servers int `json:"servers"`
+	// M/M/c): its cores or worker slots. It must be 0 or absent on a
+	// Delay station, and at least 1 on any other.
+	Servers int `json:"servers,omitempty"`
+	// Delay makes the station a pure delay (an infinite-server queue):
+	// every visit gets a server at once and never queues, so the station
+	// stands for waiting (I/O, a downstream call, a third party), not for
+	// cores. Runners that bill stations' busy servers as CPU, such as
+	// package simrun, leave delay stations out (see [Station.IsDelay]).
+	// A delay station has no Servers, QueueLimit or Autoscale.
+	Delay bool `json:"delay,omitempty"`
 	// Replicas is how many replicas run from the start; 0 means 1, or
 	// Autoscale.Min when Autoscale is set.
 	Replicas int `json:"replicas,omitempty"`
@@ -87,6 +95,17 @@ type Station struct {
 	// increasing order of rate.
 	LoadFactors []LoadFactor `json:"load_factors,omitempty"`
 }
+
+// DelayServers is the number of servers per replica from which a station
+// without Delay is taken for a delay all the same by [Station.IsDelay]:
+// models calibrated before Delay existed (package calibrate) marked their
+// "wait" station only by giving it 100,000 servers. No machine has that
+// many cores.
+const DelayServers = 100_000
+
+// IsDelay reports whether s is a pure delay rather than a pool of cores:
+// it sets Delay, or it has at least DelayServers servers per replica.
+func (s Station) IsDelay() bool { return s.Delay || s.Servers >= DelayServers }
 
 // Autoscale is a horizontal autoscaler in the manner of Kubernetes' HPA:
 // every IntervalSec it measures the utilisation u of the station's

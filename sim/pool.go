@@ -95,6 +95,15 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		p.count++
 		p.busy++
 		p.peak = max(p.peak, p.count)
+		if len(s.pools) > 1 {
+			// The other pools' expired instances are only removed when
+			// they are looked at: remove them before counting, as they
+			// no longer exist. A new instance is rare beside the events,
+			// and the pools are few.
+			for k := range s.pools {
+				s.expire(&s.pools[k], s.now)
+			}
+		}
 		s.instancesNow++
 		s.sec.Instances = max(s.sec.Instances, s.instancesNow)
 		cold = p.cold.sample(s.rng)
@@ -105,7 +114,7 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 	}
 	svc := s.classes[r.class].route[r.step].svc.sample(s.rng) * factor
 	if p.loadScale != nil {
-		svc *= p.loadScale[s.seg]
+		svc *= p.loadScale[s.segNow()]
 	}
 	if measured {
 		p.invocations++

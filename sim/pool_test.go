@@ -143,3 +143,42 @@ func TestAsyncVisit(t *testing.T) {
 		t.Errorf("completed %d of %d", c.Completed, c.Arrivals)
 	}
 }
+
+// TestSecondInstancesLeaveOutExpired checks that the per-second count of
+// instances leaves out another pool's instances that have expired but
+// not yet been removed. One request invokes pool a (10 ms, from 0.1 s),
+// waits 400 ms at a station, then invokes pool b (from 0.51 s).
+func TestSecondInstancesLeaveOutExpired(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		keepAliveSec float64 // a's
+		want         int
+	}{
+		{"a's instance stopped before b's started", 0.2, 1}, // a's stops at 0.31 s
+		{"a's instance still alive when b's started", 1, 2}, // a's stops at 1.11 s
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := Model{
+				Name: "instances", DurationSec: 1,
+				Arrivals: Arrivals{Bursts: []Burst{{AtSec: 0.1, Requests: 1}}},
+				Stations: []Station{{Name: "s", Servers: 1}},
+				Pools: []Pool{
+					{Name: "a", MemoryMB: 128, ColdStart: Deterministic(0), KeepAliveSec: tc.keepAliveSec},
+					{Name: "b", MemoryMB: 128, ColdStart: Deterministic(0), KeepAliveSec: 0.2},
+				},
+				Classes: []Class{{Name: "c", Weight: 1, Route: []Visit{
+					{Pool: "a", Service: Deterministic(10)},
+					{Station: "s", Service: Deterministic(400)},
+					{Pool: "b", Service: Deterministic(10)},
+				}}},
+			}
+			res := run(t, m)
+			if got := res.Seconds[0].Instances; got != tc.want {
+				t.Errorf("seconds[0].instances = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

@@ -197,3 +197,46 @@ func TestBalance(t *testing.T) {
 		t.Errorf("shortest queue %.2f ms, round robin %.2f ms: want JSQ well below RR and above the M/M/4 bound", jsq, rr)
 	}
 }
+
+// TestDelayStation checks that a delay station serves every request at
+// once, however many arrive together, and reports no utilisation; and
+// which stations IsDelay takes for delays, including models calibrated
+// before the delay field, whose wait station only had 100,000 servers.
+func TestDelayStation(t *testing.T) {
+	t.Parallel()
+	t.Run("never queues", func(t *testing.T) {
+		t.Parallel()
+		m := Model{
+			Name: "delay", DurationSec: 2,
+			Arrivals: Arrivals{Bursts: []Burst{{AtSec: 0.5, Requests: 5000}}},
+			Stations: []Station{{Name: "wait", Delay: true}},
+			Classes:  []Class{{Name: "job", Weight: 1, Route: []Visit{{Station: "wait", Service: Deterministic(40)}}}},
+		}
+		res := run(t, m)
+		c, st := res.Total, res.Stations[0]
+		if c.Completed != 5000 || c.Latency.MaxMs != 40 || st.Waited != 0 {
+			t.Errorf("completed %d, max latency %g ms, waited %d; want 5000, 40 ms (no queueing) and 0", c.Completed, c.Latency.MaxMs, st.Waited)
+		}
+		if st.Utilization != 0 {
+			t.Errorf("utilization %g, want 0: a delay's servers are unlimited", st.Utilization)
+		}
+	})
+	tests := []struct {
+		name    string
+		station Station
+		want    bool
+	}{
+		{"delay", Station{Name: "wait", Delay: true}, true},
+		{"calibrated before the delay field", Station{Name: "wait", Servers: 100_000, Replicas: 1}, true},
+		{"many cores", Station{Name: "cpu", Servers: 4096}, false},
+		{"one core", Station{Name: "cpu", Servers: 1}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.station.IsDelay(); got != tc.want {
+				t.Errorf("%+v.IsDelay() = %t, want %t", tc.station, got, tc.want)
+			}
+		})
+	}
+}

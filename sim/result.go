@@ -99,7 +99,8 @@ type StationResult struct {
 	// MeanWaitMs is the mean time a served visit waited for a server.
 	MeanWaitMs float64 `json:"mean_wait_ms"`
 	// Utilization is the busy share of the servers of ready and draining
-	// replicas, time-averaged over the window.
+	// replicas, time-averaged over the window; 0 for a delay station,
+	// whose servers are unlimited.
 	Utilization float64 `json:"utilization"`
 	// MeanQueueLength is the time-average number of requests waiting (not
 	// in service), over all replicas.

@@ -60,8 +60,12 @@ type station struct {
 }
 
 func newStation(m Station) station {
+	servers := int32(m.Servers)
+	if m.Delay {
+		servers = math.MaxInt32 // a server for every request
+	}
 	st := station{
-		servers:    int32(m.Servers),
+		servers:    servers,
 		queueLimit: m.QueueLimit,
 		jsq:        m.Balance == BalanceShortestQueue,
 		memoryMB:   m.MemoryMB,
@@ -179,7 +183,7 @@ func (s *sim) serve(ri int32, st *station, rep *replica) {
 	rep.busy++
 	svc := s.classes[r.class].route[r.step].svc.sample(s.rng)
 	if st.loadScale != nil {
-		svc *= st.loadScale[s.seg]
+		svc *= st.loadScale[s.segNow()]
 	}
 	if len(st.faults) > 0 {
 		_, f := faultAt(st.faults, s.now)
@@ -291,6 +295,10 @@ func (s *sim) replicaReady(k int32) {
 
 func (st *station) result(m Station, window float64) StationResult {
 	d := func(i int) float64 { return st.mark[1][i] - st.mark[0][i] }
+	utilization := ratio(d(0), d(2))
+	if m.Delay {
+		utilization = 0 // unlimited servers are never busy in any share
+	}
 	return StationResult{
 		Name:            m.Name,
 		Visits:          st.visits,
@@ -299,7 +307,7 @@ func (st *station) result(m Station, window float64) StationResult {
 		Failed:          st.failed,
 		Waited:          st.waited,
 		MeanWaitMs:      ratio(st.waitSum, float64(st.served)),
-		Utilization:     ratio(d(0), d(2)),
+		Utilization:     utilization,
 		MeanQueueLength: ratio(d(1), window),
 		PeakReplicas:    st.peak,
 		ReplicaSeconds:  d(3) / 1000,

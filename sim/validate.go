@@ -9,6 +9,10 @@ import (
 // Bounds on a model's numbers. They keep a valid model from asking Run
 // for absurd amounts of memory; nothing realistic comes near them.
 const (
+	// MaxDurationSec is the longest a model may run: its duration_sec,
+	// and the arrivals' end under WithRequests, in simulated seconds.
+	MaxDurationSec = maxDurationSec
+
 	maxServers     = 1_000_000
 	maxReplicas    = 10_000
 	maxInstances   = 1_000_000
@@ -89,6 +93,7 @@ func (m Model) Validate() error {
 		v.addf("classes must list at least one class, but is empty")
 	}
 	classNames := make(map[string]bool)
+	var weights float64 // the running sum Run draws classes from
 	for i, c := range m.Classes {
 		p := fmt.Sprintf("classes[%d]", i)
 		switch {
@@ -100,6 +105,12 @@ func (m Model) Validate() error {
 		classNames[c.Name] = true
 		if !(c.Weight > 0) || math.IsInf(c.Weight, 0) {
 			v.addf("%s.weight must be > 0, but is %g", p, c.Weight)
+		} else if sum := weights + c.Weight; math.IsInf(sum, 0) && !math.IsInf(weights, 0) {
+			// Past +Inf every draw falls on the last class.
+			v.addf("%s.weight must keep the sum of the classes' weights finite (at most %g; scale every weight down), but is %g, which brings the sum to +Inf", p, math.MaxFloat64, c.Weight)
+		}
+		if c.Weight > 0 {
+			weights += c.Weight
 		}
 		if len(c.Route) == 0 {
 			v.addf("%s.route must list at least one visit, but is empty", p)
@@ -188,7 +199,20 @@ func (m Model) validateArrivals(v *validator) {
 }
 
 func (s Station) validate(v *validator, p string) {
-	v.intRange(p+".servers", s.Servers, 1, maxServers)
+	if s.Delay {
+		// A delay has a server per request: nothing to size, queue or scale.
+		if s.Servers != 0 {
+			v.addf("%s.servers must be 0 or absent on a delay station (it has a server for every request), but is %d", p, s.Servers)
+		}
+		if s.QueueLimit != 0 {
+			v.addf("%s.queue_limit must be 0 or absent on a delay station (nothing queues), but is %d", p, s.QueueLimit)
+		}
+		if s.Autoscale != nil {
+			v.addf("%s.autoscale must be absent on a delay station (it never runs out of servers)", p)
+		}
+	} else {
+		v.intRange(p+".servers", s.Servers, 1, maxServers)
+	}
 	v.intRange(p+".replicas", s.Replicas, 0, maxReplicas)
 	switch s.Balance {
 	case "", BalanceRoundRobin, BalanceShortestQueue:

@@ -56,6 +56,16 @@ func At(ctx context.Context, m sim.Model, rate float64, opts ...Option) (results
 	d := float64(cfg.requests) / rate
 	m.WarmupSec = max(d/10, 1)
 	m.DurationSec = m.WarmupSec + d
+	if m.DurationSec > sim.MaxDurationSec {
+		// Say which inputs to change: the model's duration_sec, which
+		// the simulator would name, is not one the caller set.
+		minRate := ceilDigits(float64(cfg.requests)*1.1/sim.MaxDurationSec, 3)
+		maxRequests := int(rate * sim.MaxDurationSec / 1.1)
+		return results.VariantResult{}, sim.Result{}, fmt.Errorf(
+			"simulate %s at %g req/s: %d requests take %.0f s of simulated time with their warm-up, more than the simulator's %d s: "+
+				"raise the rate (-rate) to at least %g req/s or count at most %d requests (-requests)",
+			m.Name, rate, cfg.requests, m.DurationSec, sim.MaxDurationSec, minRate, maxRequests)
+	}
 	r, err := sim.Run(ctx, m, sim.WithSeed(cfg.seed), sim.WithRequests(cfg.requests))
 	if err != nil {
 		return results.VariantResult{}, sim.Result{}, fmt.Errorf("simulate %s at %g req/s: %w", m.Name, rate, err)
@@ -84,7 +94,7 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 		if i == 0 {
 			first = v
 		}
-		served := r.DeparturesPerSec() // past saturation, the capacity
+		served := v.Achieved.RequestsPerSec // past saturation, the capacity
 		steps = append(steps, results.RampStep{
 			OfferedPerSec: rate, JourneysPerSec: served, RequestsPerSec: served,
 			ErrorRate: v.Total.ErrorRate, P50Ms: r.Total.Latency.P50Ms, P99Ms: r.Total.Latency.P99Ms,
@@ -101,14 +111,22 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 // labelled modeled. The stations' busy time stands in for measured CPU
 // time, their replica-seconds for replica uptime, and the pools' billing
 // for the platform's meter, so the cost model prices a prediction as it
-// prices a measurement.
+// prices a measurement. Delay stations ([sim.Station.IsDelay]) stand for
+// waiting, not cores, and are left out of the resources.
+//
+// Every figure covers the measured window only: the simulator's warm-up
+// is in none of them, not even the pools' billing, so the result
+// requests no warm-up (one would have the cost model count warm-up
+// requests that the billing does not cover). Achieved.RequestsPerSec is
+// the rate of departures within the window (sim.Result.DeparturesPerSec),
+// which past saturation is the model's capacity, not the offered rate.
 func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 	window := r.WindowSec
 	v := results.VariantResult{
 		Variant: m.Name, Runtime: Runtime, Label: results.LabelModeled,
-		Requested: results.Load{Rate: rate, Duration: results.Duration(secs(r.WindowSec + r.WarmupSec)), Warmup: results.Duration(secs(r.WarmupSec))},
+		Requested: results.Load{Rate: rate, Duration: results.Duration(secs(window))},
 		Achieved: results.Throughput{
-			Requests: r.Total.Arrivals, RequestsPerSec: r.Total.ThroughputPerSec, Duration: results.Duration(secs(window)),
+			Requests: r.Total.Arrivals, RequestsPerSec: r.DeparturesPerSec(), Duration: results.Duration(secs(window)),
 			Scheduled: r.Total.Arrivals, Iterations: r.Total.Arrivals, Elapsed: results.Duration(secs(window)),
 			IterationsPerSec: float64(r.Total.Arrivals) / max(window, 1e-9),
 		},
@@ -122,12 +140,14 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 	for _, s := range m.Stations {
 		stations[s.Name] = s
 	}
+	var delays []string
 	if len(r.Stations) > 0 {
 		res := &results.Resources{Source: "simulated", Duration: results.Duration(secs(window))}
 		for _, s := range r.Stations {
 			st := stations[s.Name]
-			if st.Servers >= 1<<20 {
-				continue // a delay station (I/O waits): no CPU to bill
+			if st.IsDelay() {
+				delays = append(delays, s.Name) // waiting (I/O): no CPU to bill
+				continue
 			}
 			replicas := max(float64(s.ReplicaSeconds)/max(window, 1e-9), 1)
 			busy := s.Utilization * float64(st.Servers) * replicas * window // server-seconds
@@ -159,6 +179,12 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 		}
 	}
 	v.Notes = append(v.Notes, fmt.Sprintf("Modeled by the simulator (seed %d, %d events): every figure of this result is a prediction, not a measurement.", r.Seed, r.Events))
+	if r.WarmupSec > 0 {
+		v.Notes = append(v.Notes, fmt.Sprintf("The simulator warmed up for %.3g s first; no figure here covers the warm-up, usage and billing included.", r.WarmupSec))
+	}
+	if len(delays) > 0 {
+		v.Notes = append(v.Notes, fmt.Sprintf("Not in the resources, as delays (waiting, not CPU): %s.", strings.Join(delays, ", ")))
+	}
 	return v
 }
 
@@ -177,6 +203,13 @@ func opStats(c sim.ClassResult, window float64) results.OpStats {
 		o.Name = "total"
 	}
 	return o
+}
+
+// ceilDigits rounds x > 0 up to n significant digits, so that a bound
+// printed with them still holds.
+func ceilDigits(x float64, n int) float64 {
+	p := math.Pow(10, float64(n-1)-math.Floor(math.Log10(x)))
+	return math.Ceil(x*p-1e-9) / p
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -2,6 +2,7 @@ package simrun
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"testing"
@@ -92,5 +93,183 @@ func TestSweep(t *testing.T) {
 	}
 	if _, _, err := At(context.Background(), m, -1); err == nil {
 		t.Error("a negative rate: no error")
+	}
+}
+
+// TestResultLeavesDelaysOutOfResources checks that a delay station (I/O
+// waits) is neither reported as CPU nor priced as a container, whether
+// it says so (delay) or, as models calibrated before that field did,
+// has 100,000 servers.
+func TestResultLeavesDelaysOutOfResources(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		wait sim.Station
+	}{
+		{"delay", sim.Station{Name: "wait", Delay: true, Replicas: 1}},
+		{"calibrated before the delay field", sim.Station{Name: "wait", Servers: 100_000, Replicas: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := sim.Model{
+				Name: "calibrated", DurationSec: 100,
+				Arrivals: sim.Arrivals{RatePerSec: 1000},
+				Stations: []sim.Station{{Name: "cpu", Servers: 4, Replicas: 1}, tc.wait},
+				Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+					{Station: "cpu", Service: sim.Deterministic(1)},
+					{Station: "wait", Service: sim.Deterministic(50)}, // 50 requests waiting on average
+				}}},
+			}
+			v, _, err := At(context.Background(), m, 1000, WithRequests(20_000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Resources == nil || len(v.Resources.Replicas) != 1 || v.Resources.Replicas[0].Component != "cpu" {
+				t.Fatalf("resources %+v, want the cpu station's only", v.Resources)
+			}
+			// One request a millisecond, each 1 ms of CPU: one core.
+			if got := v.Resources.Total.CPUCoresAvg; math.Abs(got-1) > 0.05 {
+				t.Errorf("busy cores %.2f, want 1: the wait's 50 requests in flight are not cores", got)
+			}
+			e, err := cost.Of(v, cost.Default())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range e.Containers {
+				if c.Component == "wait" {
+					t.Errorf("container %+v: a delay station is priced as a task", c)
+				}
+			}
+		})
+	}
+}
+
+// TestAtServerlessCostPerRequest prices a pool-only model: the pool's
+// billing covers the measured requests only, so the estimate must bill
+// exactly one invocation per request, however long the simulator's
+// warm-up, and no requests of a warm-up the billing does not cover.
+func TestAtServerlessCostPerRequest(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{
+		Name: "functions", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 1000},
+		Pools:    []sim.Pool{{Name: "fn", MemoryMB: 1024, ColdStart: sim.Deterministic(100), KeepAliveSec: 600}},
+		Classes:  []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{{Pool: "fn", Service: sim.Deterministic(100)}}}},
+	}
+	tests := []struct {
+		name     string
+		rate     float64
+		requests int
+	}{
+		{"warm-up a tenth of the run", 1000, 20_000},        // 2 s before 20 s
+		{"warm-up of its one-second floor", 10_000, 20_000}, // 1 s before 2 s
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, r, err := At(context.Background(), m, tc.rate, WithRequests(tc.requests))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := r.Pools[0]
+			if p.Invocations != r.Total.Arrivals {
+				t.Fatalf("%d invocations for %d requests, want one each", p.Invocations, r.Total.Arrivals)
+			}
+			e, err := cost.Of(v, cost.Default())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]float64{
+				"function invocations": 1e6,
+				"function compute":     p.GBSeconds / float64(p.Invocations) * 1e6,
+			}
+			for _, it := range e.Items {
+				if w, ok := want[it.Name]; ok {
+					if math.Abs(it.Quantity-w) > 1e-6*w {
+						t.Errorf("%s: %.0f %s per million requests, want %.0f", it.Name, it.Quantity, it.Unit, w)
+					}
+					delete(want, it.Name)
+				}
+			}
+			if len(want) > 0 {
+				t.Errorf("items %+v, want function invocations and compute", e.Items)
+			}
+		})
+	}
+}
+
+// TestAtThroughputPastSaturation checks that the achieved rate is what
+// the model serves within the window, as a sweep's steps say: the offered
+// rate below capacity, the capacity (100/s for the M/M/1) beyond it, not
+// the requests that finish in the drain after the arrivals stop.
+func TestAtThroughputPastSaturation(t *testing.T) {
+	t.Parallel()
+	m := load(t, "../sim/testdata/mm1.json")
+	tests := []struct {
+		name string
+		rate float64
+		want float64
+	}{
+		{"below capacity", 50, 50},
+		{"past capacity", 200, 100},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, _, err := At(context.Background(), m, tc.rate, WithRequests(20_000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Achieved.RequestsPerSec; math.Abs(got-tc.want)/tc.want > 0.05 {
+				t.Errorf("achieved.requests_per_sec %.1f at %g req/s offered, want %g", got, tc.rate, tc.want)
+			}
+			sw, err := Sweep(context.Background(), m, []float64{tc.rate}, WithRequests(20_000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if step := sw.Ramp.Steps[0]; step.RequestsPerSec != v.Achieved.RequestsPerSec || sw.Achieved.RequestsPerSec != v.Achieved.RequestsPerSec {
+				t.Errorf("sweep: step %.1f req/s, achieved %.1f; At: %.1f; want the same", step.RequestsPerSec, sw.Achieved.RequestsPerSec, v.Achieved.RequestsPerSec)
+			}
+		})
+	}
+}
+
+// TestAtTooLongForTheSimulator checks that a rate too low for the
+// requests asked is refused naming the inputs to change (the rate and
+// the requests), not the model's duration_sec, which the caller never
+// set; and that the bounds it suggests are accepted (by a simulator told
+// to stop at once: a run that long holds a million seconds of series).
+func TestAtTooLongForTheSimulator(t *testing.T) {
+	t.Parallel()
+	m := load(t, "../sim/testdata/mm1.json")
+	tests := []struct {
+		name     string
+		rate     float64
+		requests int
+		wantErr  string // "" for none
+	}{
+		{"default requests at 0.1 req/s", 0.1, 200_000,
+			"simulate mm1 at 0.1 req/s: 200000 requests take 2200000 s of simulated time with their warm-up, more than the simulator's 1000000 s: " +
+				"raise the rate (-rate) to at least 0.22 req/s or count at most 90909 requests (-requests)"},
+		{"the suggested rate", 0.22, 200_000, ""},
+		{"the suggested requests", 0.1, 90_909, ""},
+		{"one request more", 0.1, 90_910,
+			"simulate mm1 at 0.1 req/s: 90910 requests take 1000010 s of simulated time with their warm-up, more than the simulator's 1000000 s: " +
+				"raise the rate (-rate) to at least 0.101 req/s or count at most 90909 requests (-requests)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_, _, err := At(ctx, m, tc.rate, WithRequests(tc.requests))
+			switch {
+			case tc.wantErr == "" && !errors.Is(err, context.Canceled):
+				t.Errorf("At: %v, want the model accepted and the run stopped by its context", err)
+			case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr):
+				t.Errorf("At: %v\nwant %s", err, tc.wantErr)
+			}
+		})
 	}
 }
