@@ -341,6 +341,11 @@ func badInput(t *testing.T, c *client) {
 		{"notifications without order", "GET", "/notifications", "", 400, api.CodeInvalidArgument},
 		{"remove non-numeric product", "DELETE", items + "/abc", "", 400, api.CodeInvalidArgument},
 		{"unknown route", "GET", "/admin", "", 404, api.CodeNotFound},
+		// An unclean path is not redirected to its clean form: it names no
+		// route.
+		{"unclean path: empty segment", "GET", "/products//1", "", 404, api.CodeNotFound},
+		{"unclean path: dot-dot segment", "GET", "/carts/../products", "", 404, api.CodeNotFound},
+		{"unclean path: leading double slash", "GET", "//healthz", "", 404, api.CodeNotFound},
 		{"wrong method", "DELETE", "/products", "", 405, api.CodeMethodNotAllowed},
 		{"wrong method on item", "PATCH", "/products/1", "", 405, api.CodeMethodNotAllowed},
 	}

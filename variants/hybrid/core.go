@@ -11,6 +11,7 @@ import (
 	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/runtime/component"
 	"github.com/archbench/archbench/services/inventory"
+	"github.com/archbench/archbench/shop/httpapi"
 	"github.com/archbench/archbench/shop/local"
 	"github.com/archbench/archbench/variants/monolith"
 )
@@ -19,7 +20,7 @@ import (
 // pending, in case a publication was lost.
 const republishEvery = 5 * time.Second
 
-// NewCore is the core's program: the monolith's shop and handler, whose
+// NewCore is the core's program: the monolith's shop and routes, whose
 // paid orders are announced on the broker for the notification function
 // instead of confirmed in-process, plus the stock levels the extracted
 // catalog asks for and the route by which the function records a
@@ -43,9 +44,10 @@ func NewCore(ctx context.Context, cfg *component.Config, log *slog.Logger) (http
 		nc.Close()
 		return nil, nil, err
 	}
-	mux := monolith.Handler(s, log)
+	mux := monolith.Mux(s, log)
 	mux.Handle(inventory.RouteStock, inventory.StockHandler(s.Inventory(), log))
 	mux.Handle(ConfirmationsRoute, ConfirmationsHandler(s, log))
+	h := httpapi.Harden(mux, log)
 
 	sweepCtx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -65,7 +67,7 @@ func NewCore(ctx context.Context, cfg *component.Config, log *slog.Logger) (http
 			}
 		}
 	}()
-	return mux, func() {
+	return h, func() {
 		stop()
 		wg.Wait()
 		if err := s.Close(); err != nil {

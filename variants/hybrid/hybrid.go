@@ -7,9 +7,10 @@
 // order.placed from the broker. A gateway routes the public API.
 //
 // It is composed from the other variants' parts, none copied: the core is
-// the monolith's shop and handler (shop/local, variants/monolith) plus two
-// routes; the catalog and the gateway are the microservices' programs,
-// wired to the core by peer aliases; the platform is faas/program.
+// the monolith's shop and routes (shop/local, variants/monolith) plus two
+// more, behind httpapi.Harden; the catalog and the gateway are the
+// microservices' programs, wired to the core by peer aliases; the platform
+// is faas/program.
 package hybrid
 
 import (

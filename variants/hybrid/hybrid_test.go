@@ -2,6 +2,7 @@ package hybrid_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/faas"
 	"github.com/archbench/archbench/runtime/process"
+	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/variants"
 	"github.com/archbench/archbench/variants/hybrid"
 	"github.com/archbench/archbench/variants/varianttest"
@@ -35,6 +37,9 @@ func TestContract(t *testing.T) {
 	}
 	contract.Run(t, dep.EntryURL())
 	varianttest.AuditPasses(t, dep, v)
+	t.Run("core answers malformed requests with JSON errors", func(t *testing.T) {
+		coreAnswersJSONErrors(t, dep.URLs(hybrid.Core)[0])
+	})
 
 	resp, err := http.Get(dep.URLs(hybrid.Notifications)[0] + faas.StatsPath)
 	if err != nil {
@@ -47,6 +52,49 @@ func TestContract(t *testing.T) {
 	}
 	if len(st.Functions) != 1 || st.Functions[0].Invocations < 1 || st.Functions[0].Errors != 0 {
 		t.Fatalf("notification function: %+v, want invocations from order.placed and no error", st.Functions)
+	}
+}
+
+// coreAnswersJSONErrors checks that the core, called directly as the
+// gateway and the function do, answers what its mux would redirect or
+// refuse on its own (an unclean path, a wrong method) with the contract's
+// JSON error, on the monolith's routes and on the core's own alike.
+func coreAnswersJSONErrors(t *testing.T, core string) {
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/products//1", http.StatusNotFound, api.CodeNotFound},
+		{"GET", "//healthz", http.StatusNotFound, api.CodeNotFound},
+		{"GET", "/internal//audit", http.StatusNotFound, api.CodeNotFound},
+		{"GET", "/stock/../products", http.StatusNotFound, api.CodeNotFound},
+		{"POST", "/internal/confirmations//o_1", http.StatusNotFound, api.CodeNotFound},
+		{"DELETE", "/stock", http.StatusMethodNotAllowed, api.CodeMethodNotAllowed},
+		{"GET", "/internal/confirmations/o_1", http.StatusMethodNotAllowed, api.CodeMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, core+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var eb api.ErrorBody
+			if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != "application/json" ||
+				json.Unmarshal(body, &eb) != nil || eb.Error.Code != tt.code {
+				t.Fatalf("%d %s %q, want %d application/json with code %q", resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.status, tt.code)
+			}
+		})
 	}
 }
 

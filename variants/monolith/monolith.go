@@ -54,22 +54,32 @@ func Scaled(psp runtime.Component, replicas map[string]int) (runtime.Plan, error
 }
 
 // New opens the monolith's shop in dataDir, charging through the provider at
-// pspURL, and returns its handler: the API, plus the audit facts at
-// audit.FactsPath. close releases it.
+// pspURL, and returns its handler (see Handler). close releases it.
 func New(ctx context.Context, dataDir, pspURL string, log *slog.Logger, opts ...local.Option) (h http.Handler, close func() error, err error) {
 	s, err := local.Open(ctx, dataDir, payment.NewClient(pspURL), append([]local.Option{local.WithLogger(log)}, opts...)...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("open the monolith's shop: %w", err)
 	}
 	return Handler(s, log), s.Close, nil
 }
 
-// Handler serves shop s as the monolith does: the API, plus the audit facts
-// at audit.FactsPath. A composition that runs the monolith as its core adds
-// its own routes to the mux.
-func Handler(s *local.Shop, log *slog.Logger) *http.ServeMux {
-	mux := http.NewServeMux()
+// Handler serves shop s as the monolith does: Mux, hardened by
+// httpapi.Harden, so that an unknown route, a wrong method or an unclean
+// path (such as /products//1) gets the contract's JSON error, never the
+// mux's plain-text answer or redirect.
+func Handler(s *local.Shop, log *slog.Logger) http.Handler {
+	return httpapi.Harden(Mux(s, log), log)
+}
+
+// Mux is the monolith's routes over shop s: the API, plus the audit facts at
+// audit.FactsPath. A composition that runs the monolith as its core adds its
+// own routes to it, then serves it through httpapi.Harden, as Handler does.
+func Mux(s *local.Shop, log *slog.Logger) *http.ServeMux {
+	mux := httpapi.NewMux()
+	httpapi.RegisterCatalog(mux, s, log)
+	httpapi.RegisterCarts(mux, s, log)
+	httpapi.RegisterOrders(mux, s, log)
+	httpapi.RegisterNotifications(mux, s, log)
 	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders()))
-	mux.Handle("/", httpapi.New(s, log))
 	return mux
 }

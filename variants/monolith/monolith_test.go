@@ -15,6 +15,7 @@ import (
 	"github.com/archbench/archbench/audit"
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/variants/monolith"
 )
 
@@ -121,5 +122,99 @@ func TestConcurrentRetriesOneOrder(t *testing.T) {
 	stats := provider.Stats()
 	if stats.Succeeded != 1 {
 		t.Fatalf("%d charges succeeded, want 1", stats.Succeeded)
+	}
+}
+
+// startMonolith serves a fresh monolith, charging through an approving
+// payment provider, on loopback until the test ends, and returns its URL.
+func startMonolith(t *testing.T) string {
+	t.Helper()
+	provider, err := payment.NewProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	psp := httptest.NewServer(provider)
+	t.Cleanup(psp.Close)
+	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := closeShop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return srv.URL
+}
+
+// TestMalformedRequestsGetJSONErrors: the monolith answers what its mux
+// would answer on its own (an unclean path it would redirect, a wrong
+// method, an unknown route) with the contract's JSON error, as the hardened
+// API of every other variant does: never a redirect, never HTML.
+func TestMalformedRequestsGetJSONErrors(t *testing.T) {
+	base := startMonolith(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct {
+		name, method, path string
+		status             int
+		code               string
+	}{
+		{"empty segment", "GET", "/products//1", http.StatusNotFound, api.CodeNotFound},
+		{"dot-dot segment", "GET", "/carts/../products", http.StatusNotFound, api.CodeNotFound},
+		{"dot segment", "GET", "/products/./1", http.StatusNotFound, api.CodeNotFound},
+		{"leading double slash", "GET", "//healthz", http.StatusNotFound, api.CodeNotFound},
+		{"unclean audit path", "GET", "/internal//audit", http.StatusNotFound, api.CodeNotFound},
+		{"unclean POST", "POST", "/carts//", http.StatusNotFound, api.CodeNotFound},
+		{"unknown route", "GET", "/admin", http.StatusNotFound, api.CodeNotFound},
+		{"wrong method on the API", "DELETE", "/products", http.StatusMethodNotAllowed, api.CodeMethodNotAllowed},
+		{"wrong method on the audit facts", "POST", audit.FactsPath, http.StatusMethodNotAllowed, api.CodeMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, base+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.status {
+				t.Fatalf("%s %s: status %d (Location %q, body %q), want %d", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Location"), body, tt.status)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q, want application/json", ct)
+			}
+			var eb api.ErrorBody
+			if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code != tt.code || eb.Error.Message == "" {
+				t.Errorf("body %q (%v), want a JSON error with code %q and a message", body, err, tt.code)
+			}
+		})
+	}
+}
+
+// TestServesAPIAndAuditFacts: hardening keeps both of the monolith's parts,
+// the API and the audit facts, reachable.
+func TestServesAPIAndAuditFacts(t *testing.T) {
+	base := startMonolith(t)
+	for _, path := range []string{"/healthz", "/products/1", audit.FactsPath} {
+		t.Run(path, func(t *testing.T) {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				body, _ := io.ReadAll(resp.Body)
+				t.Fatalf("GET %s: status %d (%s), want 200", path, resp.StatusCode, body)
+			}
+		})
 	}
 }
