@@ -10,9 +10,14 @@ import (
 )
 
 // BreakerSettings say when a service's circuit opens and how it closes
-// again. A call fails when it gets no answer (connection refused or reset,
-// timeout) or a 5xx; a 4xx is the service working as it should. A call the
-// client abandoned counts neither way.
+// again. The circuit tracks whether a service is alive, not whether its
+// calls succeed: a call fails when it gets no answer (connection refused or
+// reset, timeout) or a 5xx that is not the service's own JSON error (an
+// empty, HTML or garbled 5xx, such as a proxy's 502). Any answer in the
+// contract's error envelope, 5xx included, is the service at work: a 503
+// payment_unavailable while the payment provider is down must not cut off
+// the service's other routes. A call the client abandoned counts neither
+// way.
 type BreakerSettings struct {
 	// ConsecutiveFailures opens the circuit after that many failed calls
 	// in a row.

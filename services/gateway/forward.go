@@ -59,6 +59,10 @@ type failure struct {
 	body        []byte
 	// retry says another attempt could do better.
 	retry bool
+	// answered says the service itself answered, with its own JSON error
+	// (body not nil): the call failed, but the service is alive, so its
+	// breaker counts no failure.
+	answered bool
 }
 
 func (f *failure) write(w http.ResponseWriter) {
@@ -154,6 +158,8 @@ func (fw *forwarder) call(ctx context.Context, r *http.Request, body []byte) (*h
 		case fail == nil:
 			done(nil)
 			return resp, nil
+		case fail.answered:
+			done(nil) // an error of the service's own, such as 503 payment_unavailable, is no outage
 		case r.Context().Err() != nil:
 			done(errAbandoned)
 			return nil, fail
@@ -190,10 +196,10 @@ func (fw *forwarder) try(ctx context.Context, r *http.Request, base *url.URL, bo
 	}
 	retry := resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable ||
 		resp.StatusCode == http.StatusGatewayTimeout
-	if ct := resp.Header["Content-Type"]; isJSON(ct) && json.Valid(data) {
+	if ct := resp.Header["Content-Type"]; isErrorBody(ct, data) {
 		// The service's own error, such as 503 payment_unavailable naming
 		// the order a checkout left behind: passed on byte for byte.
-		return nil, &failure{status: resp.StatusCode, contentType: ct, body: data, retry: retry}
+		return nil, &failure{status: resp.StatusCode, contentType: ct, body: data, retry: retry, answered: true}
 	}
 	return nil, &failure{status: http.StatusBadGateway, code: api.CodeUnavailable, retry: retry,
 		message: fmt.Sprintf("%s failed: status %d without a JSON error", fw.svc.name, resp.StatusCode)}
@@ -278,6 +284,19 @@ func (fw *forwarder) relay(w http.ResponseWriter, r *http.Request, resp *http.Re
 			return
 		}
 	}
+}
+
+// isErrorBody reports whether an answer with Content-Type ct and body data
+// is an error in the contract's own words: JSON holding the error envelope
+// (api.ErrorBody) with a code, as every service writes with api.WriteError.
+// A 5xx such as that comes from the service's code, running; an empty, HTML
+// or garbled one comes from somewhere else (a proxy, a dying process).
+func isErrorBody(ct []string, data []byte) bool {
+	if !isJSON(ct) {
+		return false
+	}
+	var eb api.ErrorBody
+	return json.Unmarshal(data, &eb) == nil && eb.Error.Code != ""
 }
 
 // isJSON reports whether a Content-Type header names JSON.

@@ -311,6 +311,10 @@ func TestRoundRobinOverReplicas(t *testing.T) {
 func TestRetries(t *testing.T) {
 	const unavailable = `{"error":{"code":"unavailable","message":"busy"}}`
 	failing := func(status int) http.Handler { return fixedHandler(status, "application/json", unavailable) }
+	// dead answers as a proxy in front of a dead service does.
+	dead := func(status int) http.Handler {
+		return fixedHandler(status, "text/html", "<h1>Service Unavailable</h1>")
+	}
 	noBreaker := WithBreakerSettings(BreakerSettings{ConsecutiveFailures: 1000, MinRequests: 1000, FailureRatio: 1,
 		Window: time.Minute, OpenFor: time.Minute, Probes: 1})
 	tests := []struct {
@@ -344,7 +348,7 @@ func TestRetries(t *testing.T) {
 		{name: "POST with Idempotency-Key retried on the other replica", method: "POST", path: "/carts/c_1/items", key: "k-1",
 			replicas: []http.Handler{nil, echoHandler(Cart)}, requests: 4, status: 201, hits: 4},
 		{name: "no retry once the circuit is open", method: "GET", path: "/carts/c_1",
-			replicas: []http.Handler{failing(503), failing(503)}, requests: 1, status: 503, hits: 1,
+			replicas: []http.Handler{dead(503), dead(503)}, requests: 1, status: 502, hits: 1,
 			opts: []Option{WithBreakerSettings(BreakerSettings{ConsecutiveFailures: 1, MinRequests: 10, FailureRatio: 1,
 				Window: time.Minute, OpenFor: time.Minute, Probes: 1})}},
 		{name: "retries disabled", method: "GET", path: "/carts/c_1",
@@ -431,8 +435,11 @@ func TestCircuitOpensPerService(t *testing.T) {
 		hits     int64
 		open     bool
 	}{
-		{"5xx failures open it", fixedHandler(500, "application/json", `{"error":{"code":"internal","message":"boom"}}`), 8, 5, true},
 		{"non-JSON 5xx failures open it", fixedHandler(500, "text/plain", "boom"), 8, 5, true},
+		{"empty 502s open it", fixedHandler(502, "", ""), 8, 5, true},
+		{"HTML 504s open it", fixedHandler(504, "text/html", "<h1>Gateway Timeout</h1>"), 8, 5, true},
+		{"JSON without the error envelope opens it", fixedHandler(500, "application/json", `{"status":"down"}`), 8, 5, true},
+		{"the service's own JSON 5xx errors keep it closed", fixedHandler(500, "application/json", `{"error":{"code":"internal","message":"boom"}}`), 12, 12, false},
 		{"4xx answers keep it closed", fixedHandler(404, "application/json", `{"error":{"code":"not_found","message":"x"}}`), 12, 12, false},
 	}
 	for _, tt := range tests {
@@ -461,19 +468,26 @@ func TestCircuitOpensPerService(t *testing.T) {
 }
 
 // fakeService answers calls in memory with its current status, for tests
-// under synctest's fake clock.
+// under synctest's fake clock: a cart below 400, and the service's own JSON
+// error from 400 on.
 type fakeService struct {
 	status atomic.Int64
 	calls  atomic.Int64
+	// dead makes a 5xx a proxy's HTML page, as in front of a dead service.
+	dead bool
 }
 
 func (f *fakeService) RoundTrip(r *http.Request) (*http.Response, error) {
 	f.calls.Add(1)
-	body := `{"error":{"code":"internal","message":"x"}}`
-	if st := f.status.Load(); st < 400 {
-		body = `{"id":"c_1","items":[],"total_cents":0}`
+	st := f.status.Load()
+	ct, body := "application/json", `{"id":"c_1","items":[],"total_cents":0}`
+	switch {
+	case st >= 500 && f.dead:
+		ct, body = "text/html", "<h1>Bad Gateway</h1>"
+	case st >= 400:
+		body = `{"error":{"code":"internal","message":"x"}}`
 	}
-	return &http.Response{StatusCode: int(f.status.Load()), Header: http.Header{"Content-Type": {"application/json"}},
+	return &http.Response{StatusCode: int(st), Header: http.Header{"Content-Type": {ct}},
 		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
 }
 
@@ -484,7 +498,7 @@ func TestCircuitLifecycle(t *testing.T) {
 		status  int           // the status the client gets
 		called  bool          // whether the service was called
 	}
-	fail, ok := step{service: 500, status: 500, called: true}, step{service: 200, status: 200, called: true}
+	fail, ok := step{service: 500, status: 502, called: true}, step{service: 200, status: 200, called: true}
 	open := step{service: 200, status: 503}
 	settings := BreakerSettings{ConsecutiveFailures: 5, MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second,
 		OpenFor: 2 * time.Second, Probes: 2}
@@ -499,12 +513,12 @@ func TestCircuitLifecycle(t *testing.T) {
 		{"a failed probe opens it again", append(repeatSteps(5, fail), open, later(fail), open)},
 		{"opens on the failure ratio", append(repeatSteps(10, ok, fail), open)},
 		{"the failure ratio needs enough calls", append(repeatSteps(9, ok, fail), ok)},
-		{"the window forgets old failures", append(append(repeatSteps(4, fail), step{wait: 11 * time.Second, service: 500, status: 500, called: true}), ok)},
+		{"the window forgets old failures", append(append(repeatSteps(4, fail), step{wait: 11 * time.Second, service: 500, status: 502, called: true}), ok)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				svc := &fakeService{}
+				svc := &fakeService{dead: true}
 				peers := map[string][]string{}
 				for _, name := range Services() {
 					peers[name] = []string{"http://" + name + ".test"}
@@ -656,6 +670,92 @@ func TestServiceErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedReplica returns the URL of a replica that refuses connections, as
+// a host without the process does.
+func refusedReplica(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr
+}
+
+// TestCircuitCountsOnlyADeadService: checkouts the orders service answers
+// with an error of its own, such as 503 payment_unavailable while the
+// payment provider is down, leave its circuit closed, so GET /orders/{id},
+// which needs no payment, still reaches it. A service that gives no answer,
+// or 5xx answers without its JSON error, opens the circuit.
+func TestCircuitCountsOnlyADeadService(t *testing.T) {
+	const paymentUnavailable = `{"error":{"code":"payment_unavailable","message":"order o_1: payment provider did not answer","order_id":"o_1"}}` + "\n"
+	checkouts := int(DefaultBreakerSettings().ConsecutiveFailures) + 3
+	tests := []struct {
+		name     string
+		checkout http.Handler            // the orders service's answer to a checkout
+		replica  func(*testing.T) string // instead of a service answering checkout
+		status   int                     // the client's answer to the first checkout
+		open     bool
+	}{
+		{name: "503 payment_unavailable keeps it closed", checkout: fixedHandler(503, "application/json", paymentUnavailable), status: 503},
+		{name: "a JSON 500 of the service's keeps it closed", checkout: fixedHandler(500, "application/json; charset=utf-8", `{"error":{"code":"internal","message":"x"}}`), status: 500},
+		{name: "non-JSON 500s open it", checkout: fixedHandler(500, "text/plain", "panic: boom"), status: 502, open: true},
+		{name: "empty 502s open it", checkout: fixedHandler(502, "", ""), status: 502, open: true},
+		{name: "HTML 503s open it", checkout: fixedHandler(503, "text/html", "<h1>Service Unavailable</h1>"), status: 502, open: true},
+		{name: "refused connections open it", replica: refusedReplica, status: 502, open: true},
+		{name: "dropped connections open it", replica: brokenReplica, status: 502, open: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var orderReads atomic.Int64
+			var replica string
+			if tt.replica != nil {
+				replica = tt.replica(t)
+			} else {
+				mux := http.NewServeMux()
+				mux.Handle(httpapi.RouteCheckout, tt.checkout)
+				mux.HandleFunc(httpapi.RouteGetOrder, func(w http.ResponseWriter, r *http.Request) {
+					orderReads.Add(1)
+					api.WriteJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "status": "failed"})
+				})
+				replica = startBackend(t, mux).url
+			}
+			base := startGateway(t, map[string][]string{Orders: {replica}})
+			for i := range checkouts {
+				a := send(t, "POST", base+"/carts/c_1/checkout", strings.NewReader(`{"card_token":"tok_ok"}`), nil)
+				if i == 0 && a.status != tt.status {
+					t.Fatalf("checkout: status %d (%s), want %d", a.status, a.body, tt.status)
+				}
+				if !tt.open && !bytes.Equal(a.body, []byte(recorded(tt.checkout))) {
+					t.Errorf("checkout %d: %d %s, want the service's own error passed on", i+1, a.status, a.body)
+					break
+				}
+			}
+			a := send(t, "GET", base+"/orders/o_1", nil, nil)
+			if tt.open {
+				if e := a.error(t); a.status != http.StatusServiceUnavailable || !strings.Contains(e.Message, "orders unavailable (circuit open)") {
+					t.Fatalf("GET /orders/o_1 after %d failed checkouts: %d %s, want 503 circuit open", checkouts, a.status, a.body)
+				}
+				return
+			}
+			if a.status != http.StatusOK || orderReads.Load() != 1 {
+				t.Fatalf("GET /orders/o_1 after %d checkouts answered %d by the service: %d %s, %d reads, want 200 from the service",
+					checkouts, tt.status, a.status, a.body, orderReads.Load())
+			}
+		})
+	}
+}
+
+// recorded is h's answer body to a request.
+func recorded(h http.Handler) string {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
+	return rec.Body.String()
 }
 
 func TestDownServiceIsUnavailable(t *testing.T) {
