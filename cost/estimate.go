@@ -411,7 +411,11 @@ func (b *builder) serverless() error {
 		perMillion += g.PerMillionRequestsUSD
 	}
 	b.e.UsageUSDPerRequest = perMillion / million
-	b.note("The platform's counts cover the warm-up as well as the measured window, so they are priced per client request over the same span (%.0f requests); invocations by events and schedules are part of that cost.", requests)
+	if warmup > 0 {
+		b.note("The platform's counts cover the warm-up as well as the measured window, so they are priced per client request over the same span (%.0f requests); invocations by events and schedules are part of that cost.", requests)
+	} else {
+		b.note("The platform's counts cover the measured window, priced per client request in it (%.0f requests); invocations by events and schedules are part of that cost.", requests)
+	}
 	b.note("Free tiers are left out, and the first price tier is applied to every volume.")
 	if entryIsPlatform {
 		b.note("Clients are taken to enter through the platform's front door, billed as API gateway requests; WithEntry names a container entry instead.")
