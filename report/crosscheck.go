@@ -19,7 +19,9 @@ const crossCheckIntro = "The same deployment, driven right after its run by a se
 	"its http_req_duration leaves out waiting for and opening a connection. Both drop a journey that finds every " +
 	"worker (k6: virtual user) busy, and count it. k6's random choices follow the same distributions but are not " +
 	"the same draws, and its summary has no per-second series or status counts. Gen CPU µs/req is each generator's own " +
-	"CPU time over the requests it sent, warm-up included: what it took from the machine the system under test shares."
+	"CPU time over the requests it sent, what it took from the machine the system under test shares: archbench's over its " +
+	"measured run; k6's over its whole process, warm-up and start-up (compiling the script, starting virtual users) included, " +
+	"a fixed cost that weighs more on a short run."
 
 // crossCheckTable sets each cross-checked result beside its cross-check.
 func crossCheckTable(vs []results.VariantResult, names []string) table {
