@@ -34,6 +34,7 @@ type Shop struct {
 	carts         *sqlstore.Carts
 	orders        *sqlstore.Orders
 	notifications *sqlstore.Notifications
+	retries       *sqlstore.SagaRetries // compensations owed to the provider
 	payer         Payer
 	dispatcher    Dispatcher
 	notifier      *Notifier // the default dispatcher, when no other is given
@@ -104,6 +105,7 @@ func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Sh
 		db: db, payer: payer, log: cfg.log, staleAfter: cfg.staleAfter,
 		catalog: sqlstore.NewCatalog(db), inventory: sqlstore.NewInventory(db), carts: sqlstore.NewCarts(db),
 		orders: sqlstore.NewOrders(db), notifications: sqlstore.NewNotifications(db),
+		retries: sqlstore.NewSagaRetries(db),
 	}
 	if !cfg.attach {
 		if err := s.setUp(ctx, cfg.catalog); err != nil {
@@ -122,7 +124,8 @@ func Open(ctx context.Context, dataDir string, payer Payer, opts ...Option) (*Sh
 	return s, nil
 }
 
-// recoverEvery is how often a long-running shop looks for stale checkouts.
+// recoverEvery is how often a long-running shop looks for stale checkouts
+// and retries the voids it owes.
 const recoverEvery = time.Second
 
 // startRecoverer runs RecoverStale in the background until Close. A shop
@@ -151,7 +154,7 @@ func (s *Shop) startRecoverer() {
 
 func (s *Shop) setUp(ctx context.Context, catalog shop.CatalogSpec) error {
 	if err := s.db.Migrate(ctx, sqlstore.CatalogSchema, sqlstore.InventorySchema, sqlstore.CartsSchema,
-		sqlstore.OrdersSchema, sqlstore.NotificationsSchema); err != nil {
+		sqlstore.OrdersSchema, sqlstore.NotificationsSchema, sqlstore.SagaRetriesSchema); err != nil {
 		return err
 	}
 	products := catalog.Products()
@@ -249,6 +252,11 @@ func (s *Shop) Notifications(ctx context.Context, orderID string) ([]shop.Notifi
 //     queued in the outbox; or payment_failed, with the stock released. A
 //     charge with no answer is voided first, so the outcome is never unknown.
 //
+// If RecoverStale settled the order first (the checkout outlived the stale
+// age), the settle finds it no longer pending: the checkout then answers
+// with the stored outcome, payment_failed, and voids its own charge if it
+// went through (the recoverer owes that void too; voiding is idempotent).
+//
 // A repeated call with the same idempotency key returns the first order.
 func (s *Shop) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken string) (shop.Order, error) {
 	order, existing, err := s.place(ctx, cartID, idempotencyKey)
@@ -268,10 +276,30 @@ func (s *Shop) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken s
 			return shop.Order{}, &api.OrderError{OrderID: order.ID, Err: fmt.Errorf("%w (void failed: %v)", chargeErr, err)}
 		}
 	}
-	if err := s.settle(ctx, &order, paymentID, chargeErr); err != nil {
-		return shop.Order{}, err
+	if err := s.settle(ctx, &order, paymentID, chargeErr, false); err != nil {
+		if !errors.Is(err, shop.ErrConflict) {
+			return shop.Order{}, err
+		}
+		return s.settledMeanwhile(ctx, order.ID, chargeErr == nil)
 	}
 	return s.outcome(ctx, order)
+}
+
+// settledMeanwhile is checkout's answer when its own settle found the order
+// already settled: only RecoverStale settles another checkout's order, and
+// only as payment_failed, with the void of the charge owed in the same
+// transaction. A checkout whose charge went through runs that void itself
+// rather than leave the refund to the next recovery round (in serverless a
+// scheduled function), then answers with the stored outcome.
+func (s *Shop) settledMeanwhile(ctx context.Context, orderID string, charged bool) (shop.Order, error) {
+	stored, err := s.orders.Get(ctx, nil, orderID)
+	if err != nil {
+		return shop.Order{}, &api.OrderError{OrderID: orderID, Err: fmt.Errorf("checkout settled meanwhile: %w", err)}
+	}
+	if charged && stored.Status == shop.OrderPaymentFailed {
+		s.runOwed(ctx, orderID, sqlstore.StepVoid)
+	}
+	return s.outcome(ctx, stored)
 }
 
 // place runs checkout's local transaction. With an idempotency key already
@@ -312,22 +340,40 @@ func (s *Shop) place(ctx context.Context, cartID, idempotencyKey string) (order 
 	return order, existing, err
 }
 
-func (s *Shop) settle(ctx context.Context, order *shop.Order, paymentID string, chargeErr error) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+// settle moves a pending order to its outcome in one transaction: paid,
+// with the confirmation queued; or payment_failed, with the stock released
+// and, when oweVoid is set, the void of its charge recorded as owed (run it
+// with runOwed once the transaction has committed). An order no longer
+// pending is left as it is, with an error matching shop.ErrConflict. order
+// is updated only when the transaction commits.
+func (s *Shop) settle(ctx context.Context, order *shop.Order, paymentID string, chargeErr error, oweVoid bool) error {
+	settled := *order
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if chargeErr == nil {
-			order.Status, order.PaymentID = shop.OrderPaid, paymentID
+			settled.Status, settled.PaymentID = shop.OrderPaid, paymentID
 			if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaid, paymentID, ""); err != nil {
 				return err
 			}
 			return s.notifications.Enqueue(ctx, tx, order.ID, "email")
 		}
 		_, code := api.Classify(chargeErr)
-		order.Status, order.FailureReason = shop.OrderPaymentFailed, code
-		if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaymentFailed, "", order.FailureReason); err != nil {
+		settled.Status, settled.FailureReason = shop.OrderPaymentFailed, code
+		if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaymentFailed, "", code); err != nil {
 			return err
 		}
-		return s.inventory.Release(ctx, tx, order.ID)
+		if err := s.inventory.Release(ctx, tx, order.ID); err != nil {
+			return err
+		}
+		if oweVoid {
+			return s.retries.Owe(ctx, tx, order.ID, sqlstore.StepVoid)
+		}
+		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("settle checkout %s: %w", order.ID, err)
+	}
+	*order = settled
+	return nil
 }
 
 // outcome turns an order into checkout's answer: the order, an error that
@@ -351,42 +397,95 @@ func (s *Shop) outcome(ctx context.Context, o shop.Order) (shop.Order, error) {
 }
 
 // DefaultStaleAfter is how long a checkout may stay pending before
-// RecoverStale settles it: longer than a checkout can take while its
+// RecoverStale settles it: longer than a checkout usually takes while its
 // process lives (a charge and a void, each bounded by the payment client's
-// 2 s timeout).
+// 2 s timeout). A live checkout may still outlast it (waiting for the
+// write lock of a database shared between processes); recovery is safe
+// then too, since it settles before it voids.
 const DefaultStaleAfter = 8 * time.Second
 
 // WithStaleAfter sets how long a checkout may stay pending before
 // RecoverStale settles it (default DefaultStaleAfter).
 func WithStaleAfter(d time.Duration) Option { return func(c *config) { c.staleAfter = d } }
 
-// RecoverStale settles checkouts left pending for longer than the stale
-// age (WithStaleAfter):
-// their process died between charging and settling, or the payment
-// provider could not be reached to void an unanswered charge. Each is
-// voided at the provider (refunding a charge that went through, refusing a
-// late one) and then failed with its stock released; one whose void fails
-// stays pending for the next call. It returns how many it settled.
+// RecoverStale first retries the voids owed by earlier rounds, then
+// settles the checkouts left pending for longer than the stale age
+// (WithStaleAfter): their process died between charging and settling, or
+// the payment provider could not be reached to void an unanswered charge.
+//
+// Each is failed, with its stock released and the void of its charge owed,
+// in one transaction that applies only while the order is still pending;
+// the void (refunding a charge that went through, refusing a late one) runs
+// after the commit, and one that fails stays owed for the next call. So a
+// live checkout whose settle commits first keeps its paid order and its
+// charge: recovery never voids an order it did not fail. It returns how
+// many orders it settled.
 func (s *Shop) RecoverStale(ctx context.Context) (int, error) {
+	owedErr := s.retryOwed(ctx)
 	stale, err := s.orders.StalePending(ctx, time.Now().Add(-s.staleAfter), 100)
 	if err != nil {
-		return 0, err
+		return 0, errors.Join(owedErr, fmt.Errorf("recover stale checkouts: %w", err))
 	}
 	n := 0
 	for _, o := range stale {
-		if err := s.payer.Void(ctx, o.ID); err != nil {
-			s.log.Warn("void a stale checkout; will retry", "order", o.ID, "err", err)
-			continue
+		err := s.settle(ctx, &o, "", fmt.Errorf("recovered a stale checkout: %w", shop.ErrPaymentUnavailable), true)
+		if errors.Is(err, shop.ErrConflict) {
+			continue // its checkout settled it meanwhile; its charge stands
 		}
-		if err := s.settle(ctx, &o, "", fmt.Errorf("recovered a stale checkout: %w", shop.ErrPaymentUnavailable)); err != nil {
-			if errors.Is(err, shop.ErrConflict) {
-				continue // settled meanwhile
-			}
-			return n, err
+		if err != nil {
+			return n, errors.Join(owedErr, fmt.Errorf("recover stale checkouts: %w", err))
 		}
 		n++
+		s.runOwed(ctx, o.ID, sqlstore.StepVoid)
 	}
-	return n, nil
+	return n, owedErr
+}
+
+// retryOwed runs once each step owed (a void whose first attempt failed).
+// A step that fails again stays owed; only failing to list them is an error.
+func (s *Shop) retryOwed(ctx context.Context) error {
+	owed, err := s.retries.Owed(ctx, 100)
+	if err != nil {
+		return fmt.Errorf("retry owed voids: %w", err)
+	}
+	for _, o := range owed {
+		if ctx.Err() != nil {
+			return fmt.Errorf("retry owed voids: %w", ctx.Err())
+		}
+		s.runOwed(ctx, o.OrderID, o.Step)
+	}
+	return nil
+}
+
+// runOwed tries an owed step once: on success it is no longer owed, and on
+// failure it stays owed for RecoverStale to retry. The local shop owes only
+// voids; its stock is released in the transaction that fails the order.
+func (s *Shop) runOwed(ctx context.Context, orderID, step string) {
+	var err error
+	switch step {
+	case sqlstore.StepVoid:
+		err = s.payer.Void(ctx, orderID)
+	default:
+		err = fmt.Errorf("unknown owed step %q", step)
+	}
+	if err != nil {
+		s.log.Warn("owed step failed; will retry", "order", orderID, "step", step, "err", err)
+		return
+	}
+	if err := s.retries.Done(ctx, orderID, step); err != nil {
+		s.log.Error("record owed step done", "order", orderID, "step", step, "err", err)
+	}
+}
+
+// Owed counts the steps still owed (voids not yet acknowledged by the
+// payment provider), for the data audit's Facts.SagaPending: the data has
+// converged once it is zero.
+func (s *Shop) Owed(ctx context.Context) (int, error) {
+	owed, err := s.retries.Owed(ctx, 1_000_000)
+	if err != nil {
+		return 0, err
+	}
+	return len(owed), nil
 }
 
 // DeliverConfirmation records an order's queued confirmation as sent, as
