@@ -53,11 +53,35 @@ type Order struct {
 	PaymentID string           `json:"payment_id,omitempty"`
 }
 
+// HandlerOption configures Handler.
+type HandlerOption func(*handlerConfig)
+
+type handlerConfig struct {
+	owed func(context.Context) (int, error)
+}
+
+// WithOwed has Handler report the compensations still owed, as counted by
+// owed, in Facts.SagaPending: a component that retries them (a void the
+// payment provider has not yet acknowledged) has not converged until they
+// are done.
+func WithOwed(owed func(context.Context) (int, error)) HandlerOption {
+	return func(c *handlerConfig) { c.owed = owed }
+}
+
 // Handler serves the facts of the given stores; either may be nil when the
 // component does not own it.
-func Handler(inv *sqlstore.Inventory, orders *sqlstore.Orders) http.Handler {
+func Handler(inv *sqlstore.Inventory, orders *sqlstore.Orders, opts ...HandlerOption) http.Handler {
+	var cfg handlerConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, err := Collect(r.Context(), inv, orders)
+		if err == nil && cfg.owed != nil {
+			if f.SagaPending, err = cfg.owed(r.Context()); err != nil {
+				err = fmt.Errorf("count owed compensations: %w", err)
+			}
+		}
 		if err != nil {
 			api.WriteError(w, r, nil, err)
 			return

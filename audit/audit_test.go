@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -220,6 +221,23 @@ func TestFetch(t *testing.T) {
 	charges := []payment.Charge{{ID: "ch_1", IdempotencyKey: "o_1", Status: payment.StatusSucceeded}}
 	if r := audit.Verify(f, charges); !r.Passed {
 		t.Errorf("consistent shop failed the audit: %+v", r)
+	}
+
+	// Compensations still owed are reported through the whole path, and
+	// the data has not converged while there are any.
+	owing := httptest.NewServer(serveAt(audit.Handler(nil, orders, audit.WithOwed(func(context.Context) (int, error) { return 2, nil }))))
+	t.Cleanup(owing.Close)
+	f, err = audit.Fetch(ctx, http.DefaultClient, invSrv.URL, owing.URL)
+	if err != nil || f.SagaPending != 2 {
+		t.Fatalf("Fetch with 2 owed = %+v, %v; want saga_pending 2", f, err)
+	}
+	if r := audit.Verify(f, charges); r.Passed {
+		t.Errorf("a shop owing compensations passed the audit: %+v", r)
+	}
+	failing := httptest.NewServer(serveAt(audit.Handler(nil, orders, audit.WithOwed(func(context.Context) (int, error) { return 0, errors.New("disk gone") }))))
+	t.Cleanup(failing.Close)
+	if _, err := audit.Fetch(ctx, http.DefaultClient, invSrv.URL, failing.URL); err == nil {
+		t.Error("Fetch succeeded though the owed compensations could not be counted")
 	}
 
 	// A pending order is flagged through the whole path.

@@ -80,6 +80,6 @@ func Mux(s *local.Shop, log *slog.Logger) *http.ServeMux {
 	httpapi.RegisterCarts(mux, s, log)
 	httpapi.RegisterOrders(mux, s, log)
 	httpapi.RegisterNotifications(mux, s, log)
-	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders()))
+	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders(), audit.WithOwed(s.Owed)))
 	return mux
 }
