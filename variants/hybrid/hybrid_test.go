@@ -2,7 +2,6 @@ package hybrid_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"testing"
@@ -60,7 +59,6 @@ func TestContract(t *testing.T) {
 // refuse on its own (an unclean path, a wrong method) with the contract's
 // JSON error, on the monolith's routes and on the core's own alike.
 func coreAnswersJSONErrors(t *testing.T, core string) {
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	tests := []struct {
 		method, path string
 		status       int
@@ -76,24 +74,7 @@ func coreAnswersJSONErrors(t *testing.T, core string) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			req, err := http.NewRequest(tt.method, core+tt.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var eb api.ErrorBody
-			if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != "application/json" ||
-				json.Unmarshal(body, &eb) != nil || eb.Error.Code != tt.code {
-				t.Fatalf("%d %s %q, want %d application/json with code %q", resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.status, tt.code)
-			}
+			varianttest.JSONError(t, core, tt.method, tt.path, tt.status, tt.code)
 		})
 	}
 }

@@ -17,38 +17,21 @@ import (
 	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/variants/monolith"
+	"github.com/archbench/archbench/variants/varianttest"
 )
 
 // TestContractInProcess holds the monolith's handler, served in this test
 // process over real loopback sockets, to the shared contract, then audits its
 // data.
 func TestContractInProcess(t *testing.T) {
-	provider, err := payment.NewProvider()
+	shopURL, pspURL := startMonolith(t)
+	contract.Run(t, shopURL)
+
+	facts, err := audit.Fetch(context.Background(), http.DefaultClient, shopURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	psp := httptest.NewServer(provider)
-	t.Cleanup(psp.Close)
-
-	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shop := httptest.NewServer(h)
-	t.Cleanup(func() {
-		shop.Close()
-		if err := closeShop(); err != nil {
-			t.Error(err)
-		}
-	})
-
-	contract.Run(t, shop.URL)
-
-	facts, err := audit.Fetch(context.Background(), http.DefaultClient, shop.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	charges, err := payment.NewClient(psp.URL).Charges(context.Background())
+	charges, err := payment.NewClient(pspURL).Charges(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +109,9 @@ func TestConcurrentRetriesOneOrder(t *testing.T) {
 }
 
 // startMonolith serves a fresh monolith, charging through an approving
-// payment provider, on loopback until the test ends, and returns its URL.
-func startMonolith(t *testing.T) string {
+// payment provider, on loopback until the test ends, and returns its URL
+// and the provider's.
+func startMonolith(t *testing.T) (shopURL, pspURL string) {
 	t.Helper()
 	provider, err := payment.NewProvider()
 	if err != nil {
@@ -146,7 +130,7 @@ func startMonolith(t *testing.T) string {
 			t.Error(err)
 		}
 	})
-	return srv.URL
+	return srv.URL, psp.URL
 }
 
 // TestMalformedRequestsGetJSONErrors: the monolith answers what its mux
@@ -154,8 +138,7 @@ func startMonolith(t *testing.T) string {
 // method, an unknown route) with the contract's JSON error, as the hardened
 // API of every other variant does: never a redirect, never HTML.
 func TestMalformedRequestsGetJSONErrors(t *testing.T) {
-	base := startMonolith(t)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base, _ := startMonolith(t)
 	tests := []struct {
 		name, method, path string
 		status             int
@@ -173,29 +156,7 @@ func TestMalformedRequestsGetJSONErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(tt.method, base+tt.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != tt.status {
-				t.Fatalf("%s %s: status %d (Location %q, body %q), want %d", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Location"), body, tt.status)
-			}
-			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-				t.Errorf("Content-Type %q, want application/json", ct)
-			}
-			var eb api.ErrorBody
-			if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code != tt.code || eb.Error.Message == "" {
-				t.Errorf("body %q (%v), want a JSON error with code %q and a message", body, err, tt.code)
-			}
+			varianttest.JSONError(t, base, tt.method, tt.path, tt.status, tt.code)
 		})
 	}
 }
@@ -203,7 +164,7 @@ func TestMalformedRequestsGetJSONErrors(t *testing.T) {
 // TestServesAPIAndAuditFacts: hardening keeps both of the monolith's parts,
 // the API and the audit facts, reachable.
 func TestServesAPIAndAuditFacts(t *testing.T) {
-	base := startMonolith(t)
+	base, _ := startMonolith(t)
 	for _, path := range []string{"/healthz", "/products/1", audit.FactsPath} {
 		t.Run(path, func(t *testing.T) {
 			resp, err := http.Get(base + path)
