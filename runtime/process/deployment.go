@@ -142,9 +142,12 @@ func (d *Deployment) startComponent(ctx context.Context, c runtime.Component, bi
 	var wg sync.WaitGroup
 	for i, p := range procs {
 		wg.Go(func() {
-			if errs[i] = waitReady(ctx, p, client, d.rt.startTimeout); errs[i] != nil {
+			u, took, err := waitReady(ctx, p, client, d.rt.startTimeout)
+			if errs[i] = err; err != nil {
 				cancel()
+				return
 			}
+			d.setReady(p, u, took)
 		})
 	}
 	wg.Wait()
@@ -269,7 +272,10 @@ func (d *Deployment) Restart(ctx context.Context, component string, replica int)
 	if !old.hasExited() {
 		return fmt.Errorf("restart %s: it is still running; Kill it first", old.name())
 	}
-	u, err := url.Parse(old.url)
+	d.mu.Lock()
+	oldURL := old.url
+	d.mu.Unlock()
+	u, err := url.Parse(oldURL)
 	if err != nil {
 		return fmt.Errorf("restart %s: %w", old.name(), err)
 	}
@@ -294,9 +300,11 @@ func (d *Deployment) Restart(ctx context.Context, component string, replica int)
 		return fmt.Errorf("restart %s: %w", p.name(), err)
 	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	if err := waitReady(ctx, p, client, d.rt.startTimeout); err != nil {
+	ready, took, err := waitReady(ctx, p, client, d.rt.startTimeout)
+	if err != nil {
 		return fmt.Errorf("restart: %w", err)
 	}
+	d.setReady(p, ready, took)
 	p.log.Info("restarted", "url", p.url, "took", p.startedIn.Round(time.Microsecond))
 	return nil
 }
@@ -321,6 +329,14 @@ func (d *Deployment) Redeploy(ctx context.Context, component string, replica int
 		}
 	}
 	return d.Restart(ctx, component, replica)
+}
+
+// setReady records that p serves at url, ready took after its exec. It
+// takes d.mu: p is already in d.groups, where Processes reads it.
+func (d *Deployment) setReady(p *proc, url string, took time.Duration) {
+	d.mu.Lock()
+	p.url, p.startedIn = url, took
+	d.mu.Unlock()
 }
 
 // replace puts p where old was. d.mu is held.

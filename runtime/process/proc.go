@@ -39,8 +39,9 @@ type proc struct {
 	args []string
 	env  []string
 
-	// Set by the process's owner goroutines; read under the deployment's
-	// lock or after readiness / exit as noted.
+	// Set once the process is ready, under the deployment's lock (the proc
+	// is listed in Deployment.groups while it starts); read under that lock,
+	// or by the goroutine that waited for readiness.
 	url       string        // after ready
 	startedIn time.Duration // exec to ready, after ready
 
@@ -150,14 +151,17 @@ func (e *errNotReady) Error() string { return fmt.Sprintf("start %s: %v", e.p.na
 func (e *errNotReady) Unwrap() error { return e.err }
 
 // waitReady waits until p has printed its ready line and, for an http URL,
-// its /healthz answers 200 (other schemes need only accept a connection), within timeout of its start. It gives up early when the
-// process exits or ctx is done.
-func waitReady(ctx context.Context, p *proc, client *http.Client, timeout time.Duration) error {
+// its /healthz answers 200 (other schemes need only accept a connection),
+// within timeout of its start. It gives up early when the process exits or
+// ctx is done. It returns the URL of the ready line and the time from exec
+// to ready, and does not set them on p: the caller does, under the
+// deployment's lock, since others read them while p is being started.
+func waitReady(ctx context.Context, p *proc, client *http.Client, timeout time.Duration) (string, time.Duration, error) {
 	errTimeout := fmt.Errorf("not ready within the start timeout of %v", timeout)
 	ctx, cancel := context.WithDeadlineCause(ctx, p.started.Add(timeout), errTimeout)
 	defer cancel()
-	fail := func(err error) error { return &errNotReady{p: p, err: err} }
-	stopped := func(waiting string) error {
+	fail := func(err error) (string, time.Duration, error) { return "", 0, &errNotReady{p: p, err: err} }
+	stopped := func(waiting string) (string, time.Duration, error) {
 		if p.hasExited() {
 			return fail(fmt.Errorf("exited before ready: %v", p.exitErr()))
 		}
@@ -190,9 +194,7 @@ func waitReady(ctx context.Context, p *proc, client *http.Client, timeout time.D
 			return fail(fmt.Errorf("ready line names %s, which refuses connections: %w", base, err))
 		}
 		c.Close()
-		p.url = base
-		p.startedIn = time.Since(p.started)
-		return nil
+		return base, time.Since(p.started), nil
 	}
 
 	health := base + "/healthz"
@@ -205,9 +207,7 @@ func waitReady(ctx context.Context, p *proc, client *http.Client, timeout time.D
 			return stopped("waiting for /healthz")
 		}
 		if last = probe(ctx, client, health); last == nil {
-			p.url = base
-			p.startedIn = time.Since(p.started)
-			return nil
+			return base, time.Since(p.started), nil
 		}
 		timer.Reset(backoff)
 		select {

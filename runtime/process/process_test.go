@@ -477,6 +477,57 @@ func TestRestart(t *testing.T) {
 	assertReaped(t, pidsOf(d))
 }
 
+// TestProcessesDuringRestart: Processes and StartedIn, read while a
+// replica restarts or is redeployed, do not race with the new process
+// becoming ready (run with -race), and afterwards report it with its URL
+// and cold-start time.
+func TestProcessesDuringRestart(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		replace func(ctx context.Context, d *Deployment) error
+	}{
+		{"restart after kill", func(ctx context.Context, d *Deployment) error {
+			if err := d.Kill("a", 0); err != nil {
+				return err
+			}
+			return d.Restart(ctx, "a", 0)
+		}},
+		{"redeploy", func(ctx context.Context, d *Deployment) error { return d.Redeploy(ctx, "a", 0) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rt := newRuntime(t)
+			d := deploy(t, rt, runtime.Plan{
+				Variant:    "poll-" + safeName(tt.name),
+				Components: []runtime.Component{echo("a", 1, nil)},
+				Entry:      "a",
+			})
+			url := d.URLs("a")[0]
+			done := make(chan error, 1)
+			go func() { done <- tt.replace(t.Context(), d) }()
+			for polling := true; polling; {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("replace: %v", err)
+					}
+					polling = false
+				default:
+					_ = d.Processes()
+					_ = d.StartedIn("a")
+					time.Sleep(100 * time.Microsecond)
+				}
+			}
+			ps := d.Processes()
+			if len(ps) != 1 || ps[0].URL != url || ps[0].StartedIn <= 0 || ps[0].Exited {
+				t.Errorf("Processes after the replacement: %+v, want one live replica at %s with its start time", ps, url)
+			}
+		})
+	}
+}
+
 func TestStopReportsCrash(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t)
