@@ -46,7 +46,8 @@ type Trigger struct {
 	Function string
 	// MaxAttempts bounds the invocations per message (default 3, as Lambda's
 	// asynchronous invocation: the first try and two retries); a message
-	// that fails them all is dropped and counted as dead-lettered.
+	// that fails them all is dropped and counted as dead-lettered. A
+	// throttled invocation is retried without counting as an attempt.
 	MaxAttempts int
 }
 
@@ -162,8 +163,15 @@ func (c Config) Validate() error {
 			bad("routes[%d]: pattern %q: %v", i, r.Pattern, err)
 		}
 	}
+	triggers := map[Trigger]int{}
 	for i, t := range c.Triggers {
 		known(fmt.Sprintf("triggers[%d] (%s)", i, t.Subject), t.Function)
+		key := Trigger{Subject: t.Subject, Function: t.Function}
+		if j, dup := triggers[key]; dup {
+			bad("triggers[%d] repeats triggers[%d]: subject %q to function %q", i, j, t.Subject, t.Function)
+		} else {
+			triggers[key] = i
+		}
 		if t.Subject == "" {
 			bad("triggers[%d].subject is empty", i)
 		}

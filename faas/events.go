@@ -5,16 +5,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // retryDelay is how long a failed or throttled event waits before it is
-// delivered again; it doubles with each attempt.
+// tried again; it doubles with each attempt, or each throttle in a row up
+// to maxThrottleDoublings.
 const retryDelay = 200 * time.Millisecond
+
+// maxThrottleDoublings caps the wait between two throttled tries of one
+// event (retryDelay << 4: 3.2 s).
+const maxThrottleDoublings = 4
 
 // Subscribe starts the triggers: for each, a durable JetStream consumer on
 // its subject whose messages invoke the function asynchronously. A failed
@@ -29,7 +36,7 @@ func (p *Platform) Subscribe(ctx context.Context, js jetstream.JetStream) error 
 		}
 		fn := p.pools[t.Function].fn
 		cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
-			Durable:       "faas-" + t.Function,
+			Durable:       durableName(t),
 			FilterSubject: t.Subject,
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       fn.Timeout + launchTimeout,
@@ -39,39 +46,74 @@ func (p *Platform) Subscribe(ctx context.Context, js jetstream.JetStream) error 
 			return fmt.Errorf("trigger %s → %s: create consumer: %w", t.Subject, t.Function, err)
 		}
 		cc, err := cons.Consume(func(msg jetstream.Msg) {
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				p.deliver(msg, t)
-			}()
+			// Once the platform is closed the message is left unsettled, to
+			// be redelivered after a restart.
+			p.goTracked(func() { p.deliver(msg, t) })
 		})
 		if err != nil {
 			return fmt.Errorf("trigger %s → %s: consume: %w", t.Subject, t.Function, err)
 		}
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
+		stopper := func() {
 			<-p.ctx.Done()
 			cc.Stop()
-		}()
+		}
+		if !p.goTracked(stopper) {
+			cc.Stop()
+			return fmt.Errorf("trigger %s → %s: %w", t.Subject, t.Function, ErrClosed)
+		}
 	}
 	return nil
 }
 
+// durableName names t's consumer, uniquely per trigger: two triggers of
+// one function on subjects of one stream must not share a consumer, or the
+// second's subject filter would replace the first's. JetStream names take
+// no '.', '*', '>', whitespace or path separator, so other characters
+// become '_', and a hash of the function and the subject keeps apart
+// triggers that would then look alike ("order.*" and "order.>").
+func durableName(t Trigger) string {
+	safe := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '-', r == '_':
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(t.Function + "\x00" + t.Subject))
+	return fmt.Sprintf("faas-%s-%s-%08x", safe(t.Function), safe(t.Subject), h.Sum32())
+}
+
 // deliver invokes t's function with one message and settles the message.
+// A throttled invocation is no attempt: deliver keeps the message in
+// progress and tries again after a growing delay, so JetStream's delivery
+// count, which bounds the attempts, counts only real ones (every
+// redelivery follows a failed attempt). A delivery that Close cuts short is
+// left to be redelivered, and counts.
 func (p *Platform) deliver(msg jetstream.Msg, t Trigger) {
 	attempt := uint64(1)
 	if md, err := msg.Metadata(); err == nil {
 		attempt = md.NumDelivered
 	}
 	err := p.InvokeEvent(p.ctx, t.Function, msg.Subject(), msg.Data())
+	for throttles := 0; errors.Is(err, ErrThrottled); throttles++ {
+		_ = msg.InProgress() // restarts the ack wait
+		wait := time.NewTimer(retryDelay << min(throttles, maxThrottleDoublings))
+		select {
+		case <-p.ctx.Done():
+			wait.Stop()
+			return
+		case <-wait.C:
+		}
+		err = p.InvokeEvent(p.ctx, t.Function, msg.Subject(), msg.Data())
+	}
 	switch {
 	case err == nil:
 		_ = msg.Ack()
 	case p.ctx.Err() != nil:
 		// Closing: leave the message to be redelivered after a restart.
-	case errors.Is(err, ErrThrottled):
-		_ = msg.NakWithDelay(retryDelay)
 	case attempt >= uint64(t.MaxAttempts):
 		p.log.Warn("event dropped after its last attempt", "function", t.Function, "subject", msg.Subject(), "attempts", attempt, "err", err)
 		p.meter.deadLettered(t.Function)
@@ -85,7 +127,6 @@ func (p *Platform) deliver(msg jetstream.Msg, t Trigger) {
 // An invocation that is still running, or throttled, when the next is due
 // is not doubled up: that tick is skipped.
 func (p *Platform) schedule(s Schedule) {
-	defer p.wg.Done()
 	t := time.NewTicker(s.Every)
 	defer t.Stop()
 	for {

@@ -14,9 +14,11 @@ import (
 // it (its Routes are the platform's route patterns: the functions behind
 // them; none means every function, event-triggered ones included);
 // DELETE heals them. Instances started later get the fault too, as new
-// deployments of faulty code would, and an instance learns of a change at
-// its next invocation; idle ones at once. The route is for benchmarks on
-// loopback and the run's own network; it is not protected.
+// deployments of faulty code would. Instances idle at a change learn of it
+// at once; busy ones when their invocation ends, before they are parked
+// idle again (an invocation in progress runs on with the code it started
+// with). The route is for benchmarks on loopback and the run's own
+// network; it is not protected.
 const FaultPath = "/internal/faas/fault"
 
 // faultTable is the fault each function's code has, if any, and a version
@@ -78,7 +80,7 @@ func (p *Platform) functionsOf(routes []string) []string {
 
 // setFaults changes the table, then brings every idle instance up to date
 // at once, so a heal stops a spinning hog before the instance is used
-// again.
+// again. Busy instances catch up when they are released (see lockSynced).
 func (p *Platform) setFaults(change func(*faultTable)) {
 	p.mu.Lock()
 	change(&p.faults)
@@ -98,16 +100,19 @@ func (p *Platform) setFaults(change func(*faultTable)) {
 }
 
 // syncFault gives in the fault its function's code has now, if it does
-// not have it yet. Failing to is logged: the invocation goes on.
-func (p *Platform) syncFault(in *instance, fn string) {
+// not have it yet, and reports whether in has it. Failing to is logged.
+// The table is read once faultMu is held, so that of two concurrent syncs
+// the later cannot undo the earlier with an older table.
+func (p *Platform) syncFault(in *instance, fn string) bool {
+	in.faultMu.Lock()
+	defer in.faultMu.Unlock()
 	p.mu.Lock()
 	version := p.faults.version
 	f, faulty := p.faults.byFn[fn]
+	current := in.faultVersion == version
 	p.mu.Unlock()
-	in.faultMu.Lock()
-	defer in.faultMu.Unlock()
-	if in.faultVersion == version {
-		return
+	if current {
+		return true
 	}
 	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
 	defer cancel()
@@ -119,7 +124,10 @@ func (p *Platform) syncFault(in *instance, fn string) {
 	}
 	if err != nil {
 		p.log.Warn("fault not applied to instance", "function", fn, "instance", in.id, "err", err)
-		return
+		return false
 	}
+	p.mu.Lock()
 	in.faultVersion = version
+	p.mu.Unlock()
+	return true
 }

@@ -62,15 +62,23 @@ type Platform struct {
 
 	mu     sync.Mutex
 	pools  map[string]*pool
-	faults faultTable // faults in the functions' code (see FaultPath)
-	busy   int        // instances serving or starting, over all functions
-	total  int        // instances existing, over all functions
+	faults faultTable             // faults in the functions' code (see FaultPath)
+	busy   int                    // instances serving or starting, over all functions
+	total  int                    // instances existing, over all functions
+	leased map[*instance]struct{} // instances serving an invocation
 	nextID int
 	closed bool
+	// released is signalled, once the platform is closed, whenever busy
+	// drops: Close waits on it for the invocations in flight.
+	released sync.Cond
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// wg tracks the platform's goroutines. Add is called only under mu
+	// while the platform is not closed (see goTracked), or from a goroutine
+	// wg already tracks, or, for stopLater, while an invocation is in flight,
+	// which Close waits for before it waits on wg.
+	wg sync.WaitGroup
 }
 
 type pool struct {
@@ -86,8 +94,20 @@ type instance struct {
 	lastUsed time.Time
 	// faultVersion is the version of the fault table the instance was
 	// last brought up to date with (0: never); faultMu serialises that.
+	// It is written holding both faultMu and the platform's mu, and read
+	// holding either.
 	faultMu      sync.Mutex
 	faultVersion int
+}
+
+// exited reports whether in has exited.
+func (in *instance) exited() bool {
+	select {
+	case <-in.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // Option configures a Platform.
@@ -103,7 +123,8 @@ func New(cfg Config, launcher Launcher, opts ...Option) (*Platform, error) {
 		return nil, fmt.Errorf("faas config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	p := &Platform{cfg: cfg, launcher: launcher, log: slog.New(slog.DiscardHandler), pools: map[string]*pool{}}
+	p := &Platform{cfg: cfg, launcher: launcher, log: slog.New(slog.DiscardHandler), pools: map[string]*pool{}, leased: map[*instance]struct{}{}}
+	p.released.L = &p.mu
 	for _, o := range opts {
 		o(p)
 	}
@@ -154,40 +175,55 @@ func (p *Platform) Handler(wrap func(*http.ServeMux) http.Handler) http.Handler 
 }
 
 // Start starts the provisioned instances, the reaper of idle instances and
-// the schedules. It returns once the provisioned instances serve.
+// the schedules. It returns once the provisioned instances serve, or with
+// an error when one cannot start or ctx ends first.
 func (p *Platform) Start(ctx context.Context) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+provision:
 	for _, f := range p.cfg.Functions {
 		for range f.Provisioned {
 			wg.Add(1)
-			go func() {
+			started := p.goTracked(func() {
 				defer wg.Done()
 				if err := p.prewarm(ctx, f.Name); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
+					fail(err)
 				}
-			}()
+			})
+			if !started {
+				wg.Done()
+				fail(ErrClosed)
+				break provision
+			}
 		}
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("provision instances: %w", err)
 	}
-	p.wg.Add(1)
-	go p.reap()
+	if !p.goTracked(p.reap) {
+		return fmt.Errorf("start: %w", ErrClosed)
+	}
 	for _, s := range p.cfg.Schedules {
-		p.wg.Add(1)
-		go p.schedule(s)
+		p.goTracked(func() { p.schedule(s) })
 	}
 	return nil
 }
 
-// Close stops the triggers, the schedules and every instance, and waits.
+// Close stops the triggers, the schedules and every instance, and waits
+// for all of it. Instances busy with an invocation are stopped too: a
+// process instance gets SIGTERM, so it may finish the invocation within
+// its stop grace; an invocation cut short answers 503, and is not counted
+// as an error of the function. Invocations after Close are refused with
+// ErrClosed.
 func (p *Platform) Close() {
 	p.mu.Lock()
 	p.closed = true
@@ -198,11 +234,38 @@ func (p *Platform) Close() {
 		pl.count -= len(pl.idle)
 		p.total -= len(pl.idle)
 		pl.idle = nil
+		p.countInstances(pl)
+	}
+	for in := range p.leased {
+		p.stopLater(in)
 	}
 	p.mu.Unlock()
-	p.cancel()
+	p.cancel() // cold starts, event invocations and fault syncs give up
+	// The invocations in flight end once their instances stop; wait for
+	// them, so that none starts a goroutine after wg.Wait.
+	p.mu.Lock()
+	for p.busy > 0 {
+		p.released.Wait()
+	}
+	p.mu.Unlock()
 	p.wg.Wait()
 	p.client.CloseIdleConnections()
+}
+
+// goTracked runs f in a goroutine that Close waits for, and reports true;
+// once the platform is closed it does not run f and reports false.
+func (p *Platform) goTracked(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+	return true
 }
 
 // Stats returns the platform's account so far.
@@ -215,10 +278,38 @@ type lease struct {
 	cold   bool
 	init   time.Duration
 	target *url.URL
+	// For a synchronous invocation: the caller's context, and the writer
+	// the proxy answers the caller through.
+	caller context.Context
+	w      callerWriter
 	// Set by the proxy's hooks.
 	status int
-	failed bool // no usable answer: crash or timeout
+	failed bool // no usable answer: crash or timeout; the instance is discarded
+	broken bool // the instance is discarded, but not for the function's fault
 }
+
+// callerWriter is what the proxy writes a synchronous invocation's answer
+// to: the caller's ResponseWriter, until a write to it fails because the
+// caller left. From then on it drops the answer and reports success, so the
+// proxy reads the instance's answer to its end: the instance finishes its
+// invocation, as a cloud FaaS lets it, before it is reused.
+type callerWriter struct {
+	http.ResponseWriter
+	gone bool // a write to the caller failed
+}
+
+func (w *callerWriter) Write(b []byte) (int, error) {
+	if !w.gone {
+		if _, err := w.ResponseWriter.Write(b); err != nil {
+			w.gone = true
+		}
+	}
+	return len(b), nil
+}
+
+// Unwrap lets http.ResponseController, which the proxy flushes through,
+// reach the caller's writer.
+func (w *callerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type leaseKey struct{}
 
@@ -256,13 +347,13 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 	for len(pl.idle) > 0 {
 		in := pl.idle[len(pl.idle)-1]
 		pl.idle = pl.idle[:len(pl.idle)-1]
-		select {
-		case <-in.Done(): // died while idle
+		if in.exited() { // died while idle
 			pl.count--
 			p.total--
+			p.countInstances(pl)
 			continue
-		default:
 		}
+		p.leased[in] = struct{}{}
 		p.mu.Unlock()
 		p.syncFault(in, fn)
 		return p.newLease(fn, in, false, 0), nil
@@ -273,19 +364,37 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 	p.mu.Unlock()
 
 	started := time.Now()
-	in, err := p.launch(pl.fn)
+	// The launch goes on if the invocation's caller leaves, as a cloud FaaS
+	// finishes an init it began.
+	in, err := p.launch(p.ctx, pl.fn)
+	p.mu.Lock()
+	if p.closed { // Close did not see the instance: stop it here
+		if in != nil {
+			p.stopLater(in)
+		}
+		err = fmt.Errorf("function %s: %w", fn, ErrClosed)
+	}
 	if err != nil {
-		p.mu.Lock()
-		pl.busy--
-		p.busy--
+		p.unbusy(pl)
 		pl.count--
 		p.total--
 		p.countInstances(pl)
 		p.mu.Unlock()
 		return nil, err
 	}
+	p.leased[in] = struct{}{}
+	p.mu.Unlock()
 	p.syncFault(in, fn) // part of the cold start: the new code has the fault too
 	return p.newLease(fn, in, true, time.Since(started)), nil
+}
+
+// unbusy counts one instance of pl as no longer busy. p.mu is held.
+func (p *Platform) unbusy(pl *pool) {
+	pl.busy--
+	p.busy--
+	if p.closed {
+		p.released.Broadcast()
+	}
 }
 
 func (p *Platform) newLease(fn string, in *instance, cold bool, init time.Duration) *lease {
@@ -296,11 +405,12 @@ func (p *Platform) newLease(fn string, in *instance, cold bool, init time.Durati
 	return &lease{fn: fn, in: in, cold: cold, init: init, target: u}
 }
 
-// launch starts an instance of fn. The launch goes on if the invocation's
-// caller leaves, as a cloud FaaS finishes an init it began.
-func (p *Platform) launch(fn Function) (*instance, error) {
-	ctx, cancel := context.WithTimeout(p.ctx, launchTimeout)
+// launch starts an instance of fn. It gives up after launchTimeout, when
+// ctx ends, or when the platform closes.
+func (p *Platform) launch(ctx context.Context, fn Function) (*instance, error) {
+	ctx, cancel := context.WithTimeout(ctx, launchTimeout)
 	defer cancel()
+	defer context.AfterFunc(p.ctx, cancel)()
 	in, err := p.launcher.Launch(ctx, fn)
 	if err != nil {
 		return nil, fmt.Errorf("cold start of %s: %w", fn.Name, err)
@@ -312,7 +422,8 @@ func (p *Platform) launch(fn Function) (*instance, error) {
 	return &instance{Instance: in, id: id, lastUsed: time.Now()}, nil
 }
 
-// prewarm starts one instance of fn and parks it idle.
+// prewarm starts one instance of fn, giving up when ctx ends, and parks it
+// idle.
 func (p *Platform) prewarm(ctx context.Context, fn string) error {
 	p.mu.Lock()
 	pl := p.pools[fn]
@@ -320,8 +431,12 @@ func (p *Platform) prewarm(ctx context.Context, fn string) error {
 	p.total++
 	p.countInstances(pl)
 	p.mu.Unlock()
-	in, err := p.launch(pl.fn)
-	p.mu.Lock()
+	in, err := p.launch(ctx, pl.fn)
+	if err != nil {
+		p.mu.Lock()
+	} else if !p.lockSynced(in, fn) { // a fault may have changed meanwhile
+		err = fmt.Errorf("prewarm %s: the new instance did not take its code's fault", fn)
+	}
 	defer p.mu.Unlock()
 	if err != nil || p.closed {
 		pl.count--
@@ -336,19 +451,41 @@ func (p *Platform) prewarm(ctx context.Context, fn string) error {
 	return nil
 }
 
+// lockSynced locks p.mu once in has the fault its function's code has now,
+// syncing it first if it is behind: setFaults reaches only the instances
+// idle at the time, so one that was busy or starting catches up before it
+// is parked idle (a hog healed while its instance served must not spin on
+// in the idle pool). p.mu is not held across the sync. It reports false,
+// p.mu held all the same, if a sync failed; on a closed platform it does not
+// sync.
+func (p *Platform) lockSynced(in *instance, fn string) bool {
+	for {
+		p.mu.Lock()
+		if p.closed || in.faultVersion == p.faults.version {
+			return true
+		}
+		p.mu.Unlock()
+		if !p.syncFault(in, fn) {
+			p.mu.Lock()
+			return false
+		}
+	}
+}
+
 // release returns an instance after an invocation: to the idle pool if it
-// is healthy, otherwise it is stopped and forgotten.
+// is healthy, brought up to date with its code's fault first; otherwise
+// it is stopped and forgotten.
 func (p *Platform) release(l *lease, healthy bool) {
-	p.mu.Lock()
+	healthy = healthy && !l.in.exited()
+	if healthy {
+		healthy = p.lockSynced(l.in, l.fn) // an instance it cannot sync is not reused
+	} else {
+		p.mu.Lock()
+	}
 	defer p.mu.Unlock()
 	pl := p.pools[l.fn]
-	pl.busy--
-	p.busy--
-	select {
-	case <-l.in.Done():
-		healthy = false
-	default:
-	}
+	delete(p.leased, l.in)
+	p.unbusy(pl)
 	if healthy && !p.closed {
 		l.in.lastUsed = time.Now()
 		pl.idle = append(pl.idle, l.in)
@@ -360,7 +497,8 @@ func (p *Platform) release(l *lease, healthy bool) {
 	p.stopLater(l.in)
 }
 
-// stopLater stops an instance in the background, tracked by Close. p.mu is held.
+// stopLater stops an instance in the background, tracked by Close. p.mu is
+// held (see Platform.wg for when it may be called).
 func (p *Platform) stopLater(in *instance) {
 	p.wg.Add(1)
 	go func() {
@@ -378,7 +516,6 @@ func (p *Platform) countInstances(pl *pool) {
 // function's provisioned instances, and replaces provisioned instances that
 // died.
 func (p *Platform) reap() {
-	defer p.wg.Done()
 	every := min(max(p.cfg.KeepAlive/4, 5*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -426,13 +563,11 @@ func (p *Platform) reap() {
 			if closed {
 				break
 			}
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
+			p.goTracked(func() {
 				if err := p.prewarm(p.ctx, fn); err != nil && p.ctx.Err() == nil {
 					p.log.Warn("replace provisioned instance", "function", fn, "err", err)
 				}
-			}()
+			})
 		}
 	}
 }
@@ -451,34 +586,58 @@ func (p *Platform) serve(fn string) http.Handler {
 			p.refuse(w, err)
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), leaseKey{}, l), timeout)
+		l.caller = r.Context()
+		l.w.ResponseWriter = w
+		// The invocation runs to its end, or its timeout, even if the
+		// caller leaves, as a cloud FaaS's does: its context is not the
+		// caller's, and l.w drops the answer the caller no longer reads. So
+		// the instance is free when it is reused, and billed for what it ran.
+		ctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(r.Context()), leaseKey{}, l), timeout)
 		defer cancel()
 		started := time.Now()
-		// The proxy panics with http.ErrAbortHandler if the body breaks off
-		// mid-copy: account for the invocation all the same.
+		completed := false
+		// The proxy panics with http.ErrAbortHandler if the instance's answer
+		// breaks off mid-body (l.w never fails): account for the invocation
+		// all the same, as a failed one.
 		defer func() {
+			if !completed {
+				l.failed = true
+			}
 			p.meter.invoked(fn, time.Since(started), l.init, l.cold, l.failed || l.status >= 500)
-			p.release(l, !l.failed && l.status != 0)
+			p.release(l, !l.failed && !l.broken)
 		}()
-		p.proxy.ServeHTTP(w, r.WithContext(ctx))
+		p.proxy.ServeHTTP(&l.w, r.WithContext(ctx))
+		completed = true
 	})
 }
 
 // proxyError answers an invocation whose instance gave no usable answer:
 // 504 if it outlasted the function's timeout (the instance is then
 // discarded, as Lambda discards a timed-out environment), 502 if it crashed.
+// Neither the caller leaving while its request was being sent nor Close
+// stopping the instance is the function's failure: not counted as errors.
 func (p *Platform) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	l := r.Context().Value(leaseKey{}).(*lease)
-	l.failed = true // release discards the instance
-	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	switch {
+	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+		l.failed = true
 		writeError(w, http.StatusGatewayTimeout, "function_timeout", fmt.Sprintf("function %s timed out", l.fn))
-		return
+	case l.caller.Err() != nil:
+		// The request broke off as it was sent (the caller left mid-body):
+		// there is no telling when the instance is done with it, so it is
+		// discarded.
+		l.broken = true
+	case closed:
+		l.broken = true
+		writeError(w, http.StatusServiceUnavailable, "unavailable", fmt.Sprintf("function %s: %v", l.fn, ErrClosed))
+	default:
+		l.failed = true
+		p.log.Warn("instance failed", "function", l.fn, "instance", l.in.id, "err", err)
+		writeError(w, http.StatusBadGateway, "function_error", fmt.Sprintf("function %s failed: its instance gave no answer", l.fn))
 	}
-	if r.Context().Err() != nil { // the client left
-		return
-	}
-	p.log.Warn("instance failed", "function", l.fn, "instance", l.in.id, "err", err)
-	writeError(w, http.StatusBadGateway, "function_error", fmt.Sprintf("function %s failed: its instance gave no answer", l.fn))
 }
 
 // refuse answers an invocation that never reached an instance.

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,7 +41,10 @@ func TestMain(m *testing.M) {
 // runInstance is the test functions' program. Every function serves:
 //
 //	GET /hello        its name and process ID
-//	GET /sleep?ms=N   after N ms
+//	GET /sleep?ms=N   the same after N ms; with mark=NAME it first writes
+//	                  its process ID to the file NAME in -data (the
+//	                  invocation has reached the instance), with kb=K it
+//	                  pads its answer by K KiB
 //	GET /crash        by exiting
 //	POST /event       appends "subject data" to events.log in -data; an
 //	                  event "fail" always fails, "flaky" fails on its first
@@ -55,9 +59,14 @@ func runInstance(args []string) int {
 			_ = json.NewEncoder(w).Encode(map[string]any{"function": function, "pid": os.Getpid()})
 		})
 		mux.HandleFunc("GET /sleep", func(w http.ResponseWriter, r *http.Request) {
-			ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+			q := r.URL.Query()
+			if mark := q.Get("mark"); mark != "" {
+				_ = os.WriteFile(filepath.Join(cfg.DataDir, filepath.Base(mark)), []byte(strconv.Itoa(os.Getpid())), 0o644)
+			}
+			ms, _ := strconv.Atoi(q.Get("ms"))
 			time.Sleep(time.Duration(ms) * time.Millisecond)
-			_ = json.NewEncoder(w).Encode(map[string]any{"function": function, "pid": os.Getpid()})
+			kb, _ := strconv.Atoi(q.Get("kb"))
+			_ = json.NewEncoder(w).Encode(map[string]any{"function": function, "pid": os.Getpid(), "padding": strings.Repeat("x", kb<<10)})
 		})
 		mux.HandleFunc("GET /crash", func(w http.ResponseWriter, r *http.Request) { os.Exit(3) })
 		var mu sync.Mutex
@@ -88,19 +97,20 @@ func runInstance(args []string) int {
 
 // fixture is a started platform serving its front door on loopback.
 type fixture struct {
-	p       *faas.Platform
-	url     string
-	dataDir string
+	p        *faas.Platform
+	url      string
+	dataDir  string
+	launcher *recordingLauncher
 }
 
 func start(t *testing.T, cfg faas.Config) *fixture {
 	t.Helper()
 	dataDir := t.TempDir()
-	launcher := &faas.ProcessLauncher{
+	launcher := &recordingLauncher{Launcher: &faas.ProcessLauncher{
 		Path: os.Args[0],
 		Args: []string{"-data", dataDir},
 		Env:  append(os.Environ(), instanceEnv+"=1"),
-	}
+	}}
 	p, err := faas.New(cfg, launcher)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +121,86 @@ func start(t *testing.T, cfg faas.Config) *fixture {
 	}
 	srv := httptest.NewServer(p.Handler(nil))
 	t.Cleanup(srv.Close)
-	return &fixture{p: p, url: srv.URL, dataDir: dataDir}
+	return &fixture{p: p, url: srv.URL, dataDir: dataDir, launcher: launcher}
+}
+
+// recordingLauncher launches instances as its Launcher does and keeps
+// their URLs, so that a test can ask an instance directly.
+type recordingLauncher struct {
+	faas.Launcher
+	mu   sync.Mutex
+	urls []string
+}
+
+func (l *recordingLauncher) Launch(ctx context.Context, fn faas.Function) (faas.Instance, error) {
+	in, err := l.Launcher.Launch(ctx, fn)
+	if err == nil {
+		l.mu.Lock()
+		l.urls = append(l.urls, in.URL())
+		l.mu.Unlock()
+	}
+	return in, err
+}
+
+// launched returns the URLs of the instances launched so far.
+func (l *recordingLauncher) launched() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.urls)
+}
+
+// waitMark waits until an invocation of /sleep with mark=name has reached
+// its instance, and returns the instance's process ID.
+func (f *fixture) waitMark(t *testing.T, name string) int {
+	t.Helper()
+	var pid int
+	waitFor(t, "the invocation marked "+name+" to reach its instance", func() bool {
+		data, err := os.ReadFile(filepath.Join(f.dataDir, name))
+		if err != nil {
+			return false
+		}
+		pid, err = strconv.Atoi(string(data))
+		return err == nil
+	})
+	return pid
+}
+
+// setFault sends a fault to the platform's FaultPath (DELETE if body is
+// empty) and fails the test unless it is taken.
+func (f *fixture) setFault(t *testing.T, body string) {
+	t.Helper()
+	method, want := http.MethodPut, http.StatusOK
+	if body == "" {
+		method, want = http.MethodDelete, http.StatusNoContent
+	}
+	req, err := http.NewRequest(method, f.url+faas.FaultPath, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d, want %d", method, faas.FaultPath, resp.StatusCode, want)
+	}
+}
+
+// instanceFault returns the kind of fault the instance at url has now, ""
+// for none, asking the instance itself.
+func instanceFault(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + component.FaultPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var f component.Fault
+	if err := json.NewDecoder(resp.Body).Decode(&f); err != nil {
+		t.Fatalf("GET %s%s: %v", url, component.FaultPath, err)
+	}
+	return f.Kind
 }
 
 // reply is one front-door response.
@@ -411,6 +500,8 @@ func TestConfigValidate(t *testing.T) {
 		{"provisioned over reserved", faas.Config{Functions: []faas.Function{{Name: "f", ReservedConcurrency: 1, Provisioned: 2}}}, "provisioned must be"},
 		{"provisioned over account", faas.Config{Functions: []faas.Function{{Name: "f", Provisioned: 5}}, AccountConcurrency: 4}, "exceed the account concurrency"},
 		{"trigger", faas.Config{Functions: []faas.Function{fn}, Triggers: []faas.Trigger{{Function: "f"}}}, "triggers[0].subject"},
+		{"trigger twice", faas.Config{Functions: []faas.Function{fn}, Triggers: []faas.Trigger{{Subject: "a.b", Function: "f"}, {Subject: "a.b", Function: "f", MaxAttempts: 1}}}, "triggers[1] repeats triggers[0]"},
+		{"two subjects of one function", faas.Config{Functions: []faas.Function{fn}, Triggers: []faas.Trigger{{Subject: "a.b", Function: "f"}, {Subject: "a.c", Function: "f"}}}, ""},
 		{"schedule", faas.Config{Functions: []faas.Function{fn}, Schedules: []faas.Schedule{{Function: "f"}}}, "schedules[0].every"},
 		{"timeout", faas.Config{Functions: []faas.Function{{Name: "f", Timeout: time.Hour}}}, "timeout must be"},
 	}
@@ -542,4 +633,270 @@ func TestFaultInFunctionCode(t *testing.T) {
 			t.Errorf("healed greet, reply %d: %+v, want 200", i, r)
 		}
 	}
+}
+
+// TestHealReachesInstanceBusyAtTheHeal: an instance serving an invocation
+// when its fault is healed is healed as soon as the invocation ends, before
+// it waits idle (a hog must not spin through the keep-alive), not at its
+// next invocation.
+func TestHealReachesInstanceBusyAtTheHeal(t *testing.T) {
+	f := start(t, faas.Config{
+		Functions: []faas.Function{{Name: "nap", Timeout: 10 * time.Second}},
+		Routes:    []faas.Route{{Pattern: "GET /sleep", Function: "nap"}},
+		KeepAlive: time.Minute,
+	})
+	f.setFault(t, `{"kind": "latency", "latency_ms": 1}`)
+	done := make(chan reply, 1)
+	go func() { done <- f.get(t, "/sleep?ms=1000&mark=busy") }()
+	f.waitMark(t, "busy") // the cold instance has the fault and serves
+	urls := f.launcher.launched()
+	if len(urls) != 1 || instanceFault(t, urls[0]) != component.FaultLatency {
+		t.Fatalf("instances %v: want one, with the latency fault", urls)
+	}
+	f.setFault(t, "")
+	if r := <-done; r.status != http.StatusOK {
+		t.Fatalf("invocation across the heal: %+v, want 200", r)
+	}
+	waitFor(t, "the instance, idle again, to be healed", func() bool { return instanceFault(t, urls[0]) == "" })
+	if s := stats(t, f, "nap"); s.Instances != 1 {
+		t.Fatalf("instances %d, want the healed one kept", s.Instances)
+	}
+}
+
+// TestCallerLeavingIsNotAFunctionError: a caller that gives up before the
+// answer is neither a crash nor a timeout: no error is counted, the
+// invocation runs to its end on the instance and is billed for it, and the
+// instance is then reused warm, whatever the size of the answer it could
+// not deliver.
+func TestCallerLeavingIsNotAFunctionError(t *testing.T) {
+	tests := []struct {
+		name string
+		kb   int // the answer's padding
+	}{
+		{"small answer", 0},
+		{"answer larger than the write buffers", 1024},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, faas.Config{
+				Functions: []faas.Function{{Name: "nap", Timeout: 10 * time.Second}},
+				Routes:    []faas.Route{{Pattern: "GET /sleep", Function: "nap"}},
+				KeepAlive: time.Minute,
+			})
+			first := f.get(t, "/sleep?ms=1")
+			if first.status != http.StatusOK {
+				t.Fatalf("first invocation: %+v", first)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			t.Cleanup(cancel)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/sleep?ms=500&mark=left&kb=%d", f.url, tt.kb), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errc := make(chan error, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				errc <- err
+			}()
+			f.waitMark(t, "left")
+			cancel() // the caller leaves while the function runs
+			if err := <-errc; !errors.Is(err, context.Canceled) {
+				t.Fatalf("the caller's request: %v, want it canceled", err)
+			}
+			waitFor(t, "the left invocation to end", func() bool { return stats(t, f, "nap").Invocations == 2 })
+			s := stats(t, f, "nap")
+			if s.Errors != 0 {
+				t.Errorf("stats %+v: the caller leaving counted as an error", s)
+			}
+			if s.BilledMs < 500 {
+				t.Errorf("stats %+v: billed %d ms, want the 500 ms the function ran", s, s.BilledMs)
+			}
+			if next := f.get(t, "/sleep?ms=1"); next.cold || next.instance != first.instance {
+				t.Errorf("next invocation %+v: want it warm on %s", next, first.instance)
+			}
+		})
+	}
+}
+
+// TestDeadIdleInstanceLeavesTheCount: an idle instance found dead when an
+// invocation looks for one is dropped from the instance count at once.
+func TestDeadIdleInstanceLeavesTheCount(t *testing.T) {
+	f := start(t, faas.Config{
+		Functions: []faas.Function{{Name: "nap", Timeout: 10 * time.Second}},
+		Routes:    []faas.Route{{Pattern: "GET /sleep", Function: "nap"}},
+		KeepAlive: time.Minute,
+	})
+	short, long := make(chan reply, 1), make(chan reply, 1)
+	go func() { short <- f.get(t, "/sleep?ms=300&mark=short") }()
+	f.waitMark(t, "short")
+	go func() { long <- f.get(t, "/sleep?ms=600") }() // the short one is busy: a second instance
+	first, last := <-short, <-long
+	if first.pid == 0 || last.pid == 0 || first.pid == last.pid {
+		t.Fatalf("replies %+v and %+v: want two instances", first, last)
+	}
+	// The instance released last is the next one used: kill it.
+	if err := syscall.Kill(last.pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the killed instance to be reaped", func() bool { return !alive(last.pid) })
+	if r := f.get(t, "/sleep?ms=1"); r.status != http.StatusOK || r.cold || r.pid != first.pid {
+		t.Fatalf("invocation after the kill: %+v, want it warm on process %d", r, first.pid)
+	}
+	if s := stats(t, f, "nap"); s.Instances != 1 {
+		t.Fatalf("instances %d, want 1: the dead one is gone", s.Instances)
+	}
+}
+
+// hangLauncher never gets an instance ready; it gives up when its ctx ends.
+type hangLauncher struct{}
+
+func (hangLauncher) Launch(ctx context.Context, fn faas.Function) (faas.Instance, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("launch %s: %w", fn.Name, ctx.Err())
+}
+
+// TestStartHonoursContext: Start gives up on provisioned instances that
+// will not start when its ctx ends (Ctrl-C during the start), instead of
+// waiting for the launch timeout.
+func TestStartHonoursContext(t *testing.T) {
+	p, err := faas.New(faas.Config{Functions: []faas.Function{{Name: "f", Provisioned: 2}}}, hangLauncher{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- p.Start(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Start: %v, want its ctx's deadline exceeded", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Start still blocked 5 s after its ctx ended")
+	}
+}
+
+// TestCloseStopsBusyInstances: Close stops the instances serving an
+// invocation too, and waits: an invocation that ends within the instance's
+// stop grace is answered, a longer one is cut short with 503 (not counted
+// as the function's error), and no instance process outlives Close.
+func TestCloseStopsBusyInstances(t *testing.T) {
+	tests := []struct {
+		name   string
+		ms     int // the invocation's run time
+		status int
+	}{
+		{"drains a short invocation", 300, http.StatusOK},
+		{"cuts a long invocation short", 20_000, http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, faas.Config{
+				Functions: []faas.Function{{Name: "nap", Timeout: 30 * time.Second}},
+				Routes:    []faas.Route{{Pattern: "GET /sleep", Function: "nap"}},
+			})
+			done := make(chan reply, 1)
+			go func() { done <- f.get(t, fmt.Sprintf("/sleep?ms=%d&mark=busy", tt.ms)) }()
+			pid := f.waitMark(t, "busy")
+			began := time.Now()
+			f.p.Close()
+			took := time.Since(began)
+			if alive(pid) {
+				t.Errorf("instance process %d alive after Close", pid)
+			}
+			if took > 10*time.Second {
+				t.Errorf("Close took %v, want it bounded by the stop grace", took)
+			}
+			if r := <-done; r.status != tt.status {
+				t.Errorf("the invocation in flight at Close: %+v, want %d", r, tt.status)
+			}
+			if s := stats(t, f, "nap"); s.Errors != 0 || s.Instances != 0 {
+				t.Errorf("stats after Close: %+v, want no error and no instance", s)
+			}
+		})
+	}
+}
+
+// startBroker starts a message broker for the test and returns a JetStream
+// client of it.
+func startBroker(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	srv, err := broker.Start("127.0.0.1:0", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	nc, js, err := broker.Connect(t.Context(), srv.URL(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return js
+}
+
+// handled returns the events the instances of f's platform handled, one
+// "subject data" line each.
+func handled(f *fixture) string {
+	data, _ := os.ReadFile(filepath.Join(f.dataDir, "events.log"))
+	return string(data)
+}
+
+// TestThrottledEventIsNotAnAttempt: an event whose function is at its
+// reserved concurrency is retried without using up its attempts: a
+// "flaky" event (its first real attempt fails) with MaxAttempts 2 is
+// handled after throttles, not dead-lettered.
+func TestThrottledEventIsNotAnAttempt(t *testing.T) {
+	js := startBroker(t)
+	f := start(t, faas.Config{
+		Functions: []faas.Function{{Name: "on-order", ReservedConcurrency: 1, Timeout: 10 * time.Second}},
+		Routes:    []faas.Route{{Pattern: "GET /sleep", Function: "on-order"}},
+		Triggers:  []faas.Trigger{{Subject: "order.placed", Function: "on-order", MaxAttempts: 2}},
+	})
+	busy := make(chan reply, 1)
+	go func() { busy <- f.get(t, "/sleep?ms=1500&mark=busy") }() // the one instance allowed
+	f.waitMark(t, "busy")
+	if err := f.p.Subscribe(t.Context(), js); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(t.Context(), "order.placed", []byte("flaky")); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-busy; r.status != http.StatusOK {
+		t.Fatalf("the invocation holding the instance: %+v", r)
+	}
+	waitFor(t, "the flaky event handled or dropped", func() bool {
+		return strings.Contains(handled(f), "flaky") || stats(t, f, "on-order").DeadLetters > 0
+	})
+	if s := stats(t, f, "on-order"); s.DeadLetters != 0 || s.Throttles == 0 {
+		t.Fatalf("stats %+v: want throttles and no dead letter (throttles counted as attempts)", s)
+	}
+}
+
+// TestTriggersOfOneFunctionOnOneStream: a function triggered by two
+// subjects of one stream gets the messages of both.
+func TestTriggersOfOneFunctionOnOneStream(t *testing.T) {
+	js := startBroker(t)
+	subjects := []string{"order.placed", "order.cancelled"}
+	var triggers []faas.Trigger
+	for _, s := range subjects {
+		triggers = append(triggers, faas.Trigger{Subject: s, Function: "on-order"})
+	}
+	f := start(t, faas.Config{Functions: []faas.Function{{Name: "on-order"}}, Triggers: triggers})
+	if err := f.p.Subscribe(t.Context(), js); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subjects {
+		if _, err := js.Publish(t.Context(), s, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "a message of each subject handled", func() bool {
+		got := handled(f)
+		return strings.Contains(got, "order.placed x") && strings.Contains(got, "order.cancelled x")
+	})
 }
