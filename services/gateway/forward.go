@@ -42,10 +42,11 @@ type forwarder struct {
 	e       *engine
 	svc     *downstream
 	timeout time.Duration
+	keyed   bool // the route deduplicates by Idempotency-Key (see idempotent)
 }
 
-func newForwarder(e *engine, svc *downstream, timeout time.Duration) *forwarder {
-	return &forwarder{e: e, svc: svc, timeout: timeout}
+func newForwarder(e *engine, svc *downstream, timeout time.Duration, keyed bool) *forwarder {
+	return &forwarder{e: e, svc: svc, timeout: timeout, keyed: keyed}
 }
 
 // failure is an answer the gateway gives instead of a service's success:
@@ -129,10 +130,12 @@ func tooLarge() *failure {
 		message: fmt.Sprintf("request body is larger than %d bytes", api.MaxBodyBytes)}
 }
 
-// idempotent reports whether r may be sent twice: a read, or a request the
-// service deduplicates by its Idempotency-Key.
-func idempotent(r *http.Request) bool {
-	return r.Method == http.MethodGet || r.Method == http.MethodHead || r.Header.Get(api.IdempotencyKeyHeader) != ""
+// idempotent reports whether r may be sent twice: a read, or a request
+// with an Idempotency-Key on a route whose service deduplicates by it
+// (checkout). A key on any other route is not honoured by the service, so
+// a retry after a dropped connection could, say, add an item twice.
+func (fw *forwarder) idempotent(r *http.Request) bool {
+	return r.Method == http.MethodGet || r.Method == http.MethodHead || (fw.keyed && r.Header.Get(api.IdempotencyKeyHeader) != "")
 }
 
 // call sends r to the service, retrying an idempotent call on the next
@@ -169,7 +172,7 @@ func (fw *forwarder) call(ctx context.Context, r *http.Request, body []byte) (*h
 		fw.e.log.Debug("call failed", "service", svc.name, "method", r.Method, "path", r.URL.Path,
 			"attempt", attempt+1, "status", fail.status, "message", fail.message)
 		last = fail
-		if !fail.retry || attempt >= fw.e.maxRetries || !idempotent(r) ||
+		if !fail.retry || attempt >= fw.e.maxRetries || !fw.idempotent(r) ||
 			isOpen(svc.breaker) || !svc.budget.withdraw() {
 			return nil, last
 		}

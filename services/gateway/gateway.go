@@ -42,21 +42,24 @@ func Services() []string {
 type publicRoute struct {
 	pattern string
 	service string
+	// keyed says the route deduplicates by Idempotency-Key (checkout only),
+	// so a POST with one may be sent twice.
+	keyed bool
 }
 
 // publicRoutes is the routing table: every public route but /healthz, which
 // the gateway answers itself. Nothing else is forwarded.
 func publicRoutes() []publicRoute {
 	return []publicRoute{
-		{httpapi.RouteListProducts, Catalog},
-		{httpapi.RouteGetProduct, Catalog},
-		{httpapi.RouteCreateCart, Cart},
-		{httpapi.RouteGetCart, Cart},
-		{httpapi.RouteAddItem, Cart},
-		{httpapi.RouteRemoveItem, Cart},
-		{httpapi.RouteCheckout, Orders},
-		{httpapi.RouteGetOrder, Orders},
-		{httpapi.RouteNotifications, Notifications},
+		{httpapi.RouteListProducts, Catalog, false},
+		{httpapi.RouteGetProduct, Catalog, false},
+		{httpapi.RouteCreateCart, Cart, false},
+		{httpapi.RouteGetCart, Cart, false},
+		{httpapi.RouteAddItem, Cart, false},
+		{httpapi.RouteRemoveItem, Cart, false},
+		{httpapi.RouteCheckout, Orders, true},
+		{httpapi.RouteGetOrder, Orders, false},
+		{httpapi.RouteNotifications, Notifications, false},
 	}
 }
 
@@ -108,7 +111,7 @@ func New(peers map[string][]string, opts ...Option) (*Gateway, error) {
 		if !ok {
 			timeout = cfg.defaultTimeout
 		}
-		mux.Handle(rt.pattern, newForwarder(e, downstreams[rt.service], timeout))
+		mux.Handle(rt.pattern, newForwarder(e, downstreams[rt.service], timeout, rt.keyed))
 	}
 	return &Gateway{handler: httpapi.Harden(mux, cfg.log), transport: cfg.transport}, nil
 }

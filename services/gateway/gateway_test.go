@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -322,6 +323,7 @@ func TestRetries(t *testing.T) {
 		method   string
 		path     string
 		key      string
+		service  string         // the service that owns path; "" for Cart
 		replicas []http.Handler // nil: a replica that drops connections
 		opts     []Option
 		requests int
@@ -343,10 +345,14 @@ func TestRetries(t *testing.T) {
 			replicas: []http.Handler{failing(503), failing(503)}, requests: 1, status: 503, hits: 1},
 		{name: "POST without Idempotency-Key not retried on a dropped connection", method: "POST", path: "/carts/c_1/items",
 			replicas: []http.Handler{nil, echoHandler(Cart)}, requests: 2, status: -1, hits: 1},
-		{name: "POST with Idempotency-Key retried", method: "POST", path: "/carts/c_1/items", key: "k-1",
+		{name: "checkout with Idempotency-Key retried", method: "POST", path: "/carts/c_1/checkout", key: "k-1", service: Orders,
 			replicas: []http.Handler{failing(503), failing(503)}, requests: 1, status: 503, hits: 3},
-		{name: "POST with Idempotency-Key retried on the other replica", method: "POST", path: "/carts/c_1/items", key: "k-1",
-			replicas: []http.Handler{nil, echoHandler(Cart)}, requests: 4, status: 201, hits: 4},
+		{name: "checkout with Idempotency-Key retried on the other replica", method: "POST", path: "/carts/c_1/checkout", key: "k-1", service: Orders,
+			replicas: []http.Handler{nil, echoHandler(Orders)}, requests: 4, status: 201, hits: 4},
+		{name: "add item with Idempotency-Key not retried: cart does not deduplicate by it", method: "POST", path: "/carts/c_1/items", key: "k-1",
+			replicas: []http.Handler{failing(503), failing(503)}, requests: 1, status: 503, hits: 1},
+		{name: "add item with Idempotency-Key not retried on a dropped connection", method: "POST", path: "/carts/c_1/items", key: "k-1",
+			replicas: []http.Handler{nil, echoHandler(Cart)}, requests: 2, status: -1, hits: 1},
 		{name: "no retry once the circuit is open", method: "GET", path: "/carts/c_1",
 			replicas: []http.Handler{dead(503), dead(503)}, requests: 1, status: 502, hits: 1,
 			opts: []Option{WithBreakerSettings(BreakerSettings{ConsecutiveFailures: 1, MinRequests: 10, FailureRatio: 1,
@@ -367,7 +373,7 @@ func TestRetries(t *testing.T) {
 				working = append(working, b)
 				urls = append(urls, b.url)
 			}
-			base := startGateway(t, map[string][]string{Cart: urls}, tt.opts...)
+			base := startGateway(t, map[string][]string{cmp.Or(tt.service, Cart): urls}, tt.opts...)
 			var header map[string]string
 			if tt.key != "" {
 				header = map[string]string{api.IdempotencyKeyHeader: tt.key}
