@@ -4,11 +4,13 @@
 // answers GET /healthz itself, and keeps internal routes out of reach.
 //
 // It is also the variant's resilience layer. Each call to a service has a
-// deadline (per route); idempotent calls (GET, or any request carrying an
-// Idempotency-Key) are retried on another replica after a connection failure
-// or a 502/503/504, at most a few times and only while the service's retry
-// budget allows; and each service sits behind its own circuit breaker, so an
-// outage is answered at once with 503 instead of one timeout per request.
+// deadline (per route); idempotent calls (GET, or a checkout carrying an
+// Idempotency-Key, which the orders service deduplicates by) are retried on
+// another replica after a connection failure or a 502/503/504, at most a few
+// times and only while the service's retry budget allows; and each service
+// sits behind its own circuit breaker, so an outage (no answer, or a 5xx
+// that is not the service's own JSON error) is answered at once with 503
+// instead of one timeout per request.
 package gateway
 
 import (
