@@ -491,6 +491,34 @@ func TestOrders(t *testing.T) {
 	}
 }
 
+// TestStalePendingUsesTheIndex checks that looking for stale checkouts, as
+// the recoverers do every second or so, reads the index by status and age
+// rather than every order ever placed.
+func TestStalePendingUsesTheIndex(t *testing.T) {
+	db := openDB(t)
+	rows, err := db.R.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT id FROM orders WHERE status = ? AND created_ms < ? LIMIT ?`,
+		shop.OrderPending, 1, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(plan, func(d string) bool { return strings.Contains(d, "USING INDEX orders_by_status") }) {
+		t.Errorf("query plan %q does not use orders_by_status", plan)
+	}
+}
+
 // TestDiscardPending takes back a pending order, freeing its key, and
 // keeps a settled one.
 func TestDiscardPending(t *testing.T) {
