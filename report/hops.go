@@ -17,11 +17,13 @@ const hopsIntro = "Hops are the network hops between a variant's own components 
 	"It carries everything a hop brings (network, encoding, the receiving service's own work), " +
 	"so it bounds pure transport cost from above; `go test -bench Hop ./services/gateway` isolates one hop."
 
-// hopGroup is one variant (in one runtime) with its repetitions pooled.
+// hopGroup is one variant (in one runtime, at one setting) with its
+// repetitions pooled.
 type hopGroup struct {
-	name string
-	hops map[string]int
-	p50  map[string][]float64
+	name    string
+	setting string
+	hops    map[string]int
+	p50     map[string][]float64
 }
 
 // hopTable sets each operation's hop count against its measured median
@@ -41,9 +43,12 @@ func hopTable(vs []results.VariantResult) table {
 		if v.Runtime != "" && slices.ContainsFunc(vs, func(o results.VariantResult) bool { return o.Runtime != v.Runtime }) {
 			name += " (" + v.Runtime + ")"
 		}
+		if slices.ContainsFunc(vs, func(o results.VariantResult) bool { return o.Setting != v.Setting }) {
+			name += ", " + cmp.Or(v.Setting, "no setting")
+		}
 		i := slices.IndexFunc(groups, func(g *hopGroup) bool { return g.name == name })
 		if i < 0 {
-			groups = append(groups, &hopGroup{name: name, hops: v.Hops, p50: map[string][]float64{}})
+			groups = append(groups, &hopGroup{name: name, setting: v.Setting, hops: v.Hops, p50: map[string][]float64{}})
 			i = len(groups) - 1
 		}
 		for _, o := range v.Operations {
@@ -61,40 +66,60 @@ func hopTable(vs []results.VariantResult) table {
 		}
 	}
 	slices.Sort(ops)
+	// Variants are compared at one setting (a fault case, a CPU budget):
+	// latencies under different conditions are not a hop's cost.
+	var settings []string
+	for _, g := range groups {
+		if !slices.Contains(settings, g.setting) {
+			settings = append(settings, g.setting)
+		}
+	}
 	differ := false
 	for _, op := range ops {
-		var base *hopGroup
-		var in []*hopGroup
-		for _, g := range groups {
-			if _, ok := g.p50[op]; !ok {
-				continue
+		for _, setting := range settings {
+			if hopRows(&t, groups, op, setting) {
+				differ = true
 			}
-			in = append(in, g)
-			if base == nil || g.hops[op] < base.hops[op] {
-				base = g
-			}
-		}
-		if len(in) < 2 {
-			continue
-		}
-		baseP50 := mean(base.p50[op])
-		for _, g := range in {
-			p50 := mean(g.p50[op])
-			delta, perHop := "baseline", none
-			if g != base {
-				delta = ms(p50 - baseP50)
-				if extra := g.hops[op] - base.hops[op]; extra > 0 {
-					differ = true
-					perHop = thousands(int64(math.Round(1000 * (p50 - baseP50) / float64(extra))))
-				}
-			}
-			t.rows = append(t.rows, []string{op, g.name, fmt.Sprint(g.hops[op]), ms(p50), delta, perHop})
 		}
 	}
 	if !differ {
 		t.rows = nil
 	}
 	return t
+}
+
+// hopRows adds to t the rows of op among the groups at setting, and
+// reports whether two of them differ in hops.
+func hopRows(t *table, groups []*hopGroup, op, setting string) bool {
+	differ := false
+	var base *hopGroup
+	var in []*hopGroup
+	for _, g := range groups {
+		if _, ok := g.p50[op]; !ok || g.setting != setting {
+			continue
+		}
+		in = append(in, g)
+		if base == nil || g.hops[op] < base.hops[op] {
+			base = g
+		}
+	}
+	if len(in) < 2 {
+		return false
+	}
+	baseP50 := mean(base.p50[op])
+	for _, g := range in {
+		p50 := mean(g.p50[op])
+		delta, perHop := "baseline", none
+		if g != base {
+			delta = ms(p50 - baseP50)
+			if extra := g.hops[op] - base.hops[op]; extra > 0 {
+				differ = true
+				perHop = thousands(int64(math.Round(1000 * (p50 - baseP50) / float64(extra))))
+			}
+		}
+		t.rows = append(t.rows, []string{op, g.name, fmt.Sprint(g.hops[op]), ms(p50), delta, perHop})
+	}
+	return differ
 }
 
 func mean(xs []float64) float64 {
