@@ -29,21 +29,30 @@ const headlineIntro = "Each cell is the mean over the repetitions (-count) with 
 func headlineFigures(run results.Run, es []*cost.Estimate) []figures.Figure {
 	figs := figures.Extract(run)
 	byKey := map[figures.Key][]float64{}
+	reps := map[figures.Key]int{}
 	var keys []figures.Key
 	for i, v := range run.Variants {
+		k := figures.KeyOf(v)
+		reps[k]++
 		if es[i] == nil || es[i].RequestsPerSec <= 0 {
 			continue
 		}
-		k := figures.KeyOf(v)
 		if _, ok := byKey[k]; !ok {
 			keys = append(keys, k)
 		}
 		byKey[k] = append(byKey[k], es[i].PerMillionUSD)
 	}
 	for _, k := range keys {
-		xs := byKey[k]
+		// As package figures does for a figure only some repetitions
+		// have: listed, but with no samples, rather than a mean over
+		// fewer runs than the others'.
+		xs, notes := byKey[k], []string{"modeled: measured usage at list prices"}
+		if len(xs) < reps[k] {
+			notes = append(notes, fmt.Sprintf("no samples: priced in %d of %d repetitions (the others' usage was not measured)", len(xs), reps[k]))
+			xs = nil
+		}
 		figs = append(figs, figures.Figure{Key: k, Name: perMillion, Unit: "$", Better: figures.LowerIsBetter,
-			Samples: xs, Stats: stats.Summarise(xs), Notes: []string{"modeled: measured usage at list prices"}})
+			Samples: xs, Stats: stats.Summarise(xs), Notes: notes})
 	}
 	return figs
 }

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/archbench/archbench/cost"
+	"github.com/archbench/archbench/figures"
 	"github.com/archbench/archbench/results"
 )
 
@@ -522,6 +524,10 @@ func TestHopTable(t *testing.T) {
 		return results.VariantResult{Variant: name, Repetition: rep, Hops: map[string]int{"op": hops},
 			Operations: []results.OpStats{{Name: "op", Count: 10, LatencyMs: results.Percentiles{P50: p50}}}}
 	}
+	at := func(setting string, r results.VariantResult) results.VariantResult {
+		r.Setting = setting
+		return r
+	}
 	tests := []struct {
 		name string
 		vs   []results.VariantResult
@@ -531,6 +537,12 @@ func TestHopTable(t *testing.T) {
 			[][]string{{"op", "mono", "0", "1.10", "baseline", none}, {"op", "micro", "4", "2.00", "0.900", "225"}}},
 		{"baseline is the fewest hops, not the first", []results.VariantResult{v("micro", 1, 2, 0.5), v("mono", 1, 0, 0.3)},
 			[][]string{{"op", "micro", "2", "0.500", "0.200", "100"}, {"op", "mono", "0", "0.300", "baseline", none}}},
+		{"compared within a setting, never across", []results.VariantResult{
+			at("hog", v("mono", 1, 0, 5.0)), at("hog", v("micro", 1, 4, 2.0)),
+			at("crash", v("mono", 1, 0, 1.0)), at("crash", v("micro", 1, 4, 1.4))},
+			[][]string{
+				{"op", "mono, hog", "0", "5.00", "baseline", none}, {"op", "micro, hog", "4", "2.00", "-3.00", "-750"},
+				{"op", "mono, crash", "0", "1.00", "baseline", none}, {"op", "micro, crash", "4", "1.40", "0.400", "100"}}},
 		{"same hops", []results.VariantResult{v("a", 1, 1, 1), v("b", 1, 1, 2)}, nil},
 		{"one variant", []results.VariantResult{v("a", 1, 0, 1), v("a", 2, 0, 2)}, nil},
 		{"no declared hops", []results.VariantResult{{Variant: "a", Operations: []results.OpStats{{Name: "op", Count: 1}}}, v("b", 1, 2, 1)}, nil},
@@ -670,6 +682,38 @@ func TestHeadlineWinner(t *testing.T) {
 		if got := row[len(row)-1]; got != "none: one run each" {
 			t.Errorf("single runs, %s: winner %q, want none", row[0], got)
 		}
+	}
+}
+
+// TestHeadlineCostNeedsEveryRepetition: a group priced in only some of its
+// repetitions gets no cost figure, as package figures does for any figure
+// some repetitions lack, rather than a mean over fewer runs.
+func TestHeadlineCostNeedsEveryRepetition(t *testing.T) {
+	var run results.Run
+	var es []*cost.Estimate
+	for rep := 1; rep <= 3; rep++ {
+		for _, v := range []string{"monolith", "serverless"} {
+			run.Variants = append(run.Variants, results.VariantResult{Variant: v, Runtime: "process", Repetition: rep,
+				Total: results.OpStats{Count: 100}})
+			var e *cost.Estimate
+			if v == "monolith" || rep != 2 { // serverless's second repetition could not be priced
+				e = &cost.Estimate{RequestsPerSec: 100, PerMillionUSD: float64(rep)}
+			}
+			es = append(es, e)
+		}
+	}
+	got := map[string]figures.Figure{}
+	for _, f := range headlineFigures(run, es) {
+		if f.Name == perMillion {
+			got[f.Key.Variant] = f
+		}
+	}
+	if f := got["monolith"]; f.Stats.N != 3 {
+		t.Errorf("monolith, priced in every repetition: %d samples, want 3", f.Stats.N)
+	}
+	f := got["serverless"]
+	if f.Stats.N != 0 || !slices.ContainsFunc(f.Notes, func(n string) bool { return strings.Contains(n, "priced in 2 of 3 repetitions") }) {
+		t.Errorf("serverless, priced in 2 of 3: %d samples, notes %q; want none, and a note saying why", f.Stats.N, f.Notes)
 	}
 }
 
