@@ -26,24 +26,34 @@ func main() {
 		}
 		os.Exit(2)
 	}
-	dir := cfg.DataDir
+	if err := run(cfg.Listen, cfg.DataDir); err != nil {
+		log.Error("broker", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the broker until SIGINT or SIGTERM, its JetStream data in
+// dataDir, or in a temporary directory removed on return when dataDir is
+// empty: on every return, a failed start included (os.Exit would skip the
+// removal).
+func run(listen, dataDir string) error {
+	dir := dataDir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "broker-")
 		if err != nil {
-			log.Error("create data directory", "err", err)
-			os.Exit(1)
+			return fmt.Errorf("create data directory: %w", err)
 		}
 		defer os.RemoveAll(d)
 		dir = d
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := broker.Start(cfg.Listen, dir)
+	srv, err := broker.Start(listen, dir)
 	if err != nil {
-		log.Error("start", "err", err)
-		os.Exit(1)
+		return fmt.Errorf("start: %w", err)
 	}
 	fmt.Printf("%s%s\n", component.ReadyPrefix, srv.URL())
 	<-ctx.Done()
 	srv.Close()
+	return nil
 }
