@@ -526,16 +526,7 @@ func TestConfigValidate(t *testing.T) {
 // every attempt is dropped and counted as dead-lettered, and does not hold
 // up the others.
 func TestTriggers(t *testing.T) {
-	srv, err := broker.Start("127.0.0.1:0", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	nc, js, err := broker.Connect(t.Context(), srv.URL(), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	js := startBroker(t)
 	f := start(t, faas.Config{
 		Functions: []faas.Function{{Name: "on-order"}},
 		Triggers:  []faas.Trigger{{Subject: "order.placed", Function: "on-order", MaxAttempts: 2}},
