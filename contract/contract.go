@@ -338,6 +338,11 @@ func badInput(t *testing.T, c *client) {
 		{"huge number", "POST", items, `{"product_id":1e400,"quantity":1}`, 400, api.CodeInvalidJSON},
 		{"oversized body", "POST", items, `{"product_id":1,"quantity":1,"pad":"` + strings.Repeat("x", api.MaxBodyBytes) + `"}`, 413, api.CodeBodyTooLarge},
 		{"checkout malformed", "POST", "/carts/" + cart.ID + "/checkout", `{"card_token":`, 400, api.CodeInvalidJSON},
+		// Within the body limit, but six times longer once JSON-escaped
+		// on its way to the payment provider.
+		{"checkout with an over-long card token", "POST", "/carts/" + cart.ID + "/checkout", `{"card_token":"` + strings.Repeat("<", 10_000) + `"}`, 400, api.CodeInvalidArgument},
+		{"order with an over-long ID", "GET", "/orders/" + strings.Repeat("o", 10_000), "", 404, api.CodeNotFound},
+		{"notifications of an over-long order ID", "GET", "/notifications?order_id=" + strings.Repeat("/", 200_000), "", 404, api.CodeNotFound},
 		{"notifications without order", "GET", "/notifications", "", 400, api.CodeInvalidArgument},
 		{"remove non-numeric product", "DELETE", items + "/abc", "", 400, api.CodeInvalidArgument},
 		{"unknown route", "GET", "/admin", "", 404, api.CodeNotFound},

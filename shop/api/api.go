@@ -19,6 +19,17 @@ import (
 // MaxBodyBytes bounds every request body. Larger bodies get 413.
 const MaxBodyBytes = 64 << 10
 
+// MaxOrderIDBytes bounds an order ID a request names: the shop's own are
+// 28 bytes, so a longer one names no order (404) and is not passed on to
+// the services that own orders.
+const MaxOrderIDBytes = 64
+
+// MaxCardTokenBytes bounds a checkout's card_token, which is passed on to
+// the payment provider: a provider's tokens are short, and a long one
+// (JSON-escaped, up to six times longer) could exceed what the provider
+// accepts and turn the shopper's bad request into a provider failure.
+const MaxCardTokenBytes = 256
+
 // IdempotencyKeyHeader carries a client's key for a retry-safe checkout:
 // repeating a checkout with the same key returns the same order and charges
 // once.

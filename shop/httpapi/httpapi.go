@@ -222,6 +222,10 @@ func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("card_token is required: %w", shop.ErrInvalid))
 		return
 	}
+	if len(req.CardToken) > api.MaxCardTokenBytes {
+		h.fail(w, r, fmt.Errorf("card_token must be at most %d bytes, but is %d: %w", api.MaxCardTokenBytes, len(req.CardToken), shop.ErrInvalid))
+		return
+	}
 	key := r.Header.Get(api.IdempotencyKeyHeader)
 	if len(key) > 128 {
 		h.fail(w, r, fmt.Errorf("%s must be at most 128 bytes: %w", api.IdempotencyKeyHeader, shop.ErrInvalid))
@@ -236,6 +240,10 @@ func (h *handler) checkout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) getOrder(w http.ResponseWriter, r *http.Request) {
+	if err := orderIDFits(r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	o, err := h.orders.GetOrder(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
@@ -250,12 +258,27 @@ func (h *handler) listNotifications(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("query parameter order_id is required: %w", shop.ErrInvalid))
 		return
 	}
+	if err := orderIDFits(id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	ns, err := h.notifications.Notifications(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	api.WriteJSON(w, http.StatusOK, api.NotificationList{Notifications: ns})
+}
+
+// orderIDFits returns a not-found error for an ID longer than any order's:
+// no such order exists, and the ID is not passed on to the services that
+// own orders (escaped into a URL path, a long one could exceed what their
+// servers take, turning the shopper's bad request into a peer failure).
+func orderIDFits(id string) error {
+	if len(id) > api.MaxOrderIDBytes {
+		return fmt.Errorf("no order has an ID of %d bytes (at most %d): %w", len(id), api.MaxOrderIDBytes, shop.ErrNotFound)
+	}
+	return nil
 }
 
 func pathID(r *http.Request, name string) (int64, error) {
