@@ -61,6 +61,10 @@ func (c *Client) Charge(ctx context.Context, key, cardToken string, amountCents 
 		return ch.ID, nil
 	case status == http.StatusPaymentRequired || ch.Status == StatusDeclined || ch.Status == StatusVoided:
 		return "", fmt.Errorf("charge %s: %w", key, shop.ErrPaymentDeclined)
+	case status >= 400 && status < 500:
+		// The provider refused the request itself (too large, malformed):
+		// nothing was charged, so the outcome is known, as for a decline.
+		return "", fmt.Errorf("charge %s: provider refused the request (%d): %w", key, status, shop.ErrPaymentDeclined)
 	}
 	return "", fmt.Errorf("charge %s: provider answered %d: %w", key, status, shop.ErrPaymentUnavailable)
 }

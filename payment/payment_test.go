@@ -132,6 +132,20 @@ func TestClientCharge(t *testing.T) {
 	}
 }
 
+// TestClientChargeRefused: a request the provider refuses as such (here
+// too large once JSON-escaped) charged nothing, so the client reports a
+// known outcome, a decline, not an unknown one to void.
+func TestClientChargeRefused(t *testing.T) {
+	p, _, c := start(t, nil)
+	_, err := c.Charge(context.Background(), "o_1", strings.Repeat("<", 12_000), 700)
+	if !errors.Is(err, shop.ErrPaymentDeclined) || errors.Is(err, shop.ErrPaymentUnavailable) {
+		t.Fatalf("Charge of a request the provider refuses: %v, want a decline", err)
+	}
+	if code, _ := getCharge(t, p, "o_1"); code != http.StatusNotFound {
+		t.Errorf("the provider holds a charge (%d) for a request it refused", code)
+	}
+}
+
 // TestIdempotentCharge proves a repeated key is answered with the first
 // charge and counted as a replay, never charged again, whatever the retry
 // asks for.
@@ -356,5 +370,16 @@ func TestLedgerSurvivesRestart(t *testing.T) {
 	id3, err := c2.Charge(ctx, "o_3", "tok_ok", 300)
 	if err != nil || id3 == id1 || id3 == "ch_2" {
 		t.Errorf("new charge after the restart: %q, %v; want a fresh ID", id3, err)
+	}
+
+	// The charge made after the torn line is kept, and the ledger opens
+	// again: the fragment was cut off, not written onto.
+	if err := p2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p3, _, _ := start(t, []payment.ProviderOption{payment.WithLedger(path)})
+	t.Cleanup(func() { p3.Close() })
+	if code, c := getCharge(t, p3, "o_3"); code != http.StatusOK || c.ID != id3 {
+		t.Errorf("o_3 after a second restart: %d %+v, want %s", code, c, id3)
 	}
 }

@@ -255,18 +255,17 @@ func (p *Provider) openLedger() error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("payment provider: read ledger: %w", err)
 	}
-	lines := bytes.Split(data, []byte("\n"))
+	// Only what ends in a newline was written whole; a crash mid-write
+	// leaves a fragment after the last newline, cut off below so that the
+	// next record starts a line of its own.
+	whole := data[:bytes.LastIndexByte(data, '\n')+1]
+	lines := bytes.Split(whole, []byte("\n"))
 	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var c Charge
 		if err := json.Unmarshal(line, &c); err != nil {
-			// A line cut short by a crash is the last one: what it said
-			// was never answered, so it never happened.
-			if i == len(lines)-1 {
-				break
-			}
 			return fmt.Errorf("payment provider: ledger line %d: %w", i+1, err)
 		}
 		p.charges[c.IdempotencyKey] = &c
@@ -287,6 +286,14 @@ func (p *Provider) openLedger() error {
 	f, err := os.OpenFile(p.ledgerPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("payment provider: open ledger: %w", err)
+	}
+	if len(whole) < len(data) {
+		// The torn fragment's charge was never answered, so it never
+		// happened: drop it.
+		if err := f.Truncate(int64(len(whole))); err != nil {
+			f.Close()
+			return fmt.Errorf("payment provider: cut the ledger's torn last line: %w", err)
+		}
 	}
 	p.ledger = f
 	return nil
