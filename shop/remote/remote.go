@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
 )
 
@@ -117,7 +118,14 @@ func (h *HTTP) Call(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("%s %s %s: %w: %w", h.peer, method, path, api.ReadError(resp.StatusCode, data), ErrUnavailable)
 	}
 	if resp.StatusCode >= 400 {
-		return api.ReadError(resp.StatusCode, data)
+		err := api.ReadError(resp.StatusCode, data)
+		if _, code := api.Classify(err); code == api.CodeInternal {
+			// Not the contract's error (a server's plain-text 431, a code
+			// this side does not know): the status still says whose fault
+			// it is, and a 4xx must not become this side's 500.
+			err = fmt.Errorf("%s %s %s: %w: %w", h.peer, method, path, err, kindOf(resp.StatusCode))
+		}
+		return err
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -125,6 +133,21 @@ func (h *HTTP) Call(ctx context.Context, method, path string, in, out any) error
 		}
 	}
 	return nil
+}
+
+// kindOf is the shop's kind of error for a 4xx status that came without
+// one: not found, a conflict, the peer shedding load (429, as a function
+// platform's throttle), or else a request the peer refused as invalid.
+func kindOf(status int) error {
+	switch status {
+	case http.StatusNotFound:
+		return shop.ErrNotFound
+	case http.StatusConflict:
+		return shop.ErrConflict
+	case http.StatusTooManyRequests:
+		return ErrUnavailable
+	}
+	return shop.ErrInvalid
 }
 
 // AddressBook finds a peer's replica URLs by name; the runtime's

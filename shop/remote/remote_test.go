@@ -154,9 +154,27 @@ func TestCallErrorKinds(t *testing.T) {
 			name: "503 payment_unavailable with order", status: http.StatusServiceUnavailable, body: envelope(api.CodePaymentUnavailable, "order o_2: no answer", "o_2"),
 			is: []error{shop.ErrPaymentUnavailable, remote.ErrUnavailable}, orderID: "o_2",
 		},
+		// A 4xx without a code this side knows keeps its status's meaning:
+		// the peer refused the request, and that must not become a 500 here.
 		{
 			name: "418 unknown code", status: http.StatusTeapot, body: envelope("teapot", "short and stout", ""),
-			isNot: []error{remote.ErrUnavailable, shop.ErrInvalid, shop.ErrNotFound},
+			is: []error{shop.ErrInvalid}, isNot: []error{remote.ErrUnavailable, shop.ErrNotFound},
+		},
+		{
+			name: "431 in plain text", status: http.StatusRequestHeaderFieldsTooLarge, body: "431 Request Header Fields Too Large",
+			is: []error{shop.ErrInvalid}, isNot: []error{remote.ErrUnavailable},
+		},
+		{
+			name: "404 in plain text", status: http.StatusNotFound, body: "404 page not found",
+			is: []error{shop.ErrNotFound}, isNot: []error{shop.ErrInvalid},
+		},
+		{
+			name: "409 in plain text", status: http.StatusConflict, body: "conflict",
+			is: []error{shop.ErrConflict}, isNot: []error{shop.ErrInvalid},
+		},
+		{
+			name: "429 throttled", status: http.StatusTooManyRequests, body: envelope("throttled", "over the concurrency limit", ""),
+			is: []error{remote.ErrUnavailable}, isNot: []error{shop.ErrInvalid},
 		},
 	}
 	for _, tt := range tests {
