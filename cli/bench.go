@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/cost"
+	"github.com/archbench/archbench/internal/atomicfile"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/runtime"
@@ -165,12 +167,6 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return badFlag(fs, err)
 		}
-		if rp.Capacities, err = parseRates(*capacities); err != nil {
-			return badFlag(fs, fmt.Errorf("-capacities: %w", err))
-		}
-		if len(rp.Capacities) > 0 && rtf.name == "process" {
-			return badFlag(fs, errors.New("-capacities needs a runtime that enforces a CPU budget: add -runtime docker"))
-		}
 		common(&rp.Warmup, &rp.Mix, &rp.Seed, &rp.MaxInFlight)
 		if err := rp.Validate(); err != nil {
 			return badFlag(fs, err)
@@ -214,16 +210,34 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			if err != nil {
 				return badFlag(fs, fmt.Errorf("-%w", err))
 			}
+			// -mix, -seed and -max-in-flight apply to every scenario.
+			if one, err = withCommon(one, common); err != nil {
+				return badFlag(fs, err)
+			}
 			all = append(all, one)
 		}
 	default:
 		return badFlag(fs, fmt.Errorf("-scenario must be steady, ramp, spike, coldstart, fault, deploy or all, but is %q", *scenario))
 	}
+	if set["capacities"] {
+		// On the ramp that runs, from -scenario or -file.
+		rp, isRamp := sc.(scenarios.Ramp)
+		if !isRamp {
+			return badFlag(fs, errors.New("-capacities applies to the ramp scenario only"))
+		}
+		if rp.Capacities, err = parseRates(*capacities); err != nil {
+			return badFlag(fs, fmt.Errorf("-capacities: %w", err))
+		}
+		if len(rp.Capacities) > 0 && rtf.name == "process" {
+			return badFlag(fs, errors.New("-capacities needs a runtime that enforces a CPU budget: add -runtime docker"))
+		}
+		if err := rp.Validate(); err != nil {
+			return badFlag(fs, err)
+		}
+		sc = rp
+	}
 	if sc != nil {
 		all = []scenarios.Scenario{sc}
-	}
-	if set["capacities"] && *scenario != "ramp" {
-		return badFlag(fs, errors.New("-capacities applies to -scenario ramp only"))
 	}
 	vs, err := variants.Parse(*variantList)
 	if err != nil {
@@ -260,8 +274,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		side = p
 	}
 	var (
-		reports []string
-		ran     []report.RunReport
+		reports  []string
+		ran      []report.RunReport
+		benchErr error
 	)
 	for _, sc := range all {
 		b := &scenarios.Bench{
@@ -277,17 +292,20 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			ran = append(ran, report.RunReport{Run: run, Link: "../" + filepath.Base(dir) + "/" + report.FileName})
 		}
 		if err != nil {
-			return err
+			// Interrupted or failed: the scenarios that ran still get
+			// their summary.
+			benchErr = err
+			break
 		}
 	}
 	if len(reports) > 1 {
 		path, err := writeOverview(*out, ran, pricing)
 		if err != nil {
-			return err
+			return errors.Join(benchErr, err)
 		}
 		fmt.Fprintf(env.Stdout, "\nReports, one per scenario:\n  %s\nSummary of them all: %s\n", strings.Join(reports, "\n  "), path)
 	}
-	return nil
+	return benchErr
 }
 
 // benchOne runs one scenario's bench, saves its results and report, prints
@@ -303,7 +321,7 @@ func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pri
 	if runErr != nil {
 		run.Notes = append(run.Notes, "The bench stopped early: "+runErr.Error())
 	}
-	dir, err := save(out, run, pricing)
+	dir, err := save(out, run, pricing, env.Stderr)
 	if err != nil {
 		return run, "", errors.Join(runErr, err)
 	}
@@ -336,7 +354,7 @@ func writeOverview(out string, ran []report.RunReport, pricing *pricingFile) (st
 		return "", err
 	}
 	path := filepath.Join(dir, report.OverviewFileName)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(path, b.Bytes()); err != nil {
 		return "", fmt.Errorf("write summary: %w", err)
 	}
 	return path, nil
@@ -345,12 +363,17 @@ func writeOverview(out string, ran []report.RunReport, pricing *pricingFile) (st
 // save writes a run's results.json and REPORT.md and returns the run's
 // folder. With a pricing file, a copy of it goes beside them, so the
 // report's prices can be checked and the report rebuilt the same way.
-func save(out string, run results.Run, pricing *pricingFile) (string, error) {
+func save(out string, run results.Run, pricing *pricingFile, warn io.Writer) (string, error) {
 	if pricing != nil {
 		run.Notes = append(run.Notes, "Costs are priced with "+pricing.path+" (copied into this run's folder as "+pricingCopy+").")
 	}
 	path, err := results.Write(out, run)
-	if err != nil {
+	switch {
+	case errors.Is(err, results.ErrLatestLink):
+		// The run is written; only the convenience link is stale. The
+		// report must not be lost for it.
+		fmt.Fprintf(warn, "warning: %v\n", err)
+	case err != nil:
 		return "", fmt.Errorf("save results: %w", err)
 	}
 	dir := filepath.Dir(path)
@@ -438,6 +461,9 @@ func spikeFor(profile string, set map[string]bool, rate float64) (scenarios.Spik
 		return sp, errors.New("-duration does not apply to spike: its windows come from the profile")
 	}
 	if set["rate"] {
+		if !(rate > 0 && rate <= 1e6) {
+			return sp, fmt.Errorf("-rate, the spike's base rate, must be in (0, 1000000] journeys/s, but is %g", rate)
+		}
 		sp.Base = rate
 	}
 	return sp, nil
@@ -451,12 +477,49 @@ func rampFor(profile string, set map[string]bool, rate float64, duration time.Du
 		return rp, fmt.Errorf("-%w", err)
 	}
 	if set["duration"] {
+		if duration < time.Second {
+			return rp, fmt.Errorf("-duration, each ramp step's length, must be at least 1s, but is %s", duration)
+		}
 		rp.StepFor = duration
 	}
 	if set["rate"] {
+		if !(rate > 0 && rate <= 1e6) {
+			return rp, fmt.Errorf("-rate, the ramp's first step, must be in (0, 1000000] journeys/s, but is %g", rate)
+		}
 		rp.Start = rate
 	}
 	return rp, nil
+}
+
+// withCommon applies the flags every scenario shares (common: -warmup,
+// -mix, -seed, -max-in-flight, where set) to one of -scenario all's
+// scenarios, and validates it.
+func withCommon(sc scenarios.Scenario, common func(w *time.Duration, m *string, sd *uint64, inFlight *int)) (scenarios.Scenario, error) {
+	var none time.Duration
+	var v interface{ Validate() error }
+	switch s := sc.(type) {
+	case scenarios.Steady:
+		common(&s.Warmup, &s.Mix, &s.Seed, &s.MaxInFlight)
+		sc, v = s, s
+	case scenarios.Ramp:
+		common(&s.Warmup, &s.Mix, &s.Seed, &s.MaxInFlight)
+		sc, v = s, s
+	case scenarios.Spike:
+		common(&s.Warmup, &s.Mix, &s.Seed, &s.MaxInFlight)
+		sc, v = s, s
+	case scenarios.ColdStart:
+		common(&none, &s.Mix, &s.Seed, &s.MaxInFlight)
+		sc, v = s, s
+	case scenarios.Fault:
+		common(&s.Warmup, &s.Mix, &s.Seed, &s.MaxInFlight)
+		sc, v = s, s
+	default:
+		return nil, fmt.Errorf("scenario %s takes no common flags", sc.Name())
+	}
+	if err := v.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", sc.Name(), err)
+	}
+	return sc, nil
 }
 
 // pricingCopy is the name a run's own pricing file is saved under.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/report"
@@ -56,6 +57,7 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		return path
 	}
 	goodFile := scenarioFile("good.json", `{"scenario": "spike"}`)
+	rampFile := scenarioFile("ramp.json", `{"scenario": "ramp"}`)
 	badValue := scenarioFile("bad-value.json", `{"scenario": "spike", "params": {"factor": 1}}`)
 	badField := scenarioFile("bad-field.json", `{"scenario": "spike", "params": {"surge": 2}}`)
 	badPricing := scenarioFile("bad-pricing.json", `{"currency": "USD", "mainframe": {}}`)
@@ -102,7 +104,15 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"simulate"}, "-model is required"},
 		{[]string{"bench", "-scenario", "ramp", "-capacities", "1,2,3"}, "-capacities needs a runtime that enforces a CPU budget"},
 		{[]string{"bench", "-scenario", "ramp", "-runtime", "docker", "-capacities", "1,2"}, "capacities must list at least three"},
-		{[]string{"bench", "-scenario", "steady", "-capacities", "1,2,3"}, "-capacities applies to -scenario ramp only"},
+		{[]string{"bench", "-scenario", "steady", "-capacities", "1,2,3"}, "-capacities applies to the ramp scenario only"},
+		{[]string{"bench", "-file", rampFile, "-capacities", "1,2,3"}, "-capacities needs a runtime that enforces a CPU budget"},
+		{[]string{"bench", "-file", goodFile, "-capacities", "1,2,3"}, "-capacities applies to the ramp scenario only"},
+		{[]string{"bench", "-scenario", "all", "-mix", "browse=70,shoplift=30"}, "shoplift"},
+		{[]string{"bench", "-scenario", "all", "-max-in-flight", "-1"}, "max-in-flight"},
+		{[]string{"bench", "-scenario", "spike", "-rate", "-5"}, "-rate, the spike's base rate, must be"},
+		{[]string{"bench", "-scenario", "ramp", "-rate", "0"}, "-rate, the ramp's first step, must be"},
+		{[]string{"bench", "-scenario", "ramp", "-duration", "10ms"}, "-duration, each ramp step's length, must be at least 1s"},
+		{[]string{"simulate", "-calibrate", "../results/example/steady", "-rate", "5", "-out", dir}, "-rate, -out simulate a model and do not apply to -calibrate"},
 		{[]string{"simulate", "-validate", "../results/example/ramp"}, "give -calibrate too"},
 		{[]string{"simulate", "-load", "../results/example/spike"}, "give -calibrate too"},
 		{[]string{"simulate", "-calibrate", "../results/example/steady", "-load", filepath.Join(dir, "none")}, "-load"},
@@ -354,5 +364,28 @@ func TestOnThisMachine(t *testing.T) {
 				t.Fatalf("onThisMachine(%q) = %v, want an error with %q", tc.host, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestSaveKeepsTheReportWithoutTheLatestLink: a run whose latest link
+// cannot be updated (here a directory is in its way) is still saved whole,
+// report included, with a warning rather than an error.
+func TestSaveKeepsTheReportWithoutTheLatestLink(t *testing.T) {
+	out := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(out, results.LatestLink, "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var warn bytes.Buffer
+	dir, err := save(out, results.NewRun("steady", "quick", time.Now()), nil, &warn)
+	if err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	for _, name := range []string{results.FileName, report.FileName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s not written: %v", name, err)
+		}
+	}
+	if !strings.Contains(warn.String(), "latest link was not updated") {
+		t.Errorf("warning %q, want one about the latest link", warn.String())
 	}
 }

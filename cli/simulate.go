@@ -66,6 +66,16 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		if *models != "" {
 			return badFlag(fs, errors.New("-calibrate writes models; -model simulates them: give one of the two"))
 		}
+		set := setFlags(fs)
+		var ignored []string
+		for _, name := range []string{"rate", "sweep", "instances", "requests", "out", "pricing"} {
+			if set[name] {
+				ignored = append(ignored, "-"+name)
+			}
+		}
+		if len(ignored) > 0 {
+			return badFlag(fs, fmt.Errorf("%s simulate a model and do not apply to -calibrate, which writes models (then run them with -model)", strings.Join(ignored, ", ")))
+		}
 		d, err := parseDemand(*demand)
 		if err != nil {
 			return badFlag(fs, err)
@@ -136,7 +146,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		run.Variants = append(run.Variants, v)
 	}
 	run.FinishedAt = time.Now()
-	dir, err := save(*out, run, pricing)
+	dir, err := save(*out, run, pricing, env.Stderr)
 	if err != nil {
 		return err
 	}

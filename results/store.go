@@ -89,10 +89,15 @@ func Write(dir string, run Run) (path string, err error) {
 		return "", fmt.Errorf("write run %s: %w", run.ID, err)
 	}
 	if err := pointLatest(dir, run.ID); err != nil {
-		return path, fmt.Errorf("write run %s: results written to %s, but: %w", run.ID, path, err)
+		return path, fmt.Errorf("write run %s: results written to %s, but %w: %w", run.ID, path, ErrLatestLink, err)
 	}
 	return path, nil
 }
+
+// ErrLatestLink is what Write's error matches when the run was written but
+// dir/latest could not be pointed at it (a file system without symbolic
+// links, or a directory in the way): the run itself is safe.
+var ErrLatestLink = errors.New("the latest link was not updated")
 
 func checkID(id string) error {
 	switch {
