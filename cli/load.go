@@ -109,7 +109,7 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 	}
 	run.Variants = []results.VariantResult{rec.Summary(results.Info{
 		Variant: "target", Runtime: "external",
-		Requested: results.Load{Rate: *rate, Duration: results.Duration(sched.End())},
+		Requested: results.Load{Rate: requestedRate(sched, *rate), Duration: results.Duration(sched.End())},
 		Stats:     attack.Stats(),
 	})}
 	run.FinishedAt = time.Now()
@@ -120,7 +120,7 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *out != "" {
-		dir, err := save(*out, run, nil)
+		dir, err := save(*out, run, nil, env.Stderr)
 		if err != nil {
 			return err
 		}
@@ -148,6 +148,15 @@ func parseStages(s string) ([]loadgen.Stage, error) {
 		stages = append(stages, loadgen.Stage{Duration: dur, Target: rate})
 	}
 	return stages, nil
+}
+
+// requestedRate is the rate a schedule asked for: -rate, or a ramp's mean
+// (results.Load.Rate is the mean rate where the load is shaped).
+func requestedRate(s loadgen.Schedule, rate float64) float64 {
+	if r, ok := s.(loadgen.RampingRate); ok {
+		return r.Mean()
+	}
+	return rate
 }
 
 func describe(s loadgen.Schedule, rate float64) string {

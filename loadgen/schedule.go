@@ -133,6 +133,22 @@ func (r RampingRate) End() time.Duration {
 	return d
 }
 
+// Mean returns the mean rate over the schedule, iterations per second: how
+// many iterations it holds over how long it lasts (0 for a schedule of no
+// length).
+func (r RampingRate) Mean() float64 {
+	var count float64
+	rate := r.StartRate
+	for _, st := range r.Stages {
+		count += max((rate+st.Target)/2*st.Duration.Seconds(), 0)
+		rate = st.Target
+	}
+	if end := r.End().Seconds(); end > 0 {
+		return count / end
+	}
+	return 0
+}
+
 // Validate reports every problem with r, naming the field and its bad value.
 func (r RampingRate) Validate() []error {
 	var errs []error

@@ -157,3 +157,25 @@ func TestScheduleValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestRampingRateMean checks the mean rate of ramps against the count
+// they hold over their length.
+func TestRampingRateMean(t *testing.T) {
+	tests := []struct {
+		name string
+		r    RampingRate
+		want float64
+	}{
+		{"ramp up from nothing", RampingRate{Stages: []Stage{{Duration: 10 * time.Second, Target: 100}}}, 50},
+		{"up, hold, down", RampingRate{Stages: []Stage{{Duration: 2 * time.Second, Target: 20}, {Duration: time.Second, Target: 0}}}, (20 + 10) / 3.0},
+		{"from a start rate, jumping", RampingRate{StartRate: 10, Stages: []Stage{{Duration: 0, Target: 40}, {Duration: 4 * time.Second, Target: 40}}}, 40},
+		{"no length", RampingRate{StartRate: 5}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.r.Mean(); math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("Mean = %g, want %g", got, tt.want)
+			}
+		})
+	}
+}
