@@ -75,6 +75,9 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 		reps = r.Repetitions()
 	}
 	reps = max(reps, 1)
+	if _, ok := run.Params["runs"]; ok {
+		run.Params["runs"] = reps // as run: -count overrides the scenario's own
+	}
 	var err error
 	for rep := 1; rep <= reps && err == nil; rep++ {
 		var legs []leg

@@ -95,6 +95,9 @@ func TestSteady(t *testing.T) {
 	if got, want := len(run.Variants), len(vs)*(*countFlag); got != want {
 		t.Fatalf("%d variant results, want %d", got, want)
 	}
+	if got := run.Params["runs"]; got != *countFlag {
+		t.Errorf("params record %v runs, want the %d that ran", got, *countFlag)
+	}
 	for _, v := range run.Variants {
 		t.Run(v.Variant, func(t *testing.T) {
 			if v.Label != results.LabelMeasured {
