@@ -1,5 +1,5 @@
 # archbench — `make bench` runs the comparison, `make test` runs the tests.
-# Every knob below can be set on the command line: make bench VARIANTS=monolith RATE=500
+# Every knob below can be set on the command line: make bench SCENARIO=steady VARIANTS=monolith
 
 GO        ?= go
 SCENARIO  ?= all
@@ -7,7 +7,8 @@ VARIANTS  ?= all
 RUNTIME   ?= process
 PROFILE   ?= quick
 OUT       ?= results
-# Extra flags for `archbench bench`, e.g. BENCHFLAGS="-rate 400 -duration 30s".
+# Extra flags for `archbench bench`, e.g. SCENARIO=steady BENCHFLAGS="-rate 400 -duration 30s"
+# (-rate and -duration set one scenario's load, so not with SCENARIO=all).
 BENCHFLAGS ?=
 # How much each fuzz target runs inside `make test`: a count of executions,
 # not a duration. Go 1.26's fuzz coordinator can fail a duration-bounded
