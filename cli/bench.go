@@ -71,7 +71,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	count := fs.Int("count", 0, "repetitions per variant, interleaved across variants (default: the scenario's:\nsteady runs 3 times in the quick profile and 5 in full, the others once)")
 	rate := fs.Float64("rate", 0, "journeys started per second (default: the profile's)")
 	duration := fs.Duration("duration", 0, "measured duration per variant (default: the profile's)")
-	warmup := fs.Duration("warmup", -1, "warm-up before measuring (default: the profile's)")
+	warmup := fs.Duration("warmup", 0, "warm-up before measuring (default: the profile's)")
 	mix := fs.String("mix", "", "journey mix as name=weight,... (default: the profile's: browse=70,add-to-cart=20,checkout=10)")
 	seed := fs.Uint64("seed", 0, "seed for the journeys' random choices (default: the profile's)")
 	maxInFlight := fs.Int("max-in-flight", 0, "most concurrent journeys; beyond it journeys are dropped and counted (default: the profile's)")
