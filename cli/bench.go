@@ -340,9 +340,11 @@ func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pri
 }
 
 // writeOverview writes the one-page summary of a bench's scenario runs to
-// a folder of its own beside them, and returns its path.
+// a folder of its own beside them, named as a run's is (time, "summary", a
+// random part, so that two benches finishing in one second into one -out
+// do not share it), and returns its path.
 func writeOverview(out string, ran []report.RunReport, pricing *pricingFile) (string, error) {
-	dir := filepath.Join(out, time.Now().UTC().Format("20060102-150405")+"-summary")
+	dir := filepath.Join(out, results.NewRunID("summary", time.Now()))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("write summary: %w", err)
 	}
@@ -378,7 +380,7 @@ func save(out string, run results.Run, pricing *pricingFile, warn io.Writer) (st
 	}
 	dir := filepath.Dir(path)
 	if pricing != nil {
-		if err := os.WriteFile(filepath.Join(dir, pricingCopy), pricing.raw, 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, pricingCopy), pricing.raw); err != nil {
 			return "", fmt.Errorf("save pricing: %w", err)
 		}
 	}

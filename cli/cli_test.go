@@ -240,6 +240,31 @@ func TestLoadAgainstRunningServer(t *testing.T) {
 	}
 }
 
+// TestOverviewFolders: two summaries written in one second into one -out
+// get folders of their own.
+func TestOverviewFolders(t *testing.T) {
+	var ran []report.RunReport
+	for _, sc := range []string{"spike", "coldstart"} { // no steady: no models to calibrate
+		r, err := results.Read("../results/example/" + sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran = append(ran, report.RunReport{Run: r, Link: "../" + sc + "/REPORT.md"})
+	}
+	out := t.TempDir()
+	first, err := writeOverview(out, ran, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := writeOverview(out, ran, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(first) == filepath.Dir(second) {
+		t.Errorf("two summaries share the folder %s", filepath.Dir(first))
+	}
+}
+
 // TestOverviewModels: a bench that ran steady, spike and ramp gets a
 // summary with a calibrated model of each variant, its load curve fitted
 // to the spike, written beside it and checked against the ramp.

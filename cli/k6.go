@@ -1,15 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"net/url"
-	"os"
 	"time"
 
+	"github.com/archbench/archbench/internal/atomicfile"
 	"github.com/archbench/archbench/k6"
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
@@ -78,16 +79,19 @@ func runK6(ctx context.Context, env *Env, args []string) error {
 		return badFlag(fs, err)
 	}
 	spec, _ := k6Spec(sc, *target)
-	w := env.Stdout
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
+	if *out == "" {
+		if err := k6.Export(env.Stdout, spec); err != nil {
 			return fmt.Errorf("k6 export: %w", err)
 		}
-		defer f.Close()
-		w = f
+		return nil
 	}
-	if err := k6.Export(w, spec); err != nil {
+	// To a file: whole or not at all, so a failed export leaves no
+	// half-written script to run.
+	var b bytes.Buffer
+	if err := k6.Export(&b, spec); err != nil {
+		return fmt.Errorf("k6 export: %w", err)
+	}
+	if err := atomicfile.Write(*out, b.Bytes()); err != nil {
 		return fmt.Errorf("k6 export: %w", err)
 	}
 	return nil
