@@ -18,18 +18,47 @@ import (
 	"github.com/archbench/archbench/shop/local"
 )
 
-// fakePayer is a Payer whose outcomes the test chooses. It keeps a
-// provider-like record per key so the audit can check against it.
-type fakePayer struct {
+// chargeBook is a fake provider's record per key, settled as the real
+// provider settles it, so the audit can check against it.
+type chargeBook struct {
 	mu      sync.Mutex
+	charges map[string]*payment.Charge
+}
+
+func newChargeBook() chargeBook { return chargeBook{charges: map[string]*payment.Charge{}} }
+
+// voidLocked settles key as voided, as the provider does: a succeeded
+// charge is refunded, a declined one kept, and a key never charged is
+// refused any later charge. b.mu is held.
+func (b *chargeBook) voidLocked(key string) {
+	if c, ok := b.charges[key]; !ok {
+		b.charges[key] = &payment.Charge{ID: "ch_void", IdempotencyKey: key, Status: payment.StatusVoided}
+	} else if c.Status == payment.StatusSucceeded {
+		c.Status = payment.StatusVoided
+	}
+}
+
+// list returns every charge in the book.
+func (b *chargeBook) list() []payment.Charge {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []payment.Charge
+	for _, c := range b.charges {
+		out = append(out, *c)
+	}
+	return out
+}
+
+// fakePayer is a Payer whose outcomes the test chooses.
+type fakePayer struct {
+	chargeBook
 	outcome error // what Charge returns; nil approves
 	voidErr error
 	calls   int
 	voids   []string
-	charges map[string]*payment.Charge
 }
 
-func newFakePayer() *fakePayer { return &fakePayer{charges: map[string]*payment.Charge{}} }
+func newFakePayer() *fakePayer { return &fakePayer{chargeBook: newChargeBook()} }
 
 func (p *fakePayer) Charge(ctx context.Context, key, token string, amount int64) (string, error) {
 	p.mu.Lock()
@@ -61,24 +90,8 @@ func (p *fakePayer) Void(ctx context.Context, key string) error {
 	if p.voidErr != nil {
 		return p.voidErr
 	}
-	if c, ok := p.charges[key]; ok {
-		if c.Status == payment.StatusSucceeded {
-			c.Status = payment.StatusVoided
-		}
-	} else {
-		p.charges[key] = &payment.Charge{ID: "ch_void", IdempotencyKey: key, Status: payment.StatusVoided}
-	}
+	p.voidLocked(key)
 	return nil
-}
-
-func (p *fakePayer) list() []payment.Charge {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []payment.Charge
-	for _, c := range p.charges {
-		out = append(out, *c)
-	}
-	return out
 }
 
 var testCatalog = shop.CatalogSpec{Count: 5, Seed: 1, MinStock: 10, MaxStock: 10}

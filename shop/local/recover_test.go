@@ -67,16 +67,15 @@ type crossingPayer struct {
 	answered chan struct{} // closed by the test when Checkout has returned
 	once     sync.Once
 
-	mu      sync.Mutex
-	voids   int
-	charges map[string]*payment.Charge
+	chargeBook
+	voids int
 }
 
 func newCrossingPayer(takeFirst, loseAnswer bool) *crossingPayer {
 	return &crossingPayer{
 		takeFirst: takeFirst, loseAnswer: loseAnswer,
 		started: make(chan struct{}), voided: make(chan struct{}), answered: make(chan struct{}),
-		charges: map[string]*payment.Charge{},
+		chargeBook: newChargeBook(),
 	}
 }
 
@@ -115,11 +114,7 @@ func (p *crossingPayer) Charge(ctx context.Context, key, _ string, amount int64)
 func (p *crossingPayer) Void(ctx context.Context, key string) error {
 	p.mu.Lock()
 	p.voids++
-	if c, ok := p.charges[key]; !ok {
-		p.charges[key] = &payment.Charge{ID: "ch_void", IdempotencyKey: key, Status: payment.StatusVoided}
-	} else if c.Status == payment.StatusSucceeded {
-		c.Status = payment.StatusVoided
-	}
+	p.voidLocked(key)
 	p.mu.Unlock()
 	first := false
 	p.once.Do(func() { close(p.voided); first = true })
@@ -130,16 +125,6 @@ func (p *crossingPayer) Void(ctx context.Context, key string) error {
 		}
 	}
 	return nil
-}
-
-func (p *crossingPayer) list() []payment.Charge {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []payment.Charge
-	for _, c := range p.charges {
-		out = append(out, *c)
-	}
-	return out
 }
 
 // TestCheckoutAnswersWithTheRecoveredOutcome proves that when RecoverStale
