@@ -27,7 +27,7 @@ import (
 //
 // Steps measured saturated are predicted with the curve through every
 // step below saturation; the curve leaves out a step whose factor lies
-// beyond 0.25 to 4, as in WithLoadPoints.
+// beyond 0.05 to 4, as in WithLoadPoints.
 func ValidateLeaveOneOut(ctx context.Context, m sim.Model, against results.Run, variant string, opts ...Option) (Summary, error) {
 	cfg, vs, err := validationInputs(m, against, variant, opts)
 	if err != nil {

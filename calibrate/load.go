@@ -19,8 +19,12 @@ const (
 	samePoint = 0.10
 	// minFactor and maxFactor bound a fitted factor: beyond them the
 	// latency did not move with load the way a speed-up can explain (the
-	// measurement saturated, say), and the point is left out.
-	minFactor, maxFactor = 0.25, 4.0
+	// measurement saturated, say, or its p50 lies under the model's CPU
+	// demand alone), and the point is left out. The lower bound is low: a
+	// busy monolith's p50 comes within a few per cent of its CPU demand,
+	// a fifth or less of the delays it had at a tenth of the rate (the
+	// example of 2026-12-06, 1,000 to 4,000 req/s).
+	minFactor, maxFactor = 0.05, 4.0
 	// loadTolerance is the relative p50 error at which a factor's fit
 	// stops; loadIterations bounds its simulations.
 	loadTolerance  = 0.01
