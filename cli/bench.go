@@ -83,6 +83,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := requireDirs(fs, "out"); err != nil {
+		return err
+	}
 	pricing, err := loadPricing(*pricingFile)
 	if err != nil {
 		return badFlag(fs, err)

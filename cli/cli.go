@@ -130,6 +130,17 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// requireDirs rejects an empty value of the named directory flags: an
+// empty -out would write run folders into the current directory.
+func requireDirs(fs *flag.FlagSet, names ...string) error {
+	for _, name := range names {
+		if f := fs.Lookup(name); f != nil && strings.TrimSpace(f.Value.String()) == "" {
+			return badFlag(fs, fmt.Errorf("-%s must name a directory, but is empty", name))
+		}
+	}
+	return nil
+}
+
 // badFlag reports an invalid flag value: it names the flag, prints the
 // usage, and returns errUsage.
 func badFlag(fs *flag.FlagSet, err error) error {

@@ -62,6 +62,9 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := requireDirs(fs, "out", "models-out"); err != nil {
+		return err
+	}
 	if *calibrateRun != "" {
 		if *models != "" {
 			return badFlag(fs, errors.New("-calibrate writes models; -model simulates them: give one of the two"))
