@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -77,8 +78,29 @@ type Provider struct {
 	mux     *http.ServeMux
 
 	ledgerPath string
-	ledger     *os.File // every charge's latest state, one JSON line per change
+	ledger     ledgerWriter // every charge's latest state, one JSON line per change
+	ledgerSize int64        // bytes of whole records in the ledger
+	// ledgerErr, once set, refuses every change: a failed write left a
+	// fragment that could not be cut off, and a record appended to it would
+	// corrupt the ledger.
+	ledgerErr error
+	closed    bool // Close was called: no change can be recorded any more
 }
+
+// ledgerWriter is what the provider needs of its ledger: appending records
+// and closing. *os.File is one.
+type ledgerWriter interface {
+	io.Writer
+	io.Closer
+}
+
+// truncater is a ledger that can cut off a record it failed to write whole.
+type truncater interface {
+	Truncate(size int64) error
+}
+
+// errClosed refuses a change that arrives after Close.
+var errClosed = errors.New("the provider is shutting down")
 
 // ProviderOption configures a Provider.
 type ProviderOption func(*Provider)
@@ -105,8 +127,14 @@ func WithSeed(seed uint64) ProviderOption {
 // WithLedger keeps the provider's charges in a file, one JSON line per
 // change, replayed at start: a real provider does not forget what it
 // charged when it restarts, and the data audit after a crash of the
-// provider depends on that. Without it, charges live in memory only.
+// provider depends on that. A charge or void that cannot be written to the
+// ledger (a full disk) is not made and is answered 503. Without it, charges
+// live in memory only.
 func WithLedger(path string) ProviderOption { return func(p *Provider) { p.ledgerPath = path } }
+
+// withLedgerWriter keeps the ledger in w, which starts empty and is not
+// replayed, for tests.
+func withLedgerWriter(w ledgerWriter) ProviderOption { return func(p *Provider) { p.ledger = w } }
 
 // withSleep replaces time.Sleep, for tests.
 func withSleep(f func(time.Duration)) ProviderOption { return func(p *Provider) { p.sleep = f } }
@@ -174,32 +202,47 @@ func (p *Provider) charge(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	p.sleep(d)
 
+	// The charge is answered only after its record is in the ledger, and is
+	// not made at all if it cannot be recorded: a charge answered but not
+	// recorded would be a payment the provider denies after a restart.
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if c, ok := p.charges[req.IdempotencyKey]; ok {
 		p.stats.Replays++
-		writeCharge(w, c)
+		cp := *c
+		p.mu.Unlock()
+		writeCharge(w, cp)
 		return
 	}
 	if fail {
 		p.stats.Failed++
+		p.mu.Unlock()
 		writeErr(w, http.StatusServiceUnavailable, api.CodeUnavailable, "payment provider temporarily unavailable")
 		return
 	}
-	p.seq++
-	c := &Charge{ID: fmt.Sprintf("ch_%d", p.seq), IdempotencyKey: req.IdempotencyKey, AmountCents: req.AmountCents, Status: StatusSucceeded}
+	c := Charge{ID: fmt.Sprintf("ch_%d", p.seq+1), IdempotencyKey: req.IdempotencyKey, AmountCents: req.AmountCents, Status: StatusSucceeded}
 	if decline {
 		c.Status = StatusDeclined
+	}
+	if err := p.record(c); err != nil {
+		p.stats.Failed++
+		p.mu.Unlock()
+		// 503, not 4xx: the client takes it as an unknown outcome and
+		// voids the key, which settles it whatever the ledger holds.
+		writeErr(w, http.StatusServiceUnavailable, api.CodeUnavailable, "payment provider unavailable: "+err.Error())
+		return
+	}
+	p.seq++
+	if decline {
 		p.stats.Declined++
 	} else {
 		p.stats.Succeeded++
 	}
-	p.charges[req.IdempotencyKey] = c
-	p.record(c)
+	p.charges[req.IdempotencyKey] = &c
+	p.mu.Unlock()
 	writeCharge(w, c)
 }
 
-func writeCharge(w http.ResponseWriter, c *Charge) {
+func writeCharge(w http.ResponseWriter, c Charge) {
 	status := http.StatusCreated
 	if c.Status == StatusDeclined {
 		status = http.StatusPaymentRequired
@@ -233,20 +276,34 @@ func (p *Provider) void(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	p.mu.Lock()
 	c, ok := p.charges[key]
-	if !ok {
-		p.seq++
-		c = &Charge{ID: fmt.Sprintf("ch_%d", p.seq), IdempotencyKey: key, Status: StatusVoided}
-		p.charges[key] = c
-		p.stats.Voided++
-	} else if c.Status == StatusSucceeded {
-		c.Status = StatusVoided
-		p.stats.Succeeded--
-		p.stats.Voided++
+	if ok && c.Status != StatusSucceeded {
+		// Declined or voided already: settled, and in the ledger.
+		cp := *c
+		p.mu.Unlock()
+		api.WriteJSON(w, http.StatusOK, cp)
+		return
 	}
-	p.record(c)
-	cp := *c
+	next := Charge{ID: fmt.Sprintf("ch_%d", p.seq+1), IdempotencyKey: key, Status: StatusVoided}
+	if ok {
+		next = *c
+		next.Status = StatusVoided
+	}
+	if err := p.record(next); err != nil {
+		p.mu.Unlock()
+		// The void did not happen; the caller retries it.
+		writeErr(w, http.StatusServiceUnavailable, api.CodeUnavailable, "payment provider unavailable: "+err.Error())
+		return
+	}
+	if ok {
+		*c = next
+		p.stats.Succeeded--
+	} else {
+		p.seq++
+		p.charges[key] = &next
+	}
+	p.stats.Voided++
 	p.mu.Unlock()
-	api.WriteJSON(w, http.StatusOK, cp)
+	api.WriteJSON(w, http.StatusOK, next)
 }
 
 // openLedger replays the ledger file, then keeps it open for appending.
@@ -273,6 +330,7 @@ func (p *Provider) openLedger() error {
 			p.seq = max(p.seq, n)
 		}
 	}
+	p.ledgerSize = int64(len(whole))
 	for _, c := range p.charges {
 		switch c.Status {
 		case StatusSucceeded:
@@ -299,27 +357,61 @@ func (p *Provider) openLedger() error {
 	return nil
 }
 
-// record appends a charge's new state to the ledger. p.mu is held, so the
-// file's order is the order of the changes. A write the kernel has taken
-// survives a crash of the process.
-func (p *Provider) record(c *Charge) {
-	if p.ledger == nil {
-		return
+// record appends a charge's new state to the ledger, before the change is
+// made in memory or answered. p.mu is held, so the file's order is the order
+// of the changes. A write the kernel has taken survives a crash of the
+// process. An error means the change was not recorded and must not be made.
+func (p *Provider) record(c Charge) error {
+	switch {
+	case p.closed:
+		return errClosed
+	case p.ledgerErr != nil:
+		return p.ledgerErr
+	case p.ledger == nil:
+		return nil
 	}
-	line, _ := json.Marshal(c)
-	_, _ = p.ledger.Write(append(line, '\n'))
+	line, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode ledger record: %w", err)
+	}
+	n, err := p.ledger.Write(append(line, '\n'))
+	if err == nil {
+		p.ledgerSize += int64(n)
+		return nil
+	}
+	err = fmt.Errorf("write ledger: %w", err)
+	if n == 0 {
+		return err
+	}
+	// Part of the record reached the ledger: cut it off, or the next
+	// record would be appended to the fragment and corrupt the line.
+	if t, ok := p.ledger.(truncater); ok {
+		terr := t.Truncate(p.ledgerSize)
+		if terr == nil {
+			return err
+		}
+		err = fmt.Errorf("%w; cut off the torn record: %w", err, terr)
+	}
+	p.ledgerErr = fmt.Errorf("%w (the ledger ends in a torn record: restart the provider to cut it off)", err)
+	return p.ledgerErr
 }
 
-// Close closes the ledger, if any.
+// Close closes the ledger, if any. Call it once the server has drained: a
+// charge or void still in flight afterwards is not made and is answered 503,
+// because it could no longer be recorded.
 func (p *Provider) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.closed = true
 	if p.ledger == nil {
 		return nil
 	}
 	err := p.ledger.Close()
 	p.ledger = nil
-	return err
+	if err != nil {
+		return fmt.Errorf("payment provider: close the ledger: %w", err)
+	}
+	return nil
 }
 
 // Stats returns what the provider has done so far.

@@ -1,13 +1,21 @@
 package payment
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/archbench/archbench/shop"
 )
 
 // captureSleeps returns a provider that records each charge's drawn latency
@@ -108,5 +116,263 @@ func TestSeedDeterminism(t *testing.T) {
 	}
 	if slices.Equal(draw(3), draw(4)) {
 		t.Error("different seeds, same latencies")
+	}
+}
+
+// testLedger is a ledger file whose writes can be held, or fail as on a full
+// disk.
+type testLedger struct {
+	*os.File
+	full    atomic.Bool   // writes fail with ENOSPC
+	torn    atomic.Bool   // a failing write first takes half the record
+	entered chan struct{} // if not nil, told when a write starts
+	release chan struct{} // if not nil, a write waits for it
+}
+
+func (l *testLedger) Write(b []byte) (int, error) {
+	if l.entered != nil {
+		l.entered <- struct{}{}
+		<-l.release
+	}
+	if !l.full.Load() {
+		return l.File.Write(b)
+	}
+	n := 0
+	if l.torn.Load() {
+		n, _ = l.File.Write(b[:len(b)/2])
+	}
+	return n, fmt.Errorf("write %s: %w", l.Name(), syscall.ENOSPC)
+}
+
+// uncuttable hides the ledger's Truncate: a torn record stays.
+type uncuttable struct{ ledgerWriter }
+
+// newTestLedger returns an empty ledger file at path.
+func newTestLedger(t *testing.T, path string) *testLedger {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return &testLedger{File: f}
+}
+
+// serve serves p on loopback and returns a client of it.
+func serve(t *testing.T, p *Provider) (*httptest.Server, *Client) {
+	t.Helper()
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return srv, NewClient(srv.URL, WithHTTPClient(srv.Client()))
+}
+
+// lookup returns the provider's charge under key, if any.
+func lookup(p *Provider, key string) (Charge, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.charges[key]
+	if !ok {
+		return Charge{}, false
+	}
+	return *c, true
+}
+
+// TestLedgerWriteFailure proves a charge or void whose ledger record cannot
+// be written is not made: it is answered 503, which the client reports as
+// an unknown outcome (never a decline), and neither the provider's charges
+// nor its stats change. Once the disk has room again the same request goes
+// through, and the ledger replays cleanly: a torn record is cut off at
+// once when the file allows it, and otherwise the provider refuses every
+// change until a restart cuts it off.
+func TestLedgerWriteFailure(t *testing.T) {
+	ctx := context.Background()
+	ops := []struct {
+		name  string
+		setup bool   // o_1 is charged before the disk fills
+		do    string // "charge", "decline" or "void"
+		want  string // o_1's status once the request goes through
+	}{
+		{"charge", false, "charge", StatusSucceeded},
+		{"declined charge", false, "decline", StatusDeclined},
+		{"void of a charge", true, "void", StatusVoided},
+		{"void of an unknown key", false, "void", StatusVoided},
+	}
+	disks := []struct {
+		name        string
+		torn, uncut bool
+		untilReopen bool // the provider refuses changes until restarted
+	}{
+		{"nothing written", false, false, false},
+		{"torn record cut off", true, false, false},
+		{"torn record that cannot be cut", true, true, true},
+	}
+	for _, op := range ops {
+		for _, disk := range disks {
+			t.Run(op.name+"/"+disk.name, func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "ledger.jsonl")
+				l := newTestLedger(t, path)
+				var lw ledgerWriter = l
+				if disk.uncut {
+					lw = uncuttable{l}
+				}
+				p, err := NewProvider(withLedgerWriter(lw))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, c := serve(t, p)
+				if op.setup {
+					if _, err := c.Charge(ctx, "o_1", "tok", 100); err != nil {
+						t.Fatal(err)
+					}
+				}
+				do := func() error {
+					switch op.do {
+					case "charge":
+						_, err := c.Charge(ctx, "o_1", "tok", 100)
+						return err
+					case "decline":
+						_, err := c.Charge(ctx, "o_1", DeclineToken, 100)
+						if errors.Is(err, shop.ErrPaymentDeclined) {
+							return nil
+						}
+						return err
+					}
+					return c.Void(ctx, "o_1")
+				}
+				before, hadBefore := lookup(p, "o_1")
+				statsBefore := p.Stats()
+				l.full.Store(true)
+				l.torn.Store(disk.torn)
+
+				err = do()
+				if err == nil || errors.Is(err, shop.ErrPaymentDeclined) || (op.do != "void" && !errors.Is(err, shop.ErrPaymentUnavailable)) {
+					t.Fatalf("%s with a full disk: %v, want an unknown outcome (503)", op.do, err)
+				}
+				if after, ok := lookup(p, "o_1"); ok != hadBefore || after != before {
+					t.Errorf("o_1 with a full disk: %+v (held %v), want unchanged %+v (held %v)", after, ok, before, hadBefore)
+				}
+				want := statsBefore
+				if op.do != "void" { // a charge request counts, as failed
+					want.Requests, want.Failed = statsBefore.Requests+1, statsBefore.Failed+1
+				}
+				if s := p.Stats(); s != want {
+					t.Errorf("stats with a full disk = %+v, want %+v", s, want)
+				}
+
+				l.full.Store(false)
+				err = do()
+				if disk.untilReopen {
+					if err == nil {
+						t.Fatalf("%s after a torn record that could not be cut: went through, want refused", op.do)
+					}
+					if err := p.Close(); err != nil {
+						t.Fatal(err)
+					}
+					if p, err = NewProvider(WithLedger(path)); err != nil {
+						t.Fatalf("restart on the torn ledger: %v", err)
+					}
+					t.Cleanup(func() { p.Close() })
+					_, c = serve(t, p)
+					err = do()
+				}
+				if err != nil {
+					t.Fatalf("%s once the disk has room: %v", op.do, err)
+				}
+				if err := p.Close(); err != nil {
+					t.Fatal(err)
+				}
+				again, err := NewProvider(WithLedger(path))
+				if err != nil {
+					t.Fatalf("replay the ledger: %v", err)
+				}
+				t.Cleanup(func() { again.Close() })
+				if got, ok := lookup(again, "o_1"); !ok || got.Status != op.want {
+					t.Errorf("o_1 replayed from the ledger: %+v (held %v), want %s", got, ok, op.want)
+				}
+			})
+		}
+	}
+}
+
+// TestCloseDuringCharge proves a charge in flight when the provider closes
+// its ledger (after the server's drain timed out) is never answered without
+// its record: one already writing its record finishes it before Close
+// closes the file and is answered as charged; one that reaches the ledger
+// after Close is not made and is answered 503, an unknown outcome.
+func TestCloseDuringCharge(t *testing.T) {
+	tests := []struct {
+		name string
+		// holdWrite holds the charge while it writes its record, rather
+		// than during its latency, before it touches the ledger.
+		holdWrite bool
+		wantErr   error
+	}{
+		{"held writing its record", true, nil},
+		{"held before its record", false, shop.ErrPaymentUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ledger.jsonl")
+			l := newTestLedger(t, path)
+			entered, release := make(chan struct{}), make(chan struct{})
+			opts := []ProviderOption{withLedgerWriter(l)}
+			if tt.holdWrite {
+				l.entered, l.release = entered, release
+			} else {
+				opts = append(opts, withSleep(func(time.Duration) {
+					entered <- struct{}{}
+					<-release
+				}))
+			}
+			p, err := NewProvider(opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, c := serve(t, p)
+			type result struct {
+				id  string
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				id, err := c.Charge(context.Background(), "o_1", "tok", 100)
+				done <- result{id, err}
+			}()
+			<-entered
+
+			// The drain times out with the charge still running, and the
+			// provider is closed.
+			expired, cancel := context.WithCancel(context.Background())
+			cancel()
+			if err := srv.Config.Shutdown(expired); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Shutdown = %v, want it to give up on the running charge", err)
+			}
+			closed := make(chan error, 1)
+			go func() { closed <- p.Close() }()
+			var closeErr error
+			if !tt.holdWrite {
+				closeErr = <-closed // nothing holds the ledger
+			}
+			close(release)
+			res := <-done
+			if tt.holdWrite {
+				closeErr = <-closed
+			}
+			if closeErr != nil {
+				t.Fatal(closeErr)
+			}
+
+			if !errors.Is(res.err, tt.wantErr) || (tt.wantErr == nil) != (res.err == nil) {
+				t.Fatalf("Charge = %q, %v; want %v", res.id, res.err, tt.wantErr)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recorded := strings.Contains(string(data), `"o_1"`)
+			if held, _ := lookup(p, "o_1"); recorded != (res.err == nil) || (held.ID != "") != recorded {
+				t.Errorf("answered %v; the ledger holds %q and the provider %+v", res.err, data, held)
+			}
+		})
 	}
 }
