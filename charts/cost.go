@@ -142,11 +142,12 @@ func costChart(run results.Run, pal palette, cfg config) ([]figure, error) {
 	if len(crossings) > 0 {
 		be = ", with the rates at which pay-per-use and provisioned costs break even marked"
 	}
+	usage := originOf(groupResults(gs)) // a simulated run's usage is modeled too
 	fig.chart = Chart{
 		File:  "cost.png",
-		Title: "Monthly cost vs traffic (modeled: list prices × measured usage)",
-		Alt: fmt.Sprintf("Modeled monthly cost in USD against the average request rate (log-log) for %s, priced from each variant's measured usage%s.",
-			variantList(gs), be),
+		Title: fmt.Sprintf("Monthly cost vs traffic (modeled: list prices × %s usage)", usage),
+		Alt: fmt.Sprintf("Modeled monthly cost in USD against the average request rate (log-log) for %s, priced from each variant's %s usage%s.",
+			variantList(gs), usage, be),
 		Label: results.LabelModeled,
 	}
 	fig.tiles = []*plot.Plot{p}

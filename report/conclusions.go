@@ -12,12 +12,49 @@ import (
 // of each variant, a call to repeat it; with repetitions, a pointer to the
 // headline figures, which compare the variants over all of them.
 func caveat(vs []results.VariantResult) string {
-	for _, v := range vs {
-		if v.Repetition > 1 {
-			return " These are single repetitions: the headline figures compare the variants over all of theirs."
-		}
+	if repeated(vs) {
+		return repeatedCaveat
 	}
 	return " One run each: repeat it (-count) before calling a winner."
+}
+
+// origin says how the figures of vs came about, for a report's words:
+// "measured", "modeled" when every one is (a simulated run), or "measured
+// or modeled" for a mix, whose modeled rows are marked.
+func origin(vs []results.VariantResult) string {
+	modeled := 0
+	for _, v := range vs {
+		if v.Label == results.LabelModeled {
+			modeled++
+		}
+	}
+	switch {
+	case modeled == 0:
+		return results.LabelMeasured
+	case modeled == len(vs):
+		return results.LabelModeled
+	}
+	return "measured or modeled"
+}
+
+// originTitle is origin with a capital letter, to open a conclusion.
+func originTitle(vs []results.VariantResult) string {
+	o := origin(vs)
+	return strings.ToUpper(o[:1]) + o[1:]
+}
+
+// repeatedCaveat ends a conclusion drawn from single results of a run that
+// repeated them.
+const repeatedCaveat = " These are single repetitions: the headline figures compare the variants over all of theirs."
+
+// repeated reports whether the run repeated some variant (-count).
+func repeated(vs []results.VariantResult) bool {
+	for _, v := range vs {
+		if v.Repetition > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // summaryConclusion names the lowest and highest p99 over all requests,
@@ -39,7 +76,7 @@ func summaryConclusion(vs []results.VariantResult, names []string) string {
 	if lo == hi {
 		return ""
 	}
-	return fmt.Sprintf("Measured: the lowest p99 over all requests is %s's (%s ms), the highest %s's (%s ms).",
+	return fmt.Sprintf("%s: the lowest p99 over all requests is %s's (%s ms), the highest %s's (%s ms).", originTitle(vs),
 		names[lo], ms(vs[lo].Total.LatencyMs.P99), names[hi], ms(vs[hi].Total.LatencyMs.P99)) + caveat(vs)
 }
 
@@ -62,12 +99,13 @@ func burstConclusion(vs []results.VariantResult, names []string) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "Measured: " + strings.Join(parts, "; ") + "." + caveat(vs)
+	return originTitle(vs) + ": " + strings.Join(parts, "; ") + "." + caveat(vs)
 }
 
-// costConclusion names the cheapest variant at the measured rate and the
-// break-even rates, all modeled.
-func costConclusion(names []string, es []*cost.Estimate) string {
+// costConclusion names the cheapest variant at the rate it ran at (usage:
+// measured, or modeled in a simulated run) and the break-even rates, all
+// modeled.
+func costConclusion(names []string, es []*cost.Estimate, usage string) string {
 	best := -1
 	for i, e := range es {
 		if e != nil && (best < 0 || e.PerMillionUSD < es[best].PerMillionUSD) {
@@ -78,7 +116,7 @@ func costConclusion(names []string, es []*cost.Estimate) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Modeled: at the measured rate %s costs least, %s per million requests", names[best], usd(es[best].PerMillionUSD))
+	fmt.Fprintf(&b, "Modeled: at the %s rate %s costs least, %s per million requests", usage, names[best], usd(es[best].PerMillionUSD))
 	for i, s := range es {
 		if s == nil || s.Model != cost.Serverless {
 			continue
@@ -88,7 +126,11 @@ func costConclusion(names []string, es []*cost.Estimate) string {
 				continue
 			}
 			if rps, ok := cost.BreakEven(*s, *p); ok {
-				fmt.Fprintf(&b, "; %s is cheaper than %s below %s req/s", names[i], names[j], rate(rps))
+				cheap, dear := names[i], names[j]
+				if !cheaperBelow(s, p) {
+					cheap, dear = dear, cheap
+				}
+				fmt.Fprintf(&b, "; %s is cheaper than %s below %s req/s", cheap, dear, rate(rps))
 			}
 		}
 	}

@@ -2,23 +2,39 @@ package report
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/results"
 )
 
-// costIntro explains the cost tables, priced with the table from source.
-func costIntro(source string) string {
-	return "Every dollar figure here is **modeled**: measured usage (requests, CPU, memory, invocations, GB-seconds: " +
+// costIntro explains the cost tables, priced with the table from source;
+// usage says how the usage priced came about (see pricedOrigin).
+func costIntro(source, usage string) string {
+	return "Every dollar figure here is **modeled**: " + usage + " usage (requests, CPU, memory, invocations, GB-seconds: " +
 		"see Resources and Function platform above) priced with " + source + " (the default holds public list prices " +
 		"of AWS Lambda, API Gateway, Fargate and a load balancer, each with its source and date; check current prices, " +
-		"and override them with -pricing FILE). " + costModelIntro
+		"and override them with -pricing FILE). " + fmt.Sprintf(costModelIntro, usage)
 }
 
-// costModelIntro says how each kind of variant is priced.
-const costModelIntro = "A variant on a function platform pays per use; the others pay for containers sized from their measured use " +
+// costModelIntro says how each kind of variant is priced, from usage
+// measured or modeled.
+const costModelIntro = "A variant on a function platform pays per use; the others pay for containers sized from their %s use " +
 	"(twice the average cores, 1.5× the peak memory), billed by the hour and scaled in steps with traffic. " +
 	"Per month is 730 hours at the given average request rate."
+
+// pricedOrigin says how the usage of the results es prices came about:
+// measured, or modeled in a simulated run (see origin).
+func pricedOrigin(vs []results.VariantResult, es []*cost.Estimate) string {
+	var priced []results.VariantResult
+	for i, e := range es {
+		if e != nil {
+			priced = append(priced, vs[i])
+		}
+	}
+	return origin(priced)
+}
 
 // costProfiles are the average request rates the monthly cost is shown at.
 var costProfiles = []float64{1, 10, 100, 1000}
@@ -43,7 +59,8 @@ func estimates(vs []results.VariantResult, p cost.Pricing) []*cost.Estimate {
 }
 
 func costTable(vs []results.VariantResult, names []string, es []*cost.Estimate) table {
-	header := []string{"variant", "model", "req/s (measured)", "$ per 1M requests", "$/month at the measured rate"}
+	o := pricedOrigin(vs, es)
+	header := []string{"variant", "model", "req/s (" + o + ")", "$ per 1M requests", "$/month at the " + o + " rate"}
 	right := []bool{false, false, true, true, true}
 	for _, r := range costProfiles {
 		header = append(header, fmt.Sprintf("$/month at %s req/s", rate(r)))
@@ -79,7 +96,7 @@ func breakEvenTable(names []string, es []*cost.Estimate) table {
 			if rps, ok := cost.BreakEven(*s, *p); ok {
 				be = rate(rps)
 			}
-			if s.MonthlyAt(0.001) > p.MonthlyAt(0.001) {
+			if !cheaperBelow(s, p) {
 				cheaper = names[j]
 			}
 			t.rows = append(t.rows, []string{names[i], names[j], be, cheaper})
@@ -88,12 +105,24 @@ func breakEvenTable(names []string, es []*cost.Estimate) table {
 	return t
 }
 
+// cheaperBelow reports whether the pay-per-use estimate s costs no more
+// than the provisioned p at the bottom of the range BreakEven searches:
+// below their break-even, s is the cheaper one.
+func cheaperBelow(s, p *cost.Estimate) bool {
+	return s.MonthlyAt(0.001) <= p.MonthlyAt(0.001)
+}
+
 func usd(v float64) string {
 	switch {
 	case v >= 100:
 		return "$" + thousands(int64(v+0.5))
 	case v >= 1:
 		return fmt.Sprintf("$%.2f", v)
+	case v > 0 && v < 0.001:
+		// Two significant digits at least, where four decimals would
+		// round a cost per million requests at a high rate to nothing.
+		decimals := min(1-int(math.Floor(math.Log10(v))), 12)
+		return "$" + strconv.FormatFloat(v, 'f', decimals, 64)
 	default:
 		return fmt.Sprintf("$%.4f", v)
 	}

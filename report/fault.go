@@ -130,5 +130,8 @@ func faultConclusion(vs []results.VariantResult, names []string, deploy bool) st
 	if len(parts) == 0 {
 		return ""
 	}
-	return "Measured blast radius, " + strings.Join(parts, "; ") + ". One run each: repeat it before calling a winner."
+	if repeated(vs) {
+		return originTitle(vs) + " blast radius, " + strings.Join(parts, "; ") + "." + repeatedCaveat
+	}
+	return originTitle(vs) + " blast radius, " + strings.Join(parts, "; ") + ". One run each: repeat it before calling a winner."
 }

@@ -8,18 +8,35 @@ import (
 	"github.com/archbench/archbench/results"
 )
 
-// rampIntro explains the ramp tables.
-const rampIntro = "The offered rate steps up until the variant saturates; stopped by says what came first. " +
+// rampIntro explains the ramp tables, whose steps are measured, or modeled
+// in a simulated run (see origin).
+func rampIntro(vs []results.VariantResult) string {
+	return fmt.Sprintf(rampIntroFormat, origin(rampResults(vs)))
+}
+
+// rampResults returns the results of vs that ramped.
+func rampResults(vs []results.VariantResult) []results.VariantResult {
+	var out []results.VariantResult
+	for _, v := range vs {
+		if v.Ramp != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// rampIntroFormat is rampIntro's text, %s saying how the steps came about.
+const rampIntroFormat = "The offered rate steps up until the variant saturates; stopped by says what came first. " +
 	"The Universal Scalability Law, X(N) = λN / (1 + σ(N−1) + κN(N−1)), is fitted to each step's throughput against its concurrency " +
 	"(Little's law: throughput × mean latency, in units of the first step's): σ is contention (a shared writer, lock or hot key), " +
-	"κ coherency (crosstalk between units). σ, κ and the peak are **modeled**; the steps are measured. " +
+	"κ coherency (crosstalk between units). σ, κ and the peak are **modeled**; the steps are %s. " +
 	"CPU cores is what the variant's processes used during a step, on average, and CPU µs/req that over its requests; " +
 	"gen CPU cores is the load generator's, which shares the machine (measured where the runtime reports resources)."
 
 // rampSummaryTable sets each variant's ramp outcome and fit side by side.
 func rampSummaryTable(vs []results.VariantResult, names []string) table {
 	t := table{
-		header: []string{"variant", "steps", "max req/s (measured)", "stopped by", "σ (modeled)", "κ (modeled)", "peak req/s (modeled)", "fit R²"},
+		header: []string{"variant", "steps", "max req/s (" + origin(rampResults(vs)) + ")", "stopped by", "σ (modeled)", "κ (modeled)", "peak req/s (modeled)", "fit R²"},
 		right:  []bool{false, true, true, false, true, true, true, true},
 	}
 	for i, v := range vs {
@@ -83,9 +100,13 @@ func rampConclusion(vs []results.VariantResult, names []string) string {
 		return ""
 	}
 	r := vs[best].Ramp
-	return fmt.Sprintf("Measured: %s carried the most, %s requests/s, and stopped at %s. "+
-		"A ramp that stops at the generator's limit says the generator, not the variant, ran out; one run per variant: repeat it before calling a winner.",
+	s := fmt.Sprintf("%s: %s carried the most, %s requests/s, and stopped at %s. "+
+		"A ramp that stops at the generator's limit says the generator, not the variant, ran out", originTitle(vs),
 		names[best], rate(r.MaxRequestsPerSec), r.StoppedBy)
+	if repeated(vs) {
+		return s + "." + repeatedCaveat
+	}
+	return s + "; one run per variant: repeat it before calling a winner."
 }
 
 // capacityIntro explains the scaling-with-capacity table.

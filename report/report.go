@@ -57,7 +57,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
 		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
 		{"Two load generators, side by side (measured)", joinIntro(crossCheckIntro, crossCheckConclusion(run.Variants, names)), crossCheckTable(run.Variants, names)},
-		{"Ramp " + labelled(run.Variants), joinIntro(rampIntro, rampConclusion(run.Variants, names)), rampSummaryTable(run.Variants, names)},
+		{"Ramp " + labelled(run.Variants), joinIntro(rampIntro(run.Variants), rampConclusion(run.Variants, names)), rampSummaryTable(run.Variants, names)},
 		{"Ramp steps " + labelled(run.Variants), "", rampStepsTable(run.Variants, names)},
 		{"Scaling with allocated CPU " + labelled(run.Variants), capacityIntro, capacityTable(run.Variants, names)},
 		{"Fault isolation " + labelled(run.Variants), joinIntro(faultIntro, faultConclusion(run.Variants, names, false)), faultTable(run.Variants, names, false)},
@@ -70,7 +70,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
-		{"Cost (modeled)", joinIntro(costIntro(cfg.pricingSource), costConclusion(names, es)), costTable(run.Variants, names, es)},
+		{"Cost (modeled)", joinIntro(costIntro(cfg.pricingSource, pricedOrigin(run.Variants, es)), costConclusion(names, es, pricedOrigin(run.Variants, es))), costTable(run.Variants, names, es)},
 		{"Break-even (modeled)", "The average request rate at which pay-per-use and provisioned monthly costs cross.", breakEvenTable(names, es)},
 		{"Audit", "", auditTable(run.Variants, names)},
 		{"Top errors " + labelled(run.Variants), "", errorTable(run.Variants, names)},
@@ -382,10 +382,14 @@ func summaryTable(vs []results.VariantResult, names []string) table {
 			cpu = ms(v.Generator.CPUMicrosPerRequest)
 		}
 		l := v.Total.LatencyMs
+		errs, p50, p90, p99, pMax := percent(v.Total.ErrorRate), ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max)
+		if v.Total.Count == 0 { // no request: no latency, no error rate
+			errs, p50, p90, p99, pMax = none, none, none, none, none
+		}
 		t.rows = append(t.rows, []string{
 			names[i], optRate(v.Requested.Rate), achieved, rate(v.Achieved.RequestsPerSec),
-			thousands(v.Total.Count), percent(v.Total.ErrorRate), thousands(v.Achieved.Dropped),
-			ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), cpu, cpuTotal(v), billed(v), audit(v.Audit),
+			thousands(v.Total.Count), errs, thousands(v.Achieved.Dropped),
+			p50, p90, p99, pMax, cpu, cpuTotal(v), billed(v), audit(v.Audit),
 		})
 	}
 	if !hasPlatform(vs) { // only variants on a function platform are billed

@@ -827,3 +827,34 @@ func TestRampStepsTable(t *testing.T) {
 		t.Errorf("unmeasured step's CPU cells %q, want none", got)
 	}
 }
+
+// TestSummaryTableWithoutRequests: a result without a single request has
+// no latency and no error rate to show, rather than 0 ms and 0 %.
+func TestSummaryTableWithoutRequests(t *testing.T) {
+	vs := []results.VariantResult{
+		{Variant: "monolith", Total: results.OpStats{Count: 100, Errors: 1, ErrorRate: 0.01,
+			LatencyMs: results.Percentiles{P50: 1, P90: 2, P99: 3, Max: 4}}},
+		{Variant: "serverless", Achieved: results.Throughput{Dropped: 500}},
+	}
+	tab := summaryTable(vs, variantNames(vs))
+	col := func(name string) int {
+		for i, h := range tab.header {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("summary has no column %q: %q", name, tab.header)
+		return -1
+	}
+	for _, c := range []string{"errors %", "p50 ms", "p90 ms", "p99 ms", "max ms"} {
+		if got := tab.rows[1][col(c)]; got != none {
+			t.Errorf("no requests: %s %q, want %q", c, got, none)
+		}
+		if got := tab.rows[0][col(c)]; got == none {
+			t.Errorf("100 requests: %s %q, want a figure", c, got)
+		}
+	}
+	if got := tab.rows[1][col("requests")]; got != "0" {
+		t.Errorf("no requests: requests %q, want 0", got)
+	}
+}

@@ -79,17 +79,29 @@ func spikeConclusion(vs []results.VariantResult, names []string) string {
 		tie = tie && rankRecovery(r.s.RecoverySec) == rankRecovery(best.s.RecoverySec)
 	}
 	var b strings.Builder
-	if tie {
-		fmt.Fprintf(&b, "Measured: every variant recovered alike (%s s after the burst)", recovery(best.s.RecoverySec))
-	} else {
-		fmt.Fprintf(&b, "Measured: %s recovered fastest (%s s after the burst)", best.name, recovery(best.s.RecoverySec))
+	switch {
+	case tie && best.s.RecoverySec < 0:
+		b.WriteString(originTitle(vs) + ": no variant recovered before the run ended")
+	case tie:
+		fmt.Fprintf(&b, "%s: every variant recovered alike (%s s after the burst)", originTitle(vs), recovery(best.s.RecoverySec))
+	default:
+		fmt.Fprintf(&b, "%s: %s recovered fastest (%s s after the burst)", originTitle(vs), best.name, recovery(best.s.RecoverySec))
 	}
-	if n := worst.s.ErrorsDuring + worst.s.DroppedDuring; n > 0 {
-		fmt.Fprintf(&b, "; %s failed or dropped the most during it (%s of %s).", worst.name, thousands(n), thousands(worst.s.RequestsDuring))
+	if w := worst.s; w.DroppedDuring > 0 {
+		// Dropped iterations were never sent: they are not among the
+		// requests, and an iteration is not one request.
+		fmt.Fprintf(&b, "; %s failed or dropped the most during it (%s of %s requests failed; %s iterations dropped).",
+			worst.name, thousands(w.ErrorsDuring), thousands(w.RequestsDuring), thousands(w.DroppedDuring))
+	} else if w.ErrorsDuring > 0 {
+		fmt.Fprintf(&b, "; %s failed or dropped the most during it (%s of %s).", worst.name, thousands(w.ErrorsDuring), thousands(w.RequestsDuring))
 	} else {
 		b.WriteString("; no variant failed a request during it.")
 	}
-	b.WriteString(" One run per variant: repeat it (-count) before calling a winner.")
+	if repeated(vs) {
+		b.WriteString(repeatedCaveat)
+	} else {
+		b.WriteString(" One run per variant: repeat it (-count) before calling a winner.")
+	}
 	return b.String()
 }
 
