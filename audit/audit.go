@@ -90,9 +90,22 @@ func Handler(inv *sqlstore.Inventory, orders *sqlstore.Orders, opts ...HandlerOp
 	})
 }
 
-// Collect reads the facts of the given stores; either may be nil.
+// Collect reads the facts of the given stores; either may be nil. It reads
+// the orders before the stock: a checkout that fails between the two reads
+// has then released its stock by the time the stock is read, where the
+// other way round the audit would see a failed order still holding it.
 func Collect(ctx context.Context, inv *sqlstore.Inventory, orders *sqlstore.Orders) (Facts, error) {
 	var f Facts
+	if orders != nil {
+		all, err := orders.All(ctx)
+		if err != nil {
+			return f, err
+		}
+		f.Orders = make([]Order, len(all))
+		for i, o := range all {
+			f.Orders[i] = Order{ID: o.ID, Status: o.Status, Quantity: o.Quantity, PaymentID: o.PaymentID}
+		}
+	}
 	if inv != nil {
 		sa, err := inv.Audit(ctx)
 		if err != nil {
@@ -104,50 +117,67 @@ func Collect(ctx context.Context, inv *sqlstore.Inventory, orders *sqlstore.Orde
 		}
 		f.Inventory = &InventoryFacts{Initial: sa.Initial, Available: sa.Available, Held: sa.Held, Mismatched: sa.Mismatched, Reservations: res}
 	}
-	if orders != nil {
-		all, err := orders.All(ctx)
-		if err != nil {
-			return f, err
-		}
-		f.Orders = make([]Order, len(all))
-		for i, o := range all {
-			f.Orders[i] = Order{ID: o.ID, Status: o.Status, Quantity: o.Quantity, PaymentID: o.PaymentID}
-		}
-	}
 	return f, nil
 }
 
-// Fetch gets the facts served at each base URL and merges them.
+// Fetch gets the facts served at each base URL and merges them. The stock
+// is read after every component's orders and owed steps, as Collect reads
+// it: a component that served inventory before another was read is asked
+// again for its inventory at the end.
 func Fetch(ctx context.Context, client *http.Client, baseURLs ...string) (Facts, error) {
 	var all Facts
-	for _, u := range baseURLs {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+FactsPath, nil)
+	var stockFrom string // the last component that served inventory, if others followed it
+	for i, u := range baseURLs {
+		f, err := fetch(ctx, client, u)
 		if err != nil {
-			return all, fmt.Errorf("audit facts from %s: %w", u, err)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return all, fmt.Errorf("audit facts from %s: %w", u, err)
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-		resp.Body.Close()
-		if err != nil {
-			return all, fmt.Errorf("audit facts from %s: %w", u, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return all, fmt.Errorf("audit facts from %s: status %d: %s", u, resp.StatusCode, body)
-		}
-		var f Facts
-		if err := json.Unmarshal(body, &f); err != nil {
-			return all, fmt.Errorf("audit facts from %s: %w", u, err)
+			return all, err
 		}
 		if f.Inventory != nil {
 			all.Inventory = f.Inventory
+			stockFrom = ""
+			if i < len(baseURLs)-1 {
+				stockFrom = u
+			}
 		}
 		all.Orders = append(all.Orders, f.Orders...)
 		all.SagaPending += f.SagaPending
 	}
+	if stockFrom != "" {
+		f, err := fetch(ctx, client, stockFrom)
+		if err != nil {
+			return all, err
+		}
+		if f.Inventory == nil {
+			return all, fmt.Errorf("audit facts from %s: no inventory the second time", stockFrom)
+		}
+		all.Inventory = f.Inventory
+	}
 	return all, nil
+}
+
+// fetch gets the facts served at one base URL.
+func fetch(ctx context.Context, client *http.Client, u string) (Facts, error) {
+	var f Facts
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+FactsPath, nil)
+	if err != nil {
+		return f, fmt.Errorf("audit facts from %s: %w", u, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return f, fmt.Errorf("audit facts from %s: %w", u, err)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	resp.Body.Close()
+	if err != nil {
+		return f, fmt.Errorf("audit facts from %s: %w", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return f, fmt.Errorf("audit facts from %s: status %d: %s", u, resp.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, &f); err != nil {
+		return f, fmt.Errorf("audit facts from %s: %w", u, err)
+	}
+	return f, nil
 }
 
 // Check is one rule's verdict.

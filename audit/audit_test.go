@@ -3,11 +3,14 @@ package audit_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/archbench/archbench/audit"
@@ -273,4 +276,103 @@ func serveAt(h http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+audit.FactsPath, h)
 	return mux
+}
+
+// TestCollectReadsOrdersBeforeStock fails a checkout while Collect runs,
+// after the order is read if Collect reads orders first, or between its
+// reads of the stock and of the orders if it reads the stock first: the
+// latter sees the order failed yet still holding its stock, and the audit
+// fails a consistent shop.
+func TestCollectReadsOrdersBeforeStock(t *testing.T) {
+	ctx := context.Background()
+	open := func(name string, opts ...sqlstore.Option) *sqlstore.DB {
+		db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), name), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(ctx, sqlstore.InventorySchema, sqlstore.OrdersSchema); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	invDB, ordDB := open("inv.db"), open("orders.db", sqlstore.WithReaders(1))
+	inv, orders := sqlstore.NewInventory(invDB), sqlstore.NewOrders(ordDB)
+	if err := inv.Seed(ctx, []shop.Product{{ID: 1, Stock: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	items := []shop.Item{{ProductID: 1, Quantity: 2}}
+	if err := invDB.InTx(ctx, func(tx *sql.Tx) error { return inv.Reserve(ctx, tx, "o_1", items) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := orders.Create(ctx, ordDB.W, shop.Order{ID: "o_1", CartID: "c", Items: items, Status: shop.OrderPending}, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Hold the orders' only reader, so that Collect waits at its read of
+	// the orders while the checkout fails.
+	held, err := ordDB.R.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		f   audit.Facts
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := audit.Collect(ctx, inv, orders)
+		done <- result{f, err}
+	}()
+	for ordDB.R.Stats().WaitCount == 0 {
+		runtime.Gosched()
+	}
+	if err := orders.Settle(ctx, ordDB.W, "o_1", shop.OrderPaymentFailed, "", "payment_declined"); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.Release(ctx, invDB.W, "o_1"); err != nil {
+		t.Fatal(err)
+	}
+	held.Close()
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if r := audit.Verify(res.f, nil); !r.Passed {
+		t.Errorf("a consistent shop failed the audit: %+v", r.Checks)
+	}
+}
+
+// TestFetchReadsStockLast fails a checkout between Fetch's reads of the
+// inventory's facts and of the orders' (listed after it), as a saga that
+// fails an order and releases its stock does: the audit must still see one
+// consistent shop, so the stock is read after every order.
+func TestFetchReadsStockLast(t *testing.T) {
+	var mu sync.Mutex
+	failed := false // the checkout of o_1 has failed and released its stock
+	inventory := httptest.NewServer(serveAt(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		f := audit.Facts{Inventory: &audit.InventoryFacts{Initial: 10, Available: 8, Held: 2, Reservations: map[string]int64{"o_1": 2}}}
+		if failed {
+			f.Inventory = &audit.InventoryFacts{Initial: 10, Available: 10, Reservations: map[string]int64{}}
+		}
+		json.NewEncoder(w).Encode(f)
+	})))
+	t.Cleanup(inventory.Close)
+	orders := httptest.NewServer(serveAt(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		failed = true // the checkout failed just before this read
+		json.NewEncoder(w).Encode(audit.Facts{Orders: []audit.Order{{ID: "o_1", Status: shop.OrderPaymentFailed, Quantity: 2}}})
+	})))
+	t.Cleanup(orders.Close)
+
+	f, err := audit.Fetch(context.Background(), http.DefaultClient, inventory.URL, orders.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := audit.Verify(f, nil); !r.Passed {
+		t.Errorf("a consistent shop failed the audit: %+v", r.Checks)
+	}
 }

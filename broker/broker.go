@@ -43,13 +43,48 @@ func Start(listen, dir string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start broker: %w", err)
 	}
+	// The server reports why it could not start (a port in use, a
+	// JetStream store it cannot open) only to its logger, and then never
+	// becomes ready: catch the reason, so that a failed start says why at
+	// once instead of waiting out the timeout.
+	log := startLog{fatal: make(chan string, 1)}
+	ns.SetLogger(log, false, false)
 	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		ns.Shutdown()
-		return nil, errors.New("start broker: not ready for connections within 10s")
+	for deadline := time.Now().Add(10 * time.Second); !ns.ReadyForConnections(50 * time.Millisecond); {
+		var err error
+		select {
+		case reason := <-log.fatal:
+			err = fmt.Errorf("start broker on %s: %s", listen, reason)
+		default:
+			if time.Now().After(deadline) {
+				err = errors.New("start broker: not ready for connections within 10s")
+			}
+		}
+		if err != nil {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+			return nil, err
+		}
 	}
 	return &Server{ns: ns}, nil
 }
+
+// startLog is the server's logger: silent, but it passes on the first fatal
+// error, which is why the server did not start.
+type startLog struct{ fatal chan string }
+
+func (l startLog) Fatalf(format string, v ...any) {
+	select {
+	case l.fatal <- fmt.Sprintf(format, v...):
+	default:
+	}
+}
+
+func (startLog) Noticef(string, ...any) {}
+func (startLog) Warnf(string, ...any)   {}
+func (startLog) Errorf(string, ...any)  {}
+func (startLog) Debugf(string, ...any)  {}
+func (startLog) Tracef(string, ...any)  {}
 
 // URL is the address clients connect to, e.g. "nats://127.0.0.1:4222".
 func (s *Server) URL() string { return s.ns.ClientURL() }

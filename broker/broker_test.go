@@ -3,7 +3,10 @@ package broker_test
 import (
 	"context"
 	"log/slog"
+	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +112,43 @@ func TestRelayPublishesOutboxOnce(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("consumed %q, want %q", got, want)
 		}
+	}
+}
+
+// TestStartFailsFast proves a broker that cannot start says why at once,
+// instead of waiting out its readiness timeout with no reason.
+func TestStartFailsFast(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		listen, dir string
+		reason      string // what the error must say
+	}{
+		{"address in use", busy.Addr().String(), t.TempDir(), "address already in use"},
+		{"data directory is a file", "127.0.0.1:0", notDir, "JetStream"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			srv, err := broker.Start(tt.listen, tt.dir)
+			if err == nil {
+				srv.Close()
+				t.Fatal("Start succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.reason) {
+				t.Errorf("error %q does not say %q", err, tt.reason)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("Start took %s to fail", d)
+			}
+		})
 	}
 }

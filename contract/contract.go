@@ -204,11 +204,23 @@ func cart(t *testing.T, c *client) {
 	c.wantError(c.json("POST", "/carts/c_doesnotexist/items", api.AddItemRequest{ProductID: 1, Quantity: 1}), http.StatusNotFound, api.CodeNotFound)
 	c.wantError(c.json("POST", "/carts/"+cart.ID+"/items", api.AddItemRequest{ProductID: 999999999, Quantity: 1}), http.StatusNotFound, api.CodeNotFound)
 	c.wantError(c.json("POST", "/carts/"+cart.ID+"/items", api.AddItemRequest{ProductID: p1.ID, Quantity: shop.MaxLineQuantity}), http.StatusUnprocessableEntity, api.CodeCartFull)
+
+	// A cart holds at most shop.MaxCartLines lines.
+	full := c.newCart()
+	for id := int64(1); id <= shop.MaxCartLines; id++ {
+		c.add(full.ID, id, 1)
+	}
+	c.wantError(c.json("POST", "/carts/"+full.ID+"/items", api.AddItemRequest{ProductID: shop.MaxCartLines + 1, Quantity: 1}), http.StatusUnprocessableEntity, api.CodeCartFull)
+	c.want(c.json("GET", "/carts/"+full.ID, nil), http.StatusOK, &read)
+	if len(read.Items) != shop.MaxCartLines {
+		t.Fatalf("full cart has %d lines after a refused add, want %d", len(read.Items), shop.MaxCartLines)
+	}
 }
 
 func checkout(t *testing.T, c *client) {
 	const pid = 4
 	t.Run("empty cart", func(t *testing.T) {
+		c := &client{t: t, base: c.base, http: c.http}
 		cart := c.newCart()
 		c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}), http.StatusUnprocessableEntity, api.CodeEmptyCart)
 	})
@@ -242,14 +254,21 @@ func checkout(t *testing.T, c *client) {
 		before := c.product(pid)
 		cart := c.newCart()
 		c.add(cart.ID, pid, 1)
-		e := c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_decline"}), http.StatusPaymentRequired, api.CodePaymentDeclined)
+		key := "contract-" + cart.ID
+		e := c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_decline"}, api.IdempotencyKeyHeader, key), http.StatusPaymentRequired, api.CodePaymentDeclined)
 		if e.OrderID == "" {
 			t.Fatal("declined checkout does not name its order")
 		}
 		var order shop.Order
 		c.want(c.json("GET", "/orders/"+e.OrderID, nil), http.StatusOK, &order)
-		if order.Status != shop.OrderPaymentFailed {
-			t.Fatalf("declined order is %q, want %q", order.Status, shop.OrderPaymentFailed)
+		if order.Status != shop.OrderPaymentFailed || order.FailureReason != api.CodePaymentDeclined {
+			t.Fatalf("declined order is %q (failure reason %q), want %q (%q)", order.Status, order.FailureReason, shop.OrderPaymentFailed, api.CodePaymentDeclined)
+		}
+		// A repeat with the same key answers as the first time, naming the
+		// same order.
+		again := c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_decline"}, api.IdempotencyKeyHeader, key), http.StatusPaymentRequired, api.CodePaymentDeclined)
+		if again.OrderID != e.OrderID {
+			t.Fatalf("repeated declined checkout names order %s, want %s", again.OrderID, e.OrderID)
 		}
 		if after := c.product(pid); after.Stock != before.Stock {
 			t.Fatalf("stock %d after a declined order, want %d back", after.Stock, before.Stock)
@@ -279,6 +298,17 @@ func checkout(t *testing.T, c *client) {
 		cart := c.newCart()
 		c.add(cart.ID, pid, 1)
 		c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{}), http.StatusBadRequest, api.CodeInvalidArgument)
+	})
+	t.Run("over-long idempotency key", func(t *testing.T) {
+		c := &client{t: t, base: c.base, http: c.http}
+		cart := c.newCart()
+		c.add(cart.ID, pid, 1)
+		c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}, api.IdempotencyKeyHeader, strings.Repeat("k", 129)), http.StatusBadRequest, api.CodeInvalidArgument)
+		var read shop.Cart
+		c.want(c.json("GET", "/carts/"+cart.ID, nil), http.StatusOK, &read)
+		if len(read.Items) != 1 {
+			t.Fatalf("a refused checkout changed the cart: %+v", read)
+		}
 	})
 	t.Run("unknown", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
@@ -353,6 +383,7 @@ func badInput(t *testing.T, c *client) {
 		{"unclean path: leading double slash", "GET", "//healthz", "", 404, api.CodeNotFound},
 		{"wrong method", "DELETE", "/products", "", 405, api.CodeMethodNotAllowed},
 		{"wrong method on item", "PATCH", "/products/1", "", 405, api.CodeMethodNotAllowed},
+		{"wrong method on checkout", "GET", "/carts/" + cart.ID + "/checkout", "", 405, api.CodeMethodNotAllowed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -361,7 +392,13 @@ func badInput(t *testing.T, c *client) {
 			if tc.body != "" || tc.method == "POST" {
 				body = strings.NewReader(tc.body)
 			}
-			c.wantError(c.do(tc.method, tc.path, body), tc.status, tc.code)
+			r := c.do(tc.method, tc.path, body)
+			c.wantError(r, tc.status, tc.code)
+			// A 405 names the methods the route allows, which the
+			// refused one is not.
+			if allow := r.header.Get("Allow"); tc.status == http.StatusMethodNotAllowed && (allow == "" || strings.Contains(allow, tc.method)) {
+				t.Fatalf("Allow %q, want the route's methods, without %s", allow, tc.method)
+			}
 		})
 	}
 	// Nothing bad input did may change the cart.

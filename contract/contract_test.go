@@ -1,0 +1,168 @@
+package contract_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/archbench/archbench/contract"
+	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/variants/monolith"
+)
+
+// mutantEnv names, in the child process, the mutant the suite runs against.
+const mutantEnv = "ARCHBENCH_CONTRACT_MUTANT"
+
+// mutants are shops that break one documented behaviour each: the
+// monolith's handler with its answers rewritten.
+var mutants = map[string]func(http.Handler) http.Handler{
+	"none": func(h http.Handler) http.Handler { return h },
+	"405 without Allow": func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			rec.Header().Del("Allow")
+		})
+	},
+	"empty cart checkout answered 409": func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			if rec.Code == http.StatusUnprocessableEntity && strings.Contains(rec.Body.String(), api.CodeEmptyCart) {
+				rec.Code = http.StatusConflict
+				rec.Body = bytes.NewBufferString(`{"error":{"code":"conflict","message":"nope"}}`)
+			}
+		})
+	},
+	"51st cart line accepted": func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			if rec.Code == http.StatusUnprocessableEntity && strings.Contains(rec.Body.String(), "already holds") {
+				rec.Code = http.StatusOK
+				rec.Body = bytes.NewBufferString(`{"id":"c_x","items":[],"total_cents":0}`)
+			}
+		})
+	},
+	"declined retry answered 503": func(h http.Handler) http.Handler {
+		var mu sync.Mutex
+		declined := map[string]bool{}
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			key := r.Header.Get(api.IdempotencyKeyHeader)
+			if key == "" || rec.Code != http.StatusPaymentRequired {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if declined[key] {
+				rec.Code = http.StatusServiceUnavailable
+				rec.Body = bytes.NewBufferString(`{"error":{"code":"payment_unavailable","message":"nope"}}`)
+			}
+			declined[key] = true
+		})
+	},
+	"failed order without failure_reason": func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			if strings.HasPrefix(r.URL.Path, "/orders/") {
+				rec.Body = bytes.NewBufferString(strings.ReplaceAll(rec.Body.String(), `"failure_reason":"payment_declined"`, `"failure_reason":""`))
+			}
+		})
+	},
+	"over-long idempotency key accepted": func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if k := r.Header.Get(api.IdempotencyKeyHeader); len(k) > 128 {
+				r.Header.Set(api.IdempotencyKeyHeader, k[:128])
+			}
+			h.ServeHTTP(w, r)
+		})
+	},
+}
+
+// rewrite serves h, lets edit change its recorded answer, then sends it.
+func rewrite(h http.Handler, edit func(*http.Request, *httptest.ResponseRecorder)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		edit(r, rec)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+}
+
+// TestContractHelperProcess is the child of TestRunCatchesBrokenShops: it
+// runs the suite against the mutant named in the environment, and is
+// skipped otherwise.
+func TestContractHelperProcess(t *testing.T) {
+	name := os.Getenv(mutantEnv)
+	if name == "" {
+		t.Skip("runs only as TestRunCatchesBrokenShops's child")
+	}
+	mutate, ok := mutants[name]
+	if !ok {
+		t.Fatalf("no mutant %q", name)
+	}
+	provider, err := payment.NewProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	psp := httptest.NewServer(provider)
+	t.Cleanup(psp.Close)
+	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mutate(h))
+	t.Cleanup(func() { srv.Close(); closeShop() })
+	contract.Run(t, srv.URL)
+}
+
+// TestRunCatchesBrokenShops runs the suite, in a child process (a failing
+// suite fails the test that runs it), against shops that each break one
+// behaviour docs/API.md documents. The suite must pass the unbroken shop and
+// fail each broken one in the subtest that covers the behaviour, as an
+// ordinary test failure: never a panic, nor a failure that skips the cases
+// after it.
+func TestRunCatchesBrokenShops(t *testing.T) {
+	if os.Getenv(mutantEnv) != "" {
+		t.Skip("the child runs TestContractHelperProcess only")
+	}
+	tests := []struct {
+		mutant string
+		fails  string // the subtest that must fail; "" for none
+	}{
+		{"none", ""},
+		{"405 without Allow", "bad_input/wrong_method"},
+		{"empty cart checkout answered 409", "checkout/empty_cart"},
+		{"51st cart line accepted", "cart"},
+		{"declined retry answered 503", "checkout/declined"},
+		{"failed order without failure_reason", "checkout/declined"},
+		{"over-long idempotency key accepted", "checkout/over-long_idempotency_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mutant, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestContractHelperProcess$", "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), mutantEnv+"="+tt.mutant)
+			out, err := cmd.CombinedOutput()
+			switch {
+			case strings.Contains(string(out), "panic:") || strings.Contains(string(out), "FailNow on a parent test"):
+				t.Fatalf("the suite broke off instead of failing a test:\n%s", out)
+			case !strings.Contains(string(out), "TestContractHelperProcess/checkout/unknown "):
+				t.Fatalf("a failure skipped the rest of the checkout cases:\n%s", out)
+			case tt.fails == "" && err != nil:
+				t.Fatalf("the suite failed an unbroken shop: %v\n%s", err, out)
+			case tt.fails == "":
+				return
+			case err == nil:
+				t.Fatalf("the suite passed a shop with %s", tt.mutant)
+			case !strings.Contains(string(out), "--- FAIL: TestContractHelperProcess/"+tt.fails+" "):
+				t.Fatalf("the suite did not fail subtest %s:\n%s", tt.fails, out)
+			}
+		})
+	}
+}
