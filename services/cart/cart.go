@@ -1,7 +1,7 @@
 // Package cart is the microservices variant's cart service: it owns the
 // carts and serves the public cart routes, pricing added items through the
-// catalog service, and lets the checkout saga empty a cart once its order is
-// paid.
+// catalog service, and lets the checkout saga take a paid order's items out
+// of its cart.
 package cart
 
 import (
@@ -21,8 +21,39 @@ import (
 	"github.com/archbench/archbench/shop/sqlstore"
 )
 
-// RouteClear empties a cart: the checkout saga's last step.
-const RouteClear = "DELETE /carts/{id}/items"
+// RouteRemoveOrdered takes a paid order's items out of its cart: the
+// checkout saga's last step.
+const RouteRemoveOrdered = "POST /carts/{id}/orders"
+
+// PlacedOrder is the body of RouteRemoveOrdered: the order and the items it
+// was priced from.
+type PlacedOrder struct {
+	OrderID string      `json:"order_id"`
+	Items   []shop.Item `json:"items"`
+}
+
+func (o PlacedOrder) validate() error {
+	if o.OrderID == "" || len(o.OrderID) > 64 {
+		return fmt.Errorf("order_id must be 1 to 64 bytes: %w", shop.ErrInvalid)
+	}
+	if len(o.Items) == 0 || len(o.Items) > shop.MaxCartLines {
+		return fmt.Errorf("items must hold 1 to %d lines, but hold %d: %w", shop.MaxCartLines, len(o.Items), shop.ErrInvalid)
+	}
+	seen := make(map[int64]bool, len(o.Items))
+	for _, it := range o.Items {
+		if err := shop.ValidateProductID(it.ProductID); err != nil {
+			return err
+		}
+		if err := shop.ValidateQuantity(it.Quantity); err != nil {
+			return err
+		}
+		if seen[it.ProductID] {
+			return fmt.Errorf("product %d listed twice: %w", it.ProductID, shop.ErrInvalid)
+		}
+		seen[it.ProductID] = true
+	}
+	return nil
+}
 
 // Service serves carts. It implements httpapi.Carts.
 type Service struct {
@@ -68,20 +99,27 @@ func (s *Service) RemoveItem(ctx context.Context, cartID string, productID int64
 	return s.carts.RemoveItem(ctx, cartID, productID)
 }
 
-// Clear empties a cart; clearing an empty cart is a no-op.
-func (s *Service) Clear(ctx context.Context, cartID string) error {
-	if _, err := s.carts.Get(ctx, nil, cartID); err != nil {
+// RemoveOrdered takes a paid order's items out of its cart, once per order;
+// items added to the cart while the order was placed stay.
+func (s *Service) RemoveOrdered(ctx context.Context, cartID string, o PlacedOrder) error {
+	if err := o.validate(); err != nil {
 		return err
 	}
-	return s.carts.Clear(ctx, s.db.W, cartID)
+	return s.carts.RemoveOrdered(ctx, cartID, o.OrderID, o.Items)
 }
 
-// Handler serves the public cart routes, the saga's clear and /healthz.
+// Handler serves the public cart routes, the saga's removal of an order's
+// items and /healthz.
 func Handler(s *Service, log *slog.Logger) http.Handler {
 	mux := httpapi.NewMux()
 	httpapi.RegisterCarts(mux, s, log)
-	mux.HandleFunc(RouteClear, func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Clear(r.Context(), r.PathValue("id")); err != nil {
+	mux.HandleFunc(RouteRemoveOrdered, func(w http.ResponseWriter, r *http.Request) {
+		var o PlacedOrder
+		if err := api.Decode(w, r, &o); err != nil {
+			api.WriteError(w, r, log, err)
+			return
+		}
+		if err := s.RemoveOrdered(r.Context(), r.PathValue("id"), o); err != nil {
 			api.WriteError(w, r, log, err)
 			return
 		}

@@ -161,48 +161,61 @@ func TestAddItemPricedByCatalog(t *testing.T) {
 	}
 }
 
-// TestClear proves DELETE /carts/{id}/items empties a cart (204), is a no-op
-// on an empty one, and answers 404 for an unknown cart.
-func TestClear(t *testing.T) {
+// TestRemoveOrdered proves POST /carts/{id}/orders takes a paid order's
+// items out of its cart (204), leaving what was added meanwhile, does it
+// once per order, and answers bad input with a 4xx JSON error, changing
+// nothing.
+func TestRemoveOrdered(t *testing.T) {
 	s := start(t)
-	full := newCart(t, s.cart.URL)
+	id := newCart(t, s.cart.URL)
 	for _, p := range []int64{1, 3} {
-		if status, code := send(t, http.MethodPost, s.cart.URL+"/carts/"+full+"/items", addItem(p, 2), nil); status != http.StatusOK {
+		if status, code := send(t, http.MethodPost, s.cart.URL+"/carts/"+id+"/items", addItem(p, 2), nil); status != http.StatusOK {
 			t.Fatalf("add product %d: %d %s", p, status, code)
 		}
 	}
-	other := newCart(t, s.cart.URL)
-	if status, code := send(t, http.MethodPost, s.cart.URL+"/carts/"+other+"/items", addItem(1, 1), nil); status != http.StatusOK {
-		t.Fatalf("add to the other cart: %d %s", status, code)
+	ordered := getCart(t, s.cart.URL, id).Items
+	for _, p := range []int64{1, 2} { // added while the order was placed
+		if status, code := send(t, http.MethodPost, s.cart.URL+"/carts/"+id+"/items", addItem(p, 1), nil); status != http.StatusOK {
+			t.Fatalf("add product %d: %d %s", p, status, code)
+		}
 	}
-	otherBefore := getCart(t, s.cart.URL, other)
+	added := getCart(t, s.cart.URL, id)
+	wantLeft := []shop.Item{{ProductID: 1, Quantity: 1, UnitPriceCents: added.Items[0].UnitPriceCents}, added.Items[2]}
+	body := func(order string, items []shop.Item) string {
+		b, err := json.Marshal(cart.PlacedOrder{OrderID: order, Items: items})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
 
 	tests := []struct {
-		name, cart string
-		status     int
-		code       string
+		name, cart, body string
+		status           int
+		code             string
 	}{
-		{"full cart", full, 204, ""},
-		{"now empty", full, 204, ""},
-		{"unknown cart", "c_nope", 404, api.CodeNotFound},
+		{"the order's items", id, body("o_1", ordered), 204, ""},
+		{"the same order again", id, body("o_1", ordered), 204, ""},
+		{"unknown cart", "c_nope", body("o_2", ordered), 404, api.CodeNotFound},
+		{"no order", id, body("", ordered), 400, api.CodeInvalidArgument},
+		{"no items", id, body("o_2", nil), 400, api.CodeInvalidArgument},
+		{"quantity 0", id, body("o_2", []shop.Item{{ProductID: 1, Quantity: 0}}), 400, api.CodeInvalidArgument},
+		{"product 0", id, body("o_2", []shop.Item{{ProductID: 0, Quantity: 1}}), 400, api.CodeInvalidArgument},
+		{"product twice", id, body("o_2", []shop.Item{{ProductID: 1, Quantity: 1}, {ProductID: 1, Quantity: 1}}), 400, api.CodeInvalidArgument},
+		{"not JSON", id, `{"order_id":`, 400, api.CodeInvalidJSON},
+		{"unknown field", id, `{"order_id":"o_2","items":[{"product_id":1,"quantity":1}],"x":1}`, 400, api.CodeInvalidJSON},
+		{"no body", id, ``, 400, api.CodeInvalidJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, code := send(t, http.MethodDelete, s.cart.URL+"/carts/"+tt.cart+"/items", "", nil)
+			status, code := send(t, http.MethodPost, s.cart.URL+"/carts/"+tt.cart+"/orders", tt.body, nil)
 			if status != tt.status || code != tt.code {
-				t.Fatalf("clear = %d %q, want %d %q", status, code, tt.status, tt.code)
+				t.Fatalf("remove ordered = %d %q, want %d %q", status, code, tt.status, tt.code)
+			}
+			if c := getCart(t, s.cart.URL, id); fmt.Sprint(c.Items) != fmt.Sprint(wantLeft) {
+				t.Errorf("cart holds %+v, want what was added meanwhile, %+v", c.Items, wantLeft)
 			}
 		})
-	}
-	if c := getCart(t, s.cart.URL, full); len(c.Items) != 0 || c.TotalCents != 0 {
-		t.Errorf("cleared cart = %+v, want no items and total 0", c)
-	}
-	if c := getCart(t, s.cart.URL, other); fmt.Sprint(c) != fmt.Sprint(otherBefore) {
-		t.Errorf("clearing one cart changed another: %+v, was %+v", c, otherBefore)
-	}
-	// A cleared cart is still a cart: it can be filled again.
-	if status, code := send(t, http.MethodPost, s.cart.URL+"/carts/"+full+"/items", addItem(2, 1), nil); status != http.StatusOK {
-		t.Errorf("add to a cleared cart: %d %s", status, code)
 	}
 }
 

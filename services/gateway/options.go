@@ -17,8 +17,11 @@ const (
 	// DefaultTimeout bounds a call to a service, retries included.
 	DefaultTimeout = 2 * time.Second
 	// CheckoutTimeout bounds a checkout: the saga may take several seconds
-	// when the payment provider is slow.
-	CheckoutTimeout = 15 * time.Second
+	// when the payment provider is slow. It outlasts the saga's own worst
+	// case, so that the answer is the saga's and not a gateway timeout:
+	// four peer calls of orders.CallTimeout (4 s) and two local writes of
+	// orders.WriteWait (2 s).
+	CheckoutTimeout = 25 * time.Second
 	// DefaultMaxRetries is how many times an idempotent call is retried.
 	DefaultMaxRetries = 2
 	// DefaultRetryRatio is the share of a service's traffic that may be

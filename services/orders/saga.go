@@ -43,6 +43,8 @@ type Service struct {
 	log     *slog.Logger
 	// staleAfter is StaleAfter, shorter in tests.
 	staleAfter time.Duration
+	// writeWait is WriteWait, shorter in tests.
+	writeWait time.Duration
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -59,10 +61,18 @@ const CallTimeout = 4 * time.Second
 // retryEvery is how often owed saga steps are retried.
 const retryEvery = 500 * time.Millisecond
 
+// WriteWait bounds each of the saga's local write transactions, the wait
+// for the database's single writer included. A saga that cannot write its
+// order answers 503 unavailable; one that cannot record a charge's outcome
+// leaves its order pending for stale recovery and answers 503
+// payment_unavailable.
+const WriteWait = 2 * time.Second
+
 // StaleAfter is how long a saga may leave its order pending while the
-// service lives: reserve, charge and the settling calls, each bounded by
-// CallTimeout. An order pending for longer lost its saga (the service
-// died mid-way) and is failed, voided and released by the retrier.
+// service lives: reserve and charge, each bounded by CallTimeout, and the
+// settling transaction, bounded by WriteWait, with time to spare. An order
+// pending for longer lost its saga (the service died mid-way, or could not
+// write its outcome) and is failed, voided and released by the retrier.
 const StaleAfter = 4 * CallTimeout
 
 // New returns the service over db (migrated with Schemas) and starts the
@@ -74,7 +84,7 @@ func New(db *sqlstore.DB, peers Peers, relay Waker, log *slog.Logger) *Service {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
 		db: db, orders: sqlstore.NewOrders(db), outbox: sqlstore.NewOutbox(db), retries: sqlstore.NewSagaRetries(db),
-		peers: peers, relay: relay, log: log, cancel: cancel, staleAfter: StaleAfter,
+		peers: peers, relay: relay, log: log, cancel: cancel, staleAfter: StaleAfter, writeWait: WriteWait,
 	}
 	s.done.Add(1)
 	go s.retryOwed(ctx)
@@ -91,6 +101,12 @@ func (s *Service) Close() {
 func (s *Service) Orders() *sqlstore.Orders { return s.orders }
 
 type reservation struct {
+	OrderID string      `json:"order_id"`
+	Items   []shop.Item `json:"items"`
+}
+
+// placedOrder is the body of the cart's POST /carts/{id}/orders.
+type placedOrder struct {
 	OrderID string      `json:"order_id"`
 	Items   []shop.Item `json:"items"`
 }
@@ -132,13 +148,29 @@ func (s *Service) Checkout(ctx context.Context, cartID, idempotencyKey, cardToke
 	// From here on the saga runs to a decision even if the client leaves.
 	ctx = context.WithoutCancel(ctx)
 
-	if err := s.orders.Create(ctx, s.db.W, order, idempotencyKey); err != nil {
-		if idempotencyKey != "" { // a concurrent checkout with the same key won
-			if o, err2 := s.orders.ByIdempotencyKey(ctx, s.db.R, idempotencyKey); err2 == nil {
-				return replay(o, cartID)
+	// The key is looked up again in the transaction that writes the order:
+	// write transactions are serialized, so a concurrent checkout with the
+	// same key has either written its order (answered as in the lookup
+	// above) or not (or taken it back again), and then the key is free.
+	var existing *shop.Order
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if idempotencyKey != "" {
+			o, err := s.orders.ByIdempotencyKey(ctx, tx, idempotencyKey)
+			if err == nil {
+				existing = &o
+				return nil
+			}
+			if !errors.Is(err, shop.ErrNotFound) {
+				return err
 			}
 		}
+		return s.orders.Create(ctx, tx, order, idempotencyKey)
+	})
+	if err != nil {
 		return shop.Order{}, fmt.Errorf("checkout cart %s: %w", cartID, err)
+	}
+	if existing != nil {
+		return replay(*existing, cartID)
 	}
 
 	if err := s.peers.Inventory.Call(ctx, http.MethodPost, "/reservations", reservation{OrderID: order.ID, Items: order.Items}, nil); err != nil {
@@ -167,19 +199,24 @@ func (s *Service) Checkout(ctx context.Context, cartID, idempotencyKey, cardToke
 		err = s.settleFailed(ctx, &order, api.CodePaymentUnavailable, true)
 	}
 	if err != nil {
-		return shop.Order{}, err
+		// The order stays pending (or a stale recovery has just settled
+		// it), and stale recovery fails it, voids its charge and releases
+		// its stock: the outcome of a charge whose answer was lost.
+		s.log.Warn("settle order; stale recovery will", "order", order.ID, "err", err)
+		return shop.Order{}, &api.OrderError{OrderID: order.ID,
+			Err: fmt.Errorf("checkout: record the outcome: %v: %w", err, shop.ErrPaymentUnavailable)}
 	}
 	return outcome(order)
 }
 
 // settlePaid marks the order paid and queues its order.placed event in one
-// local transaction, then empties the cart.
+// local transaction, then takes the order's items out of the cart.
 func (s *Service) settlePaid(ctx context.Context, order *shop.Order, paymentID string) error {
 	payload, err := json.Marshal(broker.OrderPlaced{OrderID: order.ID, CartID: order.CartID, TotalCents: order.TotalCents})
 	if err != nil {
 		return err
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaid, paymentID, ""); err != nil {
 			return err
 		}
@@ -201,7 +238,7 @@ func (s *Service) settlePaid(ctx context.Context, order *shop.Order, paymentID s
 // (and a void, when the charge's outcome is unknown) in one local
 // transaction, then runs what it owes.
 func (s *Service) settleFailed(ctx context.Context, order *shop.Order, reason string, void bool) error {
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaymentFailed, "", reason); err != nil {
 			return err
 		}
@@ -223,11 +260,26 @@ func (s *Service) settleFailed(ctx context.Context, order *shop.Order, reason st
 	return nil
 }
 
+// write runs fn in a local write transaction, waiting for the database's
+// single writer for at most s.writeWait, transaction included. The saga's
+// context outlives the client, so without this bound a checkout would hang
+// for as long as the writer is held; past it, the error matches
+// api.ErrUnavailable and nothing is written.
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.writeWait)
+	defer cancel()
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error { return fn(ctx, tx) })
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("order database: no write within %s: %w: %w", s.writeWait, err, api.ErrUnavailable)
+	}
+	return err
+}
+
 // discard deletes the pending order of a saga that ended without one, in
 // one local transaction with the release of its stock when that is owed.
 // An order a stale recovery has settled meanwhile is left as it is.
 func (s *Service) discard(ctx context.Context, orderID string, release bool) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := s.orders.DiscardPending(ctx, tx, orderID); err != nil {
 			return err
 		}
@@ -275,9 +327,13 @@ func (s *Service) runOwed(ctx context.Context, orderID, step string) {
 	case sqlstore.StepVoid:
 		err = s.peers.Payments.Call(ctx, http.MethodPost, "/charges/"+url.PathEscape(orderID)+"/void", nil, nil)
 	case sqlstore.StepClearCart:
+		// Only the order's items go: whatever was added to the cart while
+		// the saga ran stays. The cart does it once per order, so a retry
+		// never takes out items added since.
 		var o shop.Order
 		if o, err = s.orders.Get(ctx, nil, orderID); err == nil {
-			err = s.peers.Cart.Call(ctx, http.MethodDelete, "/carts/"+url.PathEscape(o.CartID)+"/items", nil, nil)
+			err = s.peers.Cart.Call(ctx, http.MethodPost, "/carts/"+url.PathEscape(o.CartID)+"/orders",
+				placedOrder{OrderID: o.ID, Items: o.Items}, nil)
 			if errors.Is(err, shop.ErrNotFound) {
 				err = nil // no cart left to empty
 			}
@@ -289,6 +345,10 @@ func (s *Service) runOwed(ctx context.Context, orderID, step string) {
 		s.log.Warn("saga step failed; will retry", "order", orderID, "step", step, "err", err)
 		return
 	}
+	// Bounded like the saga's transactions: a step still listed is run
+	// again, and every step is idempotent.
+	ctx, cancel := context.WithTimeout(ctx, s.writeWait)
+	defer cancel()
 	if err := s.retries.Done(ctx, orderID, step); err != nil {
 		s.log.Error("record saga step done", "order", orderID, "step", step, "err", err)
 	}

@@ -2,9 +2,11 @@ package orders_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/archbench/archbench/services/cart"
+	"github.com/archbench/archbench/services/catalog"
 	"github.com/archbench/archbench/services/orders"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
@@ -113,9 +117,10 @@ type fixture struct {
 	relay                     *wakes
 }
 
-func newFixture(t *testing.T, inventory, payments *peer) *fixture {
+func newFixture(t *testing.T, inventory, payments *peer, opts ...sqlstore.Option) *fixture {
 	t.Helper()
-	db, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "orders.db"), sqlstore.WithSchemas(orders.Schemas...))
+	opts = append([]sqlstore.Option{sqlstore.WithSchemas(orders.Schemas...)}, opts...)
+	db, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "orders.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +167,7 @@ func TestCheckoutSaga(t *testing.T) {
 	}{
 		{name: "paid", wantStatus: shop.OrderPaid,
 			wantInventory: "POST /reservations", wantPayments: "POST /charges",
-			wantCartCalls: "GET /carts/c1,DELETE /carts/c1/items", wantOutbox: 1},
+			wantCartCalls: "GET /carts/c1,POST /carts/c1/orders", wantOutbox: 1},
 		{name: "declined releases the stock", charge: fmt.Errorf("psp: %w", shop.ErrPaymentDeclined),
 			wantErr: shop.ErrPaymentDeclined, wantStatus: shop.OrderPaymentFailed,
 			wantInventory: "POST /reservations,DELETE /reservations/O", wantPayments: "POST /charges",
@@ -511,5 +516,254 @@ func TestKeyFreedWithoutOrder(t *testing.T) {
 				t.Errorf("orders %+v, want only %s", left, o.ID)
 			}
 		})
+	}
+}
+
+// TestKeyFreedAfterLosingTheRace: a checkout loses the race for its
+// idempotency key to another one, which then runs out of stock and takes its
+// order back (the pending row is deleted) before the loser looks the key up.
+// The loser must still answer the contract (here: the other checkout is in
+// progress, or the key belongs to another cart), never a 500; and once the
+// key is free, a retry runs its own checkout.
+//
+// The interleaving is forced through the pools: the test holds the only
+// reader connection while the loser writes, so a lookup after a failed
+// write has to wait, and the winner's order is discarded meanwhile.
+func TestKeyFreedAfterLosingTheRace(t *testing.T) {
+	tests := []struct {
+		name, winnerCart string
+		want             error
+	}{
+		{name: "same cart", winnerCart: "c1", want: shop.ErrConflict},
+		{name: "other cart", winnerCart: "c2", want: shop.ErrConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, &peer{}, &peer{answer: charges(nil)}, sqlstore.WithReaders(1))
+			store := sqlstore.NewOrders(f.db)
+			winner, err := shop.NewOrder("o_winner", shop.Cart{ID: tt.winnerCart, Items: []shop.Item{{ProductID: 1, Quantity: 1, UnitPriceCents: 100}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			held := make(chan *sql.Conn, 1) // the only reader, once the winner wrote
+			var once sync.Once
+			f.cart.mu.Lock()
+			next := f.cart.answer
+			f.cart.answer = func(method, path string, in, out any) error {
+				once.Do(func() { // past the loser's first lookup: the winner writes its order
+					if err := store.Create(t.Context(), f.db.W, winner, "k1"); err != nil {
+						t.Error(err)
+					}
+					reader, err := f.db.R.Conn(t.Context())
+					if err != nil {
+						t.Error(err)
+					}
+					held <- reader
+				})
+				return next(method, path, in, out)
+			}
+			f.cart.mu.Unlock()
+
+			waitsBefore := f.db.R.Stats().WaitCount
+			done := make(chan error, 1)
+			go func() {
+				_, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok")
+				done <- err
+			}()
+			reader := <-held
+			// Wait until the loser answered, or waits for a reader to look
+			// the key up after its write failed.
+			var loserErr error
+			answered := false
+			for !answered && f.db.R.Stats().WaitCount == waitsBefore {
+				select {
+				case loserErr = <-done:
+					answered = true
+				case <-time.After(time.Millisecond):
+				}
+			}
+			if ok, err := store.DiscardPending(t.Context(), f.db.W, winner.ID); err != nil || !ok {
+				t.Errorf("discard the winner's order: %v, %v", ok, err)
+			}
+			if reader != nil {
+				reader.Close()
+			}
+			if !answered {
+				loserErr = <-done
+			}
+			if status, code := api.Classify(loserErr); !errors.Is(loserErr, tt.want) {
+				t.Fatalf("loser answered %d %s (%v), want %v", status, code, loserErr, tt.want)
+			}
+			o, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok")
+			if err != nil || o.Status != shop.OrderPaid {
+				t.Fatalf("retry once the key is free: %+v, %v; want a paid order", o, err)
+			}
+		})
+	}
+}
+
+// TestSettleWaitIsBounded: the charge went through, but the database's
+// single writer stays busy, so the saga cannot record the payment. The
+// checkout answers 503 payment_unavailable naming the order within the
+// write bound instead of hanging, and leaves the order pending; once the
+// writer is free, stale recovery fails the order, voids its charge and
+// releases its stock, and a retry with the key answers that outcome.
+func TestSettleWaitIsBounded(t *testing.T) {
+	var writer *sql.Conn
+	held := make(chan struct{})
+	pay := &peer{}
+	f := newFixture(t, &peer{}, pay)
+	orders.SetWriteWait(f.svc, 50*time.Millisecond)
+	orders.SetStaleAfter(f.svc, 300*time.Millisecond)
+	pay.mu.Lock()
+	pay.answer = func(method, path string, in, out any) error {
+		if !strings.HasSuffix(path, "/void") {
+			var err error
+			if writer, err = f.db.W.Conn(context.Background()); err != nil { // someone else writes
+				t.Error(err)
+			}
+			close(held)
+		}
+		return charges(nil)(method, path, in, out)
+	}
+	pay.mu.Unlock()
+
+	type answer struct {
+		order shop.Order
+		err   error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		o, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok")
+		done <- answer{o, err}
+	}()
+	<-held
+	var a answer
+	select {
+	case a = <-done:
+		writer.Close()
+	case <-time.After(5 * time.Second):
+		t.Errorf("checkout still waiting for the writer after 5 s")
+		writer.Close()
+		a = <-done
+	}
+	var oe *api.OrderError
+	if status, code := api.Classify(a.err); status != 503 || code != api.CodePaymentUnavailable || !errors.As(a.err, &oe) {
+		t.Fatalf("checkout with the writer held: %+v, %d %s (%v); want 503 %s naming the order", a.order, status, code, a.err, api.CodePaymentUnavailable)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := f.svc.GetOrder(t.Context(), oe.OrderID)
+		owed, _ := f.svc.Owed(t.Context())
+		if err == nil && got.Status == shop.OrderPaymentFailed && owed == 0 &&
+			f.payments.saw("POST /charges/"+oe.OrderID+"/void") && f.inventory.saw("DELETE /reservations/"+oe.OrderID) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s not recovered after 10 s: %+v, %v; %d steps owed; inventory saw %s, payments %s",
+				oe.OrderID, got, err, owed, f.inventory.log(), f.payments.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := f.svc.Checkout(t.Context(), "c1", "k1", "tok_ok"); !errors.Is(err, shop.ErrPaymentUnavailable) {
+		t.Errorf("retry after recovery: %v, want the recovered order's outcome", err)
+	}
+	if got := f.cart.log(); got != "GET /carts/c1" {
+		t.Errorf("cart saw %q, want only the read: an unpaid order's cart stays as it is", got)
+	}
+}
+
+// noInventory is an inventory the catalog asks for stock in vain: the cart
+// only asks the catalog for prices.
+type noInventory struct{}
+
+func (noInventory) Call(context.Context, string, string, any, any) error {
+	return fmt.Errorf("inventory: %w", remote.ErrUnavailable)
+}
+
+// TestItemsAddedDuringCheckoutStay runs the saga against the real cart
+// service while the shopper adds to the cart between the saga's read of the
+// cart and the end of the checkout: the paid order's items leave the cart,
+// the ones added meanwhile stay, and a retried step takes nothing more.
+func TestItemsAddedDuringCheckoutStay(t *testing.T) {
+	cat, err := catalog.Open(t.Context(), t.TempDir(), shop.CatalogSpec{Count: 3, Seed: 3, MinStock: 10, MaxStock: 10}, noInventory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	catSrv := httptest.NewServer(catalog.Handler(cat, nil))
+	t.Cleanup(catSrv.Close)
+	catCaller, err := remote.NewHTTP("catalog", catSrv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carts, err := cart.Open(t.Context(), t.TempDir(), catCaller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { carts.Close() })
+	cartSrv := httptest.NewServer(cart.Handler(carts, nil))
+	t.Cleanup(cartSrv.Close)
+	cartCaller, err := remote.NewHTTP("cart", cartSrv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := t.Context()
+	c, err := carts.CreateCart(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []int64{1, 2} {
+		if _, err := carts.AddItem(ctx, c.ID, p, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pay := &peer{answer: func(method, path string, in, out any) error {
+		if method == "POST" && path == "/charges" { // the shopper adds while the saga runs
+			if _, err := carts.AddItem(ctx, c.ID, 1, 1); err != nil {
+				t.Error(err)
+			}
+			if _, err := carts.AddItem(ctx, c.ID, 3, 1); err != nil {
+				t.Error(err)
+			}
+		}
+		return charges(nil)(method, path, in, out)
+	}}
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "orders.db"), sqlstore.WithSchemas(orders.Schemas...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	svc := orders.New(db, orders.Peers{Cart: cartCaller, Inventory: &peer{}, Payments: pay}, &wakes{}, nil)
+	t.Cleanup(svc.Close)
+
+	// lines is a cart's or an order's lines as "product×quantity".
+	lines := func(items []shop.Item) string {
+		var out []string
+		for _, it := range items {
+			out = append(out, fmt.Sprintf("%d×%d", it.ProductID, it.Quantity))
+		}
+		return strings.Join(out, ",")
+	}
+	o, err := svc.Checkout(ctx, c.ID, "k1", "tok_ok")
+	if err != nil || o.Status != shop.OrderPaid {
+		t.Fatalf("checkout: %+v, %v; want a paid order", o, err)
+	}
+	if got := lines(o.Items); got != "1×2,2×2" {
+		t.Fatalf("order lines %s, want the cart as the saga read it: 1×2,2×2", got)
+	}
+	const want = "1×1,3×1" // what was added during the saga
+	left, err := carts.GetCart(ctx, c.ID)
+	if err != nil || lines(left.Items) != want {
+		t.Fatalf("cart after checkout holds %s (%v), want what was added during the saga: %s", lines(left.Items), err, want)
+	}
+	// The step again, as the retrier would run it had its success been lost.
+	if err := cartCaller.Call(ctx, "POST", "/carts/"+c.ID+"/orders", map[string]any{"order_id": o.ID, "items": o.Items}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := carts.GetCart(ctx, c.ID); err != nil || lines(again.Items) != want {
+		t.Fatalf("cart after the step ran again holds %s (%v), want %s", lines(again.Items), err, want)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"github.com/archbench/archbench/shop"
 )
 
-// CartsSchema creates the carts' tables.
+// CartsSchema creates the carts' tables. cart_orders lists the orders whose
+// items were taken out of a cart (RemoveOrdered), so that taking them out
+// again changes nothing.
 const CartsSchema = `CREATE TABLE IF NOT EXISTS carts (
 	id TEXT PRIMARY KEY
 );
@@ -19,6 +21,11 @@ CREATE TABLE IF NOT EXISTS cart_items (
 	unit_price_cents INTEGER NOT NULL,
 	line INTEGER NOT NULL,
 	PRIMARY KEY (cart_id, product_id)
+);
+CREATE TABLE IF NOT EXISTS cart_orders (
+	cart_id TEXT NOT NULL REFERENCES carts(id),
+	order_id TEXT NOT NULL,
+	PRIMARY KEY (cart_id, order_id)
 );`
 
 // Carts stores shopping carts.
@@ -124,4 +131,52 @@ func (c *Carts) Clear(ctx context.Context, q DBTX, cartID string) error {
 		return fmt.Errorf("clear cart %s: %w", cartID, err)
 	}
 	return nil
+}
+
+// RemoveOrdered takes the items of an order placed from a cart out of it, in
+// one transaction: each line loses the quantity ordered, and goes when
+// nothing is left. What was added to the cart while the order was being
+// placed stays. It is done once per order: called again for the same order
+// (a retried step), it changes nothing, even if the same products were added
+// since. It fails with shop.ErrNotFound if there is no such cart.
+func (c *Carts) RemoveOrdered(ctx context.Context, cartID, orderID string, items []shop.Item) error {
+	for _, it := range items {
+		if err := shop.ValidateProductID(it.ProductID); err != nil {
+			return err
+		}
+		if err := shop.ValidateQuantity(it.Quantity); err != nil {
+			return err
+		}
+	}
+	return c.db.InTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM carts WHERE id = ?`, cartID).Scan(&n); err != nil {
+			return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("cart %s: %w", cartID, shop.ErrNotFound)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO cart_orders (cart_id, order_id) VALUES (?, ?)`, cartID, orderID)
+		if err != nil {
+			return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+		}
+		added, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+		}
+		if added == 0 {
+			return nil // taken out before
+		}
+		for _, it := range items {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM cart_items WHERE cart_id = ? AND product_id = ? AND quantity <= ?`,
+				cartID, it.ProductID, it.Quantity); err != nil {
+				return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE cart_items SET quantity = quantity - ? WHERE cart_id = ? AND product_id = ?`,
+				it.Quantity, cartID, it.ProductID); err != nil {
+				return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+			}
+		}
+		return nil
+	})
 }

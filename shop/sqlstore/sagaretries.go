@@ -22,7 +22,8 @@ const (
 	StepVoid = "void"
 	// StepRelease releases the order's stock reservation.
 	StepRelease = "release"
-	// StepClearCart empties the cart the order was placed from.
+	// StepClearCart takes the order's items out of the cart it was placed
+	// from.
 	StepClearCart = "clear_cart"
 )
 

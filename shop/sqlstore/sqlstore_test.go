@@ -385,6 +385,75 @@ func TestCarts(t *testing.T) {
 	}
 }
 
+// TestCartRemoveOrdered proves that taking an order's items out of a cart
+// leaves what was added after the order read the cart, and that doing it
+// again for the same order changes nothing, even once the same products
+// are back in the cart.
+func TestCartRemoveOrdered(t *testing.T) {
+	ctx := context.Background()
+	carts := sqlstore.NewCarts(openDB(t))
+	for _, id := range []string{"c_1", "c_2"} {
+		if _, err := carts.Create(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add := func(cart string, product, qty int64) {
+		t.Helper()
+		if _, err := carts.AddItem(ctx, cart, product, qty, 100*product); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("c_1", 1, 2)
+	add("c_1", 2, 1)
+	add("c_2", 1, 2)
+	ordered := []shop.Item{{ProductID: 1, Quantity: 2, UnitPriceCents: 100}, {ProductID: 2, Quantity: 1, UnitPriceCents: 200}}
+	add("c_1", 1, 1) // added while the order was being placed
+	add("c_1", 3, 1)
+
+	steps := []struct {
+		name    string
+		before  func() // the shopper's moves first, if any
+		cart    string
+		order   string
+		items   []shop.Item
+		wantErr error
+		want    []shop.Item // c_1 afterwards
+	}{
+		{name: "the ordered quantities go", cart: "c_1", order: "o_1", items: ordered,
+			want: []shop.Item{{ProductID: 1, Quantity: 1, UnitPriceCents: 100}, {ProductID: 3, Quantity: 1, UnitPriceCents: 300}}},
+		{name: "again for the same order", cart: "c_1", order: "o_1", items: ordered,
+			want: []shop.Item{{ProductID: 1, Quantity: 1, UnitPriceCents: 100}, {ProductID: 3, Quantity: 1, UnitPriceCents: 300}}},
+		{name: "again once the products are back", before: func() { add("c_1", 2, 1); add("c_1", 1, 1) }, cart: "c_1", order: "o_1", items: ordered,
+			want: []shop.Item{{ProductID: 1, Quantity: 2, UnitPriceCents: 100}, {ProductID: 3, Quantity: 1, UnitPriceCents: 300}, {ProductID: 2, Quantity: 1, UnitPriceCents: 200}}},
+		{name: "more than the line holds takes the line", cart: "c_1", order: "o_2", items: []shop.Item{{ProductID: 1, Quantity: 5}, {ProductID: 9, Quantity: 1}},
+			want: []shop.Item{{ProductID: 3, Quantity: 1, UnitPriceCents: 300}, {ProductID: 2, Quantity: 1, UnitPriceCents: 200}}},
+		{name: "bad quantity", cart: "c_1", order: "o_3", items: []shop.Item{{ProductID: 3, Quantity: 0}}, wantErr: shop.ErrInvalid,
+			want: []shop.Item{{ProductID: 3, Quantity: 1, UnitPriceCents: 300}, {ProductID: 2, Quantity: 1, UnitPriceCents: 200}}},
+		{name: "bad product", cart: "c_1", order: "o_3", items: []shop.Item{{ProductID: -3, Quantity: 1}}, wantErr: shop.ErrInvalid,
+			want: []shop.Item{{ProductID: 3, Quantity: 1, UnitPriceCents: 300}, {ProductID: 2, Quantity: 1, UnitPriceCents: 200}}},
+		{name: "missing cart", cart: "c_9", order: "o_4", items: ordered, wantErr: shop.ErrNotFound,
+			want: []shop.Item{{ProductID: 3, Quantity: 1, UnitPriceCents: 300}, {ProductID: 2, Quantity: 1, UnitPriceCents: 200}}},
+	}
+	for _, st := range steps {
+		if st.before != nil {
+			st.before()
+		}
+		if err := carts.RemoveOrdered(ctx, st.cart, st.order, st.items); !errors.Is(err, st.wantErr) {
+			t.Fatalf("%s: err = %v, want %v", st.name, err, st.wantErr)
+		}
+		got, err := carts.Get(ctx, nil, "c_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Items, st.want) {
+			t.Fatalf("%s: cart holds %v, want %v", st.name, got.Items, st.want)
+		}
+	}
+	if got, err := carts.Get(ctx, nil, "c_2"); err != nil || !slices.Equal(got.Items, []shop.Item{{ProductID: 1, Quantity: 2, UnitPriceCents: 100}}) {
+		t.Errorf("the other cart holds %v (%v), want it untouched", got.Items, err)
+	}
+}
+
 // TestCartLimits proves the store enforces the cart's line limit.
 func TestCartLimits(t *testing.T) {
 	ctx := context.Background()

@@ -34,7 +34,7 @@ const module = "github.com/archbench/archbench/"
 // one request of each operation makes on its way (docs/SERVICES.md), the
 // client's hop to the gateway and the payment provider's, which every variant
 // pays, not counted. Checkout: gateway→orders, orders→cart (read),
-// orders→inventory (reserve), orders→payments, orders→cart (clear).
+// orders→inventory (reserve), orders→payments, orders→cart (remove the ordered items).
 var Hops = map[string]int{
 	httpapi.RouteListProducts: 2, httpapi.RouteGetProduct: 2, // gateway→catalog→inventory
 	httpapi.RouteCreateCart: 1, httpapi.RouteGetCart: 1, httpapi.RouteRemoveItem: 1,
