@@ -40,8 +40,16 @@ type config struct {
 }
 
 // WithProducts sets how many products the catalog has (default
-// shop.DefaultCatalog.Count); journeys pick product IDs in 1..n.
-func WithProducts(n int) Option { return func(c *config) { c.products = uint64(n) } }
+// shop.DefaultCatalog.Count); journeys pick product IDs in 1..n. n is at
+// least MinProducts: browsing lists whole pages, and a checkout's cart
+// holds up to three distinct products.
+func WithProducts(n int) Option {
+	return func(c *config) { c.products = uint64(max(n, MinProducts)) }
+}
+
+// MinProducts is the fewest products WithProducts takes: one page of the
+// product list.
+const MinProducts = api.DefaultPageLimit
 
 // WithZipf sets the skew of product popularity: visitors pick product k with
 // probability proportional to 1/(1+k)^s, so a few products are hot, as in

@@ -2,8 +2,11 @@ package workload_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +74,61 @@ func TestMixRejectsUnknownJourney(t *testing.T) {
 	_, err := workload.Mix("browse=50,teleport=50")
 	if err == nil || !strings.Contains(err.Error(), "teleport") {
 		t.Fatalf("Mix with an unknown journey = %v, want an error naming it", err)
+	}
+}
+
+// TestFewProducts runs every journey with catalogs smaller than a page and
+// than a checkout's cart: WithProducts takes MinProducts at least, so no
+// journey panics or loops looking for distinct products that do not exist.
+func TestFewProducts(t *testing.T) {
+	for _, n := range []int{0, 1, 2, workload.MinProducts} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Method == http.MethodPost && r.URL.Path == "/carts":
+					w.WriteHeader(http.StatusCreated)
+					fmt.Fprint(w, `{"id":"c_1","items":[],"total_cents":0}`)
+				case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/checkout"):
+					w.WriteHeader(http.StatusCreated)
+					fmt.Fprint(w, `{"id":"o_1","status":"paid"}`)
+				case r.Method == http.MethodGet && r.URL.Path == "/products":
+					if off, _ := strconv.Atoi(r.URL.Query().Get("offset")); off >= workload.MinProducts {
+						t.Errorf("listed from offset %d, past the first page of a catalog of %d", off, workload.MinProducts)
+					}
+					fmt.Fprint(w, `{"items":[]}`)
+				default:
+					fmt.Fprint(w, `{}`)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			mix, err := workload.Mix("browse=1,add-to-cart=1,checkout=1", workload.WithProducts(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gen := loadgen.New(srv.URL)
+			t.Cleanup(gen.CloseIdleConnections)
+			attack := gen.Start(context.Background(), loadgen.ConstantRate{Rate: 100, Duration: 300 * time.Millisecond}, mix)
+			journeys := map[string]bool{}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for r := range attack.Results() {
+					journeys[r.Journey] = true
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(time.Minute):
+				// A journey spinning on distinct products ignores its
+				// context, so the attack cannot be stopped: fail now.
+				t.Fatal("the journeys did not finish: a cart looking for more distinct products than the catalog has")
+			}
+			if err := attack.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if len(journeys) != 3 {
+				t.Errorf("journeys run: %v, want all three", journeys)
+			}
+		})
 	}
 }
