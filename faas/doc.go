@@ -25,7 +25,10 @@
 //	  1 ms, init included on cold starts   the INIT phase billed (since Aug 2025)
 //	Timeout per function: 504, and the     Lambda's function timeout; the
 //	  instance is discarded                environment is reset afterwards
-//	request bodies up to 6 MB              Lambda's synchronous payload limit
+//	request bodies up to 6 MB, read in     Lambda's synchronous payload limit;
+//	  full before an instance is taken     API Gateway receives the whole
+//	  (a caller leaving mid-upload never   request before it invokes the
+//	  reaches one)                         function
 //	Triggers: broker subjects invoke a     asynchronous invocation from an event
 //	  function per message, retried with   source; Lambda retries twice (3
 //	  backoff up to MaxAttempts (3), then  attempts), then drops or dead-letters

@@ -1,10 +1,12 @@
 package faas
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -143,6 +145,7 @@ func New(cfg Config, launcher Launcher, opts ...Option) (*Platform, error) {
 			l := pr.In.Context().Value(leaseKey{}).(*lease)
 			pr.SetURL(l.target)
 			pr.Out.Host = pr.In.Host
+			pr.Out.Header.Del("Expect") // the body is in hand (see readPayload)
 		},
 		Transport:      transport,
 		BufferPool:     newBufferPool(),
@@ -278,10 +281,9 @@ type lease struct {
 	cold   bool
 	init   time.Duration
 	target *url.URL
-	// For a synchronous invocation: the caller's context, and the writer
-	// the proxy answers the caller through.
-	caller context.Context
-	w      callerWriter
+	// For a synchronous invocation: the writer the proxy answers the
+	// caller through.
+	w callerWriter
 	// Set by the proxy's hooks.
 	status int
 	failed bool // no usable answer: crash or timeout; the instance is discarded
@@ -580,13 +582,16 @@ func (p *Platform) serve(fn string) http.Handler {
 			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("request body exceeds %d bytes", MaxPayloadBytes))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxPayloadBytes)
+		body, err := readPayload(w, r)
+		if err != nil {
+			refusePayload(w, err)
+			return
+		}
 		l, err := p.acquire(fn)
 		if err != nil {
 			p.refuse(w, err)
 			return
 		}
-		l.caller = r.Context()
 		l.w.ResponseWriter = w
 		// The invocation runs to its end, or its timeout, even if the
 		// caller leaves, as a cloud FaaS's does: its context is not the
@@ -606,16 +611,66 @@ func (p *Platform) serve(fn string) http.Handler {
 			p.meter.invoked(fn, time.Since(started), l.init, l.cold, l.failed || l.status >= 500)
 			p.release(l, !l.failed && !l.broken)
 		}()
-		p.proxy.ServeHTTP(&l.w, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		if body != nil {
+			r.Body, r.ContentLength, r.TransferEncoding = body, body.Size(), nil
+		}
+		p.proxy.ServeHTTP(&l.w, r)
 		completed = true
 	})
+}
+
+// readPayload reads a synchronous invocation's whole request body before
+// any instance is taken, as API Gateway does before it invokes a Lambda
+// function: an instance only ever gets a complete request, so a caller
+// that leaves before or while it sends its body never reaches one, and an
+// instance is neither held nor billed while a caller uploads. It returns
+// nil for a request without a body.
+func readPayload(w http.ResponseWriter, r *http.Request) (*payload, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	in := http.MaxBytesReader(w, r.Body, MaxPayloadBytes)
+	var (
+		b   []byte
+		err error
+	)
+	if r.ContentLength < 0 { // chunked
+		b, err = io.ReadAll(in)
+	} else {
+		b = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(in, b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pl := &payload{}
+	pl.Reset(b)
+	return pl, nil
+}
+
+// payload is a request body read in full, to be sent to an instance.
+type payload struct{ bytes.Reader }
+
+func (*payload) Close() error { return nil }
+
+// refusePayload answers a request whose body could not be read: too large
+// (a chunked body over MaxPayloadBytes), or cut off (the caller left, and
+// reads no answer).
+func refusePayload(w http.ResponseWriter, err error) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("request body exceeds %d bytes", MaxPayloadBytes))
+		return
+	}
+	writeError(w, http.StatusBadRequest, "incomplete_body", fmt.Sprintf("request body: %v", err))
 }
 
 // proxyError answers an invocation whose instance gave no usable answer:
 // 504 if it outlasted the function's timeout (the instance is then
 // discarded, as Lambda discards a timed-out environment), 502 if it crashed.
-// Neither the caller leaving while its request was being sent nor Close
-// stopping the instance is the function's failure: not counted as errors.
+// Close stopping the instance is not the function's failure: not counted
+// as an error. The caller cannot cause an error here: its body was read
+// in full before (see readPayload), and callerWriter absorbs its leaving.
 func (p *Platform) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	l := r.Context().Value(leaseKey{}).(*lease)
 	p.mu.Lock()
@@ -625,11 +680,6 @@ func (p *Platform) proxyError(w http.ResponseWriter, r *http.Request, err error)
 	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
 		l.failed = true
 		writeError(w, http.StatusGatewayTimeout, "function_timeout", fmt.Sprintf("function %s timed out", l.fn))
-	case l.caller.Err() != nil:
-		// The request broke off as it was sent (the caller left mid-body):
-		// there is no telling when the instance is done with it, so it is
-		// discarded.
-		l.broken = true
 	case closed:
 		l.broken = true
 		writeError(w, http.StatusServiceUnavailable, "unavailable", fmt.Sprintf("function %s: %v", l.fn, ErrClosed))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,6 +47,7 @@ func TestMain(m *testing.M) {
 //	                  invocation has reached the instance), with kb=K it
 //	                  pads its answer by K KiB
 //	GET /crash        by exiting
+//	POST /echo        the length of the body it read, and its process ID
 //	POST /event       appends "subject data" to events.log in -data; an
 //	                  event "fail" always fails, "flaky" fails on its first
 //	                  delivery
@@ -69,6 +71,14 @@ func runInstance(args []string) int {
 			_ = json.NewEncoder(w).Encode(map[string]any{"function": function, "pid": os.Getpid(), "padding": strings.Repeat("x", kb<<10)})
 		})
 		mux.HandleFunc("GET /crash", func(w http.ResponseWriter, r *http.Request) { os.Exit(3) })
+		mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
+			n, err := io.Copy(io.Discard, r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"function": function, "pid": os.Getpid(), "read": n})
+		})
 		var mu sync.Mutex
 		mux.Handle("POST "+faas.EventPath, faas.EventHandler(func(ctx context.Context, subject string, data []byte) error {
 			mu.Lock()
@@ -214,7 +224,23 @@ type reply struct {
 
 func (f *fixture) get(t *testing.T, path string) reply {
 	t.Helper()
-	resp, err := http.Get(f.url + path)
+	return f.send(t, http.MethodGet, path, nil)
+}
+
+// post sends body to path. A body that is not a *strings.Reader has no
+// declared length: it is sent chunked.
+func (f *fixture) post(t *testing.T, path string, body io.Reader) reply {
+	t.Helper()
+	return f.send(t, http.MethodPost, path, body)
+}
+
+func (f *fixture) send(t *testing.T, method, path string, body io.Reader) reply {
+	t.Helper()
+	req, err := http.NewRequest(method, f.url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Error(err)
 		return reply{}
@@ -225,14 +251,14 @@ func (f *fixture) get(t *testing.T, path string) reply {
 	if resp.StatusCode >= 300 {
 		var eb struct{ Error struct{ Code string } }
 		if err := json.Unmarshal(data, &eb); err != nil || eb.Error.Code == "" {
-			t.Errorf("GET %s: %d with a body that is not a JSON error: %q", path, resp.StatusCode, data)
+			t.Errorf("%s %s: %d with a body that is not a JSON error: %q", method, path, resp.StatusCode, data)
 		}
 		r.code = eb.Error.Code
 		return r
 	}
-	var body struct{ PID int }
-	_ = json.Unmarshal(data, &body)
-	r.pid = body.PID
+	var answer struct{ PID int }
+	_ = json.Unmarshal(data, &answer)
+	r.pid = answer.PID
 	return r
 }
 
@@ -709,6 +735,141 @@ func TestCallerLeavingIsNotAFunctionError(t *testing.T) {
 				t.Errorf("next invocation %+v: want it warm on %s", next, first.instance)
 			}
 		})
+	}
+}
+
+// TestCallerLeavingMidUploadKeepsTheInstance: a caller that leaves before
+// or while it sends its request body costs neither an error nor an
+// instance: the warm instance serves the next invocation, and no instance
+// is started for the request left unfinished.
+func TestCallerLeavingMidUploadKeepsTheInstance(t *testing.T) {
+	const size = 64 << 10 // the body's declared length
+	tests := []struct {
+		name string
+		sent int // of the body, before the caller leaves
+	}{
+		{"before its body", 0},
+		{"mid-body", size / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, faas.Config{
+				Functions: []faas.Function{{Name: "echo", Timeout: 10 * time.Second}},
+				Routes:    []faas.Route{{Pattern: "POST /echo", Function: "echo"}},
+				KeepAlive: time.Minute,
+			})
+			first := f.post(t, "/echo", strings.NewReader(strings.Repeat("x", size)))
+			if first.status != http.StatusOK {
+				t.Fatalf("first invocation: %+v", first)
+			}
+			// A second front door, which tells when the platform has
+			// read what the caller sent, and when it is done with the
+			// request.
+			front := f.p.Handler(nil)
+			read, done := make(chan struct{}), make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				defer close(done)
+				r.Body = &watchedBody{ReadCloser: r.Body, want: tt.sent, reached: read}
+				front.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := fmt.Fprintf(conn, "POST /echo HTTP/1.1\r\nHost: shop\r\nContent-Length: %d\r\n\r\n%s", size, strings.Repeat("x", tt.sent)); err != nil {
+				t.Fatal(err)
+			}
+			waitClosed(t, read, "the platform to read what the caller sent")
+			conn.Close() // the caller leaves
+			waitClosed(t, done, "the platform to be done with the request")
+			next := f.post(t, "/echo", strings.NewReader("{}"))
+			if next.status != http.StatusOK || next.cold || next.instance != first.instance {
+				t.Errorf("next invocation %+v: want it warm on %s", next, first.instance)
+			}
+			if s := stats(t, f, "echo"); s.Errors != 0 || s.ColdStarts != 1 || s.Instances != 1 {
+				t.Errorf("stats %+v: want no error, and the one instance, started once", s)
+			}
+		})
+	}
+}
+
+// TestOversizedPayloadIsRefused: a body over the payload limit is refused
+// with 413 before any instance is used, whether its length is declared or
+// it comes chunked: no error is counted and the warm instance is kept.
+func TestOversizedPayloadIsRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		body func() io.Reader
+	}{
+		{"declared length", func() io.Reader { return strings.NewReader(strings.Repeat("x", faas.MaxPayloadBytes+1)) }},
+		{"chunked", func() io.Reader { return io.LimitReader(repeatReader('x'), faas.MaxPayloadBytes+1) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, faas.Config{
+				Functions: []faas.Function{{Name: "echo", Timeout: 10 * time.Second}},
+				Routes:    []faas.Route{{Pattern: "POST /echo", Function: "echo"}},
+				KeepAlive: time.Minute,
+			})
+			first := f.post(t, "/echo", strings.NewReader("{}"))
+			if first.status != http.StatusOK {
+				t.Fatalf("first invocation: %+v", first)
+			}
+			if r := f.post(t, "/echo", tt.body()); r.status != http.StatusRequestEntityTooLarge || r.code != "payload_too_large" {
+				t.Fatalf("oversized payload: %+v, want 413 payload_too_large", r)
+			}
+			if next := f.post(t, "/echo", strings.NewReader("{}")); next.status != http.StatusOK || next.cold || next.instance != first.instance {
+				t.Errorf("next invocation %+v: want it warm on %s", next, first.instance)
+			}
+			if s := stats(t, f, "echo"); s.Errors != 0 || s.Invocations != 2 {
+				t.Errorf("stats %+v: want 2 invocations and no error", s)
+			}
+		})
+	}
+}
+
+// watchedBody is a request body that closes reached once want bytes of it
+// have been read (at once if want is 0).
+type watchedBody struct {
+	io.ReadCloser
+	want, got int
+	reached   chan struct{}
+	once      sync.Once
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	b.check()
+	n, err := b.ReadCloser.Read(p)
+	b.got += n
+	b.check()
+	return n, err
+}
+
+func (b *watchedBody) check() {
+	if b.got >= b.want {
+		b.once.Do(func() { close(b.reached) })
+	}
+}
+
+// repeatReader is an endless stream of one byte.
+type repeatReader byte
+
+func (r repeatReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(r)
+	}
+	return len(p), nil
+}
+
+// waitClosed waits up to 10 s for c to be closed.
+func waitClosed(t *testing.T, c <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-c:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
