@@ -1,7 +1,8 @@
 // Package audit checks a shop's data after a scenario: stock is conserved,
-// every order has a payment outcome, and nothing was ordered or charged
-// twice. Components that own data serve their facts at FactsPath; the harness
-// fetches them, adds the payment provider's charges, and checks the whole.
+// every order has a payment outcome, nothing was ordered or charged twice,
+// and every paid order was charged its total. Components that own data
+// serve their facts at FactsPath; the harness fetches them, adds the payment
+// provider's charges, and checks the whole.
 // The audit reads what the variant stored, so it holds every variant to the
 // same rules whatever its architecture.
 package audit
@@ -47,10 +48,16 @@ type InventoryFacts struct {
 
 // Order is one order as the audit sees it.
 type Order struct {
-	ID        string           `json:"id"`
-	Status    shop.OrderStatus `json:"status"`
-	Quantity  int64            `json:"quantity"`
-	PaymentID string           `json:"payment_id,omitempty"`
+	ID       string           `json:"id"`
+	Status   shop.OrderStatus `json:"status"`
+	Quantity int64            `json:"quantity"`
+	// TotalCents is the order's total, which its charge must match. Zero
+	// means the component did not report it (facts from before the field
+	// existed); since the provider refuses a charge of no amount, a paid
+	// order's total is never zero, and the audit counts such orders
+	// instead of comparing their charge.
+	TotalCents int64  `json:"total_cents,omitempty"`
+	PaymentID  string `json:"payment_id,omitempty"`
 }
 
 // HandlerOption configures Handler.
@@ -103,7 +110,7 @@ func Collect(ctx context.Context, inv *sqlstore.Inventory, orders *sqlstore.Orde
 		}
 		f.Orders = make([]Order, len(all))
 		for i, o := range all {
-			f.Orders[i] = Order{ID: o.ID, Status: o.Status, Quantity: o.Quantity, PaymentID: o.PaymentID}
+			f.Orders[i] = Order{ID: o.ID, Status: o.Status, Quantity: o.Quantity, TotalCents: o.TotalCents, PaymentID: o.PaymentID}
 		}
 	}
 	if inv != nil {
@@ -111,30 +118,32 @@ func Collect(ctx context.Context, inv *sqlstore.Inventory, orders *sqlstore.Orde
 		if err != nil {
 			return f, err
 		}
-		res, err := inv.Reservations(ctx)
-		if err != nil {
-			return f, err
-		}
-		f.Inventory = &InventoryFacts{Initial: sa.Initial, Available: sa.Available, Held: sa.Held, Mismatched: sa.Mismatched, Reservations: res}
+		f.Inventory = &InventoryFacts{Initial: sa.Initial, Available: sa.Available, Held: sa.Held, Mismatched: sa.Mismatched, Reservations: sa.Reservations}
 	}
 	return f, nil
 }
 
-// Fetch gets the facts served at each base URL and merges them. The stock
-// is read after every component's orders and owed steps, as Collect reads
-// it: a component that served inventory before another was read is asked
-// again for its inventory at the end.
+// Fetch gets the facts served at each base URL and merges them. At most
+// one component may serve inventory: no variant splits its stock, and two
+// views of it cannot be merged into one. The stock is read after every
+// component's orders and owed steps, as Collect reads it: a component that
+// served inventory before another was read is asked again for its
+// inventory at the end.
 func Fetch(ctx context.Context, client *http.Client, baseURLs ...string) (Facts, error) {
 	var all Facts
-	var stockFrom string // the last component that served inventory, if others followed it
+	stockOwner := -1     // the index of the component that served inventory
+	var stockFrom string // that component, if others followed it
 	for i, u := range baseURLs {
 		f, err := fetch(ctx, client, u)
 		if err != nil {
 			return all, err
 		}
 		if f.Inventory != nil {
+			if stockOwner >= 0 {
+				return all, fmt.Errorf("audit facts: both %s and %s serve inventory; list only the inventory's owner among the variant's audit sources", baseURLs[stockOwner], u)
+			}
+			stockOwner = i
 			all.Inventory = f.Inventory
-			stockFrom = ""
 			if i < len(baseURLs)-1 {
 				stockFrom = u
 			}
@@ -209,6 +218,16 @@ func Verify(f Facts, charges []payment.Charge) Report {
 		for _, id := range inv.Mismatched {
 			problems = append(problems, fmt.Sprintf("product %d: initial stock != available + held", id))
 		}
+		if inv.Initial != inv.Available+inv.Held {
+			problems = append(problems, fmt.Sprintf("in all, initial %d != available %d + held %d", inv.Initial, inv.Available, inv.Held))
+		}
+		var reserved int64
+		for _, q := range inv.Reservations {
+			reserved += q
+		}
+		if reserved != inv.Held {
+			problems = append(problems, fmt.Sprintf("held %d, but the reservations hold %d", inv.Held, reserved))
+		}
 		add("stock conserved", problems, fmt.Sprintf("initial %d = available %d + held %d", inv.Initial, inv.Available, inv.Held))
 
 		var held []string
@@ -278,6 +297,28 @@ func Verify(f Facts, charges []payment.Charge) Report {
 		}
 	}
 	add("one charge per paid order, none else", charged, fmt.Sprintf("%d paid orders, %d charges", paid, len(succeeded)))
+
+	// A paid order without a charge fails the check above; here only the
+	// amount of the charge it has is compared.
+	var amounts []string
+	compared, unreported := 0, 0
+	for _, o := range f.Orders {
+		c, ok := succeeded[o.ID]
+		switch {
+		case o.Status != shop.OrderPaid || !ok:
+		case o.TotalCents == 0:
+			unreported++
+		case c.AmountCents != o.TotalCents:
+			amounts = append(amounts, fmt.Sprintf("order %s totals %d cents, charge %s is for %d", o.ID, o.TotalCents, c.ID, c.AmountCents))
+		default:
+			compared++
+		}
+	}
+	matched := fmt.Sprintf("%d paid orders charged their total", compared)
+	if unreported > 0 {
+		matched += fmt.Sprintf("; %d report no total, not compared", unreported)
+	}
+	add("paid orders charged their total", amounts, matched)
 
 	r.Passed = true
 	for _, c := range r.Checks {

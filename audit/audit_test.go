@@ -24,6 +24,7 @@ const (
 	reservationsOK   = "reservations match orders"
 	everyOutcome     = "every order has a payment outcome"
 	oneChargePerPaid = "one charge per paid order, none else"
+	chargedTotal     = "paid orders charged their total"
 )
 
 // goodFacts is a consistent shop: o_1 paid (holds 3), o_2 failed (holds 0).
@@ -31,10 +32,19 @@ func goodFacts() audit.Facts {
 	return audit.Facts{
 		Inventory: &audit.InventoryFacts{Initial: 10, Available: 7, Held: 3, Reservations: map[string]int64{"o_1": 3}},
 		Orders: []audit.Order{
-			{ID: "o_1", Status: shop.OrderPaid, Quantity: 3, PaymentID: "ch_1"},
-			{ID: "o_2", Status: shop.OrderPaymentFailed, Quantity: 2},
+			{ID: "o_1", Status: shop.OrderPaid, Quantity: 3, TotalCents: 30, PaymentID: "ch_1"},
+			{ID: "o_2", Status: shop.OrderPaymentFailed, Quantity: 2, TotalCents: 20},
 		},
 	}
+}
+
+// reserve has order id hold q items, moving stock between available and
+// held so that the stock stays conserved.
+func reserve(f *audit.Facts, id string, q int64) {
+	d := q - f.Inventory.Reservations[id]
+	f.Inventory.Reservations[id] = q
+	f.Inventory.Available -= d
+	f.Inventory.Held += d
 }
 
 func goodCharges() []payment.Charge {
@@ -58,9 +68,14 @@ func TestVerify(t *testing.T) {
 		{name: "all good"},
 		{name: "product mismatch", facts: func(f *audit.Facts) { f.Inventory.Mismatched = []int64{4} },
 			fail: []string{stockConserved}, detail: "product 4"},
+		{name: "totals do not add up", facts: func(f *audit.Facts) { f.Inventory.Available = 8 },
+			fail: []string{stockConserved}, detail: "initial 10 != available 8 + held 3"},
+		{name: "held is not what the reservations hold", facts: func(f *audit.Facts) {
+			f.Inventory.Available, f.Inventory.Held = 6, 4
+		}, fail: []string{stockConserved}, detail: "held 4, but the reservations hold 3"},
 		{name: "pending order", facts: func(f *audit.Facts) {
 			f.Orders = append(f.Orders, audit.Order{ID: "o_3", Status: shop.OrderPending, Quantity: 1})
-			f.Inventory.Reservations["o_3"] = 1
+			reserve(f, "o_3", 1)
 		}, fail: []string{everyOutcome}, detail: "o_3"},
 		{name: "paid order without charge", charges: func(c []payment.Charge) []payment.Charge { return c[1:] },
 			fail: []string{oneChargePerPaid}, detail: "no charge"},
@@ -75,16 +90,23 @@ func TestVerify(t *testing.T) {
 			c[1].Status = payment.StatusSucceeded
 			return c
 		}, fail: []string{oneChargePerPaid}, detail: "o_2 is payment_failed but was charged"},
+		{name: "charged more than the total", facts: func(f *audit.Facts) { f.Orders[0].TotalCents = 25 },
+			fail: []string{chargedTotal}, detail: "order o_1 totals 25 cents, charge ch_1 is for 30"},
+		{name: "charged less than the total", charges: func(c []payment.Charge) []payment.Charge {
+			c[0].AmountCents = 3
+			return c
+		}, fail: []string{chargedTotal}, detail: "charge ch_1 is for 3"},
+		{name: "paid order reports no total", facts: func(f *audit.Facts) { f.Orders[0].TotalCents = 0 }},
 		{name: "payment id differs", facts: func(f *audit.Facts) { f.Orders[0].PaymentID = "ch_7" },
 			fail: []string{oneChargePerPaid}, detail: "names charge ch_7, provider has ch_1"},
 		{name: "duplicated order", facts: func(f *audit.Facts) { f.Orders = append(f.Orders, f.Orders[1]) },
 			fail: []string{oneChargePerPaid}, detail: "o_2 appears twice"},
 		{name: "failed order holds stock", facts: func(f *audit.Facts) {
-			f.Inventory.Reservations["o_2"] = 2
+			reserve(f, "o_2", 2)
 		}, fail: []string{reservationsOK}, detail: "o_2"},
-		{name: "paid order holds too little", facts: func(f *audit.Facts) { f.Inventory.Reservations["o_1"] = 2 },
+		{name: "paid order holds too little", facts: func(f *audit.Facts) { reserve(f, "o_1", 2) },
 			fail: []string{reservationsOK}, detail: "holds 2, want 3"},
-		{name: "reservation of no order", facts: func(f *audit.Facts) { f.Inventory.Reservations["o_x"] = 1 },
+		{name: "reservation of no order", facts: func(f *audit.Facts) { reserve(f, "o_x", 1) },
 			fail: []string{reservationsOK}, detail: "o_x, which is no live order"},
 	}
 	for _, tt := range tests {
@@ -114,7 +136,7 @@ func TestVerify(t *testing.T) {
 					t.Errorf("check %q detail %q does not mention %q", ch.Name, ch.Detail, tt.detail)
 				}
 			}
-			for _, n := range []string{stockConserved, reservationsOK, everyOutcome, oneChargePerPaid} {
+			for _, n := range []string{stockConserved, reservationsOK, everyOutcome, oneChargePerPaid, chargedTotal} {
 				if !names[n] {
 					t.Errorf("check %q missing", n)
 				}
@@ -140,6 +162,27 @@ func TestVerifyWithoutInventory(t *testing.T) {
 	f.Orders[0].Status = shop.OrderPending
 	if audit.Verify(f, goodCharges()).Passed {
 		t.Error("a pending order passed")
+	}
+}
+
+// TestVerifyFactsWithoutTotals proves facts from a component that does not
+// report order totals (their JSON has no total_cents) still pass a
+// consistent shop, and the check says how many charges it did not compare.
+func TestVerifyFactsWithoutTotals(t *testing.T) {
+	var f audit.Facts
+	old := `{"inventory":{"initial":10,"available":7,"held":3,"reservations":{"o_1":3}},
+		"orders":[{"id":"o_1","status":"paid","quantity":3,"payment_id":"ch_1"},{"id":"o_2","status":"payment_failed","quantity":2}]}`
+	if err := json.Unmarshal([]byte(old), &f); err != nil {
+		t.Fatal(err)
+	}
+	r := audit.Verify(f, goodCharges())
+	if !r.Passed {
+		t.Errorf("consistent shop without totals failed the audit: %+v", r.Checks)
+	}
+	for _, c := range r.Checks {
+		if c.Name == chargedTotal && !strings.Contains(c.Detail, "1 report no total") {
+			t.Errorf("detail = %q, want it to count the order without a total", c.Detail)
+		}
 	}
 }
 
@@ -178,7 +221,7 @@ func TestFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	place := func(id string, status shop.OrderStatus, paymentID string, items ...shop.Item) {
-		o := shop.Order{ID: id, CartID: "c", Items: items, Status: shop.OrderPending}
+		o := shop.Order{ID: id, CartID: "c", Items: items, TotalCents: shop.Total(items), Status: shop.OrderPending}
 		if err := invDB.InTx(ctx, func(tx *sql.Tx) error { return inv.Reserve(ctx, tx, id, items) }); err != nil {
 			t.Fatal(err)
 		}
@@ -197,8 +240,8 @@ func TestFetch(t *testing.T) {
 			}
 		}
 	}
-	place("o_1", shop.OrderPaid, "ch_1", shop.Item{ProductID: 1, Quantity: 2}, shop.Item{ProductID: 2, Quantity: 1})
-	place("o_2", shop.OrderPaymentFailed, "", shop.Item{ProductID: 1, Quantity: 4})
+	place("o_1", shop.OrderPaid, "ch_1", shop.Item{ProductID: 1, Quantity: 2, UnitPriceCents: 100}, shop.Item{ProductID: 2, Quantity: 1, UnitPriceCents: 50})
+	place("o_2", shop.OrderPaymentFailed, "", shop.Item{ProductID: 1, Quantity: 4, UnitPriceCents: 100})
 
 	invSrv := httptest.NewServer(serveAt(audit.Handler(inv, nil)))
 	t.Cleanup(invSrv.Close)
@@ -213,7 +256,10 @@ func TestFetch(t *testing.T) {
 		len(f.Inventory.Reservations) != 1 || f.Inventory.Reservations["o_1"] != 3 {
 		t.Errorf("inventory facts = %+v", f.Inventory)
 	}
-	want := []audit.Order{{ID: "o_1", Status: shop.OrderPaid, Quantity: 3, PaymentID: "ch_1"}, {ID: "o_2", Status: shop.OrderPaymentFailed, Quantity: 4}}
+	want := []audit.Order{
+		{ID: "o_1", Status: shop.OrderPaid, Quantity: 3, TotalCents: 250, PaymentID: "ch_1"},
+		{ID: "o_2", Status: shop.OrderPaymentFailed, Quantity: 4, TotalCents: 400},
+	}
 	if len(f.Orders) != 2 || f.Orders[0] != want[0] || f.Orders[1] != want[1] {
 		t.Errorf("orders = %+v, want %+v", f.Orders, want)
 	}
@@ -221,10 +267,15 @@ func TestFetch(t *testing.T) {
 	if err != nil || collected.Inventory.Held != f.Inventory.Held || len(collected.Orders) != len(f.Orders) {
 		t.Errorf("Collect = %+v, %v; Fetch = %+v", collected, err, f)
 	}
-	charges := []payment.Charge{{ID: "ch_1", IdempotencyKey: "o_1", Status: payment.StatusSucceeded}}
+	charges := []payment.Charge{{ID: "ch_1", IdempotencyKey: "o_1", AmountCents: 250, Status: payment.StatusSucceeded}}
 	if r := audit.Verify(f, charges); !r.Passed {
 		t.Errorf("consistent shop failed the audit: %+v", r)
 	}
+	charges[0].AmountCents = 200
+	if r := audit.Verify(f, charges); r.Passed {
+		t.Errorf("an order charged less than its total passed the audit: %+v", r)
+	}
+	charges[0].AmountCents = 250
 
 	// Compensations still owed are reported through the whole path, and
 	// the data has not converged while there are any.
@@ -268,6 +319,29 @@ func TestFetchErrors(t *testing.T) {
 		if _, err := audit.Fetch(context.Background(), http.DefaultClient, u); err == nil || !strings.Contains(err.Error(), u) {
 			t.Errorf("Fetch(%s) = %v, want an error naming it", u, err)
 		}
+	}
+}
+
+// TestFetchRejectsTwoInventories proves Fetch fails, naming both, when two
+// components serve inventory, rather than keep one and drop the other.
+func TestFetchRejectsTwoInventories(t *testing.T) {
+	serve := func(f audit.Facts) string {
+		srv := httptest.NewServer(serveAt(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(f)
+		})))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	inv := goodFacts().Inventory
+	a := serve(audit.Facts{Inventory: inv})
+	orders := serve(audit.Facts{Orders: goodFacts().Orders})
+	b := serve(audit.Facts{Inventory: inv})
+	_, err := audit.Fetch(context.Background(), http.DefaultClient, a, orders, b)
+	if err == nil || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), b) {
+		t.Errorf("Fetch with two inventories = %v, want an error naming both", err)
+	}
+	if _, err := audit.Fetch(context.Background(), http.DefaultClient, a, orders); err != nil {
+		t.Errorf("Fetch with one inventory: %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package broker_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"os"
@@ -112,6 +113,51 @@ func TestRelayPublishesOutboxOnce(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("consumed %q, want %q", got, want)
 		}
+	}
+}
+
+// failingJS is a JetStream whose publishes fail, each reported on calls.
+type failingJS struct {
+	jetstream.JetStream
+	calls chan struct{}
+}
+
+func (f failingJS) Publish(context.Context, string, []byte, ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	f.calls <- struct{}{}
+	return nil, errors.New("broker unreachable")
+}
+
+// TestRelayWithoutLogger proves a relay started with no logger survives a
+// failed publish (which it logs) and retries, leaving the event unsent.
+func TestRelayWithoutLogger(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx, sqlstore.OutboxSchema); err != nil {
+		t.Fatal(err)
+	}
+	outbox := sqlstore.NewOutbox(db)
+	if err := outbox.Add(ctx, db.W, "o_1/placed", broker.SubjectOrderPlaced, []byte(`{"order_id":"o_1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	js := failingJS{calls: make(chan struct{})}
+	relay := broker.StartRelay(js, outbox, nil)
+	relay.Wake()
+	// The second attempt starts after the first failure was logged.
+	for range 2 {
+		<-js.calls
+	}
+	go func() {
+		for range js.calls { // let a publish under way finish
+		}
+	}()
+	relay.Stop()
+	close(js.calls)
+	if pending, err := outbox.Pending(ctx, 10); err != nil || len(pending) != 1 {
+		t.Errorf("pending = %d events, %v; want the one that failed", len(pending), err)
 	}
 }
 

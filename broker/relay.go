@@ -27,8 +27,12 @@ type Relay struct {
 // publish failed.
 const relaySweep = 250 * time.Millisecond
 
-// StartRelay starts relaying outbox to js.
+// StartRelay starts relaying outbox to js. It logs the publishes that fail
+// (and are retried) to log, or nowhere if log is nil.
 func StartRelay(js jetstream.JetStream, outbox *sqlstore.Outbox, log *slog.Logger) *Relay {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Relay{js: js, outbox: outbox, log: log, wake: make(chan struct{}, 1), cancel: cancel}
 	r.done.Add(1)

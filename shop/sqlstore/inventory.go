@@ -153,13 +153,23 @@ type StockAudit struct {
 	Mismatched []int64
 	// Initial, Available and Held are totals over all products.
 	Initial, Available, Held int64
+	// Reservations is the quantity each order holds (unreleased), read
+	// in the same transaction as the totals.
+	Reservations map[string]int64
 }
 
 // Audit checks that, for every product, initial stock equals available stock
-// plus the quantities held by unreleased reservations.
+// plus the quantities held by unreleased reservations, and lists what each
+// order holds. It reads one snapshot, so that the totals and the
+// reservations agree while checkouts go on.
 func (inv *Inventory) Audit(ctx context.Context) (StockAudit, error) {
 	var a StockAudit
-	rows, err := inv.db.R.QueryContext(ctx, `SELECT s.product_id, s.initial, s.available,
+	tx, err := inv.db.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return a, fmt.Errorf("audit stock: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to undo
+	rows, err := tx.QueryContext(ctx, `SELECT s.product_id, s.initial, s.available,
 		COALESCE((SELECT SUM(quantity) FROM reservations r WHERE r.product_id = s.product_id AND r.released = 0), 0)
 		FROM stock s ORDER BY s.product_id`)
 	if err != nil {
@@ -178,13 +188,23 @@ func (inv *Inventory) Audit(ctx context.Context) (StockAudit, error) {
 			a.Mismatched = append(a.Mismatched, id)
 		}
 	}
-	return a, rows.Err()
+	if err := rows.Err(); err != nil {
+		return a, fmt.Errorf("audit stock: %w", err)
+	}
+	if a.Reservations, err = reservations(ctx, tx); err != nil {
+		return a, err
+	}
+	return a, nil
 }
 
 // Reservations returns the quantity each order holds (unreleased), for
 // cross-checking against orders in the audit.
 func (inv *Inventory) Reservations(ctx context.Context) (map[string]int64, error) {
-	rows, err := inv.db.R.QueryContext(ctx, `SELECT order_id, SUM(quantity) FROM reservations WHERE released = 0 GROUP BY order_id`)
+	return reservations(ctx, inv.db.R)
+}
+
+func reservations(ctx context.Context, q DBTX) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT order_id, SUM(quantity) FROM reservations WHERE released = 0 GROUP BY order_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list reservations: %w", err)
 	}

@@ -152,15 +152,16 @@ func (o *Orders) StalePending(ctx context.Context, olderThan time.Time, limit in
 
 // OrderSummary is one order as the data audit sees it.
 type OrderSummary struct {
-	ID        string
-	Status    shop.OrderStatus
-	Quantity  int64
-	PaymentID string
+	ID         string
+	Status     shop.OrderStatus
+	Quantity   int64
+	TotalCents int64
+	PaymentID  string
 }
 
 // All returns every order's summary, for the data audit.
 func (o *Orders) All(ctx context.Context) ([]OrderSummary, error) {
-	rows, err := o.db.R.QueryContext(ctx, `SELECT id, status, items, payment_id FROM orders ORDER BY id`)
+	rows, err := o.db.R.QueryContext(ctx, `SELECT id, status, total_cents, items, payment_id FROM orders ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
@@ -169,7 +170,7 @@ func (o *Orders) All(ctx context.Context) ([]OrderSummary, error) {
 	for rows.Next() {
 		var s OrderSummary
 		var items string
-		if err := rows.Scan(&s.ID, &s.Status, &items, &s.PaymentID); err != nil {
+		if err := rows.Scan(&s.ID, &s.Status, &s.TotalCents, &items, &s.PaymentID); err != nil {
 			return nil, fmt.Errorf("list orders: %w", err)
 		}
 		var its []shop.Item

@@ -135,6 +135,13 @@ func auditOK(t *testing.T, inv *sqlstore.Inventory) sqlstore.StockAudit {
 	if len(a.Mismatched) != 0 || a.Initial != a.Available+a.Held {
 		t.Fatalf("audit = %+v", a)
 	}
+	var held int64
+	for _, q := range a.Reservations {
+		held += q
+	}
+	if held != a.Held {
+		t.Fatalf("audit = %+v: its reservations hold %d, its total %d", a, held, a.Held)
+	}
 	return a
 }
 
@@ -551,9 +558,9 @@ func TestOrders(t *testing.T) {
 	}
 	all, err := orders.All(ctx)
 	want := []sqlstore.OrderSummary{
-		{ID: "o_1", Status: shop.OrderPaid, Quantity: 5, PaymentID: "ch_1"},
-		{ID: "o_3", Status: shop.OrderPaymentFailed, Quantity: 1},
-		{ID: "o_4", Status: shop.OrderPending, Quantity: 1},
+		{ID: "o_1", Status: shop.OrderPaid, Quantity: 5, TotalCents: 50, PaymentID: "ch_1"},
+		{ID: "o_3", Status: shop.OrderPaymentFailed, Quantity: 1, TotalCents: 10},
+		{ID: "o_4", Status: shop.OrderPending, Quantity: 1, TotalCents: 10},
 	}
 	if err != nil || !slices.Equal(all, want) {
 		t.Errorf("All = %+v, %v; want %+v", all, err, want)
