@@ -2,9 +2,11 @@ package charts
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -300,7 +302,9 @@ func logAxis(a *plot.Axis, lo, hi float64, label func(float64) string) {
 
 // logTicks marks a log axis (in log10 space): every power of ten
 // labelled, and the 2 and 5 multiples too when the axis spans less than
-// 2.5 decades.
+// 2.5 decades. An axis too short for two of those labels (a single ramp
+// step's, 1.6× wide) is labelled at the multiples of the largest step of
+// 1, 2 or 5 times a power of ten that gives it two at least.
 type logTicks struct{ label func(float64) string }
 
 // Ticks implements plot.Ticker.
@@ -311,21 +315,75 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 	lo, hi := math.Pow(10, min), math.Pow(10, max)
 	few := max-min < 2.5
 	var ticks []plot.Tick
+	labelled := 0
 	for e := math.Floor(min); e <= math.Ceil(max); e++ {
 		p := math.Pow(10, e)
 		for m := 1.0; m < 10; m++ {
 			v := m * p
-			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+			if !within(v, lo, hi) {
 				continue
 			}
 			tick := plot.Tick{Value: math.Log10(v)}
 			if m == 1 || (few && (m == 2 || m == 5)) {
 				tick.Label = t.label(v)
+				labelled++
 			}
 			ticks = append(ticks, tick)
 		}
 	}
+	if labelled >= 2 {
+		return ticks
+	}
+	// Label the multiples of step instead, keeping the other ticks
+	// unlabelled.
+	vs := linearSteps(lo, hi)
+	for i := range ticks {
+		ticks[i].Label = ""
+	}
+	for _, v := range vs {
+		at := math.Log10(v)
+		if i := slices.IndexFunc(ticks, func(t plot.Tick) bool { return math.Abs(t.Value-at) < 1e-9 }); i >= 0 {
+			ticks[i].Label = t.label(v)
+			continue
+		}
+		ticks = append(ticks, plot.Tick{Value: at, Label: t.label(v)})
+	}
+	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
 	return ticks
+}
+
+// within reports whether v is in [lo, hi], allowing for rounding.
+func within(v, lo, hi float64) bool {
+	return v >= lo*(1-1e-9) && v <= hi*(1+1e-9)
+}
+
+// linearSteps returns the multiples in [lo, hi] (0 < lo < hi) of the
+// largest step of 1, 2 or 5 times a power of ten that has two of them at
+// least.
+func linearSteps(lo, hi float64) []float64 {
+	for e := math.Ceil(math.Log10(hi)); e > math.Log10(hi-lo)-2; e-- {
+		for _, m := range []float64{5, 2, 1} {
+			var vs []float64
+			for k := math.Ceil(lo / (m * math.Pow(10, e))); ; k++ {
+				// k·m·10^e, computed so that 3 × 0.1 is 0.3.
+				v := k * m * math.Pow(10, e)
+				if e < 0 {
+					v = k * m / math.Pow(10, -e)
+				}
+				if !within(v, lo, hi) {
+					if v > hi {
+						break
+					}
+					continue
+				}
+				vs = append(vs, v)
+			}
+			if len(vs) >= 2 {
+				return vs
+			}
+		}
+	}
+	return []float64{lo, hi}
 }
 
 // number formats a tick value: thousands separated, no trailing zeros.

@@ -37,6 +37,18 @@ func origin(vs []results.VariantResult) string {
 	return "measured or modeled"
 }
 
+// resultsWith returns the results of vs for which has is true, for the
+// origin of one section's figures.
+func resultsWith(vs []results.VariantResult, has func(results.VariantResult) bool) []results.VariantResult {
+	var out []results.VariantResult
+	for _, v := range vs {
+		if has(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // originTitle is origin with a capital letter, to open a conclusion.
 func originTitle(vs []results.VariantResult) string {
 	o := origin(vs)

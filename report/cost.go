@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/results"
@@ -112,18 +111,23 @@ func cheaperBelow(s, p *cost.Estimate) bool {
 	return s.MonthlyAt(0.001) <= p.MonthlyAt(0.001)
 }
 
+// usd formats a dollar amount: whole dollars from $100, cents from $1,
+// four decimals below, and two significant digits at least below $0.001,
+// where four decimals would round a cost per million requests at a high
+// rate to nothing. The format is chosen after rounding ($99.999 is $100).
 func usd(v float64) string {
-	switch {
-	case v >= 100:
-		return "$" + thousands(int64(v+0.5))
-	case v >= 1:
-		return fmt.Sprintf("$%.2f", v)
-	case v > 0 && v < 0.001:
-		// Two significant digits at least, where four decimals would
-		// round a cost per million requests at a high rate to nothing.
-		decimals := min(1-int(math.Floor(math.Log10(v))), 12)
-		return "$" + strconv.FormatFloat(v, 'f', decimals, 64)
-	default:
-		return fmt.Sprintf("$%.4f", v)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return none
 	}
+	return "$" + rounded(v, func(v float64) int {
+		switch {
+		case v >= 100:
+			return 0
+		case v >= 1:
+			return 2
+		case v > 0 && v < 0.001:
+			return min(1-int(math.Floor(math.Log10(v))), 12)
+		}
+		return 4
+	})
 }

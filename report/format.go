@@ -17,14 +17,18 @@ func ms(v float64) string {
 		return "0"
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return none
-	case math.Abs(v) < 1:
-		return strconv.FormatFloat(v, 'f', 3, 64)
-	case math.Abs(v) < 10:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	case math.Abs(v) < 100:
-		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
-	return thousands(int64(math.Round(v)))
+	return rounded(v, func(v float64) int {
+		switch {
+		case math.Abs(v) < 1:
+			return 3
+		case math.Abs(v) < 10:
+			return 2
+		case math.Abs(v) < 100:
+			return 1
+		}
+		return 0
+	})
 }
 
 // rate formats a rate per second: 0.25, 49.9, 2,000.
@@ -34,12 +38,16 @@ func rate(v float64) string {
 		return "0"
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return none
-	case math.Abs(v) < 10:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	case math.Abs(v) < 100:
-		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
-	return thousands(int64(math.Round(v)))
+	return rounded(v, func(v float64) int {
+		switch {
+		case math.Abs(v) < 10:
+			return 2
+		case math.Abs(v) < 100:
+			return 1
+		}
+		return 0
+	})
 }
 
 // sig3 formats a positive quantity, such as GB-seconds, to about three
@@ -50,11 +58,35 @@ func sig3(v float64) string {
 		return "0"
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return none
-	case math.Abs(v) >= 100:
+	}
+	return rounded(v, func(v float64) int {
+		if math.Abs(v) >= 100 {
+			return 0
+		}
+		return min(2-int(math.Floor(math.Log10(math.Abs(v)))), 12)
+	})
+}
+
+// rounded formats a finite v with the decimals places gives for its
+// magnitude, or whole with thousands separated where places gives none.
+// The decimals are chosen for v as rounded, not as given, so that a
+// value which rounds up into the next magnitude gets that magnitude's
+// digits: 0.9996 to three significant digits is 1.00, not 1.000, and
+// 99.96 is 100, not 100.0.
+func rounded(v float64, places func(float64) int) string {
+	d := places(v)
+	for d > 0 {
+		// Round as FormatFloat will print, then ask again.
+		r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'f', d, 64), 64)
+		if err != nil || r == 0 || places(r) >= d {
+			break
+		}
+		d = places(r)
+	}
+	if d <= 0 {
 		return thousands(int64(math.Round(v)))
 	}
-	decimals := min(2-int(math.Floor(math.Log10(math.Abs(v)))), 12)
-	return strconv.FormatFloat(v, 'f', decimals, 64)
+	return strconv.FormatFloat(v, 'f', d, 64)
 }
 
 // optRate is rate, or none for zero: a rate that was not given.
@@ -95,12 +127,21 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-// seconds formats a span in seconds: 0.5 s, 60 s, 1,800 s.
+// seconds formats a span in seconds, whole ones as they are, others to
+// about three significant digits as sig3 does, without trailing zeros:
+// 0.5 s, 2.49 s, 60 s, 1,800 s, 1,986 s.
 func seconds(s float64) string {
-	if s == math.Trunc(s) && math.Abs(s) < 1e15 {
+	switch {
+	case math.IsNaN(s) || math.IsInf(s, 0):
+		return none
+	case s == math.Trunc(s) && math.Abs(s) < 1e15:
 		return thousands(int64(s)) + " s"
 	}
-	return strconv.FormatFloat(s, 'f', -1, 64) + " s"
+	v := sig3(s)
+	if strings.Contains(v, ".") {
+		v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
+	}
+	return v + " s"
 }
 
 // bytesIEC formats a byte count in GiB or MiB.

@@ -13,7 +13,7 @@ import (
 )
 
 // perMillion names the modeled cost figure the headline table adds to
-// package figures' measured ones.
+// package figures' others (measured, or modeled in a simulated run).
 const perMillion = "cost per 1M requests, modeled"
 
 // headlineIntro explains the headline table.
@@ -29,11 +29,11 @@ const headlineIntro = "Each cell is the mean over the repetitions (-count) with 
 func headlineFigures(run results.Run, es []*cost.Estimate) []figures.Figure {
 	figs := figures.Extract(run)
 	byKey := map[figures.Key][]float64{}
-	reps := map[figures.Key]int{}
+	group := map[figures.Key][]results.VariantResult{}
 	var keys []figures.Key
 	for i, v := range run.Variants {
 		k := figures.KeyOf(v)
-		reps[k]++
+		group[k] = append(group[k], v)
 		if es[i] == nil || es[i].RequestsPerSec <= 0 {
 			continue
 		}
@@ -46,9 +46,11 @@ func headlineFigures(run results.Run, es []*cost.Estimate) []figures.Figure {
 		// As package figures does for a figure only some repetitions
 		// have: listed, but with no samples, rather than a mean over
 		// fewer runs than the others'.
-		xs, notes := byKey[k], []string{"modeled: measured usage at list prices"}
-		if len(xs) < reps[k] {
-			notes = append(notes, fmt.Sprintf("no samples: priced in %d of %d repetitions (the others' usage was not measured)", len(xs), reps[k]))
+		// The usage priced is as the group's results are: measured, or
+		// modeled in a simulated run.
+		xs, notes := byKey[k], []string{"modeled: " + origin(group[k]) + " usage at list prices"}
+		if n := len(group[k]); len(xs) < n {
+			notes = append(notes, fmt.Sprintf("no samples: priced in %d of %d repetitions (the others' usage could not be priced)", len(xs), n))
 			xs = nil
 		}
 		figs = append(figs, figures.Figure{Key: k, Name: perMillion, Unit: "$", Better: figures.LowerIsBetter,
@@ -153,10 +155,13 @@ func headlineWinner(row []figures.Figure, name string) string {
 	if !slices.ContainsFunc(row, func(f figures.Figure) bool { return !f.Carried }) {
 		return "none: each carried the offered load"
 	}
-	for _, f := range row {
-		if f.Stats.N < 2 {
-			return "none: one run each"
-		}
+	// No samples is a group some repetition of which lacks the figure
+	// (package figures); one sample, a group that ran once.
+	if slices.ContainsFunc(row, func(f figures.Figure) bool { return f.Stats.N == 1 }) {
+		return "none: one run each"
+	}
+	if slices.ContainsFunc(row, func(f figures.Figure) bool { return f.Stats.N == 0 }) {
+		return "none: too few repetitions with this figure"
 	}
 	return "none: intervals overlap"
 }

@@ -9,10 +9,17 @@ import (
 	"github.com/archbench/archbench/results"
 )
 
-// hopsIntro explains the hop table.
-const hopsIntro = "Hops are the network hops between a variant's own components that one request makes, " +
+// hopsIntro explains the hop table, whose latencies are measured, or
+// modeled in a simulated run (see origin).
+func hopsIntro(vs []results.VariantResult) string {
+	return fmt.Sprintf(hopsIntroFormat, origin(resultsWith(vs, func(v results.VariantResult) bool { return v.Hops != nil })))
+}
+
+// hopsIntroFormat is hopsIntro's text, %s saying how the latencies came
+// about.
+const hopsIntroFormat = "Hops are the network hops between a variant's own components that one request makes, " +
 	"as its design declares them (the client's hop and the payment provider's, common to all variants, are not counted). " +
-	"Δ p50 is the measured median latency minus that of the variant with the fewest hops for the operation, " +
+	"Δ p50 is the %s median latency minus that of the variant with the fewest hops for the operation, " +
 	"averaged over repetitions; per extra hop divides it by the extra hops. " +
 	"It carries everything a hop brings (network, encoding, the receiving service's own work), " +
 	"so it bounds pure transport cost from above; `go test -bench Hop ./services/gateway` isolates one hop."
@@ -26,8 +33,8 @@ type hopGroup struct {
 	p50     map[string][]float64
 }
 
-// hopTable sets each operation's hop count against its measured median
-// latency, for the variants that declare hop counts. It is empty unless two
+// hopTable sets each operation's hop count against its median latency
+// (measured, or modeled), for the variants that declare hop counts. It is empty unless two
 // such variants differ in hops for some operation.
 func hopTable(vs []results.VariantResult) table {
 	t := table{

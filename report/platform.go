@@ -7,14 +7,37 @@ import (
 	"github.com/archbench/archbench/results"
 )
 
-// platformIntro explains the function platform table.
-const platformIntro = "From the function platform's own meter, over its life up to the end of the load: " +
-	"the warmup included, unlike the tables above, which cover the measured window. " +
-	"Invocations reached an instance; throttled ones (429, over a concurrency limit) did not. " +
-	"Init is a cold start's initialisation, from launching an instance to its readiness. " +
-	"Billed GB-s is computed from the measured durations by Lambda's billing rule: " +
-	"each invocation's duration, init included on a cold start, rounded up to 1 ms, times the function's memory (1 GB = 1024 MB); " +
-	"no price is applied."
+// platformIntro explains the function platform table, whose figures are
+// the platform's meter (measured) or the simulator's function pools
+// (modeled), as its rows' results are.
+func platformIntro(vs []results.VariantResult) string {
+	vs = resultsWith(vs, func(v results.VariantResult) bool { return v.Platform != nil })
+	var b strings.Builder
+	switch origin(vs) {
+	case results.LabelMeasured:
+		b.WriteString(platformMeter + ". ")
+	case results.LabelModeled:
+		b.WriteString(platformModeled + ". ")
+	default:
+		b.WriteString(platformMeter + "; rows marked [modeled] are " + platformModeledRows + ". ")
+	}
+	b.WriteString("Invocations reached an instance; throttled ones (429, over a concurrency limit) did not. " +
+		"Init is a cold start's initialisation, from launching an instance to its readiness. " +
+		"Billed GB-s is computed from the " + origin(vs) + " durations by Lambda's billing rule: " +
+		"each invocation's duration, init included on a cold start, rounded up to 1 ms, times the function's memory (1 GB = 1024 MB); " +
+		"no price is applied.")
+	return b.String()
+}
+
+// How the function platform's figures came about: measured, from its
+// meter, or modeled, by the simulator.
+const (
+	platformMeter = "From the function platform's own meter, over its life up to the end of the load: " +
+		"the warmup included, unlike the tables above, which cover the measured window"
+	platformModeledRows = "the simulator's function pools, over the same window as the tables above, its warm-up excluded"
+	platformModeled     = "Modeled by the simulator's function pools, over the same window as the tables above, " +
+		"the simulator's warm-up excluded"
+)
 
 // instancesIntro explains the instances-over-time table.
 const instancesIntro = "The most instances of the platform that existed, over all functions, during each second of the measured window, " +
@@ -52,7 +75,7 @@ func platformTable(vs []results.VariantResult, names []string) table {
 		}
 		for _, f := range p.Functions {
 			initP50, initP99 := none, none
-			if f.ColdStarts > 0 {
+			if f.ColdStarts > 0 && (f.InitMs.P50 > 0 || f.InitMs.P99 > 0) { // the simulator does not record them
 				initP50, initP99 = ms(f.InitMs.P50), ms(f.InitMs.P99)
 			}
 			t.rows = append(t.rows, []string{

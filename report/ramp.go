@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,7 +12,14 @@ import (
 // rampIntro explains the ramp tables, whose steps are measured, or modeled
 // in a simulated run (see origin).
 func rampIntro(vs []results.VariantResult) string {
-	return fmt.Sprintf(rampIntroFormat, origin(rampResults(vs)))
+	rs := rampResults(vs)
+	o, cpu := origin(rs), rampCPU
+	if o == results.LabelModeled && !slices.ContainsFunc(rs, func(v results.VariantResult) bool {
+		return slices.ContainsFunc(v.Ramp.Steps, func(s results.RampStep) bool { return s.CPUCores > 0 })
+	}) {
+		cpu = rampCPUModeled
+	}
+	return fmt.Sprintf(rampIntroFormat, o) + cpu
 }
 
 // rampResults returns the results of vs that ramped.
@@ -25,13 +33,20 @@ func rampResults(vs []results.VariantResult) []results.VariantResult {
 	return out
 }
 
-// rampIntroFormat is rampIntro's text, %s saying how the steps came about.
+// rampIntroFormat is rampIntro's text but for the CPU columns, %s saying
+// how the steps came about.
 const rampIntroFormat = "The offered rate steps up until the variant saturates; stopped by says what came first. " +
 	"The Universal Scalability Law, X(N) = λN / (1 + σ(N−1) + κN(N−1)), is fitted to each step's throughput against its concurrency " +
 	"(Little's law: throughput × mean latency, in units of the first step's): σ is contention (a shared writer, lock or hot key), " +
-	"κ coherency (crosstalk between units). σ, κ and the peak are **modeled**; the steps are %s. " +
-	"CPU cores is what the variant's processes used during a step, on average, and CPU µs/req that over its requests; " +
-	"gen CPU cores is the load generator's, which shares the machine (measured where the runtime reports resources)."
+	"κ coherency (crosstalk between units). σ, κ and the peak are **modeled**; the steps are %s. "
+
+// rampCPU explains the ramp steps' CPU columns; rampCPUModeled, why a
+// simulated sweep leaves them empty.
+const (
+	rampCPU = "CPU cores is what the variant's processes used during a step, on average, and CPU µs/req that over its requests; " +
+		"gen CPU cores is the load generator's, which shares the machine (measured where the runtime reports resources)."
+	rampCPUModeled = "CPU cores, CPU µs/req and gen CPU cores are left empty: the simulator does not model them per step."
+)
 
 // rampSummaryTable sets each variant's ramp outcome and fit side by side.
 func rampSummaryTable(vs []results.VariantResult, names []string) table {

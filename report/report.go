@@ -55,7 +55,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
-		{"Network hops " + labelled(run.Variants), hopsIntro, hopTable(run.Variants)},
+		{"Network hops " + labelled(run.Variants), hopsIntro(run.Variants), hopTable(run.Variants)},
 		{"Two load generators, side by side (measured)", joinIntro(crossCheckIntro, crossCheckConclusion(run.Variants, names)), crossCheckTable(run.Variants, names)},
 		{"Ramp " + labelled(run.Variants), joinIntro(rampIntro(run.Variants), rampConclusion(run.Variants, names)), rampSummaryTable(run.Variants, names)},
 		{"Ramp steps " + labelled(run.Variants), "", rampStepsTable(run.Variants, names)},
@@ -67,7 +67,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Spike " + labelled(run.Variants), joinIntro(spikeIntro, spikeConclusion(run.Variants, names)), spikeTable(run.Variants, names)},
 		{"Cold starts " + labelled(run.Variants), "", coldStartTable(run.Variants, names)},
 		{"Bursts after idleness " + labelled(run.Variants), joinIntro(burstIntro, burstConclusion(run.Variants, names)), burstTable(run.Variants, names)},
-		{"Function platform " + labelled(run.Variants), platformIntro, platformTable(run.Variants, names)},
+		{"Function platform " + labelled(run.Variants), platformIntro(run.Variants), platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
 		{"Cost (modeled)", joinIntro(costIntro(cfg.pricingSource, pricedOrigin(run.Variants, es)), costConclusion(names, es, pricedOrigin(run.Variants, es))), costTable(run.Variants, names, es)},
@@ -132,9 +132,9 @@ func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 		{"Rolling deploy " + labelled(run.Variants), faultTable(run.Variants, names, true)},
 		{"Spike " + labelled(run.Variants), spikeTable(run.Variants, names)},
 		{"Bursts after idleness " + labelled(run.Variants), burstTable(run.Variants, names)},
-		{"Function platform " + labelled(run.Variants) + ", warmup included", platformTable(run.Variants, names)},
+		{"Function platform " + labelled(run.Variants) + warmup(run.Variants, func(v results.VariantResult) bool { return v.Platform != nil }), platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesTable(run.Variants, names)},
-		{"Resources " + labelled(run.Variants) + ", warmup included", resourcesTable(run.Variants, names)},
+		{"Resources " + labelled(run.Variants) + warmup(run.Variants, func(v results.VariantResult) bool { return v.Resources != nil }), resourcesTable(run.Variants, names)},
 	} {
 		if len(s.table.rows) > 0 {
 			sections = append(sections, s)
@@ -150,6 +150,13 @@ func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// warmup says, for a terminal heading, whether the figures of the results
+// of vs that has picks include the warmup: a measured result's resources
+// and platform billing do, a simulated one's leave the warm-up out.
+func warmup(vs []results.VariantResult, has func(results.VariantResult) bool) string {
+	return ", " + byOrigin(resultsWith(vs, has), "warmup included", "the simulator's warm-up excluded")
 }
 
 // WriteFile writes the Markdown report of run to dir/REPORT.md, replacing
@@ -354,16 +361,34 @@ func distinct(vs []results.VariantResult, f func(results.VariantResult) string) 
 }
 
 // summaryIntro explains the summary's figures that are not over the
-// measured window, if any.
+// measured window, if any: the resources and the function platform's
+// billing of measured results, which include the warmup. A simulated
+// run's cover the same window as the rest.
 func summaryIntro(vs []results.VariantResult) string {
 	var parts []string
-	if hasResources(vs) {
-		parts = append(parts, "CPU s is the CPU time all the variant's replicas used while the scenario ran, the warmup included; see Resources below.")
+	if rs := resultsWith(vs, func(v results.VariantResult) bool { return v.Resources != nil }); len(rs) > 0 {
+		parts = append(parts, "CPU s is "+byOrigin(rs,
+			"the CPU time all the variant's replicas used while the scenario ran, the warmup included",
+			"the time the simulator's stations were busy, over the same window as the other figures")+"; see Resources below.")
 	}
-	if hasPlatform(vs) {
-		parts = append(parts, "Billed GB-s is the function platform's own account, the warmup included; see Function platform below.")
+	if ps := resultsWith(vs, func(v results.VariantResult) bool { return v.Platform != nil }); len(ps) > 0 {
+		parts = append(parts, "Billed GB-s is "+byOrigin(ps,
+			"the function platform's own account, the warmup included",
+			"the simulator's account of its function pools, over the same window as the other figures")+"; see Function platform below.")
 	}
 	return strings.Join(parts, " ")
+}
+
+// byOrigin returns measured or modeled, as the results vs are, or for a
+// mix, measured with modeled for the rows marked so.
+func byOrigin(vs []results.VariantResult, measured, modeled string) string {
+	switch origin(vs) {
+	case results.LabelMeasured:
+		return measured
+	case results.LabelModeled:
+		return modeled
+	}
+	return measured + " (for rows marked [modeled], " + modeled + ")"
 }
 
 func summaryTable(vs []results.VariantResult, names []string) table {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -505,8 +506,45 @@ func TestFormat(t *testing.T) {
 		{"thousands negative", thousands(-1234), "-1,234"},
 		{"seconds", seconds(1800), "1,800 s"},
 		{"seconds fraction", seconds(0.5), "0.5 s"},
+		{"seconds long fraction", seconds(1986.10413057), "1,986 s"},
+		{"seconds short fraction", seconds(2.491114667), "2.49 s"},
+		{"seconds small", seconds(0.0123456), "0.0123 s"},
+		{"seconds rounding up", seconds(59.999), "60 s"},
+		{"seconds not a number", seconds(math.NaN()), "—"},
 		{"GiB", bytesIEC(8 << 30), "8.0 GiB"},
 		{"MiB", bytesIEC(512 << 20), "512 MiB"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// TestRoundingEdges: a value that rounds up into the next magnitude is
+// printed with that magnitude's digits, not one too many.
+func TestRoundingEdges(t *testing.T) {
+	tests := []struct {
+		name, got, want string
+	}{
+		{"sig3 to one", sig3(0.9996), "1.00"},
+		{"sig3 to ten", sig3(9.9996), "10.0"},
+		{"sig3 to a hundred", sig3(99.96), "100"},
+		{"sig3 to a thousandth", sig3(0.00099996), "0.00100"},
+		{"sig3 below the edge", sig3(0.9994), "0.999"},
+		{"usd to a hundred", usd(99.999), "$100"},
+		{"usd to one", usd(0.99996), "$1.00"},
+		{"usd to a thousandth", usd(0.00099996), "$0.0010"},
+		{"usd to a ten-thousandth", usd(0.000099996), "$0.00010"},
+		{"usd below the edge", usd(99.994), "$99.99"},
+		{"ms to one", ms(0.9996), "1.00"},
+		{"ms to ten", ms(9.996), "10.0"},
+		{"ms to a hundred", ms(99.96), "100"},
+		{"ms negative", ms(-0.9996), "-1.00"},
+		{"rate to ten", rate(9.996), "10.0"},
+		{"rate to a hundred", rate(99.96), "100"},
+		{"mb to ten", mb(996 * mebibyte / 100), "10"},
+		{"mb below ten", mb(99 * mebibyte / 10), "9.9"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -681,6 +719,39 @@ func TestHeadlineWinner(t *testing.T) {
 	for _, row := range headlineTable(headlineFigures(single, make([]*cost.Estimate, 2))).rows {
 		if got := row[len(row)-1]; got != "none: one run each" {
 			t.Errorf("single runs, %s: winner %q, want none", row[0], got)
+		}
+	}
+}
+
+// TestHeadlineWinnerTooFewRepetitions: under -count 3, a group some
+// repetition of which lacks the figure (it never recovered, it could not
+// be priced) has no samples, and the winner column says so rather than
+// "one run each".
+func TestHeadlineWinnerTooFewRepetitions(t *testing.T) {
+	var run results.Run
+	var es []*cost.Estimate
+	for rep := 1; rep <= 3; rep++ {
+		for _, v := range []string{"monolith", "serverless"} {
+			recovery := float64(rep)
+			if v == "serverless" && rep == 2 {
+				recovery = -1 // never recovered
+			}
+			run.Variants = append(run.Variants, results.VariantResult{Variant: v, Runtime: "process", Repetition: rep,
+				Label: results.LabelMeasured, Total: results.OpStats{Count: 100}, Spike: &results.SpikeSummary{RecoverySec: recovery}})
+			var e *cost.Estimate
+			if v == "monolith" || rep != 2 {
+				e = &cost.Estimate{RequestsPerSec: 100, PerMillionUSD: float64(rep)}
+			}
+			es = append(es, e)
+		}
+	}
+	winner := map[string]string{}
+	for _, row := range headlineTable(headlineFigures(run, es)).rows {
+		winner[row[0]] = row[len(row)-1]
+	}
+	for _, fig := range []string{figures.RecoveryTime + " (s)", perMillion + " ($)"} {
+		if got, want := winner[fig], "none: too few repetitions with this figure"; got != want {
+			t.Errorf("%s, missing in 1 of 3 repetitions of serverless: winner %q, want %q", fig, got, want)
 		}
 	}
 }
