@@ -169,22 +169,3 @@ func labelOf(vs []results.VariantResult) string {
 	}
 	return results.LabelMeasured
 }
-
-// originOf says how the figures of vs came about, for a chart's words:
-// "measured", "modeled" when every one is (a simulated run), or "measured
-// and modeled".
-func originOf(vs []results.VariantResult) string {
-	modeled := 0
-	for _, v := range vs {
-		if v.Label == results.LabelModeled {
-			modeled++
-		}
-	}
-	switch {
-	case modeled == 0:
-		return results.LabelMeasured
-	case modeled == len(vs):
-		return results.LabelModeled
-	}
-	return "measured and modeled"
-}

@@ -142,7 +142,7 @@ func costChart(run results.Run, pal palette, cfg config) ([]figure, error) {
 	if len(crossings) > 0 {
 		be = ", with the rates at which pay-per-use and provisioned costs break even marked"
 	}
-	usage := originOf(groupResults(gs)) // a simulated run's usage is modeled too
+	usage := results.Origin(groupResults(gs)) // a simulated run's usage is modeled too
 	fig.chart = Chart{
 		File:  "cost.png",
 		Title: fmt.Sprintf("Monthly cost vs traffic (modeled: list prices × %s usage)", usage),

@@ -202,7 +202,7 @@ func latencyCDF(run results.Run, pal palette, _ config) ([]figure, error) {
 	p.X.Min, p.X.Max = 0, math.Ceil(xmax*2)/2
 	p.X.Tick.Marker = percentileTicks(p.X.Max)
 	logAxis(&p.Y, slices.Min(ys)/1.3, slices.Max(ys)*1.3, number)
-	origin := originOf(groupResults(gs))
+	origin := results.Origin(groupResults(gs))
 	alt := fmt.Sprintf("Latency distribution of every %s request for %s: latency (log scale) at each percentile, on an axis that gives 90%%, 99%% and 99.9%% equal room.", origin, variantList(gs))
 	if anyFallback {
 		alt = fmt.Sprintf("Latency distribution of every %s request for %s: latency (log scale) at each percentile, on an axis that gives 90%%, 99%% and 99.9%% equal room; runs without a stored distribution show their summary percentiles only.", origin, variantList(gs))

@@ -18,25 +18,6 @@ func caveat(vs []results.VariantResult) string {
 	return " One run each: repeat it (-count) before calling a winner."
 }
 
-// origin says how the figures of vs came about, for a report's words:
-// "measured", "modeled" when every one is (a simulated run), or "measured
-// or modeled" for a mix, whose modeled rows are marked.
-func origin(vs []results.VariantResult) string {
-	modeled := 0
-	for _, v := range vs {
-		if v.Label == results.LabelModeled {
-			modeled++
-		}
-	}
-	switch {
-	case modeled == 0:
-		return results.LabelMeasured
-	case modeled == len(vs):
-		return results.LabelModeled
-	}
-	return "measured or modeled"
-}
-
 // resultsWith returns the results of vs for which has is true, for the
 // origin of one section's figures.
 func resultsWith(vs []results.VariantResult, has func(results.VariantResult) bool) []results.VariantResult {
@@ -51,7 +32,7 @@ func resultsWith(vs []results.VariantResult, has func(results.VariantResult) boo
 
 // originTitle is origin with a capital letter, to open a conclusion.
 func originTitle(vs []results.VariantResult) string {
-	o := origin(vs)
+	o := results.Origin(vs)
 	return strings.ToUpper(o[:1]) + o[1:]
 }
 

@@ -32,7 +32,7 @@ func pricedOrigin(vs []results.VariantResult, es []*cost.Estimate) string {
 			priced = append(priced, vs[i])
 		}
 	}
-	return origin(priced)
+	return results.Origin(priced)
 }
 
 // costProfiles are the average request rates the monthly cost is shown at.

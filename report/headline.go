@@ -48,7 +48,7 @@ func headlineFigures(run results.Run, es []*cost.Estimate) []figures.Figure {
 		// fewer runs than the others'.
 		// The usage priced is as the group's results are: measured, or
 		// modeled in a simulated run.
-		xs, notes := byKey[k], []string{"modeled: " + origin(group[k]) + " usage at list prices"}
+		xs, notes := byKey[k], []string{"modeled: " + results.Origin(group[k]) + " usage at list prices"}
 		if n := len(group[k]); len(xs) < n {
 			notes = append(notes, fmt.Sprintf("no samples: priced in %d of %d repetitions (the others' usage could not be priced)", len(xs), n))
 			xs = nil

@@ -12,7 +12,7 @@ import (
 // hopsIntro explains the hop table, whose latencies are measured, or
 // modeled in a simulated run (see origin).
 func hopsIntro(vs []results.VariantResult) string {
-	return fmt.Sprintf(hopsIntroFormat, origin(resultsWith(vs, func(v results.VariantResult) bool { return v.Hops != nil })))
+	return fmt.Sprintf(hopsIntroFormat, results.Origin(resultsWith(vs, func(v results.VariantResult) bool { return v.Hops != nil })))
 }
 
 // hopsIntroFormat is hopsIntro's text, %s saying how the latencies came

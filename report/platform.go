@@ -13,7 +13,7 @@ import (
 func platformIntro(vs []results.VariantResult) string {
 	vs = resultsWith(vs, func(v results.VariantResult) bool { return v.Platform != nil })
 	var b strings.Builder
-	switch origin(vs) {
+	switch results.Origin(vs) {
 	case results.LabelMeasured:
 		b.WriteString(platformMeter + ". ")
 	case results.LabelModeled:
@@ -23,7 +23,7 @@ func platformIntro(vs []results.VariantResult) string {
 	}
 	b.WriteString("Invocations reached an instance; throttled ones (429, over a concurrency limit) did not. " +
 		"Init is a cold start's initialisation, from launching an instance to its readiness. " +
-		"Billed GB-s is computed from the " + origin(vs) + " durations by Lambda's billing rule: " +
+		"Billed GB-s is computed from the " + results.Origin(vs) + " durations by Lambda's billing rule: " +
 		"each invocation's duration, init included on a cold start, rounded up to 1 ms, times the function's memory (1 GB = 1024 MB); " +
 		"no price is applied.")
 	return b.String()

@@ -13,7 +13,7 @@ import (
 // in a simulated run (see origin).
 func rampIntro(vs []results.VariantResult) string {
 	rs := rampResults(vs)
-	o, cpu := origin(rs), rampCPU
+	o, cpu := results.Origin(rs), rampCPU
 	if o == results.LabelModeled && !slices.ContainsFunc(rs, func(v results.VariantResult) bool {
 		return slices.ContainsFunc(v.Ramp.Steps, func(s results.RampStep) bool { return s.CPUCores > 0 })
 	}) {
@@ -51,7 +51,7 @@ const (
 // rampSummaryTable sets each variant's ramp outcome and fit side by side.
 func rampSummaryTable(vs []results.VariantResult, names []string) table {
 	t := table{
-		header: []string{"variant", "steps", "max req/s (" + origin(rampResults(vs)) + ")", "stopped by", "σ (modeled)", "κ (modeled)", "peak req/s (modeled)", "fit R²"},
+		header: []string{"variant", "steps", "max req/s (" + results.Origin(rampResults(vs)) + ")", "stopped by", "σ (modeled)", "κ (modeled)", "peak req/s (modeled)", "fit R²"},
 		right:  []bool{false, true, true, false, true, true, true, true},
 	}
 	for i, v := range vs {

@@ -382,7 +382,7 @@ func summaryIntro(vs []results.VariantResult) string {
 // byOrigin returns measured or modeled, as the results vs are, or for a
 // mix, measured with modeled for the rows marked so.
 func byOrigin(vs []results.VariantResult, measured, modeled string) string {
-	switch origin(vs) {
+	switch results.Origin(vs) {
 	case results.LabelMeasured:
 		return measured
 	case results.LabelModeled:

@@ -18,7 +18,30 @@ const (
 	LabelMeasured = "measured"
 	// LabelModeled marks figures computed from a model, not measured.
 	LabelModeled = "modeled"
+	// LabelMixed describes figures some of which are measured and some
+	// modeled (Origin).
+	LabelMixed = "measured or modeled"
 )
+
+// Origin says how the figures of vs came about, for a report's or a
+// chart's words: LabelMeasured when none is modeled, LabelModeled when
+// every one is (a simulated run), else LabelMixed, whose modeled rows the
+// reader must tell by their labels.
+func Origin(vs []VariantResult) string {
+	modeled := 0
+	for _, v := range vs {
+		if v.Label == LabelModeled {
+			modeled++
+		}
+	}
+	switch {
+	case modeled == 0:
+		return LabelMeasured
+	case modeled == len(vs):
+		return LabelModeled
+	}
+	return LabelMixed
+}
 
 // Run is one scenario run: every variant measured under the same scenario,
 // with what was asked and where it ran. It is the content of results.json.
