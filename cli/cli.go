@@ -32,6 +32,7 @@ func commands() []command {
 	return []command{
 		{"bench", "run a scenario over variants and write a comparison report", runBench},
 		{"compare", "set two runs side by side and say which figures changed significantly", runCompare},
+		{"report", "write a run's report and charts again from its results.json, with this version", runReport},
 		{"simulate", "predict an architecture beyond this machine with the calibrated simulator (modeled)", runSimulate},
 		{"k6", "export a scenario's load as a k6 script, for a second opinion on the figures", runK6},
 		{"clean", "remove containers, networks and volumes that killed runs left behind", runClean},

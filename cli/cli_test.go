@@ -417,3 +417,63 @@ func TestSaveKeepsTheReportWithoutTheLatestLink(t *testing.T) {
 		t.Errorf("warning %q, want one about the latest link", warn.String())
 	}
 }
+
+// TestReport writes a stored run's report again in a copy of its folder:
+// the report and its charts appear, the data is left as it was, and the
+// run's own pricing copy prices it.
+func TestReport(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../results/example/steady/results.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prices, err := os.ReadFile("../cost/pricing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A pricing copy that differs from the default only in its note.
+	marked := bytes.Replace(prices, []byte(`"currency"`), []byte(`"note": "a run's own copy", "currency"`), 1)
+	if bytes.Equal(marked, prices) {
+		t.Fatal("cost/pricing.json has no currency field to mark the copy by")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pricing.json"), marked, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "report", path)
+	if code != 0 {
+		t.Fatalf("report exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, filepath.Join(dir, "REPORT.md")) {
+		t.Errorf("report did not name the report it wrote:\n%s", out)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "REPORT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(md, []byte("# archbench report: steady")) || !bytes.Contains(md, []byte("the pricing file "+filepath.Join(dir, "pricing.json"))) {
+		t.Errorf("REPORT.md is not the steady run's, priced with its own copy:\n%.600s", md)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "latency-cdf.png")); err != nil {
+		t.Errorf("no chart beside the report: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, data) {
+		t.Error("results.json changed")
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report"}, "want one or more runs"},
+		{[]string{"report", filepath.Join(dir, "none")}, "none"},
+		{[]string{"report", "../results/example/summary"}, "summary"},
+		{[]string{"report", "-pricing", filepath.Join(dir, "no-prices.json"), dir}, "-pricing"},
+	} {
+		if code, _, errOut := run(t, tc.args...); code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
