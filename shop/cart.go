@@ -53,6 +53,29 @@ func ValidateProductID(id int64) error {
 	return nil
 }
 
+// ValidateLines checks a list of order lines a peer sends (a reservation,
+// the items of a placed order): 1 to MaxCartLines of them, each a valid
+// product and quantity, no product twice.
+func ValidateLines(items []Item) error {
+	if len(items) == 0 || len(items) > MaxCartLines {
+		return fmt.Errorf("items must hold 1 to %d lines, but hold %d: %w", MaxCartLines, len(items), ErrInvalid)
+	}
+	seen := make(map[int64]bool, len(items))
+	for _, it := range items {
+		if err := ValidateProductID(it.ProductID); err != nil {
+			return err
+		}
+		if err := ValidateQuantity(it.Quantity); err != nil {
+			return err
+		}
+		if seen[it.ProductID] {
+			return fmt.Errorf("product %d listed twice: %w", it.ProductID, ErrInvalid)
+		}
+		seen[it.ProductID] = true
+	}
+	return nil
+}
+
 // AddItem returns items with quantity more of productID at unitPrice, merged
 // into an existing line, enforcing the cart limits. items is not modified.
 func AddItem(items []Item, productID, quantity, unitPrice int64) ([]Item, error) {

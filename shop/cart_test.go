@@ -145,3 +145,31 @@ func TestTotal(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateLines(t *testing.T) {
+	many := make([]Item, MaxCartLines+1)
+	for i := range many {
+		many[i] = Item{ProductID: int64(i + 1), Quantity: 1}
+	}
+	tests := []struct {
+		name  string
+		items []Item
+		ok    bool
+	}{
+		{"one line", []Item{{ProductID: 1, Quantity: 2}}, true},
+		{"as many as a cart holds", many[:MaxCartLines], true},
+		{"none", nil, false},
+		{"more than a cart holds", many, false},
+		{"a bad product", []Item{{ProductID: 0, Quantity: 1}}, false},
+		{"a bad quantity", []Item{{ProductID: 1, Quantity: 0}}, false},
+		{"a product twice", []Item{{ProductID: 1, Quantity: 1}, {ProductID: 1, Quantity: 2}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateLines(tc.items)
+			if tc.ok != (err == nil) || (err != nil && !errors.Is(err, ErrInvalid)) {
+				t.Errorf("ValidateLines = %v, want ok %v (else ErrInvalid)", err, tc.ok)
+			}
+		})
+	}
+}

@@ -33,26 +33,10 @@ type PlacedOrder struct {
 }
 
 func (o PlacedOrder) validate() error {
-	if o.OrderID == "" || len(o.OrderID) > 64 {
-		return fmt.Errorf("order_id must be 1 to 64 bytes: %w", shop.ErrInvalid)
+	if o.OrderID == "" || len(o.OrderID) > api.MaxOrderIDBytes {
+		return fmt.Errorf("order_id must be 1 to %d bytes: %w", api.MaxOrderIDBytes, shop.ErrInvalid)
 	}
-	if len(o.Items) == 0 || len(o.Items) > shop.MaxCartLines {
-		return fmt.Errorf("items must hold 1 to %d lines, but hold %d: %w", shop.MaxCartLines, len(o.Items), shop.ErrInvalid)
-	}
-	seen := make(map[int64]bool, len(o.Items))
-	for _, it := range o.Items {
-		if err := shop.ValidateProductID(it.ProductID); err != nil {
-			return err
-		}
-		if err := shop.ValidateQuantity(it.Quantity); err != nil {
-			return err
-		}
-		if seen[it.ProductID] {
-			return fmt.Errorf("product %d listed twice: %w", it.ProductID, shop.ErrInvalid)
-		}
-		seen[it.ProductID] = true
-	}
-	return nil
+	return shop.ValidateLines(o.Items)
 }
 
 // Service serves carts. It implements httpapi.Carts.

@@ -125,31 +125,12 @@ func (res Reservation) validate() error {
 	if err := validOrderID(res.OrderID); err != nil {
 		return err
 	}
-	if len(res.Items) == 0 {
-		return fmt.Errorf("items must not be empty: %w", shop.ErrInvalid)
-	}
-	if len(res.Items) > shop.MaxCartLines {
-		return fmt.Errorf("at most %d items: %w", shop.MaxCartLines, shop.ErrInvalid)
-	}
-	seen := make(map[int64]bool, len(res.Items))
-	for _, it := range res.Items {
-		if err := shop.ValidateProductID(it.ProductID); err != nil {
-			return err
-		}
-		if err := shop.ValidateQuantity(it.Quantity); err != nil {
-			return err
-		}
-		if seen[it.ProductID] {
-			return fmt.Errorf("product %d listed twice: %w", it.ProductID, shop.ErrInvalid)
-		}
-		seen[it.ProductID] = true
-	}
-	return nil
+	return shop.ValidateLines(res.Items)
 }
 
 func validOrderID(id string) error {
-	if id == "" || len(id) > 64 {
-		return fmt.Errorf("order_id must be 1 to 64 bytes: %w", shop.ErrInvalid)
+	if id == "" || len(id) > api.MaxOrderIDBytes {
+		return fmt.Errorf("order_id must be 1 to %d bytes: %w", api.MaxOrderIDBytes, shop.ErrInvalid)
 	}
 	return nil
 }
