@@ -2,8 +2,6 @@ package contract_test
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,9 +11,8 @@ import (
 	"testing"
 
 	"github.com/archbench/archbench/contract"
-	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/shop/api"
-	"github.com/archbench/archbench/variants/monolith"
+	"github.com/archbench/archbench/variants/monolith/monolithtest"
 )
 
 // mutantEnv names, in the child process, the mutant the suite runs against.
@@ -107,19 +104,8 @@ func TestContractHelperProcess(t *testing.T) {
 	if !ok {
 		t.Fatalf("no mutant %q", name)
 	}
-	provider, err := payment.NewProvider()
-	if err != nil {
-		t.Fatal(err)
-	}
-	psp := httptest.NewServer(provider)
-	t.Cleanup(psp.Close)
-	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mutate(h))
-	t.Cleanup(func() { srv.Close(); closeShop() })
-	contract.Run(t, srv.URL)
+	shopURL := monolithtest.Serve(t, monolithtest.WithWrap(mutate)).URL
+	contract.Run(t, shopURL)
 }
 
 // TestRunCatchesBrokenShops runs the suite, in a child process (a failing

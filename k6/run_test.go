@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/results"
-	"github.com/archbench/archbench/variants/monolith"
+	"github.com/archbench/archbench/variants/monolith/monolithtest"
 	"github.com/archbench/archbench/workload"
 )
 
@@ -56,25 +53,9 @@ func (v *productViews) wrap(h http.Handler) http.Handler {
 // payment provider, over loopback.
 func startShop(t *testing.T) (string, *productViews) {
 	t.Helper()
-	provider, err := payment.NewProvider()
-	if err != nil {
-		t.Fatal(err)
-	}
-	psp := httptest.NewServer(provider)
-	t.Cleanup(psp.Close)
-	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
 	views := &productViews{hits: map[int]int{}, first: make(chan struct{})}
-	srv := httptest.NewServer(views.wrap(h))
-	t.Cleanup(func() {
-		srv.Close()
-		if err := closeShop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv.URL, views
+	shopURL := monolithtest.Serve(t, monolithtest.WithWrap(views.wrap)).URL
+	return shopURL, views
 }
 
 // TestRunEndToEnd runs the real k6 against the monolith for 3 s (1 s of

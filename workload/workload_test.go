@@ -3,7 +3,6 @@ package workload_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,27 +11,15 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/loadgen"
-	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/shop/httpapi"
-	"github.com/archbench/archbench/variants/monolith"
+	"github.com/archbench/archbench/variants/monolith/monolithtest"
 	"github.com/archbench/archbench/workload"
 )
 
 // TestJourneysAgainstTheShop runs each journey against a real monolith and
 // checks that it makes the requests it should, all succeeding.
 func TestJourneysAgainstTheShop(t *testing.T) {
-	provider, err := payment.NewProvider()
-	if err != nil {
-		t.Fatal(err)
-	}
-	psp := httptest.NewServer(provider)
-	t.Cleanup(psp.Close)
-	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); closeShop() })
+	shopURL := monolithtest.Serve(t).URL
 
 	tests := []struct {
 		journey string
@@ -48,7 +35,7 @@ func TestJourneysAgainstTheShop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gen := loadgen.New(srv.URL)
+			gen := loadgen.New(shopURL)
 			t.Cleanup(gen.CloseIdleConnections)
 			attack := gen.Start(context.Background(), loadgen.ConstantRate{Rate: 40, Duration: 500 * time.Millisecond}, mix)
 			seen := map[string]int{}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +14,7 @@ import (
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/shop/api"
-	"github.com/archbench/archbench/variants/monolith"
+	"github.com/archbench/archbench/variants/monolith/monolithtest"
 	"github.com/archbench/archbench/variants/varianttest"
 )
 
@@ -24,7 +22,8 @@ import (
 // process over real loopback sockets, to the shared contract, then audits its
 // data.
 func TestContractInProcess(t *testing.T) {
-	shopURL, pspURL := startMonolith(t)
+	shop := monolithtest.Serve(t)
+	shopURL, pspURL := shop.URL, shop.PaymentURL
 	contract.Run(t, shopURL)
 
 	facts, err := audit.Fetch(context.Background(), http.DefaultClient, shopURL)
@@ -48,21 +47,11 @@ func TestContractInProcess(t *testing.T) {
 // charged, and every answer is that order (201) or "still in progress,
 // retry" (409) — never a 5xx, never a second order.
 func TestConcurrentRetriesOneOrder(t *testing.T) {
-	provider, err := payment.NewProvider(payment.WithLatency(20*time.Millisecond, 40*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	psp := httptest.NewServer(provider)
-	t.Cleanup(psp.Close)
-	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); closeShop() })
+	shop := monolithtest.Serve(t, monolithtest.WithProvider(payment.WithLatency(20*time.Millisecond, 40*time.Millisecond)))
+	shopURL, provider := shop.URL, shop.Provider
 
 	post := func(path, body string, header ...string) (int, []byte) {
-		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+		req, _ := http.NewRequest("POST", shopURL+path, strings.NewReader(body))
 		for i := 0; i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
@@ -95,7 +84,7 @@ func TestConcurrentRetriesOneOrder(t *testing.T) {
 			t.Errorf("request %d: status %d, want 201 or 409", i, st)
 		}
 	}
-	facts, err := audit.Fetch(context.Background(), http.DefaultClient, srv.URL)
+	facts, err := audit.Fetch(context.Background(), http.DefaultClient, shopURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,37 +97,12 @@ func TestConcurrentRetriesOneOrder(t *testing.T) {
 	}
 }
 
-// startMonolith serves a fresh monolith, charging through an approving
-// payment provider, on loopback until the test ends, and returns its URL
-// and the provider's.
-func startMonolith(t *testing.T) (shopURL, pspURL string) {
-	t.Helper()
-	provider, err := payment.NewProvider()
-	if err != nil {
-		t.Fatal(err)
-	}
-	psp := httptest.NewServer(provider)
-	t.Cleanup(psp.Close)
-	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := closeShop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv.URL, psp.URL
-}
-
 // TestMalformedRequestsGetJSONErrors: the monolith answers what its mux
 // would answer on its own (an unclean path it would redirect, a wrong
 // method, an unknown route) with the contract's JSON error, as the hardened
 // API of every other variant does: never a redirect, never HTML.
 func TestMalformedRequestsGetJSONErrors(t *testing.T) {
-	base, _ := startMonolith(t)
+	base := monolithtest.Serve(t).URL
 	tests := []struct {
 		name, method, path string
 		status             int
@@ -164,7 +128,7 @@ func TestMalformedRequestsGetJSONErrors(t *testing.T) {
 // TestServesAPIAndAuditFacts: hardening keeps both of the monolith's parts,
 // the API and the audit facts, reachable.
 func TestServesAPIAndAuditFacts(t *testing.T) {
-	base, _ := startMonolith(t)
+	base := monolithtest.Serve(t).URL
 	for _, path := range []string{"/healthz", "/products/1", audit.FactsPath} {
 		t.Run(path, func(t *testing.T) {
 			resp, err := http.Get(base + path)
