@@ -62,10 +62,7 @@ func rampSummaryTable(vs []results.VariantResult, names []string) table {
 		sigma, kappa, peak, r2 := none, none, none, none
 		if f := r.Fit; f != nil && f.Error == "" {
 			sigma, kappa, r2 = sig3(f.Sigma), sig3(f.Kappa), strconv.FormatFloat(f.R2, 'f', 3, 64)
-			peak = "unbounded"
-			if f.PeakRequestsPerSec > 0 {
-				peak = rate(f.PeakRequestsPerSec)
-			}
+			peak = peakCell(*f)
 		}
 		t.rows = append(t.rows, []string{names[i], strconv.Itoa(len(r.Steps)), rate(r.MaxRequestsPerSec), r.StoppedBy, sigma, kappa, peak, r2})
 	}
@@ -162,12 +159,25 @@ func capacityTable(vs []results.VariantResult, names []string) table {
 		sigma, kappa, peak, at, r2 := none, none, none, none, none
 		if f := g.fit; f.Error == "" {
 			sigma, kappa, r2 = sig3(f.Sigma), sig3(f.Kappa), strconv.FormatFloat(f.R2, 'f', 3, 64)
-			peak, at = "unbounded", "—"
+			peak, at = peakCell(*f), "—"
 			if f.PeakCPUs > 0 {
-				peak, at = rate(f.PeakRequestsPerSec), strconv.FormatFloat(f.PeakCPUs, 'f', 2, 64)
+				at = strconv.FormatFloat(f.PeakCPUs, 'f', 2, 64)
 			}
 		}
 		t.rows = append(t.rows, []string{g.name, strings.Join(g.by, ", "), sigma, kappa, peak, at, r2})
 	}
 	return t
+}
+
+// peakCell says where a fitted law peaks: its peak throughput; with no
+// coherency (κ = 0) it has none, only the ceiling λ/σ it approaches and
+// never reaches; with no contention either, nothing bounds it.
+func peakCell(f results.USLFit) string {
+	switch {
+	case !(f.PeakRequestsPerSec > 0):
+		return "unbounded"
+	case f.Kappa == 0:
+		return "none; ceiling " + rate(f.PeakRequestsPerSec)
+	}
+	return rate(f.PeakRequestsPerSec)
 }

@@ -929,3 +929,23 @@ func TestSummaryTableWithoutRequests(t *testing.T) {
 		t.Errorf("no requests: requests %q, want 0", got)
 	}
 }
+
+// TestPeakCell: a law with no coherency term has no peak, only a ceiling it
+// never reaches, and the ramp and capacity tables say so rather than show
+// the ceiling as a peak (or call it unbounded).
+func TestPeakCell(t *testing.T) {
+	tests := []struct {
+		name string
+		fit  results.USLFit
+		want string
+	}{
+		{"a peak", results.USLFit{Sigma: 0.05, Kappa: 0.0001, PeakRequestsPerSec: 2433}, "2,433"},
+		{"no coherency: a ceiling", results.USLFit{Sigma: 0.0756, PeakRequestsPerSec: 1993}, "none; ceiling 1,993"},
+		{"linear: unbounded", results.USLFit{}, "unbounded"},
+	}
+	for _, tc := range tests {
+		if got := peakCell(tc.fit); got != tc.want {
+			t.Errorf("%s: peakCell = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

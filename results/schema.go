@@ -662,8 +662,10 @@ type USLFit struct {
 	// Residual is the RMS relative error of the fit; R2 its R².
 	Residual float64 `json:"residual"`
 	R2       float64 `json:"r2"`
-	// PeakConcurrency and PeakRequestsPerSec are where the model peaks; 0
-	// when it does not peak (κ = 0).
+	// PeakConcurrency and PeakRequestsPerSec are where the model peaks.
+	// With κ = 0 it does not peak: PeakConcurrency is 0 and
+	// PeakRequestsPerSec the ceiling λ/σ the throughput approaches, or 0
+	// when σ = 0 too (unbounded).
 	PeakConcurrency    float64 `json:"peak_concurrency"`
 	PeakRequestsPerSec float64 `json:"peak_requests_per_sec"`
 	// Error says why there is no fit, when there is none.
