@@ -27,6 +27,21 @@ func startBroker(t *testing.T) *broker.Server {
 	return srv
 }
 
+// openOutbox opens an outbox in a fresh database, closed when the test ends.
+func openOutbox(t *testing.T) (*sqlstore.DB, *sqlstore.Outbox) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx, sqlstore.OutboxSchema); err != nil {
+		t.Fatal(err)
+	}
+	return db, sqlstore.NewOutbox(db)
+}
+
 func TestStartRejectsBadAddress(t *testing.T) {
 	for _, listen := range []string{"nohost", "127.0.0.1:port"} {
 		if _, err := broker.Start(listen, t.TempDir()); err == nil {
@@ -47,15 +62,7 @@ func TestRelayPublishesOutboxOnce(t *testing.T) {
 	}
 	t.Cleanup(nc.Close)
 
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, sqlstore.OutboxSchema); err != nil {
-		t.Fatal(err)
-	}
-	outbox := sqlstore.NewOutbox(db)
+	db, outbox := openOutbox(t)
 	for _, id := range []string{"o_1", "o_2", "o_1", "o_3"} {
 		if err := outbox.Add(ctx, db.W, id+"/placed", broker.SubjectOrderPlaced, []byte(`{"order_id":"`+id+`"}`)); err != nil {
 			t.Fatal(err)
@@ -131,15 +138,7 @@ func (f failingJS) Publish(context.Context, string, []byte, ...jetstream.Publish
 // failed publish (which it logs) and retries, leaving the event unsent.
 func TestRelayWithoutLogger(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, sqlstore.OutboxSchema); err != nil {
-		t.Fatal(err)
-	}
-	outbox := sqlstore.NewOutbox(db)
+	db, outbox := openOutbox(t)
 	if err := outbox.Add(ctx, db.W, "o_1/placed", broker.SubjectOrderPlaced, []byte(`{"order_id":"o_1"}`)); err != nil {
 		t.Fatal(err)
 	}
