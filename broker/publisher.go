@@ -29,7 +29,7 @@ type OrderPublisher struct {
 // returned: the confirmation stays queued in the shop's database, and
 // Republish sends it again.
 func (p OrderPublisher) Queued(ctx context.Context, o shop.Order) {
-	if err := p.Publish(ctx, OrderPlaced{OrderID: o.ID, CartID: o.CartID, TotalCents: o.TotalCents}); err != nil && p.Log != nil {
+	if err := p.Publish(ctx, orderPlaced(o)); err != nil && p.Log != nil {
 		p.Log.Warn("publish order.placed; it will be re-published", "order", o.ID, "err", err)
 	}
 }
@@ -52,22 +52,33 @@ func (p OrderPublisher) Publish(ctx context.Context, ev OrderPlaced) error {
 	return nil
 }
 
-// PendingConfirmations lists orders whose confirmation is queued but not
-// delivered yet (*local.Shop has it).
+// orderPlaced is the order.placed event of a paid order: the one event
+// both the first publication (Queued) and Republish send, so a consumer
+// gets the same event whichever one reaches it.
+func orderPlaced(o shop.Order) OrderPlaced {
+	return OrderPlaced{OrderID: o.ID, CartID: o.CartID, TotalCents: o.TotalCents}
+}
+
+// PendingConfirmations lists the paid orders whose confirmation is queued
+// but not delivered yet (*local.Shop has it).
 type PendingConfirmations interface {
-	PendingConfirmations(ctx context.Context, limit int) ([]string, error)
+	// PendingConfirmations returns up to limit such orders, whole: at
+	// least their ID, cart ID and total, from which order.placed is made.
+	PendingConfirmations(ctx context.Context, limit int) ([]shop.Order, error)
 }
 
 // Republish publishes order.placed again for every confirmation still
-// pending, in case a publication was lost; the stream drops those it has.
+// pending, in case a publication was lost: the same event, with the same
+// message ID, as the first publication, so the stream drops those it has
+// within its duplicate window.
 func (p OrderPublisher) Republish(ctx context.Context, src PendingConfirmations) error {
-	ids, err := src.PendingConfirmations(ctx, 1000)
+	orders, err := src.PendingConfirmations(ctx, 1000)
 	if err != nil {
 		return err
 	}
 	var errs []error
-	for _, id := range ids {
-		errs = append(errs, p.Publish(ctx, OrderPlaced{OrderID: id}))
+	for _, o := range orders {
+		errs = append(errs, p.Publish(ctx, orderPlaced(o)))
 	}
 	return errors.Join(errs...)
 }

@@ -495,10 +495,11 @@ func (s *Shop) DeliverConfirmation(ctx context.Context, orderID string) error {
 	return s.notifications.MarkSent(ctx, orderID, time.Now())
 }
 
-// PendingConfirmations returns up to limit orders whose confirmation is
-// queued but not delivered yet.
-func (s *Shop) PendingConfirmations(ctx context.Context, limit int) ([]string, error) {
-	return s.notifications.Pending(ctx, limit)
+// PendingConfirmations returns up to limit paid orders, whole, whose
+// confirmation is queued but not delivered yet: what a dispatcher was told
+// of in Queued, for re-publishing it (broker.OrderPublisher.Republish).
+func (s *Shop) PendingConfirmations(ctx context.Context, limit int) ([]shop.Order, error) {
+	return s.notifications.PendingOrders(ctx, limit)
 }
 
 // Inventory is the shop's inventory store, for the data audit.

@@ -50,6 +50,28 @@ func (n *Notifications) Pending(ctx context.Context, limit int) ([]string, error
 	return ids, rows.Err()
 }
 
+// PendingOrders returns up to limit orders whose confirmation is not sent
+// yet, read whole from the orders table, which must be in the same database
+// (as in the local shop, where both are written in one transaction). A
+// pending confirmation without its order is left out.
+func (n *Notifications) PendingOrders(ctx context.Context, limit int) ([]shop.Order, error) {
+	rows, err := n.db.R.QueryContext(ctx, `SELECT `+orderColumns+` FROM notifications JOIN orders ON orders.id = notifications.order_id
+		WHERE notifications.sent_at IS NULL LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("orders of pending notifications: %w", err)
+	}
+	defer rows.Close()
+	var orders []shop.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders of pending notifications: %w", err)
+		}
+		orders = append(orders, o)
+	}
+	return orders, rows.Err()
+}
+
 // MarkSent records that an order's confirmation was delivered at t.
 func (n *Notifications) MarkSent(ctx context.Context, orderID string, t time.Time) error {
 	if _, err := n.db.W.ExecContext(ctx, `UPDATE notifications SET sent_at = ? WHERE order_id = ? AND sent_at IS NULL`,

@@ -693,6 +693,49 @@ func TestNotifications(t *testing.T) {
 	}
 }
 
+// TestPendingOrders checks that the orders of pending confirmations come
+// whole, as stored, and that a sent confirmation, or one without its order,
+// is left out.
+func TestPendingOrders(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	orders, ns := sqlstore.NewOrders(db), sqlstore.NewNotifications(db)
+	for _, o := range []shop.Order{order("o_1", 1), order("o_2", 2, 3)} {
+		if err := orders.Create(ctx, db.W, o, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := orders.Settle(ctx, db.W, o.ID, shop.OrderPaid, "ch_"+o.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"o_1", "o_2", "o_9"} {
+		if err := ns.Enqueue(ctx, db.W, id, "email"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ns.MarkSent(ctx, "o_1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want, err := orders.Get(ctx, nil, "o_2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.CartID == "" || want.TotalCents == 0 || len(want.Items) != 2 {
+		t.Fatalf("stored order = %+v", want)
+	}
+	got, err := ns.PendingOrders(ctx, 10)
+	if err != nil || len(got) != 1 || got[0].ID != want.ID || got[0].CartID != want.CartID ||
+		got[0].TotalCents != want.TotalCents || got[0].PaymentID != want.PaymentID || !slices.Equal(got[0].Items, want.Items) {
+		t.Fatalf("PendingOrders = %+v, %v; want [%+v]", got, err, want)
+	}
+	if err := ns.MarkSent(ctx, "o_2", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ns.PendingOrders(ctx, 10); err != nil || len(got) != 0 {
+		t.Errorf("PendingOrders after all sent = %+v, %v; want none", got, err)
+	}
+}
+
 // openHelperEnv makes the test binary open the database it names and exit,
 // for TestOpenConcurrently.
 const openHelperEnv = "SQLSTORE_OPEN_HELPER"

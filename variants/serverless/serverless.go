@@ -172,7 +172,7 @@ func Plan(psp runtime.Component, replicas map[string]int) (runtime.Plan, error) 
 // confirmations is what the event functions need of the shop.
 type confirmations interface {
 	DeliverConfirmation(ctx context.Context, orderID string) error
-	PendingConfirmations(ctx context.Context, limit int) ([]string, error)
+	broker.PendingConfirmations
 }
 
 // sendConfirmation handles one order.placed event: it records the order's
