@@ -1,6 +1,7 @@
 // Package audit checks a shop's data after a scenario: stock is conserved,
 // every order has a payment outcome, nothing was ordered or charged twice,
-// and every paid order was charged its total. Components that own data
+// every paid order was charged its total, and every paid order, and no
+// other, got one confirmation. Components that own data
 // serve their facts at FactsPath; the harness fetches them, adds the payment
 // provider's charges, and checks the whole.
 // The audit reads what the variant stored, so it holds every variant to the
@@ -12,9 +13,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/shop"
@@ -25,6 +28,11 @@ import (
 // FactsPath is where a data-owning component serves its Facts.
 const FactsPath = "/internal/audit"
 
+// CheckConfirmations names the check that each paid order, and no other,
+// got one delivered confirmation; Verify runs it when a component served
+// Facts.Confirmations.
+const CheckConfirmations = "one confirmation per paid order, none else"
+
 // Facts is what the audit needs from the components that own data. Each
 // component fills the parts it owns.
 type Facts struct {
@@ -33,6 +41,43 @@ type Facts struct {
 	// SagaPending counts saga steps still owed (compensations being
 	// retried); the data converges once it is zero.
 	SagaPending int `json:"saga_pending,omitempty"`
+	// Confirmations is the notification store's view; nil when no
+	// component served one.
+	Confirmations *ConfirmationFacts `json:"confirmations,omitempty"`
+}
+
+// ConfirmationFacts lists the order confirmations a notification store
+// holds, by order ID.
+type ConfirmationFacts struct {
+	// Sent lists the orders whose confirmation was delivered.
+	Sent []string `json:"sent"`
+	// Queued lists the orders whose confirmation is recorded but not yet
+	// delivered.
+	Queued []string `json:"queued,omitempty"`
+}
+
+// Unsettled counts the work still converging: saga steps owed, orders not
+// yet in a final state, and paid orders whose confirmation is not yet
+// delivered (it travels asynchronously, through an outbox or the broker).
+// A harness waits, bounded, for it to reach zero before it judges.
+func (f Facts) Unsettled() int {
+	n := f.SagaPending
+	var sent map[string]bool
+	if f.Confirmations != nil {
+		sent = make(map[string]bool, len(f.Confirmations.Sent))
+		for _, id := range f.Confirmations.Sent {
+			sent[id] = true
+		}
+	}
+	for _, o := range f.Orders {
+		switch {
+		case !o.Status.Final():
+			n++
+		case sent != nil && o.Status == shop.OrderPaid && !sent[o.ID]:
+			n++
+		}
+	}
+	return n
 }
 
 // InventoryFacts is the inventory's view.
@@ -64,7 +109,9 @@ type Order struct {
 type HandlerOption func(*handlerConfig)
 
 type handlerConfig struct {
-	owed func(context.Context) (int, error)
+	owed          func(context.Context) (int, error)
+	notifications *sqlstore.Notifications
+	log           *slog.Logger
 }
 
 // WithOwed has Handler report the compensations still owed, as counted by
@@ -73,6 +120,18 @@ type handlerConfig struct {
 // are done.
 func WithOwed(owed func(context.Context) (int, error)) HandlerOption {
 	return func(c *handlerConfig) { c.owed = owed }
+}
+
+// WithNotifications has Handler serve the confirmations in store, read
+// after the orders (see Collect).
+func WithNotifications(store *sqlstore.Notifications) HandlerOption {
+	return func(c *handlerConfig) { c.notifications = store }
+}
+
+// WithLogger has Handler log the errors it answers; by default it logs
+// nowhere.
+func WithLogger(log *slog.Logger) HandlerOption {
+	return func(c *handlerConfig) { c.log = log }
 }
 
 // Handler serves the facts of the given stores; either may be nil when the
@@ -89,8 +148,11 @@ func Handler(inv *sqlstore.Inventory, orders *sqlstore.Orders, opts ...HandlerOp
 				err = fmt.Errorf("count owed compensations: %w", err)
 			}
 		}
+		if err == nil && cfg.notifications != nil {
+			f.Confirmations, err = confirmations(r.Context(), cfg.notifications)
+		}
 		if err != nil {
-			api.WriteError(w, r, nil, err)
+			api.WriteError(w, r, cfg.log, err)
 			return
 		}
 		api.WriteJSON(w, http.StatusOK, f)
@@ -123,6 +185,23 @@ func Collect(ctx context.Context, inv *sqlstore.Inventory, orders *sqlstore.Orde
 	return f, nil
 }
 
+// confirmations reads the facts of a notification store.
+func confirmations(ctx context.Context, store *sqlstore.Notifications) (*ConfirmationFacts, error) {
+	all, err := store.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &ConfirmationFacts{Sent: []string{}}
+	for _, n := range all {
+		if n.SentAt != "" {
+			c.Sent = append(c.Sent, n.OrderID)
+		} else {
+			c.Queued = append(c.Queued, n.OrderID)
+		}
+	}
+	return c, nil
+}
+
 // Fetch gets the facts served at each base URL and merges them. At most
 // one component may serve inventory: no variant splits its stock, and two
 // views of it cannot be merged into one. The stock is read after every
@@ -150,6 +229,13 @@ func Fetch(ctx context.Context, client *http.Client, baseURLs ...string) (Facts,
 		}
 		all.Orders = append(all.Orders, f.Orders...)
 		all.SagaPending += f.SagaPending
+		if c := f.Confirmations; c != nil {
+			if all.Confirmations == nil {
+				all.Confirmations = &ConfirmationFacts{Sent: []string{}}
+			}
+			all.Confirmations.Sent = append(all.Confirmations.Sent, c.Sent...)
+			all.Confirmations.Queued = append(all.Confirmations.Queued, c.Queued...)
+		}
 	}
 	if stockFrom != "" {
 		f, err := fetch(ctx, client, stockFrom)
@@ -162,6 +248,28 @@ func Fetch(ctx context.Context, client *http.Client, baseURLs ...string) (Facts,
 		all.Inventory = f.Inventory
 	}
 	return all, nil
+}
+
+// FetchSettled fetches the facts as Fetch does, again every poll, until
+// nothing is left to converge (Facts.Unsettled) or wait has passed, and
+// returns the last: when a load stops, compensations may still be
+// retrying, checkouts a crash left pending still awaiting recovery, and
+// confirmations still on their way. The verdict on facts that did not
+// settle in time names what is missing.
+func FetchSettled(ctx context.Context, client *http.Client, wait time.Duration, baseURLs ...string) (Facts, error) {
+	const poll = 200 * time.Millisecond
+	deadline := time.Now().Add(wait)
+	for {
+		f, err := Fetch(ctx, client, baseURLs...)
+		if err != nil || f.Unsettled() == 0 || time.Now().After(deadline) {
+			return f, err
+		}
+		select {
+		case <-ctx.Done():
+			return f, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
 }
 
 // fetch gets the facts served at one base URL.
@@ -320,11 +428,52 @@ func Verify(f Facts, charges []payment.Charge) Report {
 	}
 	add("paid orders charged their total", amounts, matched)
 
+	if c := f.Confirmations; c != nil {
+		add(CheckConfirmations, confirmationProblems(f.Orders, c),
+			fmt.Sprintf("%d paid orders, each confirmed once", paid))
+	}
+
 	r.Passed = true
 	for _, c := range r.Checks {
 		r.Passed = r.Passed && c.Passed
 	}
 	return r
+}
+
+// confirmationProblems holds the confirmations to the orders: each paid
+// order has exactly one, delivered, and no other order has any.
+func confirmationProblems(orders []Order, c *ConfirmationFacts) []string {
+	var problems []string
+	count := map[string]int{}
+	sent := map[string]bool{}
+	for _, id := range c.Sent {
+		count[id]++
+		sent[id] = true
+	}
+	for _, id := range c.Queued {
+		count[id]++
+	}
+	status := make(map[string]shop.OrderStatus, len(orders))
+	for _, o := range orders {
+		status[o.ID] = o.Status
+		switch {
+		case o.Status == shop.OrderPaid && count[o.ID] == 0:
+			problems = append(problems, fmt.Sprintf("order %s is paid but has no confirmation", o.ID))
+		case o.Status == shop.OrderPaid && !sent[o.ID]:
+			problems = append(problems, fmt.Sprintf("order %s is paid but its confirmation is queued, not sent", o.ID))
+		case o.Status != shop.OrderPaid && count[o.ID] > 0:
+			problems = append(problems, fmt.Sprintf("order %s is %s but was confirmed", o.ID, o.Status))
+		}
+	}
+	for id, n := range count {
+		if n > 1 {
+			problems = append(problems, fmt.Sprintf("order %s has %d confirmations", id, n))
+		}
+		if _, ok := status[id]; !ok {
+			problems = append(problems, fmt.Sprintf("confirmation for %s, which is no order", id))
+		}
+	}
+	return problems
 }
 
 // summarize keeps a failed check's detail readable.

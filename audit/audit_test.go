@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/archbench/archbench/audit"
 	"github.com/archbench/archbench/payment"
@@ -25,9 +26,11 @@ const (
 	everyOutcome     = "every order has a payment outcome"
 	oneChargePerPaid = "one charge per paid order, none else"
 	chargedTotal     = "paid orders charged their total"
+	confirmedOnce    = audit.CheckConfirmations
 )
 
-// goodFacts is a consistent shop: o_1 paid (holds 3), o_2 failed (holds 0).
+// goodFacts is a consistent shop: o_1 paid (holds 3, confirmed), o_2
+// failed (holds 0).
 func goodFacts() audit.Facts {
 	return audit.Facts{
 		Inventory: &audit.InventoryFacts{Initial: 10, Available: 7, Held: 3, Reservations: map[string]int64{"o_1": 3}},
@@ -35,6 +38,7 @@ func goodFacts() audit.Facts {
 			{ID: "o_1", Status: shop.OrderPaid, Quantity: 3, TotalCents: 30, PaymentID: "ch_1"},
 			{ID: "o_2", Status: shop.OrderPaymentFailed, Quantity: 2, TotalCents: 20},
 		},
+		Confirmations: &audit.ConfirmationFacts{Sent: []string{"o_1"}},
 	}
 }
 
@@ -108,6 +112,17 @@ func TestVerify(t *testing.T) {
 			fail: []string{reservationsOK}, detail: "holds 2, want 3"},
 		{name: "reservation of no order", facts: func(f *audit.Facts) { reserve(f, "o_x", 1) },
 			fail: []string{reservationsOK}, detail: "o_x, which is no live order"},
+		{name: "paid order without confirmation", facts: func(f *audit.Facts) { f.Confirmations.Sent = nil },
+			fail: []string{confirmedOnce}, detail: "o_1 is paid but has no confirmation"},
+		{name: "paid order's confirmation not sent", facts: func(f *audit.Facts) {
+			f.Confirmations.Sent, f.Confirmations.Queued = nil, []string{"o_1"}
+		}, fail: []string{confirmedOnce}, detail: "o_1 is paid but its confirmation is queued, not sent"},
+		{name: "failed order confirmed", facts: func(f *audit.Facts) { f.Confirmations.Queued = []string{"o_2"} },
+			fail: []string{confirmedOnce}, detail: "o_2 is payment_failed but was confirmed"},
+		{name: "paid order confirmed twice", facts: func(f *audit.Facts) { f.Confirmations.Sent = []string{"o_1", "o_1"} },
+			fail: []string{confirmedOnce}, detail: "o_1 has 2 confirmations"},
+		{name: "confirmation of no order", facts: func(f *audit.Facts) { f.Confirmations.Sent = append(f.Confirmations.Sent, "o_9") },
+			fail: []string{confirmedOnce}, detail: "o_9, which is no order"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +151,7 @@ func TestVerify(t *testing.T) {
 					t.Errorf("check %q detail %q does not mention %q", ch.Name, ch.Detail, tt.detail)
 				}
 			}
-			for _, n := range []string{stockConserved, reservationsOK, everyOutcome, oneChargePerPaid, chargedTotal} {
+			for _, n := range []string{stockConserved, reservationsOK, everyOutcome, oneChargePerPaid, chargedTotal, confirmedOnce} {
 				if !names[n] {
 					t.Errorf("check %q missing", n)
 				}
@@ -162,6 +177,59 @@ func TestVerifyWithoutInventory(t *testing.T) {
 	f.Orders[0].Status = shop.OrderPending
 	if audit.Verify(f, goodCharges()).Passed {
 		t.Error("a pending order passed")
+	}
+}
+
+// TestVerifyWithoutConfirmations proves the confirmation check is skipped
+// when no component served confirmations, rather than failing every paid
+// order.
+func TestVerifyWithoutConfirmations(t *testing.T) {
+	f := goodFacts()
+	f.Confirmations = nil
+	r := audit.Verify(f, goodCharges())
+	if !r.Passed {
+		t.Errorf("report = %+v, want passed", r)
+	}
+	for _, c := range r.Checks {
+		if c.Name == confirmedOnce {
+			t.Errorf("check %q ran without confirmation facts", c.Name)
+		}
+	}
+}
+
+// TestUnsettled proves the work a harness waits for is counted: owed saga
+// steps, orders without an outcome and paid orders whose confirmation is
+// not delivered, and nothing in a settled shop.
+func TestUnsettled(t *testing.T) {
+	tests := []struct {
+		name  string
+		facts func(*audit.Facts)
+		want  int
+	}{
+		{name: "settled", want: 0},
+		{name: "saga steps owed", facts: func(f *audit.Facts) { f.SagaPending = 2 }, want: 2},
+		{name: "order pending", facts: func(f *audit.Facts) { f.Orders[1].Status = shop.OrderPending }, want: 1},
+		{name: "confirmation queued", facts: func(f *audit.Facts) {
+			f.Confirmations.Sent, f.Confirmations.Queued = []string{}, []string{"o_1"}
+		}, want: 1},
+		{name: "confirmation not yet recorded", facts: func(f *audit.Facts) { f.Confirmations.Sent = nil }, want: 1},
+		{name: "no notification store", facts: func(f *audit.Facts) { f.Confirmations = nil }, want: 0},
+		{name: "all at once", facts: func(f *audit.Facts) {
+			f.SagaPending = 1
+			f.Orders = append(f.Orders, audit.Order{ID: "o_3", Status: shop.OrderPending})
+			f.Confirmations.Sent = nil
+		}, want: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := goodFacts()
+			if tt.facts != nil {
+				tt.facts(&f)
+			}
+			if got := f.Unsettled(); got != tt.want {
+				t.Errorf("Unsettled() = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -210,13 +278,13 @@ func TestFetch(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		if err := db.Migrate(ctx, sqlstore.InventorySchema, sqlstore.OrdersSchema); err != nil {
+		if err := db.Migrate(ctx, sqlstore.InventorySchema, sqlstore.OrdersSchema, sqlstore.NotificationsSchema); err != nil {
 			t.Fatal(err)
 		}
 		return db
 	}
-	invDB, ordDB := open("inv.db"), open("orders.db")
-	inv, orders := sqlstore.NewInventory(invDB), sqlstore.NewOrders(ordDB)
+	invDB, ordDB, noteDB := open("inv.db"), open("orders.db"), open("notifications.db")
+	inv, orders, notes := sqlstore.NewInventory(invDB), sqlstore.NewOrders(ordDB), sqlstore.NewNotifications(noteDB)
 	if err := inv.Seed(ctx, []shop.Product{{ID: 1, Stock: 10}, {ID: 2, Stock: 5}}); err != nil {
 		t.Fatal(err)
 	}
@@ -242,15 +310,37 @@ func TestFetch(t *testing.T) {
 	}
 	place("o_1", shop.OrderPaid, "ch_1", shop.Item{ProductID: 1, Quantity: 2, UnitPriceCents: 100}, shop.Item{ProductID: 2, Quantity: 1, UnitPriceCents: 50})
 	place("o_2", shop.OrderPaymentFailed, "", shop.Item{ProductID: 1, Quantity: 4, UnitPriceCents: 100})
+	if err := notes.Enqueue(ctx, noteDB.W, "o_1", "email"); err != nil {
+		t.Fatal(err)
+	}
 
 	invSrv := httptest.NewServer(serveAt(audit.Handler(inv, nil)))
 	t.Cleanup(invSrv.Close)
 	ordSrv := httptest.NewServer(serveAt(audit.Handler(nil, orders)))
 	t.Cleanup(ordSrv.Close)
+	noteSrv := httptest.NewServer(serveAt(audit.Handler(nil, nil, audit.WithNotifications(notes))))
+	t.Cleanup(noteSrv.Close)
 
-	f, err := audit.Fetch(ctx, http.DefaultClient, invSrv.URL, ordSrv.URL)
+	// The confirmation is queued, not yet sent: the shop has not settled.
+	f, err := audit.Fetch(ctx, http.DefaultClient, invSrv.URL, ordSrv.URL, noteSrv.URL)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c := f.Confirmations; c == nil || len(c.Sent) != 0 || len(c.Queued) != 1 || c.Queued[0] != "o_1" {
+		t.Errorf("confirmations = %+v, want o_1 queued", c)
+	}
+	if n := f.Unsettled(); n != 1 {
+		t.Errorf("Unsettled() = %d with o_1's confirmation queued, want 1", n)
+	}
+	if err := notes.MarkSent(ctx, "o_1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f, err = audit.Fetch(ctx, http.DefaultClient, invSrv.URL, ordSrv.URL, noteSrv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := f.Confirmations; c == nil || len(c.Sent) != 1 || c.Sent[0] != "o_1" || len(c.Queued) != 0 {
+		t.Errorf("confirmations = %+v, want o_1 sent", c)
 	}
 	if f.Inventory == nil || f.Inventory.Initial != 15 || f.Inventory.Available != 12 || f.Inventory.Held != 3 ||
 		len(f.Inventory.Reservations) != 1 || f.Inventory.Reservations["o_1"] != 3 {
@@ -448,5 +538,52 @@ func TestFetchReadsStockLast(t *testing.T) {
 	}
 	if r := audit.Verify(f, nil); !r.Passed {
 		t.Errorf("a consistent shop failed the audit: %+v", r.Checks)
+	}
+}
+
+// TestFetchSettled proves FetchSettled polls until the facts settle and
+// returns them, and gives up after its wait with the unsettled facts, for
+// the verdict to name what is missing.
+func TestFetchSettled(t *testing.T) {
+	tests := []struct {
+		name        string
+		settleAfter int // calls before the facts settle; 0 never
+		wantPending int
+	}{
+		{name: "settled at once", settleAfter: 1},
+		{name: "settles on the third call", settleAfter: 3},
+		{name: "never settles", wantPending: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := 0
+			srv := httptest.NewServer(serveAt(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls++
+				f := goodFacts()
+				if tt.settleAfter == 0 || calls < tt.settleAfter {
+					f.SagaPending = 1
+				}
+				mu.Unlock()
+				json.NewEncoder(w).Encode(f)
+			})))
+			t.Cleanup(srv.Close)
+			f, err := audit.FetchSettled(context.Background(), http.DefaultClient, time.Second, srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Unsettled(); got != tt.wantPending {
+				t.Errorf("Unsettled() = %d, want %d", got, tt.wantPending)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.settleAfter > 0 && calls != tt.settleAfter {
+				t.Errorf("%d calls, want %d: it should stop once settled", calls, tt.settleAfter)
+			}
+			if tt.settleAfter == 0 && calls < 3 {
+				t.Errorf("%d calls in a second of waiting, want it to keep polling", calls)
+			}
+		})
 	}
 }

@@ -280,8 +280,8 @@ func (b *Bench) logger() *slog.Logger {
 	return b.Log
 }
 
-// auditSettle bounds the wait for owed saga steps and pending orders before
-// the audit judges: longer than the stale age after which a variant
+// auditSettle bounds the wait for owed saga steps, pending orders and
+// undelivered confirmations before the audit judges: longer than the stale age after which a variant
 // recovers a checkout its process lost (shop/local, services/orders).
 const auditSettle = 30 * time.Second
 
@@ -298,23 +298,9 @@ func Audit(ctx context.Context, dep runtime.Deployment, v variants.Variant) (*re
 		}
 		urls = append(urls, us[0])
 	}
-	// Compensations may still be retrying, and checkouts a crash left
-	// pending still awaiting recovery, when the load stops: give them a
-	// bounded time to settle before judging.
-	var facts audit.Facts
-	for deadline := time.Now().Add(auditSettle); ; {
-		var err error
-		if facts, err = audit.Fetch(ctx, client, urls...); err != nil {
-			return nil, err
-		}
-		if unsettled(facts) == 0 || time.Now().After(deadline) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+	facts, err := audit.FetchSettled(ctx, client, auditSettle, urls...)
+	if err != nil {
+		return nil, err
 	}
 	psp := dep.URLs(variants.PSPName)
 	if len(psp) == 0 {
@@ -330,16 +316,4 @@ func Audit(ctx context.Context, dep runtime.Deployment, v variants.Variant) (*re
 		out.Checks = append(out.Checks, results.AuditCheck{Name: c.Name, Passed: c.Passed, Detail: c.Detail})
 	}
 	return out, nil
-}
-
-// unsettled counts the work still converging: saga steps owed and orders
-// not yet in a final state.
-func unsettled(f audit.Facts) int {
-	n := f.SagaPending
-	for _, o := range f.Orders {
-		if !o.Status.Final() {
-			n++
-		}
-	}
-	return n
 }

@@ -73,7 +73,7 @@ func All() []Variant {
 			Hosts: map[string][]string{"catalog": {monolith.Name}, "inventory": {monolith.Name}, "cart": {monolith.Name},
 				"orders": {monolith.Name}, "notifications": {monolith.Name}, "payment": {PSPName}}},
 		{Name: microservices.Name, Summary: "a gateway and six services, each with its own SQLite file; checkout as a saga; events over NATS JetStream",
-			AuditSources: []string{microservices.Inventory, microservices.Orders}, Hops: microservices.Hops, plan: microservices.Scaled,
+			AuditSources: []string{microservices.Inventory, microservices.Orders, microservices.Notifications}, Hops: microservices.Hops, plan: microservices.Scaled,
 			Hosts: map[string][]string{"catalog": {microservices.Catalog}, "inventory": {microservices.Inventory}, "cart": {microservices.Cart},
 				"orders": {microservices.Orders}, "notifications": {microservices.Notifications}, "payment": {PSPName}}},
 		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",

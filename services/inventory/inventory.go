@@ -117,7 +117,7 @@ func Handler(db *sqlstore.DB, inv *sqlstore.Inventory, log *slog.Logger) http.Ha
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.Handle("GET "+audit.FactsPath, audit.Handler(inv, nil))
+	mux.Handle("GET "+audit.FactsPath, audit.Handler(inv, nil, audit.WithLogger(log)))
 	return httpapi.Harden(mux, log)
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/archbench/archbench/audit"
 	"github.com/archbench/archbench/broker"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/httpapi"
@@ -104,9 +105,11 @@ func (s *Service) Notifications(ctx context.Context, orderID string) ([]shop.Not
 	return ns, nil
 }
 
-// Handler serves GET /notifications?order_id= and /healthz.
+// Handler serves GET /notifications?order_id=, /healthz and the
+// confirmations for the data audit at audit.FactsPath.
 func Handler(s *Service, log *slog.Logger) http.Handler {
 	mux := httpapi.NewMux()
 	httpapi.RegisterNotifications(mux, s, log)
+	mux.Handle("GET "+audit.FactsPath, audit.Handler(nil, nil, audit.WithNotifications(s.store), audit.WithLogger(log)))
 	return httpapi.Harden(mux, log)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/archbench/archbench/audit"
 	"github.com/archbench/archbench/shop"
-	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/shop/httpapi"
 )
 
@@ -22,16 +21,6 @@ func (s *Service) GetOrder(ctx context.Context, id string) (shop.Order, error) {
 func Handler(s *Service, log *slog.Logger) http.Handler {
 	mux := httpapi.NewMux()
 	httpapi.RegisterOrders(mux, s, log)
-	mux.HandleFunc("GET "+audit.FactsPath, func(w http.ResponseWriter, r *http.Request) {
-		f, err := audit.Collect(r.Context(), nil, s.orders)
-		if err == nil {
-			f.SagaPending, err = s.Owed(r.Context())
-		}
-		if err != nil {
-			api.WriteError(w, r, log, err)
-			return
-		}
-		api.WriteJSON(w, http.StatusOK, f)
-	})
+	mux.Handle("GET "+audit.FactsPath, audit.Handler(nil, s.orders, audit.WithOwed(s.Owed), audit.WithLogger(log)))
 	return httpapi.Harden(mux, log)
 }

@@ -507,3 +507,6 @@ func (s *Shop) Inventory() *sqlstore.Inventory { return s.inventory }
 
 // Orders is the shop's order store, for the data audit.
 func (s *Shop) Orders() *sqlstore.Orders { return s.orders }
+
+// NotificationStore is the confirmation store, for the data audit.
+func (s *Shop) NotificationStore() *sqlstore.Notifications { return s.notifications }

@@ -83,16 +83,34 @@ func (n *Notifications) MarkSent(ctx context.Context, orderID string, t time.Tim
 
 // List returns the notifications of an order.
 func (n *Notifications) List(ctx context.Context, orderID string) ([]shop.Notification, error) {
-	rows, err := n.db.R.QueryContext(ctx, `SELECT order_id, channel, COALESCE(sent_at, '') FROM notifications WHERE order_id = ?`, orderID)
+	out, err := n.query(ctx, `SELECT order_id, channel, COALESCE(sent_at, '') FROM notifications WHERE order_id = ?`, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications of %s: %w", orderID, err)
+	}
+	return out, nil
+}
+
+// All returns every notification, sent or not, for the data audit.
+func (n *Notifications) All(ctx context.Context) ([]shop.Notification, error) {
+	out, err := n.query(ctx, `SELECT order_id, channel, COALESCE(sent_at, '') FROM notifications ORDER BY order_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	return out, nil
+}
+
+// query reads notifications, an empty sent_at for one not sent.
+func (n *Notifications) query(ctx context.Context, q string, args ...any) ([]shop.Notification, error) {
+	rows, err := n.db.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []shop.Notification{}
 	for rows.Next() {
 		var nt shop.Notification
 		if err := rows.Scan(&nt.OrderID, &nt.Channel, &nt.SentAt); err != nil {
-			return nil, fmt.Errorf("list notifications of %s: %w", orderID, err)
+			return nil, err
 		}
 		out = append(out, nt)
 	}

@@ -80,6 +80,7 @@ func Mux(s *local.Shop, log *slog.Logger) *http.ServeMux {
 	httpapi.RegisterCarts(mux, s, log)
 	httpapi.RegisterOrders(mux, s, log)
 	httpapi.RegisterNotifications(mux, s, log)
-	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders(), audit.WithOwed(s.Owed)))
+	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders(), audit.WithOwed(s.Owed),
+		audit.WithNotifications(s.NotificationStore()), audit.WithLogger(log)))
 	return mux
 }

@@ -26,7 +26,8 @@ func TestContractInProcess(t *testing.T) {
 	shopURL, pspURL := shop.URL, shop.PaymentURL
 	contract.Run(t, shopURL)
 
-	facts, err := audit.Fetch(context.Background(), http.DefaultClient, shopURL)
+	// Confirmations are delivered after the checkout answers.
+	facts, err := audit.FetchSettled(context.Background(), http.DefaultClient, 10*time.Second, shopURL)
 	if err != nil {
 		t.Fatal(err)
 	}

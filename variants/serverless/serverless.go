@@ -208,7 +208,8 @@ func functionHandler(name string, s *shopFunctions, log *slog.Logger) (http.Hand
 	case FnListNotification:
 		httpapi.RegisterNotifications(mux, s.shop, log)
 	case FnAudit:
-		mux.Handle("GET "+audit.FactsPath, audit.Handler(s.shop.Inventory(), s.shop.Orders(), audit.WithOwed(s.shop.Owed)))
+		mux.Handle("GET "+audit.FactsPath, audit.Handler(s.shop.Inventory(), s.shop.Orders(), audit.WithOwed(s.shop.Owed),
+			audit.WithNotifications(s.shop.NotificationStore()), audit.WithLogger(log)))
 	case FnSendConfirmation:
 		mux.Handle("POST "+faas.EventPath, faas.EventHandler(sendConfirmation(s.shop)))
 	case FnSweepOutbox:

@@ -5,9 +5,12 @@ package varianttest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/archbench/archbench/audit"
+	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/variants"
@@ -41,7 +44,9 @@ func Deploy(t *testing.T, rt runtime.Runtime, name string, env variants.Env) (ru
 	return dep, v
 }
 
-// AuditPasses runs the data audit on dep and fails the test unless it passes.
+// AuditPasses runs the data audit on dep and fails the test unless it
+// passes, with every check run: a variant whose audit sources leave out its
+// notification store would skip the confirmations check.
 func AuditPasses(t *testing.T, dep runtime.Deployment, v variants.Variant) {
 	t.Helper()
 	rep, err := scenarios.Audit(context.Background(), dep, v)
@@ -50,5 +55,8 @@ func AuditPasses(t *testing.T, dep runtime.Deployment, v variants.Variant) {
 	}
 	if !rep.Passed {
 		t.Fatalf("data audit failed: %+v", rep.Checks)
+	}
+	if !slices.ContainsFunc(rep.Checks, func(c results.AuditCheck) bool { return c.Name == audit.CheckConfirmations }) {
+		t.Fatalf("data audit did not check the confirmations (is the notification store among %s's audit sources?): %+v", v.Name, rep.Checks)
 	}
 }
