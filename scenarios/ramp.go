@@ -227,7 +227,7 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 		}
 		summary.Steps = append(summary.Steps, step)
 		why := r.saturated(step, st)
-		stop, repeat := decide(why, repeated)
+		stop, repeat := decide(why, repeated, i == r.Steps-1)
 		if stop != "" {
 			summary.StoppedBy = stop
 			break
@@ -264,15 +264,24 @@ func (r Ramp) SetPhaseCPU(res *results.VariantResult, cpu CPUMeter) {
 	}
 }
 
+// unconfirmed qualifies a knee or the generator's limit seen at the last
+// step, which no step is left to repeat.
+const unconfirmed = " at the last step, seen once (no step left to confirm it)"
+
 // decide says what the ramp does after a step that saturated for why (""
-// when it did not), given whether that step repeated one: stop for a
-// reason, or repeat the rate. One unlucky window (a GC pause, a noisy
-// neighbour on a shared machine, a burst of function cold starts taking
-// the generator's CPU) can put one step's p99 over the SLO or start a few
-// of its journeys late, so a knee or the generator's limit counts only
-// when the repeated step shows it again; errors stop at once.
-func decide(why string, repeated bool) (stop string, repeat bool) {
+// when it did not), given whether that step repeated one and whether it
+// was the last: stop for a reason, or repeat the rate. One unlucky window
+// (a GC pause, a noisy neighbour on a shared machine, a burst of function
+// cold starts taking the generator's CPU) can put one step's p99 over the
+// SLO or start a few of its journeys late, so a knee or the generator's
+// limit counts only when the repeated step shows it again; errors stop at
+// once. Seen at the last step, it is reported as seen once, not dropped:
+// the ramp did not end unsaturated.
+func decide(why string, repeated, last bool) (stop string, repeat bool) {
 	if (why == StopKnee || why == StopGenerator) && !repeated {
+		if last {
+			return why + unconfirmed, false
+		}
 		return "", true
 	}
 	return why, false

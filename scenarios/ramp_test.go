@@ -40,27 +40,36 @@ func TestRampSaturated(t *testing.T) {
 }
 
 // TestRampDecide stops at a knee or the generator's limit only when the
-// repeated step confirms it, and at errors at once.
+// repeated step confirms it, and at errors at once; at the last step, with
+// none left to repeat it, it stops naming the reason as seen once rather
+// than reporting a ramp that never saturated.
 func TestRampDecide(t *testing.T) {
 	tests := []struct {
 		why        string
 		repeated   bool
+		last       bool
 		stop       string
 		wantRepeat bool
 	}{
-		{"", false, "", false},
-		{"", true, "", false},
-		{StopKnee, false, "", true},
-		{StopKnee, true, StopKnee, false},
-		{StopGenerator, false, "", true},
-		{StopGenerator, true, StopGenerator, false},
-		{StopErrors, false, StopErrors, false},
-		{StopBehind, true, StopBehind, false},
+		{"", false, false, "", false},
+		{"", true, false, "", false},
+		{"", false, true, "", false},
+		{StopKnee, false, false, "", true},
+		{StopKnee, true, false, StopKnee, false},
+		{StopKnee, false, true, StopKnee + unconfirmed, false},
+		{StopKnee, true, true, StopKnee, false},
+		{StopGenerator, false, false, "", true},
+		{StopGenerator, true, false, StopGenerator, false},
+		{StopGenerator, false, true, StopGenerator + unconfirmed, false},
+		{StopErrors, false, false, StopErrors, false},
+		{StopErrors, false, true, StopErrors, false},
+		{StopBehind, true, false, StopBehind, false},
 	}
 	for _, tt := range tests {
-		stop, repeat := decide(tt.why, tt.repeated)
+		stop, repeat := decide(tt.why, tt.repeated, tt.last)
 		if stop != tt.stop || repeat != tt.wantRepeat {
-			t.Errorf("decide(%q, repeated %v) = %q, repeat %v; want %q, %v", tt.why, tt.repeated, stop, repeat, tt.stop, tt.wantRepeat)
+			t.Errorf("decide(%q, repeated %v, last %v) = %q, repeat %v; want %q, %v",
+				tt.why, tt.repeated, tt.last, stop, repeat, tt.stop, tt.wantRepeat)
 		}
 	}
 }
