@@ -23,6 +23,7 @@ ARCHBENCH := CGO_ENABLED=0 $(GO) run -trimpath ./cmd/archbench
 
 # Fuzz targets run by `make test`, as package:target.
 FUZZ_TARGETS := \
+	./shop:FuzzParseCatalogSpec \
 	./shop/api:FuzzDecode \
 	./shop/httpapi:FuzzHandler \
 	./loadgen:FuzzParseMix \

@@ -5,15 +5,23 @@
 //	func TestContract(t *testing.T) { contract.Run(t, baseURL) }
 //
 // Run expects a freshly seeded shop whose payment provider approves every
-// card token except "tok_decline" (no random declines or errors).
+// card token except "tok_decline" (no random declines or errors), and it
+// changes the shop for good: it places orders, and it sells one product
+// out (the case "checkout/out of stock", on a product no other case uses)
+// to see checkout refuse what is not in stock. That case needs a catalog
+// with little stock, such as Catalog (a program that seeds one takes
+// -catalog stock=1000..2000); against the default catalog's stock, which
+// would take thousands of checkouts to sell out, it is skipped.
 package contract
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +130,40 @@ func (c *client) product(id int64) shop.Product {
 	var p shop.Product
 	c.want(c.json("GET", fmt.Sprintf("/products/%d", id), nil), http.StatusOK, &p)
 	return p
+}
+
+// Catalog is the catalog to deploy a shop with for Run: the default
+// catalog with so little stock (1,000 to 2,000 of each product) that
+// "checkout/out of stock" needs at most 20 checkouts to leave a product with
+// less than a cart line may ask for, and so runs rather than skips.
+func Catalog() shop.CatalogSpec {
+	spec := shop.DefaultCatalog
+	spec.MinStock, spec.MaxStock = 1_000, 2_000
+	return spec
+}
+
+// firstFreeID is the lowest product ID no case but "checkout/out of stock"
+// uses: the cart case fills a cart with products 1..MaxCartLines and is
+// refused product MaxCartLines+1; the other checkout cases buy product 4.
+const firstFreeID = shop.MaxCartLines + 2
+
+// maxSellOut is the most checkouts "checkout/out of stock" makes to sell a
+// product out; with more stock than they would buy, it skips.
+const maxSellOut = 20
+
+// products lists the whole catalog, a page at a time.
+func (c *client) products() []shop.Product {
+	c.t.Helper()
+	var all []shop.Product
+	for offset := int64(0); ; {
+		var page api.ProductPage
+		c.want(c.json("GET", fmt.Sprintf("/products?offset=%d&limit=%d", offset, api.MaxPageLimit), nil), http.StatusOK, &page)
+		all = append(all, page.Products...)
+		offset += int64(len(page.Products))
+		if len(page.Products) == 0 || offset >= page.Total {
+			return all
+		}
+	}
 }
 
 // Run checks the whole contract against the shop at baseURL.
@@ -310,12 +352,94 @@ func checkout(t *testing.T, c *client) {
 			t.Fatalf("a refused checkout changed the cart: %+v", read)
 		}
 	})
+	t.Run("out of stock", func(t *testing.T) {
+		outOfStock(t, &client{t: t, base: c.base, http: c.http})
+	})
 	t.Run("unknown", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
 		c.wantError(c.json("POST", "/carts/c_doesnotexist/checkout", api.CheckoutRequest{CardToken: "tok_ok"}), http.StatusNotFound, api.CodeNotFound)
 		c.wantError(c.json("GET", "/orders/o_doesnotexist", nil), http.StatusNotFound, api.CodeNotFound)
 		c.wantError(c.json("GET", "/notifications?order_id=o_doesnotexist", nil), http.StatusNotFound, api.CodeNotFound)
 	})
+}
+
+// outOfStock sells out the product with least stock that no other case
+// uses, down to fewer than MaxLineQuantity, then checks out a cart that
+// asks for one of a plentiful product and MaxLineQuantity of the scarce
+// one: 409 out_of_stock, leaving no order behind, the same again on a
+// retry with the same key, the cart as it was, and no stock taken, not
+// even the plentiful line's.
+func outOfStock(t *testing.T, c *client) {
+	var free []shop.Product
+	for _, p := range c.products() {
+		if p.ID >= firstFreeID {
+			free = append(free, p)
+		}
+	}
+	if len(free) < 2 {
+		t.Fatalf("the catalog has %d products from id %d on; the suite needs at least 2 there", len(free), firstFreeID)
+	}
+	// The scarcest product, and the one with most stock of the others.
+	byStock := func(a, b shop.Product) int { return cmp.Compare(a.Stock, b.Stock) }
+	scarce := slices.MinFunc(free, byStock)
+	plenty := slices.MaxFunc(slices.DeleteFunc(free, func(p shop.Product) bool { return p.ID == scarce.ID }), byStock)
+	if limit := int64(maxSellOut * shop.MaxLineQuantity); scarce.Stock > limit {
+		t.Skipf("product %d, the scarcest of those no other case uses, has %d in stock: selling it out would take more than %d checkouts. "+
+			"Deploy the shop with a small catalog stock (e.g. -catalog stock=1000..2000, or contract.Catalog()) for this case to run",
+			scarce.ID, scarce.Stock, maxSellOut)
+	}
+	if plenty.Stock < 1 {
+		t.Fatalf("no product from id %d on other than %d has stock to put in the cart", firstFreeID, scarce.ID)
+	}
+
+	// Buy the scarce product down to fewer than a line's worth.
+	left, sales := scarce.Stock, 0
+	for ; left >= shop.MaxLineQuantity; sales++ {
+		cart := c.newCart()
+		c.add(cart.ID, scarce.ID, shop.MaxLineQuantity)
+		var order shop.Order
+		c.want(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}), http.StatusCreated, &order)
+		if order.Status != shop.OrderPaid {
+			t.Fatalf("buying %d of product %d (%d in stock): order %+v, want paid", shop.MaxLineQuantity, scarce.ID, left, order)
+		}
+		left -= shop.MaxLineQuantity
+	}
+	if got := c.product(scarce.ID).Stock; got != left {
+		t.Fatalf("product %d: stock %d after selling %d of %d, want %d", scarce.ID, got, scarce.Stock-left, scarce.Stock, left)
+	}
+	plentyBefore := c.product(plenty.ID).Stock
+
+	cart := c.newCart()
+	c.add(cart.ID, plenty.ID, 1)
+	want := c.add(cart.ID, scarce.ID, shop.MaxLineQuantity)
+	key := "contract-" + cart.ID
+	for _, attempt := range []string{"checkout", "retry with the same key"} {
+		e := c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}, api.IdempotencyKeyHeader, key),
+			http.StatusConflict, api.CodeOutOfStock)
+		if e.OrderID != "" {
+			t.Fatalf("%s of %d of product %d (%d in stock) names order %s; an out-of-stock checkout leaves no order behind",
+				attempt, shop.MaxLineQuantity, scarce.ID, left, e.OrderID)
+		}
+	}
+	var read shop.Cart
+	c.want(c.json("GET", "/carts/"+cart.ID, nil), http.StatusOK, &read)
+	if !sameLines(read, want) {
+		t.Fatalf("cart after an out-of-stock checkout = %+v, want it unchanged: %+v", read, want)
+	}
+	if got := c.product(scarce.ID).Stock; got != left {
+		t.Fatalf("product %d: stock %d after an out-of-stock checkout, want %d (nothing taken)", scarce.ID, got, left)
+	}
+	if got := c.product(plenty.ID).Stock; got != plentyBefore {
+		t.Fatalf("product %d: stock %d after an out-of-stock checkout, want %d (its line's reservation undone)", plenty.ID, got, plentyBefore)
+	}
+	t.Logf("product %d sold from %d down to %d in %d checkouts, then refused %d of it next to 1 of product %d (%d in stock)",
+		scarce.ID, scarce.Stock, left, sales, shop.MaxLineQuantity, plenty.ID, plentyBefore)
+}
+
+// sameLines reports whether two carts hold the same lines at the same
+// prices.
+func sameLines(a, b shop.Cart) bool {
+	return a.ID == b.ID && a.TotalCents == b.TotalCents && slices.Equal(a.Items, b.Items)
 }
 
 // waitNotified polls until the order's confirmation is sent: it is

@@ -67,6 +67,14 @@ var mutants = map[string]func(http.Handler) http.Handler{
 			}
 		})
 	},
+	"out of stock answered 503": func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			if rec.Code == http.StatusConflict && strings.Contains(rec.Body.String(), api.CodeOutOfStock) {
+				rec.Code = http.StatusServiceUnavailable
+				rec.Body = bytes.NewBufferString(`{"error":{"code":"payment_unavailable","message":"nope"}}`)
+			}
+		})
+	},
 	"over-long idempotency key accepted": func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if k := r.Header.Get(api.IdempotencyKeyHeader); len(k) > 128 {
@@ -93,8 +101,8 @@ func rewrite(h http.Handler, edit func(*http.Request, *httptest.ResponseRecorder
 }
 
 // TestContractHelperProcess is the child of TestRunCatchesBrokenShops: it
-// runs the suite against the mutant named in the environment, and is
-// skipped otherwise.
+// runs the suite against the mutant named in the environment, seeded with
+// the small stock that lets every case run, and is skipped otherwise.
 func TestContractHelperProcess(t *testing.T) {
 	name := os.Getenv(mutantEnv)
 	if name == "" {
@@ -104,7 +112,7 @@ func TestContractHelperProcess(t *testing.T) {
 	if !ok {
 		t.Fatalf("no mutant %q", name)
 	}
-	shopURL := monolithtest.Serve(t, monolithtest.WithWrap(mutate)).URL
+	shopURL := monolithtest.Serve(t, monolithtest.WithWrap(mutate), monolithtest.WithCatalog(contract.Catalog())).URL
 	contract.Run(t, shopURL)
 }
 
@@ -113,7 +121,7 @@ func TestContractHelperProcess(t *testing.T) {
 // behaviour docs/API.md documents. The suite must pass the unbroken shop and
 // fail each broken one in the subtest that covers the behaviour, as an
 // ordinary test failure: never a panic, nor a failure that skips the cases
-// after it.
+// after it. No case may skip: the shop has the stock to sell out.
 func TestRunCatchesBrokenShops(t *testing.T) {
 	if os.Getenv(mutantEnv) != "" {
 		t.Skip("the child runs TestContractHelperProcess only")
@@ -129,6 +137,7 @@ func TestRunCatchesBrokenShops(t *testing.T) {
 		{"declined retry answered 503", "checkout/declined"},
 		{"failed order without failure_reason", "checkout/declined"},
 		{"over-long idempotency key accepted", "checkout/over-long_idempotency_key"},
+		{"out of stock answered 503", "checkout/out_of_stock"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mutant, func(t *testing.T) {
@@ -140,6 +149,8 @@ func TestRunCatchesBrokenShops(t *testing.T) {
 				t.Fatalf("the suite broke off instead of failing a test:\n%s", out)
 			case !strings.Contains(string(out), "TestContractHelperProcess/checkout/unknown "):
 				t.Fatalf("a failure skipped the rest of the checkout cases:\n%s", out)
+			case strings.Contains(string(out), "--- SKIP: TestContractHelperProcess/"):
+				t.Fatalf("a case skipped against a shop seeded with contract.Catalog():\n%s", out)
 			case tt.fails == "" && err != nil:
 				t.Fatalf("the suite failed an unbroken shop: %v\n%s", err, out)
 			case tt.fails == "":

@@ -30,11 +30,14 @@ type CatalogSpec struct {
 // 1,000 products with enough stock that a quick benchmark does not sell out.
 var DefaultCatalog = CatalogSpec{Count: 1000, Seed: 1, MinStock: 100_000, MaxStock: 1_000_000}
 
+// maxCatalogCount is the most products a catalog may hold.
+const maxCatalogCount = 1_000_000
+
 // Validate reports the first field of the spec that is out of range.
 func (s CatalogSpec) Validate() error {
 	switch {
-	case s.Count < 1 || s.Count > 1_000_000:
-		return fmt.Errorf("catalog count must be 1..1000000, but is %d: %w", s.Count, ErrInvalid)
+	case s.Count < 1 || s.Count > maxCatalogCount:
+		return fmt.Errorf("catalog count must be 1..%d, but is %d: %w", maxCatalogCount, s.Count, ErrInvalid)
 	case s.MinStock < 0 || s.MaxStock < s.MinStock:
 		return fmt.Errorf("catalog stock range must satisfy 0 <= min <= max, but is %d..%d: %w", s.MinStock, s.MaxStock, ErrInvalid)
 	}

@@ -2,8 +2,11 @@ package shop
 
 import (
 	"errors"
+	"flag"
+	"io"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -111,4 +114,84 @@ func TestProductsValidSpecNeverPanics(t *testing.T) {
 		}
 	}()
 	spec.Products()
+}
+
+func TestParseCatalogSpec(t *testing.T) {
+	def := DefaultCatalog
+	tests := []struct {
+		name, in string
+		want     CatalogSpec
+		errHas   string // the error names this (the key at fault); "" for no error
+	}{
+		{"empty is the default", "", def, ""},
+		{"blank is the default", "  ", def, ""},
+		{"the default's own form", def.String(), def, ""},
+		{"every key", "count=10,seed=7,stock=3..9", CatalogSpec{Count: 10, Seed: 7, MinStock: 3, MaxStock: 9}, ""},
+		{"stock only", "stock=1000..2000", CatalogSpec{Count: def.Count, Seed: def.Seed, MinStock: 1000, MaxStock: 2000}, ""},
+		{"one stock level", "stock=5", CatalogSpec{Count: def.Count, Seed: def.Seed, MinStock: 5, MaxStock: 5}, ""},
+		{"no stock", "stock=0..0", CatalogSpec{Count: def.Count, Seed: def.Seed}, ""},
+		{"any order, spaces, trailing comma", " seed = 3 , count=2 ,", CatalogSpec{Count: 2, Seed: 3, MinStock: def.MinStock, MaxStock: def.MaxStock}, ""},
+		{"largest seed", "seed=18446744073709551615", CatalogSpec{Count: def.Count, Seed: 1<<64 - 1, MinStock: def.MinStock, MaxStock: def.MaxStock}, ""},
+		{"unknown key", "count=5,colour=red", CatalogSpec{}, `"colour"`},
+		{"no value", "count", CatalogSpec{}, `"count"`},
+		{"bad count", "count=many", CatalogSpec{}, "count"},
+		{"count out of range", "count=0", CatalogSpec{}, "count"},
+		{"count too big", "count=1000001", CatalogSpec{}, "count"},
+		{"negative seed", "seed=-1", CatalogSpec{}, "seed"},
+		{"seed overflows", "seed=18446744073709551616", CatalogSpec{}, "seed"},
+		{"bad stock", "stock=lots", CatalogSpec{}, "stock"},
+		{"half a range", "stock=5..", CatalogSpec{}, "stock"},
+		{"three ends", "stock=1..2..3", CatalogSpec{}, "stock"},
+		{"stock range reversed", "stock=9..3", CatalogSpec{}, "stock"},
+		{"negative stock", "stock=-1..3", CatalogSpec{}, "stock"},
+		{"a key twice", "seed=1,seed=2", CatalogSpec{}, "seed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseCatalogSpec(tt.in)
+			if tt.errHas != "" {
+				if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.errHas) {
+					t.Fatalf("ParseCatalogSpec(%q) = %v, %v; want ErrInvalid naming %s", tt.in, got, err, tt.errHas)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ParseCatalogSpec(%q) = %#v, %v; want %#v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCatalogVar checks the flag every seeding program takes: absent, the
+// default; given, the spec it names; malformed, a parse error naming the
+// flag.
+func TestCatalogVar(t *testing.T) {
+	tests := []struct {
+		args []string
+		want CatalogSpec
+		ok   bool
+	}{
+		{nil, DefaultCatalog, true},
+		{[]string{"-catalog", "stock=10..20"}, CatalogSpec{Count: 1000, Seed: 1, MinStock: 10, MaxStock: 20}, true},
+		{[]string{"-catalog=count=5,seed=2,stock=1"}, CatalogSpec{Count: 5, Seed: 2, MinStock: 1, MaxStock: 1}, true},
+		{[]string{"-catalog", "stock=20..10"}, CatalogSpec{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			var spec CatalogSpec
+			CatalogVar(fs, &spec)
+			err := fs.Parse(tt.args)
+			if !tt.ok {
+				if err == nil || !strings.Contains(err.Error(), "-"+CatalogFlag) {
+					t.Fatalf("Parse(%q) = %v, want an error naming -%s", tt.args, err, CatalogFlag)
+				}
+				return
+			}
+			if err != nil || spec != tt.want {
+				t.Fatalf("Parse(%q): spec %v, %v; want %v", tt.args, spec, err, tt.want)
+			}
+		})
+	}
 }

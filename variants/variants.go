@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/runtime"
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/variants/hybrid"
 	"github.com/archbench/archbench/variants/microservices"
 	"github.com/archbench/archbench/variants/monolith"
@@ -35,6 +36,12 @@ type Variant struct {
 	// whose code cannot be crashed by killing a component (a function's,
 	// run by instances the platform replaces) is absent.
 	Hosts map[string][]string
+	// Seeders names the components that create and seed the shop's
+	// catalog (products, prices, stock) when they start, and so take the
+	// -catalog flag (shop.CatalogFlag) that Env.Catalog sets. Components
+	// that seed parts of one catalog (names and prices in one, stock in
+	// another) must all get the same spec.
+	Seeders []string
 	// Functions names the functions of the platform that serve API
 	// requests, for scenarios that pre-warm them (-replicas fn=N).
 	Functions []string
@@ -44,9 +51,10 @@ type Variant struct {
 	plan func(psp runtime.Component, replicas map[string]int) (runtime.Plan, error)
 }
 
-// Plan returns what to run for this variant, with the payment provider and
-// replica counts configured by env. It fails if env asks to scale a
-// component the variant does not have or cannot scale.
+// Plan returns what to run for this variant, with the payment provider,
+// replica counts and catalog configured by env. It fails if env asks to
+// scale a component the variant does not have or cannot scale, or for an
+// invalid catalog.
 func (v Variant) Plan(env Env) (runtime.Plan, error) {
 	p, err := v.plan(env.PSP(), env.Replicas)
 	if err != nil {
@@ -56,31 +64,53 @@ func (v Variant) Plan(env Env) (runtime.Plan, error) {
 		if v.Platform == "" {
 			return runtime.Plan{}, fmt.Errorf("plan %s: keep-alive: the variant has no function platform", v.Name)
 		}
-		for i := range p.Components {
-			if p.Components[i].Name == v.Platform {
-				p.Components[i].Args = append(slices.Clone(p.Components[i].Args), "-keep-alive", env.KeepAlive.String())
-			}
+		if err := addArgs(&p, []string{v.Platform}, "-keep-alive", env.KeepAlive.String()); err != nil {
+			return runtime.Plan{}, fmt.Errorf("plan %s: keep-alive: %w", v.Name, err)
+		}
+	}
+	if env.Catalog != (shop.CatalogSpec{}) {
+		if err := env.Catalog.Validate(); err != nil {
+			return runtime.Plan{}, fmt.Errorf("plan %s: %w", v.Name, err)
+		}
+		if err := addArgs(&p, v.Seeders, "-"+shop.CatalogFlag, env.Catalog.String()); err != nil {
+			return runtime.Plan{}, fmt.Errorf("plan %s: catalog: %w", v.Name, err)
 		}
 	}
 	return p, nil
+}
+
+// addArgs appends args to the arguments of each of p's components named
+// in names; it fails if one of them is not in p.
+func addArgs(p *runtime.Plan, names []string, args ...string) error {
+	for _, name := range names {
+		i := slices.IndexFunc(p.Components, func(c runtime.Component) bool { return c.Name == name })
+		if i < 0 {
+			return fmt.Errorf("no component %q in the plan", name)
+		}
+		p.Components[i].Args = append(slices.Clone(p.Components[i].Args), args...)
+	}
+	return nil
 }
 
 // All returns every variant, in a stable order.
 func All() []Variant {
 	return []Variant{
 		{Name: monolith.Name, Summary: "one process, one SQLite database, checkout in one local transaction",
-			AuditSources: []string{monolith.Name}, Hops: monolith.Hops, plan: monolith.Scaled,
+			AuditSources: []string{monolith.Name}, Seeders: []string{monolith.Name}, Hops: monolith.Hops, plan: monolith.Scaled,
 			Hosts: map[string][]string{"catalog": {monolith.Name}, "inventory": {monolith.Name}, "cart": {monolith.Name},
 				"orders": {monolith.Name}, "notifications": {monolith.Name}, "payment": {PSPName}}},
 		{Name: microservices.Name, Summary: "a gateway and six services, each with its own SQLite file; checkout as a saga; events over NATS JetStream",
-			AuditSources: []string{microservices.Inventory, microservices.Orders, microservices.Notifications}, Hops: microservices.Hops, plan: microservices.Scaled,
+			AuditSources: []string{microservices.Inventory, microservices.Orders, microservices.Notifications},
+			Seeders:      []string{microservices.Catalog, microservices.Inventory}, Hops: microservices.Hops, plan: microservices.Scaled,
 			Hosts: map[string][]string{"catalog": {microservices.Catalog}, "inventory": {microservices.Inventory}, "cart": {microservices.Cart},
 				"orders": {microservices.Orders}, "notifications": {microservices.Notifications}, "payment": {PSPName}}},
 		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",
-			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Functions: serverless.APIFunctions(), Hops: serverless.Hops, plan: serverless.Plan,
+			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Seeders: []string{serverless.Name},
+			Functions: serverless.APIFunctions(), Hops: serverless.Hops, plan: serverless.Plan,
 			Hosts: map[string][]string{"payment": {PSPName}}},
 		{Name: hybrid.Name, Summary: "a monolith core, the catalog extracted as a scaled service, confirmations sent by an event-triggered function",
-			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Hops: hybrid.Hops, plan: hybrid.Plan,
+			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Seeders: []string{hybrid.Core, hybrid.Catalog},
+			Hops: hybrid.Hops, plan: hybrid.Plan,
 			Hosts: map[string][]string{"catalog": {hybrid.Catalog}, "inventory": {hybrid.Core}, "cart": {hybrid.Core},
 				"orders": {hybrid.Core}, "notifications": {hybrid.Notifications}, "payment": {PSPName}}},
 	}
@@ -138,7 +168,7 @@ const PSPName = "psp"
 const PSPPackage = "github.com/archbench/archbench/cmd/psp"
 
 // Env is what all variants of one comparison share: the external payment
-// provider's behaviour.
+// provider's behaviour, and the catalog the shop is seeded with.
 type Env struct {
 	// PSPLatencyMedian and PSPLatencyP99 shape the provider's log-normal
 	// charge latency.
@@ -151,6 +181,10 @@ type Env struct {
 	// KeepAlive, when set, is how long a function platform keeps idle
 	// instances; only variants with a platform accept it.
 	KeepAlive time.Duration
+	// Catalog, when set, is the catalog the variant's seeding components
+	// (Variant.Seeders) create; the zero value leaves them their default,
+	// shop.DefaultCatalog.
+	Catalog shop.CatalogSpec
 }
 
 // ParseReplicas parses "name=N,name=N" (N ≥ 1) into Env.Replicas.

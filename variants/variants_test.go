@@ -1,10 +1,14 @@
 package variants
 
 import (
+	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/httpapi"
 )
 
@@ -60,6 +64,80 @@ func TestVariantsAreComplete(t *testing.T) {
 				if n, ok := v.Hops[r]; !ok || n < 0 {
 					t.Errorf("hops for %q: %d, %v; want a count ≥ 0", r, n, ok)
 				}
+			}
+		})
+	}
+}
+
+// TestPlanPassesCatalog checks that Env.Catalog reaches, as -catalog, every
+// component that seeds a catalog (products in one, stock in another, both
+// alike) and no other component, and that the zero Env passes no -catalog.
+func TestPlanPassesCatalog(t *testing.T) {
+	// The components whose programs seed the shop's catalog, by variant:
+	// those that open a local.Shop (not Attached) or the catalog or
+	// inventory service's database.
+	seeders := map[string][]string{
+		"monolith":      {"monolith"},
+		"microservices": {"catalog", "inventory"},
+		"serverless":    {"serverless"}, // the platform, which seeds the database its instances attach to
+		"hybrid":        {"catalog", "core"},
+	}
+	spec := shop.CatalogSpec{Count: 60, Seed: 9, MinStock: 10, MaxStock: 20}
+	for _, v := range All() {
+		t.Run(v.Name, func(t *testing.T) {
+			want, ok := seeders[v.Name]
+			if !ok {
+				t.Fatalf("no expected seeders for variant %q: add them to this test", v.Name)
+			}
+			if got := slices.Sorted(slices.Values(v.Seeders)); !slices.Equal(got, want) {
+				t.Errorf("Seeders = %v, want %v", got, want)
+			}
+			// With KeepAlive too where it applies, so that both reach the
+			// platform of a variant whose platform seeds.
+			env := Env{Catalog: spec}
+			if v.Platform != "" {
+				env.KeepAlive = time.Minute
+			}
+			p, err := v.Plan(env)
+			if err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			var got []string
+			for _, c := range p.Components {
+				i := slices.Index(c.Args, "-"+shop.CatalogFlag)
+				if i < 0 {
+					continue
+				}
+				got = append(got, c.Name)
+				if i+1 >= len(c.Args) {
+					t.Fatalf("%s: -catalog without a value: %q", c.Name, c.Args)
+				}
+				if parsed, err := shop.ParseCatalogSpec(c.Args[i+1]); err != nil || parsed != spec {
+					t.Errorf("%s: -catalog %q parses to %v, %v; want %v", c.Name, c.Args[i+1], parsed, err, spec)
+				}
+				if slices.Contains(c.Args[i+1:], "-"+shop.CatalogFlag) {
+					t.Errorf("%s: -catalog passed twice: %q", c.Name, c.Args)
+				}
+				if c.Name == v.Platform && !slices.Contains(c.Args, "-keep-alive") {
+					t.Errorf("%s: -keep-alive lost next to -catalog: %q", c.Name, c.Args)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("-catalog passed to %v, want %v exactly", got, want)
+			}
+
+			p, err = v.Plan(Env{})
+			if err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			for _, c := range p.Components {
+				if slices.Contains(c.Args, "-"+shop.CatalogFlag) {
+					t.Errorf("the zero Env passed -catalog to %s: %q", c.Name, c.Args)
+				}
+			}
+			if _, err := v.Plan(Env{Catalog: shop.CatalogSpec{Count: 1, MinStock: 5, MaxStock: 1}}); !errors.Is(err, shop.ErrInvalid) {
+				t.Errorf("plan with an invalid catalog: %v, want shop.ErrInvalid", err)
 			}
 		})
 	}

@@ -34,8 +34,13 @@ type Settings struct {
 type Functions struct {
 	// Config is the platform's deployment with settings s.
 	Config func(s Settings) (faas.Config, error)
+	// Flags, if set, adds the program's own flags to fs, next to the
+	// protocol's and the platform's (the catalog Setup seeds, say). The
+	// platform does not pass them on to instances.
+	Flags func(fs *flag.FlagSet)
 	// Setup, if set, runs once in the platform before it serves, as a
-	// deployment step (creating and seeding a database, say).
+	// deployment step (creating and seeding a database, say), after the
+	// flags are parsed.
 	Setup func(ctx context.Context, cfg *component.Config, log *slog.Logger) error
 	// Instance is one instance's initialisation: the handler it serves for
 	// function and a cleanup. Its cost is part of every cold start.
@@ -63,6 +68,9 @@ func Main(name string, args []string, fns Functions) int {
 		fs.DurationVar(&settings.KeepAlive, "keep-alive", 0, "how long idle instances are kept")
 		fs.IntVar(&settings.AccountConcurrency, "account-concurrency", 0, "most busy instances over all functions")
 		fs.StringVar(&provisioned, "provisioned", "", "pre-warmed instances per function, as fn=N,...")
+		if fns.Flags != nil {
+			fns.Flags(fs)
+		}
 	}, func(ctx context.Context, cfg *component.Config, log *slog.Logger) (http.Handler, func(), error) {
 		if function != "" {
 			return fns.Instance(ctx, cfg, function, log.With("function", function))

@@ -101,13 +101,13 @@ func leftovers(t *testing.T, run string) string {
 
 const none = "0 containers, 0 networks, 0 volumes"
 
-func plan(t *testing.T, name string) (variants.Variant, runtime.Plan) {
+func plan(t *testing.T, name string, env variants.Env) (variants.Variant, runtime.Plan) {
 	t.Helper()
 	v, err := variants.Lookup(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := v.Plan(variants.Env{})
+	p, err := v.Plan(env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,13 +115,14 @@ func plan(t *testing.T, name string) (variants.Variant, runtime.Plan) {
 }
 
 // TestEveryVariantInContainers holds every variant, in containers under the
-// equal budget, to the same contract and data audit as in processes, and
+// equal budget, to the same contract (deployed with its small-stock
+// catalog, so that every case runs) and data audit as in processes, and
 // checks that stopping leaves nothing with the deployment's label.
 func TestEveryVariantInContainers(t *testing.T) {
 	rt := newRuntime(t)
 	for _, v := range variants.All() {
 		t.Run(v.Name, func(t *testing.T) {
-			_, p := plan(t, v.Name)
+			_, p := plan(t, v.Name, variants.Env{Catalog: contract.Catalog()})
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 			defer cancel()
 			dep, err := rt.Deploy(ctx, p)
@@ -181,7 +182,7 @@ func TestEveryVariantInContainers(t *testing.T) {
 // anything, and a second runtime deploying the same plan finds every image
 // in the engine's cache and builds none.
 func TestImagesAreCached(t *testing.T) {
-	_, p := plan(t, "monolith")
+	_, p := plan(t, "monolith", variants.Env{})
 	for i := range 2 {
 		rt := newRuntime(t)
 		if i == 0 {
@@ -211,7 +212,7 @@ func TestImagesAreCached(t *testing.T) {
 func TestFailedDeployLeavesNothing(t *testing.T) {
 	before := leftovers(t, "")
 	rt := newRuntime(t, container.WithStartTimeout(20*time.Second))
-	_, p := plan(t, "monolith")
+	_, p := plan(t, "monolith", variants.Env{})
 	for i := range p.Components {
 		if p.Components[i].Name == "monolith" {
 			p.Components[i].Args = append(p.Components[i].Args, "-no-such-flag")
@@ -239,7 +240,7 @@ func TestHelperHarness(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	_, p := plan(t, "monolith")
+	_, p := plan(t, "monolith", variants.Env{})
 	d, err := rt.Deploy(ctx, p)
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +298,7 @@ func TestSIGINTLeavesNothing(t *testing.T) {
 // never stopped.
 func TestClean(t *testing.T) {
 	rt := newRuntime(t)
-	_, p := plan(t, "monolith")
+	_, p := plan(t, "monolith", variants.Env{})
 	d, err := rt.Deploy(t.Context(), p)
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +344,7 @@ func TestClean(t *testing.T) {
 // injected into its code reaches it through the published port.
 func TestRestartKeepsTheAddress(t *testing.T) {
 	rt := newRuntime(t)
-	_, p := plan(t, "monolith")
+	_, p := plan(t, "monolith", variants.Env{})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	dep, err := rt.Deploy(ctx, p)

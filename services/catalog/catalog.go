@@ -40,6 +40,9 @@ type Service struct {
 // Open opens (creating and seeding from spec if needed) the catalog's
 // database in dataDir; inventory is asked for stock levels. Close closes it.
 func Open(ctx context.Context, dataDir string, spec shop.CatalogSpec, inventory remote.Caller) (*Service, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
 	db, err := sqlstore.Open(ctx, filepath.Join(dataDir, "catalog.db"), sqlstore.WithSchemas(sqlstore.CatalogSchema))
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)

@@ -46,6 +46,9 @@ type Reservation struct {
 // Open opens (creating and seeding from spec if needed) the inventory's
 // database in dataDir.
 func Open(ctx context.Context, dataDir string, spec shop.CatalogSpec) (*sqlstore.DB, *sqlstore.Inventory, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("open inventory: %w", err)
+	}
 	db, err := sqlstore.Open(ctx, filepath.Join(dataDir, "inventory.db"), sqlstore.WithSchemas(sqlstore.InventorySchema))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open inventory: %w", err)

@@ -24,8 +24,9 @@ const republishEvery = 5 * time.Second
 // paid orders are announced on the broker for the notification function
 // instead of confirmed in-process, plus the stock levels the extracted
 // catalog asks for and the route by which the function records a
-// confirmation as sent. Peers: psp, broker.
-func NewCore(ctx context.Context, cfg *component.Config, log *slog.Logger) (http.Handler, func(), error) {
+// confirmation as sent. Peers: psp, broker. opts configure the shop (its
+// catalog, say) after the core's own logger and dispatcher.
+func NewCore(ctx context.Context, cfg *component.Config, log *slog.Logger, opts ...local.Option) (http.Handler, func(), error) {
 	pspURL, err := cfg.Peer("psp")
 	if err != nil {
 		return nil, nil, err
@@ -39,7 +40,8 @@ func NewCore(ctx context.Context, cfg *component.Config, log *slog.Logger) (http
 		return nil, nil, err
 	}
 	pub := broker.OrderPublisher{JS: js, Log: log}
-	s, err := local.Open(ctx, cfg.DataDir, payment.NewClient(pspURL), local.WithLogger(log), local.WithDispatcher(pub))
+	s, err := local.Open(ctx, cfg.DataDir, payment.NewClient(pspURL),
+		append([]local.Option{local.WithLogger(log), local.WithDispatcher(pub)}, opts...)...)
 	if err != nil {
 		nc.Close()
 		return nil, nil, err

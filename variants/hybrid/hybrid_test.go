@@ -26,11 +26,12 @@ func TestMain(m *testing.M) {
 }
 
 // TestContract holds the hybrid to the same contract and audit as every
-// variant, and checks its composition at work: the catalog runs as
+// variant (deployed with the contract's small-stock catalog, so that every
+// case runs), and checks its composition at work: the catalog runs as
 // replicas of its own, and confirmations went through the event-triggered
 // function.
 func TestContract(t *testing.T) {
-	dep, v := varianttest.Deploy(t, rt, hybrid.Name, variants.Env{})
+	dep, v := varianttest.Deploy(t, rt, hybrid.Name, variants.Env{Catalog: contract.Catalog()})
 	if n := len(dep.URLs(hybrid.Catalog)); n != hybrid.CatalogReplicas {
 		t.Errorf("%d catalog replicas, want %d", n, hybrid.CatalogReplicas)
 	}

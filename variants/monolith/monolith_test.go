@@ -19,10 +19,10 @@ import (
 )
 
 // TestContractInProcess holds the monolith's handler, served in this test
-// process over real loopback sockets, to the shared contract, then audits its
-// data.
+// process over real loopback sockets, to the shared contract (with the
+// small stock that lets it sell a product out), then audits its data.
 func TestContractInProcess(t *testing.T) {
-	shop := monolithtest.Serve(t)
+	shop := monolithtest.Serve(t, monolithtest.WithCatalog(contract.Catalog()))
 	shopURL, pspURL := shop.URL, shop.PaymentURL
 	contract.Run(t, shopURL)
 

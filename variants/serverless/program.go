@@ -2,6 +2,7 @@ package serverless
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -77,22 +78,28 @@ func (f *shopFunctions) close() {
 	}
 }
 
-// Functions is the serverless shop's functions, for program.Main.
+// Functions is the serverless shop's functions, for program.Main. The
+// platform takes -catalog (shop.CatalogVar): the catalog it seeds the
+// shop's database with at deploy time.
 func Functions() program.Functions {
+	catalog := shop.DefaultCatalog
 	return program.Functions{
 		Config: func(s program.Settings) (faas.Config, error) {
 			return Config(Settings{KeepAlive: s.KeepAlive, AccountConcurrency: s.AccountConcurrency, Provisioned: s.Provisioned})
 		},
-		Setup:    setUp,
+		Flags: func(fs *flag.FlagSet) { shop.CatalogVar(fs, &catalog) },
+		Setup: func(ctx context.Context, cfg *component.Config, log *slog.Logger) error {
+			return setUp(ctx, cfg, log, catalog)
+		},
 		Instance: Instance,
 		Wrap:     httpapi.Harden,
 	}
 }
 
-// setUp creates and seeds the shop's database once, as a deployment step,
-// before any instance opens it.
-func setUp(ctx context.Context, cfg *component.Config, log *slog.Logger) error {
-	s, err := local.Open(ctx, cfg.DataDir, noPayer{}, local.WithDispatcher(noDispatch{}), local.WithLogger(log))
+// setUp creates and seeds the shop's database with catalog once, as a
+// deployment step, before any instance opens it.
+func setUp(ctx context.Context, cfg *component.Config, log *slog.Logger, catalog shop.CatalogSpec) error {
+	s, err := local.Open(ctx, cfg.DataDir, noPayer{}, local.WithCatalog(catalog), local.WithDispatcher(noDispatch{}), local.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("the shop's database: %w", err)
 	}

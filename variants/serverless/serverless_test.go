@@ -43,12 +43,13 @@ func platformStats(t *testing.T, base string) map[string]faas.FunctionStats {
 }
 
 // TestContract holds the serverless variant to the same contract as the
-// others, through the platform's front door, with every function on real
+// others (deployed with the contract's small-stock catalog, so that every
+// case runs), through the platform's front door, with every function on real
 // instance processes; then audits its data and checks the platform's
 // account: the first request of a function was a cold start, and the
 // confirmations went through the event-triggered function.
 func TestContract(t *testing.T) {
-	dep, v := varianttest.Deploy(t, rt, serverless.Name, variants.Env{})
+	dep, v := varianttest.Deploy(t, rt, serverless.Name, variants.Env{Catalog: contract.Catalog()})
 
 	resp, err := http.Get(dep.EntryURL() + "/products/1")
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/archbench/archbench/payment"
+	"github.com/archbench/archbench/shop"
+	"github.com/archbench/archbench/shop/local"
 	"github.com/archbench/archbench/variants/monolith"
 )
 
@@ -22,11 +24,18 @@ type Option func(*config)
 type config struct {
 	provider []payment.ProviderOption
 	wrap     func(http.Handler) http.Handler
+	shop     []local.Option
 }
 
 // WithProvider configures the payment provider (latency, declines, …).
 func WithProvider(opts ...payment.ProviderOption) Option {
 	return func(c *config) { c.provider = append(c.provider, opts...) }
+}
+
+// WithCatalog seeds the shop with spec instead of shop.DefaultCatalog
+// (contract.Catalog, say, for the whole contract suite to run).
+func WithCatalog(spec shop.CatalogSpec) Option {
+	return func(c *config) { c.shop = append(c.shop, local.WithCatalog(spec)) }
 }
 
 // WithWrap serves the monolith's handler through wrap, to watch or alter
@@ -57,7 +66,7 @@ func Serve(t testing.TB, opts ...Option) Shop {
 	}
 	psp := httptest.NewServer(provider)
 	t.Cleanup(psp.Close)
-	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler))
+	h, closeShop, err := monolith.New(context.Background(), t.TempDir(), psp.URL, slog.New(slog.DiscardHandler), cfg.shop...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 // Command catalog is the microservices variant's catalog service (see
-// docs/SERVICES.md). Peers: inventory.
+// docs/SERVICES.md). Peers: inventory. It seeds the products of the
+// catalog -catalog names (default shop.DefaultCatalog), which must be the
+// inventory's.
 package main
 
 import (
 	"context"
+	"flag"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,15 +18,17 @@ import (
 )
 
 func main() {
-	os.Exit(component.Main("catalog", os.Args[1:], nil, func(ctx context.Context, cfg *component.Config, log *slog.Logger) (http.Handler, func(), error) {
-		inv, err := remote.Dial(cfg, "inventory")
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := catalog.Open(ctx, cfg.DataDir, shop.DefaultCatalog, inv)
-		if err != nil {
-			return nil, nil, err
-		}
-		return catalog.Handler(s, log), func() { s.Close() }, nil
-	}))
+	var spec shop.CatalogSpec
+	os.Exit(component.Main("catalog", os.Args[1:], func(fs *flag.FlagSet) { shop.CatalogVar(fs, &spec) },
+		func(ctx context.Context, cfg *component.Config, log *slog.Logger) (http.Handler, func(), error) {
+			inv, err := remote.Dial(cfg, "inventory")
+			if err != nil {
+				return nil, nil, err
+			}
+			s, err := catalog.Open(ctx, cfg.DataDir, spec, inv)
+			if err != nil {
+				return nil, nil, err
+			}
+			return catalog.Handler(s, log), func() { s.Close() }, nil
+		}))
 }

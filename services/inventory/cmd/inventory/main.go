@@ -1,9 +1,12 @@
 // Command inventory is the microservices variant's inventory service (see
-// docs/SERVICES.md). It has no peers.
+// docs/SERVICES.md). It has no peers. It seeds the stock of the catalog
+// -catalog names (default shop.DefaultCatalog), which must be the catalog
+// service's.
 package main
 
 import (
 	"context"
+	"flag"
 	"log/slog"
 	"net/http"
 	"os"
@@ -14,11 +17,13 @@ import (
 )
 
 func main() {
-	os.Exit(component.Main("inventory", os.Args[1:], nil, func(ctx context.Context, cfg *component.Config, log *slog.Logger) (http.Handler, func(), error) {
-		db, inv, err := inventory.Open(ctx, cfg.DataDir, shop.DefaultCatalog)
-		if err != nil {
-			return nil, nil, err
-		}
-		return inventory.Handler(db, inv, log), func() { db.Close() }, nil
-	}))
+	var spec shop.CatalogSpec
+	os.Exit(component.Main("inventory", os.Args[1:], func(fs *flag.FlagSet) { shop.CatalogVar(fs, &spec) },
+		func(ctx context.Context, cfg *component.Config, log *slog.Logger) (http.Handler, func(), error) {
+			db, inv, err := inventory.Open(ctx, cfg.DataDir, spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			return inventory.Handler(db, inv, log), func() { db.Close() }, nil
+		}))
 }
