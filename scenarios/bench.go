@@ -254,6 +254,7 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 				b.Scenario.Name(), v.Name, cc.Generator.Name, cc.Total.Count, cc.Total.LatencyMs.P50, cc.Total.LatencyMs.P99, 100*cc.Total.ErrorRate)
 		}
 	}
+	auditStart := time.Now()
 	rep2, err := Audit(ctx, dep, v)
 	if err != nil {
 		return res, fmt.Errorf("audit: %w", err)
@@ -267,8 +268,10 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	if !rep2.Passed {
 		verdict = "FAILED"
 	}
-	progress.Printf("%s %s: %d requests, p99 %.2f ms, %.2f%% errors; audit %s",
-		b.Scenario.Name(), v.Name, res.Total.Count, res.Total.LatencyMs.P99, 100*res.Total.ErrorRate, verdict)
+	// The audit's time is mostly its wait for the data to settle
+	// (auditSettle): a long one says something was slow to converge.
+	progress.Printf("%s %s: %d requests, p99 %.2f ms, %.2f%% errors; audit %s in %.1f s",
+		b.Scenario.Name(), v.Name, res.Total.Count, res.Total.LatencyMs.P99, 100*res.Total.ErrorRate, verdict, time.Since(auditStart).Seconds())
 	return res, nil
 }
 
