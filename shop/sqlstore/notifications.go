@@ -51,25 +51,17 @@ func (n *Notifications) Pending(ctx context.Context, limit int) ([]string, error
 }
 
 // PendingOrders returns up to limit orders whose confirmation is not sent
-// yet, read whole from the orders table, which must be in the same database
+// yet, the longest queued first (a sweep that re-publishes them cannot
+// leave the oldest behind), read whole from the orders table, which must be in the same database
 // (as in the local shop, where both are written in one transaction). A
 // pending confirmation without its order is left out.
 func (n *Notifications) PendingOrders(ctx context.Context, limit int) ([]shop.Order, error) {
-	rows, err := n.db.R.QueryContext(ctx, `SELECT `+orderColumns+` FROM notifications JOIN orders ON orders.id = notifications.order_id
-		WHERE notifications.sent_at IS NULL LIMIT ?`, limit)
+	orders, err := queryOrders(ctx, n.db, `SELECT `+orderColumns+` FROM notifications JOIN orders ON orders.id = notifications.order_id
+		WHERE notifications.sent_at IS NULL ORDER BY notifications.rowid LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("orders of pending notifications: %w", err)
 	}
-	defer rows.Close()
-	var orders []shop.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("orders of pending notifications: %w", err)
-		}
-		orders = append(orders, o)
-	}
-	return orders, rows.Err()
+	return orders, nil
 }
 
 // MarkSent records that an order's confirmation was delivered at t.

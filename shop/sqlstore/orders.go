@@ -133,19 +133,29 @@ func (o *Orders) DiscardPending(ctx context.Context, q DBTX, id string) (bool, e
 // before olderThan: checkouts whose process died, or whose outcome could not
 // be settled, at any point between writing the order and settling it.
 func (o *Orders) StalePending(ctx context.Context, olderThan time.Time, limit int) ([]shop.Order, error) {
-	rows, err := o.db.R.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE status = ? AND created_ms < ? LIMIT ?`,
+	out, err := queryOrders(ctx, o.db, `SELECT `+orderColumns+` FROM orders WHERE status = ? AND created_ms < ? LIMIT ?`,
 		shop.OrderPending, olderThan.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("stale pending orders: %w", err)
 	}
+	return out, nil
+}
+
+// queryOrders reads whole orders with q, a query on db's readers that
+// selects orderColumns.
+func queryOrders(ctx context.Context, db *DB, q string, args ...any) ([]shop.Order, error) {
+	rows, err := db.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	var out []shop.Order
 	for rows.Next() {
-		ord, err := scanOrder(rows)
+		o, err := scanOrder(rows)
 		if err != nil {
-			return nil, fmt.Errorf("stale pending orders: %w", err)
+			return nil, err
 		}
-		out = append(out, ord)
+		out = append(out, o)
 	}
 	return out, rows.Err()
 }
