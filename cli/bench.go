@@ -21,7 +21,9 @@ import (
 	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/runtime/process"
 	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/variants"
+	"github.com/archbench/archbench/workload"
 )
 
 const benchHelp = `
@@ -254,6 +256,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	}
 	if err := venv.validate(); err != nil {
 		return badFlag(fs, err)
+	}
+	if err := scenarios.CheckProducts(venv.SeededCatalog().Count); err != nil {
+		return badFlag(fs, fmt.Errorf("-%s: %w", shop.CatalogFlag, err))
 	}
 	for _, v := range vs {
 		if _, err := v.Plan(venv.Env); err != nil {
@@ -563,9 +568,11 @@ func (f *pricingFile) options() []report.Option {
 }
 
 // variantEnv is what the variants of a comparison share: the payment
-// provider's behaviour and replica counts, from flags.
+// provider's behaviour, replica counts and the catalog, from flags.
 type variantEnv struct{ variants.Env }
 
+// variantEnvFlags defines the flags that set a variantEnv in fs. Env.Catalog
+// stays unset (the variants' default) unless -catalog is given.
 func variantEnvFlags(fs *flag.FlagSet) *variantEnv {
 	e := &variantEnv{}
 	fs.DurationVar(&e.PSPLatencyMedian, "psp-latency-median", 0, "payment provider's median charge latency (log-normal)")
@@ -577,6 +584,12 @@ func variantEnvFlags(fs *flag.FlagSet) *variantEnv {
 		e.Replicas = r
 		return err
 	})
+	fs.Var(&e.Catalog, shop.CatalogFlag, fmt.Sprintf("the `catalog` every variant is seeded with, as count=N,seed=N,stock=MIN..MAX, each key\n"+
+		"optional (default %s), fresh on every deployment.\n"+
+		"The journeys pick products in 1..count, so bench needs a count of at least %d (a page of\n"+
+		"the product list); give archbench load the same -catalog. Little stock (stock=500..1000)\n"+
+		"makes sell-outs part of the measurement: a checkout of a sold-out product is answered\n"+
+		"409 out_of_stock, which the journeys count as an expected outcome, not an error", shop.DefaultCatalog, workload.MinProducts))
 	return e
 }
 
@@ -592,4 +605,16 @@ func (e *variantEnv) validate() error {
 		return fmt.Errorf("-psp-error-rate must be 0..1, but is %g", e.PSPErrorRate)
 	}
 	return nil
+}
+
+// targetCatalogVar defines -catalog on a command that drives a shop it did
+// not start (load, k6 export): the catalog the shop was seeded with, whose
+// count the journeys pick products up to. It defaults to
+// shop.DefaultCatalog, as the variants do.
+func targetCatalogVar(fs *flag.FlagSet) *shop.CatalogSpec {
+	spec := new(shop.CatalogSpec)
+	*spec = shop.DefaultCatalog
+	fs.Var(spec, shop.CatalogFlag, fmt.Sprintf("the `catalog` the target shop was seeded with (the -catalog given to archbench serve);\n"+
+		"only its count matters: the journeys pick products in 1..count, at least %d", workload.MinProducts))
+	return spec
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -17,6 +18,8 @@ import (
 	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/sim"
 )
 
@@ -85,6 +88,14 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"bench", "-variants", "monolith", "-replicas", "cart=2"}, "-replicas"},
 		{[]string{"serve", "-variant", "monolith", "-replicas", "monolith=2"}, "-replicas"},
 		{[]string{"bench", "-psp-latency-median", "10ms", "-psp-latency-p99", "1ms"}, "-psp-latency-p99"},
+		{[]string{"bench", "-catalog", "count=abc"}, `invalid value "count=abc" for flag -catalog`},
+		{[]string{"bench", "-catalog", "stock=9..1"}, `invalid value "stock=9..1" for flag -catalog`},
+		{[]string{"bench", "-catalog", "colour=red"}, `"colour": unknown key`},
+		{[]string{"bench", "-catalog", "count=5"}, "-catalog: a catalog of 5 products is too small for the journeys"},
+		{[]string{"bench", "-scenario", "all", "-catalog", "count=19"}, "-catalog: a catalog of 19 products is too small"},
+		{[]string{"serve", "-catalog", "count=0"}, `invalid value "count=0" for flag -catalog`},
+		{[]string{"load", "-target", "http://127.0.0.1:1", "-catalog", "count=5"}, "-catalog: a catalog of 5 products is too small"},
+		{[]string{"k6", "export", "-catalog", "count=5"}, "-catalog: a catalog of 5 products is too small"},
 		{[]string{"bench", "stray"}, `unexpected argument "stray"`},
 		{[]string{"load"}, "-target"},
 		{[]string{"load", "-target", "ftp://x"}, "-target"},
@@ -204,6 +215,58 @@ func TestK6Export(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("script lacks %q", want)
 		}
+	}
+}
+
+// TestCatalogReachesTheLoad follows -catalog from the flags to the load:
+// into the variants' env (unset when not given, so the variants keep their
+// default), and from the deployed catalog's count, which scenarios.Bench
+// puts in the Target, into the k6 cross-check's spec; k6 export takes it
+// too.
+func TestCatalogReachesTheLoad(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		want     shop.CatalogSpec // Env.Catalog
+		products int              // Env.SeededCatalog().Count
+	}{
+		{"unset", nil, shop.CatalogSpec{}, shop.DefaultCatalog.Count},
+		{"count", []string{"-catalog", "count=100000"}, shop.CatalogSpec{Count: 100_000, Seed: 1, MinStock: 100_000, MaxStock: 1_000_000}, 100_000},
+		{"stock", []string{"-catalog", "stock=500..1000"}, shop.CatalogSpec{Count: 1000, Seed: 1, MinStock: 500, MaxStock: 1000}, 1000},
+	}
+	steady, err := scenarios.SteadyProfile("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+			venv := variantEnvFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			if venv.Catalog != tc.want {
+				t.Errorf("Env.Catalog = %+v, want %+v", venv.Catalog, tc.want)
+			}
+			products := venv.SeededCatalog().Count
+			if products != tc.products {
+				t.Fatalf("SeededCatalog().Count = %d, want %d", products, tc.products)
+			}
+			spec, ok := crossCheckSpec(scenarios.Target{BaseURL: "http://127.0.0.1:9", Products: products}, steady)
+			if !ok || spec.Products != tc.products {
+				t.Errorf("cross-check spec: Products %d (ok %v), want %d", spec.Products, ok, tc.products)
+			}
+			if err := spec.Validate(); err != nil {
+				t.Errorf("cross-check spec: %v", err)
+			}
+		})
+	}
+	if _, ok := crossCheckSpec(scenarios.Target{BaseURL: "http://127.0.0.1:9", Products: 5000}, scenarios.Spike{}); ok {
+		t.Error("the cross-check mirrors a spike; it runs on steady only")
+	}
+	code, out, errOut := run(t, "k6", "export", "-scenario", "steady", "-target", "http://127.0.0.1:9", "-catalog", "count=5000")
+	if code != 0 || !strings.Contains(out, `"products": 5000`) {
+		t.Errorf("k6 export -catalog count=5000 exited %d (%s); script has 5000 products: %v", code, errOut, strings.Contains(out, `"products": 5000`))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/shop"
 )
 
 const k6Help = `
@@ -48,6 +49,7 @@ func runK6(ctx context.Context, env *Env, args []string) error {
 	rate := fs.Float64("rate", 0, "journeys per second (steady), base rate (spike) or first step (ramp); default: the profile's")
 	duration := fs.Duration("duration", 0, "measured duration (steady) or each step's (ramp); default: the profile's")
 	out := fs.String("o", "", "write the script to this `file` instead of stdout")
+	catalog := targetCatalogVar(fs)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -78,7 +80,10 @@ func runK6(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return badFlag(fs, err)
 	}
-	spec, _ := k6Spec(sc, *target)
+	if err := scenarios.CheckProducts(catalog.Count); err != nil {
+		return badFlag(fs, fmt.Errorf("-%s: %w", shop.CatalogFlag, err))
+	}
+	spec, _ := k6Spec(sc, *target, catalog.Count)
 	if *out == "" {
 		if err := k6.Export(env.Stdout, spec); err != nil {
 			return fmt.Errorf("k6 export: %w", err)
@@ -97,16 +102,17 @@ func runK6(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// k6Spec mirrors a scenario's load as a k6 spec aimed at target; ok is
-// false for scenarios a script cannot mirror.
-func k6Spec(sc scenarios.Scenario, target string) (spec k6.Spec, ok bool) {
+// k6Spec mirrors a scenario's load as a k6 spec aimed at target, a shop
+// whose catalog holds the given number of products (0: the default
+// catalog's count); ok is false for scenarios a script cannot mirror.
+func k6Spec(sc scenarios.Scenario, target string, products int) (spec k6.Spec, ok bool) {
 	switch s := sc.(type) {
 	case scenarios.Steady:
-		return k6.Spec{Target: target, Mix: s.Mix, Seed: s.Seed, MaxInFlight: s.MaxInFlight,
+		return k6.Spec{Target: target, Mix: s.Mix, Seed: s.Seed, MaxInFlight: s.MaxInFlight, Products: products,
 			Rate: s.Rate, Duration: s.Duration, Warmup: k6Warmup(s.Warmup)}, true
 	case scenarios.Spike:
 		peak := s.Base * s.Factor
-		return k6.Spec{Target: target, Mix: s.Mix, Seed: s.Seed, MaxInFlight: s.MaxInFlight,
+		return k6.Spec{Target: target, Mix: s.Mix, Seed: s.Seed, MaxInFlight: s.MaxInFlight, Products: products,
 			StartRate: s.Base, Warmup: k6Warmup(s.Warmup), Stages: []loadgen.Stage{
 				{Target: s.Base, Duration: s.Before}, {Target: peak}, {Target: peak, Duration: s.During},
 				{Target: s.Base}, {Target: s.Base, Duration: s.After}}}, true
@@ -117,7 +123,7 @@ func k6Spec(sc scenarios.Scenario, target string) (spec k6.Spec, ok bool) {
 			stages = append(stages, loadgen.Stage{Target: rate}, loadgen.Stage{Target: rate, Duration: s.StepFor})
 			rate = math.Round(rate * s.Growth)
 		}
-		return k6.Spec{Target: target, Mix: s.Mix, Seed: s.Seed, MaxInFlight: s.MaxInFlight,
+		return k6.Spec{Target: target, Mix: s.Mix, Seed: s.Seed, MaxInFlight: s.MaxInFlight, Products: products,
 			StartRate: s.Start, Warmup: k6Warmup(s.Warmup), Stages: stages}, true
 	}
 	return k6.Spec{}, false
@@ -135,18 +141,27 @@ func k6Warmup(d time.Duration) time.Duration {
 // cross-check of the two generators.
 type k6CrossCheck struct{}
 
-// CrossCheck runs k6 against baseURL with sc's load when sc is steady.
-func (k6CrossCheck) CrossCheck(ctx context.Context, baseURL string, sc scenarios.Scenario, p *scenarios.Progress) (results.VariantResult, bool, error) {
-	st, ok := sc.(scenarios.Steady)
+// CrossCheck runs k6 against t with sc's load when sc is steady.
+func (k6CrossCheck) CrossCheck(ctx context.Context, t scenarios.Target, sc scenarios.Scenario) (results.VariantResult, bool, error) {
+	spec, ok := crossCheckSpec(t, sc)
 	if !ok {
 		return results.VariantResult{}, false, nil
 	}
-	spec, _ := k6Spec(st, baseURL)
-	p.Printf("%s: cross-check: k6 at %g journeys/s for %s after a %s warm-up (the first run builds k6: about a minute)",
-		sc.Name(), st.Rate, st.Duration, spec.Warmup)
+	t.Progress.Printf("%s: cross-check: k6 at %g journeys/s for %s after a %s warm-up (the first run builds k6: about a minute)",
+		sc.Name(), spec.Rate, spec.Duration, spec.Warmup)
 	res, err := k6.Run(ctx, spec)
 	if err != nil {
 		return results.VariantResult{}, false, fmt.Errorf("k6: %w", err)
 	}
 	return res, true, nil
+}
+
+// crossCheckSpec is the k6 spec the cross-check runs against t: sc's load
+// over t's catalog, when sc is steady; ok is false for any other scenario.
+func crossCheckSpec(t scenarios.Target, sc scenarios.Scenario) (k6.Spec, bool) {
+	st, ok := sc.(scenarios.Steady)
+	if !ok {
+		return k6.Spec{}, false
+	}
+	return k6Spec(st, t.BaseURL, t.Products)
 }

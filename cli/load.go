@@ -18,6 +18,7 @@ import (
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/runtime/container"
 	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/workload"
 )
 
@@ -53,6 +54,7 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of one request")
 	seed := fs.Uint64("seed", 1, "seed for the journeys' random choices")
 	out := fs.String("out", "", "if set, write OUT/<run-id>/results.json and REPORT.md")
+	catalog := targetCatalogVar(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -86,8 +88,13 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 			return badFlag(fs, fmt.Errorf(`-request must be "METHOD /path", but is %q`, *request))
 		}
 		m = loadgen.Mix{loadgen.NewRequestJourney("request", strings.ToUpper(method), path)}
-	} else if m, err = workload.Mix(*mix); err != nil {
-		return badFlag(fs, fmt.Errorf("-mix: %w", err))
+	} else {
+		if err := scenarios.CheckProducts(catalog.Count); err != nil {
+			return badFlag(fs, fmt.Errorf("-%s: %w", shop.CatalogFlag, err))
+		}
+		if m, err = workload.Mix(*mix, workload.WithProducts(catalog.Count)); err != nil {
+			return badFlag(fs, fmt.Errorf("-mix: %w", err))
+		}
 	}
 	if *maxInFlight < 1 {
 		return badFlag(fs, fmt.Errorf("-max-in-flight must be >= 1, but is %d", *maxInFlight))
@@ -100,6 +107,9 @@ func runLoad(ctx context.Context, env *Env, args []string) error {
 	defer gen.CloseIdleConnections()
 	run := results.NewRun("load", "", time.Now())
 	run.Params = map[string]any{"target": base, "schedule": describe(sched, *rate), "mix": *mix, "request": *request, "max_in_flight": *maxInFlight}
+	if *request == "" {
+		run.Params["catalog"] = catalog.String()
+	}
 	rec := results.NewRecorder()
 	attack := gen.Start(ctx, sched, m)
 	progress := scenarios.NewProgress(env.Stderr).For("load", base, 1, 1)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/archbench/archbench/figures"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/stats"
 )
 
@@ -169,6 +170,23 @@ func deltaPct(o, n stats.Summary) float64 {
 	return (n.Mean - o.Mean) / math.Abs(o.Mean) * 100
 }
 
+// catalogParam is the param under which a bench records the catalog its
+// variants were seeded with (scenarios.Bench.Run).
+const catalogParam = "catalog"
+
+// withRecordedDefaults returns params with what runs ran with before it
+// was recorded: a run without a catalog param seeded the default catalog.
+// So a run from before the param existed does not differ from a newer one
+// on the default catalog.
+func withRecordedDefaults(params map[string]any) map[string]any {
+	if _, ok := params[catalogParam]; ok || len(params) == 0 {
+		return params
+	}
+	out := maps.Clone(params)
+	out[catalogParam] = shop.DefaultCatalog.String()
+	return out
+}
+
 // runNotes says how a and b differ other than in their figures.
 func runNotes(a, b results.Run) []string {
 	var notes []string
@@ -183,13 +201,14 @@ func runNotes(a, b results.Run) []string {
 	differ("machine", fmt.Sprintf("%s/%s, %d CPUs, %s", ma.OS, ma.Arch, ma.CPUs, ma.CPUModel),
 		fmt.Sprintf("%s/%s, %d CPUs, %s", mb.OS, mb.Arch, mb.CPUs, mb.CPUModel))
 	var params []string
-	for _, k := range slices.Sorted(maps.Keys(a.Params)) {
-		if bv, ok := b.Params[k]; !ok || !reflect.DeepEqual(a.Params[k], bv) {
+	pa, pb := withRecordedDefaults(a.Params), withRecordedDefaults(b.Params)
+	for _, k := range slices.Sorted(maps.Keys(pa)) {
+		if bv, ok := pb[k]; !ok || !reflect.DeepEqual(pa[k], bv) {
 			params = append(params, k)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(b.Params)) {
-		if _, ok := a.Params[k]; !ok {
+	for _, k := range slices.Sorted(maps.Keys(pb)) {
+		if _, ok := pa[k]; !ok {
 			params = append(params, k)
 		}
 	}

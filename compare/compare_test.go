@@ -9,6 +9,7 @@ import (
 
 	"github.com/archbench/archbench/figures"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/stats"
 )
 
@@ -185,6 +186,32 @@ func TestCompareUnmatched(t *testing.T) {
 	want := []string{`scenario differs: "steady" in the old run, "ramp" in the new`, "parameters differ: factor, mix, rate_per_sec"}
 	if strings.Join(c.Notes, "\n") != strings.Join(want, "\n") {
 		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(c.Notes, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCompareCatalogParam proves a run from before the catalog was
+// recorded counts as one on the default catalog: it differs from a newer
+// run only if that one was seeded with another.
+func TestCompareCatalogParam(t *testing.T) {
+	tests := []struct {
+		name    string
+		catalog string // the new run's; the old run has none
+		differ  bool
+	}{
+		{name: "default catalog", catalog: shop.DefaultCatalog.String()},
+		{name: "another catalog", catalog: "count=5000,seed=1,stock=100000..1000000", differ: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old := steadyRun("old", 3, nil)
+			old.Params = map[string]any{"rate_per_sec": 200.0}
+			cur := steadyRun("new", 3, nil)
+			cur.Params = map[string]any{"rate_per_sec": 200.0, "catalog": tt.catalog}
+			notes := strings.Join(Compare(old, cur).Notes, "\n")
+			if got := strings.Contains(notes, "parameters differ: catalog"); got != tt.differ {
+				t.Errorf("notes %q; want a catalog difference: %v", notes, tt.differ)
+			}
+		})
 	}
 }
 

@@ -31,7 +31,9 @@ type Bench struct {
 	// budget, for the run's notes; empty means each variant had the whole
 	// machine in turn.
 	RuntimeNote string
-	// Env configures what all variants share (the payment provider).
+	// Env configures what all variants share (the payment provider, the
+	// catalog); the journeys pick products in its catalog (see
+	// variants.Env.SeededCatalog).
 	Env variants.Env
 	// Variants to compare.
 	Variants []variants.Variant
@@ -57,14 +59,28 @@ type Bench struct {
 // variant with a function platform also gets the platform's account, fetched
 // after the load and before the audit; and a variant whose deployment
 // reports its usage gets what its replicas used, sampled every 500 ms while
-// the scenario ran (see results.Resources).
+// the scenario ran (see results.Resources). An invalid catalog, or one too
+// small for the journeys (see CheckProducts), fails it before anything is
+// deployed. The run's params record the payment provider's settings and
+// the catalog ("catalog", in shop.CatalogSpec's text form) beside the
+// scenario's own.
 func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	run := results.NewRun(b.Scenario.Name(), b.Profile, time.Now())
+	catalog := b.Env.SeededCatalog()
+	if err := catalog.Validate(); err != nil {
+		return run, fmt.Errorf("catalog: %w", err)
+	}
+	if err := CheckProducts(catalog.Count); err != nil {
+		return run, fmt.Errorf("catalog: %w", err)
+	}
 	run.Params = b.Scenario.Params()
 	run.Params["psp"] = map[string]any{
 		"latency_median_ms": float64(b.Env.PSPLatencyMedian) / 1e6, "latency_p99_ms": float64(b.Env.PSPLatencyP99) / 1e6,
 		"decline_rate": b.Env.PSPDeclineRate, "error_rate": b.Env.PSPErrorRate,
 	}
+	// In its text form (what -catalog takes), so that a seed beyond 2^53
+	// survives being read back as JSON.
+	run.Params["catalog"] = catalog.String()
 	note := b.RuntimeNote
 	if note == "" {
 		note = fmt.Sprintf("Runtime %q; variants ran one at a time, each with the whole machine (%d CPUs), so every variant had the same resource budget.", b.Runtime.Name(), run.Machine.CPUs)
@@ -109,9 +125,10 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 // CrossChecker drives a deployment with a scenario's load from a second
 // load generator.
 type CrossChecker interface {
-	// CrossCheck drives baseURL with sc's load and returns what the other
+	// CrossCheck drives t (its BaseURL, over its catalog's Products,
+	// reporting on its Progress) with sc's load and returns what the other
 	// generator measured; ok is false when it cannot mirror sc.
-	CrossCheck(ctx context.Context, baseURL string, sc Scenario, p *Progress) (res results.VariantResult, ok bool, err error)
+	CrossCheck(ctx context.Context, t Target, sc Scenario) (res results.VariantResult, ok bool, err error)
 }
 
 // Repeated is a scenario that runs more than once per variant unless told
@@ -202,8 +219,9 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	// Sample what the replicas use while the scenario runs, if the
 	// runtime can tell; the sampler's goroutine ends with the scenario.
 	usage := startUsage(ctx, dep, rt.Name(), usageInterval, b.logger().With("variant", v.Name))
-	res, err = b.Scenario.Run(ctx, Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress,
-		Setting: l.setting.Label, Deployment: dep})
+	target := Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress,
+		Setting: l.setting.Label, Deployment: dep, Products: l.setting.Env.SeededCatalog().Count}
+	res, err = b.Scenario.Run(ctx, target)
 	resources, note := usage.stop(ctx)
 	if err != nil {
 		return res, err
@@ -239,7 +257,7 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 		f.Finish(&res)
 	}
 	if b.CrossCheck != nil && rep == 1 && len(b.Variants) > 0 && l.v.Name == b.Variants[0].Name && l.rt == b.Runtime {
-		cc, ok, err := b.CrossCheck.CrossCheck(ctx, dep.EntryURL(), b.Scenario, progress)
+		cc, ok, err := b.CrossCheck.CrossCheck(ctx, target, b.Scenario)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return res, err

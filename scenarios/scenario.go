@@ -92,17 +92,40 @@ type Target struct {
 	// Deployment is the running variant, for scenarios that act on its
 	// components (the fault scenario kills and restarts them).
 	Deployment runtime.Deployment
+	// Products is how many products the variant's catalog holds: the
+	// journeys pick product IDs in 1..Products. Zero means
+	// shop.DefaultCatalog.Count; otherwise it must be at least
+	// workload.MinProducts (see CheckProducts).
+	Products int
+}
+
+// CheckProducts reports whether load can be aimed at a catalog of n
+// products: the journeys read whole pages of the product list, so it must
+// hold at least workload.MinProducts.
+func CheckProducts(n int) error {
+	if n < workload.MinProducts {
+		return fmt.Errorf("a catalog of %d products is too small for the journeys: they read whole pages of the product list, so it must hold at least %d", n, workload.MinProducts)
+	}
+	return nil
 }
 
 // prepare is every scenario's start: it validates the scenario, builds the
-// journey mix and a generator aimed at t, and warms up at rate for warmup
-// (none when 0). The caller closes the generator's idle connections.
+// journey mix over t's catalog and a generator aimed at t, and warms up at
+// rate for warmup (none when 0). The caller closes the generator's idle
+// connections.
 func prepare(ctx context.Context, t Target, sc interface{ Validate() error }, mixSpec string, seed uint64, maxInFlight int,
 	rate float64, warmup time.Duration) (*loadgen.Generator, loadgen.Mix, int64, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, nil, 0, err
 	}
-	mix, err := workload.Mix(mixSpec)
+	var opts []workload.Option
+	if t.Products != 0 {
+		if err := CheckProducts(t.Products); err != nil {
+			return nil, nil, 0, err
+		}
+		opts = append(opts, workload.WithProducts(t.Products))
+	}
+	mix, err := workload.Mix(mixSpec, opts...)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -209,3 +209,13 @@ func (e Env) PSP() runtime.Component {
 		},
 	}
 }
+
+// SeededCatalog returns the catalog the variants are seeded with: Catalog,
+// or shop.DefaultCatalog when it is unset. Load aimed at them picks
+// product IDs in 1..SeededCatalog().Count.
+func (e Env) SeededCatalog() shop.CatalogSpec {
+	if e.Catalog == (shop.CatalogSpec{}) {
+		return shop.DefaultCatalog
+	}
+	return e.Catalog
+}

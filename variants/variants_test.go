@@ -143,6 +143,26 @@ func TestPlanPassesCatalog(t *testing.T) {
 	}
 }
 
+// TestSeededCatalog checks that the catalog load is aimed at is the one
+// set, or the default when none is.
+func TestSeededCatalog(t *testing.T) {
+	spec := shop.CatalogSpec{Count: 60, Seed: 9, MinStock: 10, MaxStock: 20}
+	for _, tc := range []struct {
+		name string
+		env  Env
+		want shop.CatalogSpec
+	}{
+		{"unset", Env{}, shop.DefaultCatalog},
+		{"set", Env{Catalog: spec}, spec},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.env.SeededCatalog(); got != tc.want {
+				t.Errorf("SeededCatalog() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in      string

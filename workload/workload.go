@@ -5,6 +5,7 @@ package workload
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -89,10 +90,10 @@ func (c *config) product(r *rand.Rand) int64 {
 // browse: a page of the catalog, then one product.
 func (c *config) browse(ctx context.Context, s *loadgen.Session) error {
 	offset := s.Rand().Int64N(int64(c.products)/api.DefaultPageLimit) * api.DefaultPageLimit
-	if _, err := call(ctx, s, httpapi.RouteListProducts, http.MethodGet, "/products?offset="+strconv.FormatInt(offset, 10), nil, nil, http.StatusOK); err != nil {
+	if _, _, err := call(ctx, s, httpapi.RouteListProducts, http.MethodGet, "/products?offset="+strconv.FormatInt(offset, 10), nil, nil, http.StatusOK); err != nil {
 		return err
 	}
-	_, err := call(ctx, s, httpapi.RouteGetProduct, http.MethodGet, "/products/"+strconv.FormatInt(c.product(s.Rand()), 10), nil, nil, http.StatusOK)
+	_, _, err := call(ctx, s, httpapi.RouteGetProduct, http.MethodGet, "/products/"+strconv.FormatInt(c.product(s.Rand()), 10), nil, nil, http.StatusOK)
 	return err
 }
 
@@ -102,14 +103,18 @@ func (c *config) addToCart(ctx context.Context, s *loadgen.Session) error {
 	if err != nil {
 		return err
 	}
-	_, err = call(ctx, s, httpapi.RouteGetCart, http.MethodGet, "/carts/"+id, nil, nil, http.StatusOK)
+	_, _, err = call(ctx, s, httpapi.RouteGetCart, http.MethodGet, "/carts/"+id, nil, nil, http.StatusOK)
 	return err
 }
 
 // checkout: a new cart with one to three products, then checkout. A decline
-// (402) or a sold-out product (409) is the shop working as designed, so the
-// journey accepts them; a 503 from an unavailable payment provider counts as
-// an error.
+// (402 payment_declined) or a sold-out product (409 out_of_stock, which a
+// catalog seeded with little stock makes common) is the shop working as
+// designed, so the journey accepts them. Any other 409 is an error: a
+// conflict over the idempotency key means the checkout did not complete
+// (a replay found the first attempt still in progress) or the key was
+// reused, which unique carts never do. A 503 from an unavailable payment
+// provider counts as an error too.
 func (c *config) checkout(ctx context.Context, s *loadgen.Session) error {
 	id, err := c.fillCart(ctx, s, 1+s.Rand().IntN(3))
 	if err != nil {
@@ -118,14 +123,30 @@ func (c *config) checkout(ctx context.Context, s *loadgen.Session) error {
 	// The cart ID is unique, so it makes a unique idempotency key; with it a
 	// retry after a broken connection can never pay twice.
 	body := mustJSON(api.CheckoutRequest{CardToken: c.cardToken})
-	_, err = call(ctx, s, httpapi.RouteCheckout, http.MethodPost, "/carts/"+id+"/checkout", body,
+	status, resp, err := call(ctx, s, httpapi.RouteCheckout, http.MethodPost, "/carts/"+id+"/checkout", body,
 		[]string{api.IdempotencyKeyHeader, "checkout-" + id}, http.StatusCreated, http.StatusPaymentRequired, http.StatusConflict)
-	return err
+	if err != nil || status != http.StatusConflict {
+		return err
+	}
+	if code := errorCode(resp); code != api.CodeOutOfStock {
+		return s.Fail(fmt.Errorf("status 409 %s, want 409 only as %s", cmp.Or(code, "without an error code"), api.CodeOutOfStock))
+	}
+	return nil
+}
+
+// errorCode returns the code of an error response's JSON envelope
+// (api.ErrorBody), or "" if body is none.
+func errorCode(body []byte) string {
+	var eb api.ErrorBody
+	if json.Unmarshal(body, &eb) != nil {
+		return ""
+	}
+	return eb.Error.Code
 }
 
 // fillCart creates a cart and adds lines distinct products to it.
 func (c *config) fillCart(ctx context.Context, s *loadgen.Session, lines int) (string, error) {
-	body, err := call(ctx, s, httpapi.RouteCreateCart, http.MethodPost, "/carts", nil, nil, http.StatusCreated)
+	_, body, err := call(ctx, s, httpapi.RouteCreateCart, http.MethodPost, "/carts", nil, nil, http.StatusCreated)
 	if err != nil {
 		return "", err
 	}
@@ -141,7 +162,7 @@ func (c *config) fillCart(ctx context.Context, s *loadgen.Session, lines int) (s
 		}
 		seen[p] = true
 		add := mustJSON(api.AddItemRequest{ProductID: p, Quantity: 1 + s.Rand().Int64N(2)})
-		if _, err := call(ctx, s, httpapi.RouteAddItem, http.MethodPost, "/carts/"+cart.ID+"/items", add, nil, http.StatusOK); err != nil {
+		if _, _, err := call(ctx, s, httpapi.RouteAddItem, http.MethodPost, "/carts/"+cart.ID+"/items", add, nil, http.StatusOK); err != nil {
 			return "", err
 		}
 	}
@@ -149,15 +170,15 @@ func (c *config) fillCart(ctx context.Context, s *loadgen.Session, lines int) (s
 }
 
 // call makes one request as operation op, with header given as name/value
-// pairs, and checks its status.
-func call(ctx context.Context, s *loadgen.Session, op, method, path string, body []byte, header []string, want ...int) ([]byte, error) {
+// pairs, checks its status against want and returns it with the body.
+func call(ctx context.Context, s *loadgen.Session, op, method, path string, body []byte, header []string, want ...int) (int, []byte, error) {
 	var rd io.Reader // an interface, so that no body stays a true nil
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, s.BaseURL()+path, rd)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return 0, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -167,12 +188,12 @@ func call(ctx context.Context, s *loadgen.Session, op, method, path string, body
 	}
 	status, respBody, err := s.Do(req, op)
 	if err != nil {
-		return nil, err
+		return status, nil, err
 	}
 	if err := s.Expect(status, respBody, want...); err != nil {
-		return nil, err
+		return status, nil, err
 	}
-	return respBody, nil
+	return status, respBody, nil
 }
 
 func mustJSON(v any) []byte {

@@ -119,3 +119,67 @@ func TestFewProducts(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckoutOutcomes answers every checkout with one status and body and
+// checks how the checkout journey counts it: a decline and a sold-out
+// product are the shop working as designed; any other 409, an unavailable
+// provider or a server error are errors.
+func TestCheckoutOutcomes(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		body    string
+		failed  bool
+		errPart string // in the failed Result's Err
+	}{
+		{"paid", http.StatusCreated, `{"id":"o_1","status":"paid"}`, false, ""},
+		{"declined", http.StatusPaymentRequired, `{"error":{"code":"payment_declined","message":"declined"}}`, false, ""},
+		{"out of stock", http.StatusConflict, `{"error":{"code":"out_of_stock","message":"product 7: 2 wanted: out of stock"}}`, false, ""},
+		{"idempotency conflict", http.StatusConflict, `{"error":{"code":"conflict","message":"a checkout with this idempotency key is still in progress; retry"}}`, true, "409 conflict"},
+		{"409 without a code", http.StatusConflict, `conflict`, true, "without an error code"},
+		{"provider unavailable", http.StatusServiceUnavailable, `{"error":{"code":"payment_unavailable","message":"no answer"}}`, true, "status 503"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Method == http.MethodPost && r.URL.Path == "/carts":
+					w.WriteHeader(http.StatusCreated)
+					fmt.Fprint(w, `{"id":"c_1","items":[],"total_cents":0}`)
+				case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/checkout"):
+					w.WriteHeader(tc.status)
+					fmt.Fprint(w, tc.body)
+				default:
+					fmt.Fprint(w, `{}`)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			mix, err := workload.Mix("checkout=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			gen := loadgen.New(srv.URL)
+			t.Cleanup(gen.CloseIdleConnections)
+			attack := gen.Start(context.Background(), loadgen.ConstantRate{Rate: 20, Duration: 200 * time.Millisecond}, mix)
+			checkouts := 0
+			for r := range attack.Results() {
+				if r.Op != httpapi.RouteCheckout {
+					if r.Failed() {
+						t.Errorf("%s failed: status %d, %s", r.Op, r.Status, r.Err)
+					}
+					continue
+				}
+				checkouts++
+				if r.Failed() != tc.failed || !strings.Contains(r.Err, tc.errPart) {
+					t.Errorf("checkout answered %d %s: failed %v with %q; want failed %v with %q", tc.status, tc.body, r.Failed(), r.Err, tc.failed, tc.errPart)
+				}
+			}
+			if err := attack.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if checkouts == 0 {
+				t.Fatal("no checkout was made")
+			}
+		})
+	}
+}
