@@ -17,6 +17,7 @@ import (
 	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/figures"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/shop/httpapi"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/REPORT.md")
@@ -947,5 +948,41 @@ func TestPeakCell(t *testing.T) {
 		if got := peakCell(tc.fit); got != tc.want {
 			t.Errorf("%s: peakCell = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestCheckoutTable proves the checkout outcomes are shown, with their
+// shares, only when some checkout was declined or sold out.
+func TestCheckoutTable(t *testing.T) {
+	checkout := func(count, errs int64, status map[string]int64) results.VariantResult {
+		return results.VariantResult{Variant: "monolith", Operations: []results.OpStats{
+			{Name: "GET /products/{id}", Count: 50, Status: map[string]int64{"200": 50}},
+			{Name: httpapi.RouteCheckout, Count: count, Errors: errs, Status: status},
+		}}
+	}
+	tests := []struct {
+		name string
+		v    results.VariantResult
+		want []string // the row's cells; nil for no table
+	}{
+		{name: "all paid", v: checkout(100, 0, map[string]int64{"201": 100})},
+		{name: "paid and failed", v: checkout(100, 3, map[string]int64{"201": 97, "503": 3})},
+		{name: "declined and sold out", v: checkout(200, 2, map[string]int64{"201": 150, "402": 20, "409": 28, "503": 2}),
+			want: []string{"monolith", "200", "150 (75.00%)", "20 (10.00%)", "28 (14.00%)", "2 (1.00%)"}},
+		{name: "no checkouts", v: results.VariantResult{Variant: "monolith", Operations: []results.OpStats{{Name: "GET /products/{id}", Count: 5}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := checkoutTable([]results.VariantResult{tt.v}, []string{"monolith"})
+			if tt.want == nil {
+				if len(tab.rows) != 0 {
+					t.Fatalf("rows %v, want none", tab.rows)
+				}
+				return
+			}
+			if len(tab.rows) != 1 || !slices.Equal(tab.rows[0], tt.want) {
+				t.Fatalf("rows %v, want [%v]", tab.rows, tt.want)
+			}
+		})
 	}
 }
