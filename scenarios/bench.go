@@ -61,9 +61,10 @@ type Bench struct {
 // reports its usage gets what its replicas used, sampled every 500 ms while
 // the scenario ran (see results.Resources). An invalid catalog, or one too
 // small for the journeys (see CheckProducts), fails it before anything is
-// deployed. The run's params record the payment provider's settings and
-// the catalog ("catalog", in shop.CatalogSpec's text form) beside the
-// scenario's own.
+// deployed. The run's params record the payment provider's settings, the
+// catalog ("catalog", in shop.CatalogSpec's text form) and any replicas
+// asked for ("replicas", as -replicas takes them) beside the scenario's
+// own.
 func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	run := results.NewRun(b.Scenario.Name(), b.Profile, time.Now())
 	catalog := b.Env.SeededCatalog()
@@ -81,6 +82,9 @@ func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	// In its text form (what -catalog takes), so that a seed beyond 2^53
 	// survives being read back as JSON.
 	run.Params["catalog"] = catalog.String()
+	if len(b.Env.Replicas) > 0 {
+		run.Params["replicas"] = runtime.FormatCounts(b.Env.Replicas)
+	}
 	note := b.RuntimeNote
 	if note == "" {
 		note = fmt.Sprintf("Runtime %q; variants ran one at a time, each with the whole machine (%d CPUs), so every variant had the same resource budget.", b.Runtime.Name(), run.Machine.CPUs)

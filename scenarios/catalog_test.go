@@ -161,8 +161,23 @@ func TestBenchThreadsTheCatalog(t *testing.T) {
 			if got := run.Params["catalog"]; got != tc.catalog {
 				t.Errorf(`params["catalog"] = %v, want %q`, got, tc.catalog)
 			}
+			if got, ok := run.Params["replicas"]; ok {
+				t.Errorf(`params["replicas"] = %v with none asked for, want it absent`, got)
+			}
 		})
 	}
+	t.Run("replicas", func(t *testing.T) {
+		ms, err := variants.Lookup("microservices")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &Bench{Runtime: plainRuntime{}, Env: variants.Env{Replicas: map[string]int{"cart": 3, "catalog": 2}},
+			Variants: []variants.Variant{ms}, Scenario: &targetRecorder{}}
+		run, _ := b.Run(t.Context()) // ends at the stand-in's audit, as above
+		if got := run.Params["replicas"]; got != "cart=3,catalog=2" {
+			t.Errorf(`params["replicas"] = %v, want "cart=3,catalog=2"`, got)
+		}
+	})
 	t.Run("too small", func(t *testing.T) {
 		rec := &targetRecorder{}
 		small := shop.CatalogSpec{Count: workload.MinProducts - 1, Seed: 1, MinStock: 1, MaxStock: 1}
