@@ -64,30 +64,41 @@ func TestMixRejectsUnknownJourney(t *testing.T) {
 	}
 }
 
+// fakeShop serves what the journeys need of a shop, closed when the test
+// ends: a new cart, every checkout answered with status and body, the
+// product list by list (when not nil), and {} for anything else.
+func fakeShop(t *testing.T, status int, body string, list http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/carts":
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"c_1","items":[],"total_cents":0}`)
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/checkout"):
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		case r.Method == http.MethodGet && r.URL.Path == "/products" && list != nil:
+			list(w, r)
+		default:
+			fmt.Fprint(w, `{}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // TestFewProducts runs every journey with catalogs smaller than a page and
 // than a checkout's cart: WithProducts takes MinProducts at least, so no
 // journey panics or loops looking for distinct products that do not exist.
 func TestFewProducts(t *testing.T) {
 	for _, n := range []int{0, 1, 2, workload.MinProducts} {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				switch {
-				case r.Method == http.MethodPost && r.URL.Path == "/carts":
-					w.WriteHeader(http.StatusCreated)
-					fmt.Fprint(w, `{"id":"c_1","items":[],"total_cents":0}`)
-				case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/checkout"):
-					w.WriteHeader(http.StatusCreated)
-					fmt.Fprint(w, `{"id":"o_1","status":"paid"}`)
-				case r.Method == http.MethodGet && r.URL.Path == "/products":
-					if off, _ := strconv.Atoi(r.URL.Query().Get("offset")); off >= workload.MinProducts {
-						t.Errorf("listed from offset %d, past the first page of a catalog of %d", off, workload.MinProducts)
-					}
-					fmt.Fprint(w, `{"items":[]}`)
-				default:
-					fmt.Fprint(w, `{}`)
+			srv := fakeShop(t, http.StatusCreated, `{"id":"o_1","status":"paid"}`, func(w http.ResponseWriter, r *http.Request) {
+				if off, _ := strconv.Atoi(r.URL.Query().Get("offset")); off >= workload.MinProducts {
+					t.Errorf("listed from offset %d, past the first page of a catalog of %d", off, workload.MinProducts)
 				}
-			}))
-			t.Cleanup(srv.Close)
+				fmt.Fprint(w, `{"items":[]}`)
+			})
 			mix, err := workload.Mix("browse=1,add-to-cart=1,checkout=1", workload.WithProducts(n))
 			if err != nil {
 				t.Fatal(err)
@@ -141,19 +152,7 @@ func TestCheckoutOutcomes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				switch {
-				case r.Method == http.MethodPost && r.URL.Path == "/carts":
-					w.WriteHeader(http.StatusCreated)
-					fmt.Fprint(w, `{"id":"c_1","items":[],"total_cents":0}`)
-				case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/checkout"):
-					w.WriteHeader(tc.status)
-					fmt.Fprint(w, tc.body)
-				default:
-					fmt.Fprint(w, `{}`)
-				}
-			}))
-			t.Cleanup(srv.Close)
+			srv := fakeShop(t, tc.status, tc.body, nil)
 			mix, err := workload.Mix("checkout=1")
 			if err != nil {
 				t.Fatal(err)
