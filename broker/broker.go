@@ -111,15 +111,28 @@ type OrderPlaced struct {
 	TotalCents int64  `json:"total_cents"`
 }
 
+// DuplicateWindow is how long the stream drops a message whose ID it has
+// stored. It covers a publisher retrying one publication (seconds), and no
+// more: a sweep that re-publishes a confirmation still pending after it
+// (OrderPublisher.Republish) must reach the consumers again, because the
+// event may have been consumed and given up on (a function platform
+// dead-letters an event after its last attempt, as when the service it
+// calls is down), and only a new message delivers it. Consumers are
+// idempotent, so an event re-published while still on its way costs a
+// redundant delivery, not a second confirmation. With the two minutes it
+// had before, a confirmation dropped in a crash stayed undelivered for two
+// minutes, longer than the data audit waits.
+const DuplicateWindow = 10 * time.Second
+
 // EnsureStream creates or updates the shop's stream: file storage, so events
-// survive a broker restart, and a duplicate window so a publisher that
+// survive a broker restart, and a DuplicateWindow so a publisher that
 // retries with the same message ID publishes once.
 func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, error) {
 	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:       Stream,
 		Subjects:   []string{"order.>"},
 		Storage:    jetstream.FileStorage,
-		Duplicates: 2 * time.Minute,
+		Duplicates: DuplicateWindow,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ensure stream %s: %w", Stream, err)

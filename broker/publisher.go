@@ -68,9 +68,10 @@ type PendingConfirmations interface {
 }
 
 // Republish publishes order.placed again for every confirmation still
-// pending, in case a publication was lost: the same event, with the same
-// message ID, as the first publication, so the stream drops those it has
-// within its duplicate window.
+// pending, in case a publication was lost or its consumer gave up on it:
+// the same event, with the same message ID, as the first publication, so
+// the stream drops those it stored within DuplicateWindow and delivers the
+// older ones again.
 func (p OrderPublisher) Republish(ctx context.Context, src PendingConfirmations) error {
 	orders, err := src.PendingConfirmations(ctx, 1000)
 	if err != nil {

@@ -16,9 +16,9 @@ import (
 	"github.com/archbench/archbench/variants/monolith"
 )
 
-// republishEvery is how often the core re-publishes confirmations still
-// pending, in case a publication was lost.
-const republishEvery = 5 * time.Second
+// RepublishEvery is how often the core re-publishes confirmations still
+// pending, in case a publication was lost or its function gave up on it.
+const RepublishEvery = 5 * time.Second
 
 // NewCore is the core's program: the monolith's shop and routes, whose
 // paid orders are announced on the broker for the notification function
@@ -56,7 +56,7 @@ func NewCore(ctx context.Context, cfg *component.Config, log *slog.Logger, opts 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(republishEvery)
+		t := time.NewTicker(RepublishEvery)
 		defer t.Stop()
 		for {
 			select {

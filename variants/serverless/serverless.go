@@ -101,9 +101,14 @@ type Settings struct {
 	AccountConcurrency int
 	// Provisioned pre-warms that many instances of the named functions.
 	Provisioned map[string]int
-	// SweepEvery is how often the confirmation sweeper runs (default 5 s).
+	// SweepEvery is how often the confirmation sweeper runs (default
+	// DefaultSweepEvery).
 	SweepEvery time.Duration
 }
+
+// DefaultSweepEvery is how often the confirmation sweeper re-publishes the
+// confirmations still pending, by default.
+const DefaultSweepEvery = 5 * time.Second
 
 // Config is the platform's deployment of the shop with settings s.
 func Config(s Settings) (faas.Config, error) {
@@ -111,7 +116,7 @@ func Config(s Settings) (faas.Config, error) {
 		s.KeepAlive = 60 * time.Second
 	}
 	if s.SweepEvery == 0 {
-		s.SweepEvery = 5 * time.Second
+		s.SweepEvery = DefaultSweepEvery
 	}
 	fn := func(name string, memoryMB int, timeout time.Duration) faas.Function {
 		return faas.Function{Name: name, MemoryMB: memoryMB, Timeout: timeout, Provisioned: s.Provisioned[name]}
