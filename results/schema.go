@@ -600,7 +600,9 @@ type RampSummary struct {
 	Steps []RampStep `json:"steps"`
 	// StoppedBy says what saturated first: "latency knee", "errors",
 	// "throughput fell behind the offered load", "the generator's limit",
-	// or "not saturated within the steps".
+	// or "not saturated within the steps"; a knee or the generator's limit
+	// seen at the last step, with no step left to confirm it, is followed
+	// by " at the last step, seen once (no step left to confirm it)".
 	StoppedBy string `json:"stopped_by"`
 	// SLOMs is the p99 past which a step is the latency knee.
 	SLOMs float64 `json:"slo_p99_ms"`
