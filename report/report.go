@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,6 +329,9 @@ func requested(v results.VariantResult) string {
 	return s
 }
 
+// params writes a run's params as k=v, comma-separated, sorted by key. A
+// string value that holds a comma or an equals sign itself (a mix, a
+// catalog, replicas) is quoted, so that where one param ends stays plain.
 func params(p map[string]any) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
@@ -337,6 +341,9 @@ func params(p map[string]any) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		v, ok := p[k].(string)
+		if ok && strings.ContainsAny(v, ",=") {
+			v = strconv.Quote(v)
+		}
 		if !ok {
 			b, err := json.Marshal(p[k])
 			if err != nil {

@@ -986,3 +986,15 @@ func TestCheckoutTable(t *testing.T) {
 		})
 	}
 }
+
+// TestParams proves a run's params read as one k=v per param: a string
+// that holds a comma or an equals sign itself is quoted.
+func TestParams(t *testing.T) {
+	got := params(map[string]any{
+		"catalog": "count=1000,seed=1,stock=1000..2000", "rate": 150.0, "duration": "6s", "replicas": "cart=3,catalog=2",
+	})
+	want := `catalog="count=1000,seed=1,stock=1000..2000", duration=6s, rate=150, replicas="cart=3,catalog=2"`
+	if got != want {
+		t.Errorf("params = %s\nwant     %s", got, want)
+	}
+}
