@@ -33,13 +33,18 @@ var DefaultCatalog = CatalogSpec{Count: 1000, Seed: 1, MinStock: 100_000, MaxSto
 // maxCatalogCount is the most products a catalog may hold.
 const maxCatalogCount = 1_000_000
 
+// MaxProductStock is the most stock a product may be seeded with: a full
+// catalog of it sums to 10^18, within int64, so the stock totals that the
+// inventory and the data audit add up cannot overflow.
+const MaxProductStock = 1_000_000_000_000
+
 // Validate reports the first field of the spec that is out of range.
 func (s CatalogSpec) Validate() error {
 	switch {
 	case s.Count < 1 || s.Count > maxCatalogCount:
 		return fmt.Errorf("catalog count must be 1..%d, but is %d: %w", maxCatalogCount, s.Count, ErrInvalid)
-	case s.MinStock < 0 || s.MaxStock < s.MinStock:
-		return fmt.Errorf("catalog stock range must satisfy 0 <= min <= max, but is %d..%d: %w", s.MinStock, s.MaxStock, ErrInvalid)
+	case s.MinStock < 0 || s.MaxStock < s.MinStock || s.MaxStock > MaxProductStock:
+		return fmt.Errorf("catalog stock range must satisfy 0 <= min <= max <= %d, but is %d..%d: %w", MaxProductStock, s.MinStock, s.MaxStock, ErrInvalid)
 	}
 	return nil
 }
@@ -58,9 +63,9 @@ func (s CatalogSpec) Products() []Product {
 			ID:         int64(i + 1),
 			Name:       fmt.Sprintf("%s %s %04d", adjectives[rng.IntN(len(adjectives))], nouns[rng.IntN(len(nouns))], i+1),
 			PriceCents: 99 + rng.Int64N(99_900),
-			// Uint64N draws the same stream as Int64N but also takes the
-			// widest range Validate allows (0..MaxInt64), where the int64
-			// count of values overflows.
+			// Uint64N draws the same stream as Int64N but also takes a
+			// range as wide as int64 allows (0..MaxInt64, wider than
+			// Validate allows), where the int64 count of values overflows.
 			Stock: s.MinStock + int64(rng.Uint64N(uint64(s.MaxStock-s.MinStock)+1)),
 		}
 	}

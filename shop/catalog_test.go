@@ -25,6 +25,8 @@ func TestCatalogSpecValidate(t *testing.T) {
 		{"fixed stock", CatalogSpec{Count: 3, MinStock: 5, MaxStock: 5}, true},
 		{"negative min stock", CatalogSpec{Count: 3, MinStock: -1, MaxStock: 5}, false},
 		{"max below min", CatalogSpec{Count: 3, MinStock: 6, MaxStock: 5}, false},
+		{"most stock", CatalogSpec{Count: 1_000_000, MinStock: MaxProductStock, MaxStock: MaxProductStock}, true},
+		{"stock too big", CatalogSpec{Count: 3, MinStock: 0, MaxStock: MaxProductStock + 1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,9 +104,9 @@ func TestProductsWellFormed(t *testing.T) {
 }
 
 // TestProductsValidSpecNeverPanics proves every spec that passes Validate
-// can be generated, including a stock range as wide as int64 allows.
+// can be generated, including the widest stock range it allows.
 func TestProductsValidSpecNeverPanics(t *testing.T) {
-	spec := CatalogSpec{Count: 3, MinStock: 0, MaxStock: math.MaxInt64}
+	spec := CatalogSpec{Count: 3, MinStock: 0, MaxStock: MaxProductStock}
 	if err := spec.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func ParseCatalogSpec(s string) (CatalogSpec, error) {
 			want = "want an integer 0..18446744073709551615"
 		case "stock":
 			spec.MinStock, spec.MaxStock, err = parseStockRange(value)
-			want = "want MIN..MAX or N, integers 0..9223372036854775807"
+			want = fmt.Sprintf("want MIN..MAX or N, integers 0..%d", MaxProductStock)
 		default:
 			problems = append(problems, fmt.Sprintf("%q: unknown key (known: %s)", key, strings.Join(catalogKeys, ", ")))
 			continue
