@@ -28,20 +28,12 @@ var mutants = map[string]func(http.Handler) http.Handler{
 		})
 	},
 	"empty cart checkout answered 409": func(h http.Handler) http.Handler {
-		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
-			if rec.Code == http.StatusUnprocessableEntity && strings.Contains(rec.Body.String(), api.CodeEmptyCart) {
-				rec.Code = http.StatusConflict
-				rec.Body = bytes.NewBufferString(`{"error":{"code":"conflict","message":"nope"}}`)
-			}
-		})
+		return swapAnswer(h, http.StatusUnprocessableEntity, api.CodeEmptyCart,
+			http.StatusConflict, `{"error":{"code":"conflict","message":"nope"}}`)
 	},
 	"51st cart line accepted": func(h http.Handler) http.Handler {
-		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
-			if rec.Code == http.StatusUnprocessableEntity && strings.Contains(rec.Body.String(), "already holds") {
-				rec.Code = http.StatusOK
-				rec.Body = bytes.NewBufferString(`{"id":"c_x","items":[],"total_cents":0}`)
-			}
-		})
+		return swapAnswer(h, http.StatusUnprocessableEntity, "already holds",
+			http.StatusOK, `{"id":"c_x","items":[],"total_cents":0}`)
 	},
 	"declined retry answered 503": func(h http.Handler) http.Handler {
 		var mu sync.Mutex
@@ -68,12 +60,8 @@ var mutants = map[string]func(http.Handler) http.Handler{
 		})
 	},
 	"out of stock answered 503": func(h http.Handler) http.Handler {
-		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
-			if rec.Code == http.StatusConflict && strings.Contains(rec.Body.String(), api.CodeOutOfStock) {
-				rec.Code = http.StatusServiceUnavailable
-				rec.Body = bytes.NewBufferString(`{"error":{"code":"payment_unavailable","message":"nope"}}`)
-			}
-		})
+		return swapAnswer(h, http.StatusConflict, api.CodeOutOfStock,
+			http.StatusServiceUnavailable, `{"error":{"code":"payment_unavailable","message":"nope"}}`)
 	},
 	"over-long idempotency key accepted": func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +85,17 @@ func rewrite(h http.Handler, edit func(*http.Request, *httptest.ResponseRecorder
 		w.Header().Del("Content-Length")
 		w.WriteHeader(rec.Code)
 		w.Write(rec.Body.Bytes())
+	})
+}
+
+// swapAnswer has h answer status and body instead of an answer with status
+// was whose body contains marker: a shop that breaks one rule.
+func swapAnswer(h http.Handler, was int, marker string, status int, body string) http.Handler {
+	return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+		if rec.Code == was && strings.Contains(rec.Body.String(), marker) {
+			rec.Code = status
+			rec.Body = bytes.NewBufferString(body)
+		}
 	})
 }
 
