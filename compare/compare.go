@@ -200,21 +200,36 @@ func runNotes(a, b results.Run) []string {
 	ma, mb := a.Machine, b.Machine
 	differ("machine", fmt.Sprintf("%s/%s, %d CPUs, %s", ma.OS, ma.Arch, ma.CPUs, ma.CPUModel),
 		fmt.Sprintf("%s/%s, %d CPUs, %s", mb.OS, mb.Arch, mb.CPUs, mb.CPUModel))
-	var params []string
-	pa, pb := withRecordedDefaults(a.Params), withRecordedDefaults(b.Params)
-	for _, k := range slices.Sorted(maps.Keys(pa)) {
-		if bv, ok := pb[k]; !ok || !reflect.DeepEqual(pa[k], bv) {
-			params = append(params, k)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(pb)) {
-		if _, ok := pa[k]; !ok {
-			params = append(params, k)
-		}
-	}
-	if len(params) > 0 {
-		slices.Sort(params)
-		notes = append(notes, fmt.Sprintf("parameters differ: %s", strings.Join(params, ", ")))
+	if params := paramsDiffer(withRecordedDefaults(a.Params), withRecordedDefaults(b.Params)); len(params) > 0 {
+		notes = append(notes, "parameters differ: "+strings.Join(params, ", "))
 	}
 	return notes
+}
+
+// paramsDiffer names, in order, the params whose values differ between the
+// old run's (pa) and the new one's (pb). A param recorded in one run only
+// says so: it may be new in the bench rather than a different setting (a
+// run from before it was recorded ran with whatever it defaulted to then).
+func paramsDiffer(pa, pb map[string]any) []string {
+	var params []string
+	keys := make(map[string]bool, len(pa)+len(pb))
+	for k := range pa {
+		keys[k] = true
+	}
+	for k := range pb {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		av, inA := pa[k]
+		bv, inB := pb[k]
+		switch {
+		case !inA:
+			params = append(params, k+" (only in the new run)")
+		case !inB:
+			params = append(params, k+" (only in the old run)")
+		case !reflect.DeepEqual(av, bv):
+			params = append(params, k)
+		}
+	}
+	return params
 }

@@ -3,6 +3,7 @@ package compare
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -183,7 +184,7 @@ func TestCompareUnmatched(t *testing.T) {
 	if len(c.OnlyNew) != 4 || c.OnlyNew[0].Key.Variant != "hybrid" {
 		t.Errorf("only new: %+v", c.OnlyNew)
 	}
-	want := []string{`scenario differs: "steady" in the old run, "ramp" in the new`, "parameters differ: factor, mix, rate_per_sec"}
+	want := []string{`scenario differs: "steady" in the old run, "ramp" in the new`, "parameters differ: factor (only in the new run), mix (only in the old run), rate_per_sec"}
 	if strings.Join(c.Notes, "\n") != strings.Join(want, "\n") {
 		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(c.Notes, "\n"), strings.Join(want, "\n"))
 	}
@@ -210,6 +211,35 @@ func TestCompareCatalogParam(t *testing.T) {
 			notes := strings.Join(Compare(old, cur).Notes, "\n")
 			if got := strings.Contains(notes, "parameters differ: catalog"); got != tt.differ {
 				t.Errorf("notes %q; want a catalog difference: %v", notes, tt.differ)
+			}
+		})
+	}
+}
+
+// TestParamsDiffer proves a param recorded in one run only is named as
+// such, so that a reader can tell a setting the older bench did not record
+// from one that was changed.
+func TestParamsDiffer(t *testing.T) {
+	tests := []struct {
+		name   string
+		old    map[string]any
+		new    map[string]any
+		differ []string
+	}{
+		{name: "same", old: map[string]any{"rate_per_sec": 200.0}, new: map[string]any{"rate_per_sec": 200.0}},
+		{name: "changed", old: map[string]any{"rate_per_sec": 200.0}, new: map[string]any{"rate_per_sec": 300.0},
+			differ: []string{"rate_per_sec"}},
+		{name: "recorded in the new run only", old: map[string]any{}, new: map[string]any{"replicas": "cart=2"},
+			differ: []string{"replicas (only in the new run)"}},
+		{name: "recorded in the old run only", old: map[string]any{"replicas": "cart=2"}, new: nil,
+			differ: []string{"replicas (only in the old run)"}},
+		{name: "in order", old: map[string]any{"b": 1.0, "c": 1.0}, new: map[string]any{"a": 1.0, "c": 2.0},
+			differ: []string{"a (only in the new run)", "b (only in the old run)", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := paramsDiffer(tt.old, tt.new); !slices.Equal(got, tt.differ) {
+				t.Errorf("paramsDiffer = %q, want %q", got, tt.differ)
 			}
 		})
 	}
