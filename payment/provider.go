@@ -128,8 +128,11 @@ func WithSeed(seed uint64) ProviderOption {
 // change, replayed at start: a real provider does not forget what it
 // charged when it restarts, and the data audit after a crash of the
 // provider depends on that. A charge or void that cannot be written to the
-// ledger (a full disk) is not made and is answered 503. Without it, charges
-// live in memory only.
+// ledger (a full disk) is not made and is answered 503. Records are
+// written, not synced: they survive a crash of the provider's process,
+// which is what the fault scenarios do, but not of the machine, as the
+// shops' SQLite databases (synchronous NORMAL) do not either. Without it,
+// charges live in memory only.
 func WithLedger(path string) ProviderOption { return func(p *Provider) { p.ledgerPath = path } }
 
 // withLedgerWriter keeps the ledger in w, which starts empty and is not
