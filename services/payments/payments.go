@@ -7,6 +7,7 @@ package payments
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,9 +86,11 @@ func (s *Service) Charge(ctx context.Context, req ChargeRequest) (string, error)
 	}
 	var amount int64
 	var status string
-	err := s.db.W.QueryRowContext(ctx, `INSERT INTO payments (order_id, amount_cents, status, updated_ns) VALUES (?, ?, 'unknown', ?)
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO payments (order_id, amount_cents, status, updated_ns) VALUES (?, ?, 'unknown', ?)
 		ON CONFLICT (order_id) DO UPDATE SET updated_ns = excluded.updated_ns RETURNING amount_cents, status`,
-		req.OrderID, req.AmountCents, s.now().UnixNano()).Scan(&amount, &status)
+			req.OrderID, req.AmountCents, s.now().UnixNano()).Scan(&amount, &status)
+	})
 	if err != nil {
 		return "", fmt.Errorf("record charge of %s: %w", req.OrderID, err)
 	}
@@ -125,7 +128,7 @@ func (s *Service) Void(ctx context.Context, orderID string) error {
 	if err := s.psp.Void(ctx, orderID); err != nil {
 		return fmt.Errorf("%w: %w", err, api.ErrUnavailable)
 	}
-	_, err := s.db.W.ExecContext(ctx, `INSERT INTO payments (order_id, amount_cents, status, updated_ns) VALUES (?, 0, 'voided', ?)
+	_, err := s.db.Exec(ctx, `INSERT INTO payments (order_id, amount_cents, status, updated_ns) VALUES (?, 0, 'voided', ?)
 		ON CONFLICT (order_id) DO UPDATE SET status = 'voided', updated_ns = excluded.updated_ns`, orderID, s.now().UnixNano())
 	if err != nil {
 		return fmt.Errorf("record void of %s: %w", orderID, err)
@@ -153,7 +156,7 @@ func (s *Service) Outcomes(ctx context.Context) (map[string]int64, error) {
 }
 
 func (s *Service) record(ctx context.Context, orderID, status, paymentID string) error {
-	_, err := s.db.W.ExecContext(ctx, `UPDATE payments SET status = ?, payment_id = ?, updated_ns = ? WHERE order_id = ? AND status != 'voided'`,
+	_, err := s.db.Exec(ctx, `UPDATE payments SET status = ?, payment_id = ?, updated_ns = ? WHERE order_id = ? AND status != 'voided'`,
 		status, paymentID, s.now().UnixNano(), orderID)
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", orderID, err)

@@ -36,7 +36,7 @@ func NewCarts(db *DB) *Carts { return &Carts{db: db} }
 
 // Create stores a new empty cart.
 func (c *Carts) Create(ctx context.Context, id string) (shop.Cart, error) {
-	if _, err := c.db.W.ExecContext(ctx, `INSERT INTO carts (id) VALUES (?)`, id); err != nil {
+	if _, err := c.db.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, id); err != nil {
 		return shop.Cart{}, fmt.Errorf("create cart: %w", err)
 	}
 	return shop.Cart{ID: id, Items: []shop.Item{}}, nil

@@ -37,10 +37,15 @@ type DBTX interface {
 
 // DB is one database file with a writer pool and a reader pool.
 type DB struct {
-	// W has one connection; write transactions begin IMMEDIATE.
+	// W has one connection; write transactions begin IMMEDIATE. The
+	// stores write through InTx and Exec, which count the writes in
+	// WriterStats; a write straight on W is not counted.
 	W *sql.DB
 	// R serves reads concurrently.
 	R *sql.DB
+
+	path  string
+	meter writerMeter
 }
 
 // Option configures Open.
@@ -132,7 +137,7 @@ func open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	r.SetMaxOpenConns(o.readers)
 	r.SetMaxIdleConns(o.readers)
-	db := &DB{W: w, R: r}
+	db := &DB{W: w, R: r, path: path}
 	if err := db.Migrate(ctx, o.schemas...); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -146,19 +151,22 @@ func (db *DB) Close() error {
 }
 
 // InTx runs fn in a write transaction, committing when fn returns nil and
-// rolling back otherwise.
+// rolling back otherwise. The transaction counts as one write in
+// WriterStats.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.W.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		return errors.Join(err, ignoreDone(tx.Rollback()))
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.write(ctx, func(c *sql.Conn) error {
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		if err := fn(tx); err != nil {
+			return errors.Join(err, ignoreDone(tx.Rollback()))
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	})
 }
 
 func ignoreDone(err error) error {

@@ -66,7 +66,7 @@ func (n *Notifications) PendingOrders(ctx context.Context, limit int) ([]shop.Or
 
 // MarkSent records that an order's confirmation was delivered at t.
 func (n *Notifications) MarkSent(ctx context.Context, orderID string, t time.Time) error {
-	if _, err := n.db.W.ExecContext(ctx, `UPDATE notifications SET sent_at = ? WHERE order_id = ? AND sent_at IS NULL`,
+	if _, err := n.db.Exec(ctx, `UPDATE notifications SET sent_at = ? WHERE order_id = ? AND sent_at IS NULL`,
 		t.UTC().Format(time.RFC3339Nano), orderID); err != nil {
 		return fmt.Errorf("mark notification for %s sent: %w", orderID, err)
 	}

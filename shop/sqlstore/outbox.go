@@ -68,7 +68,7 @@ func (o *Outbox) MarkSent(ctx context.Context, seqs ...int64) error {
 	for i, s := range seqs {
 		args[i] = s
 	}
-	if _, err := o.db.W.ExecContext(ctx, `UPDATE outbox SET sent = 1 WHERE seq IN (?`+strings.Repeat(",?", len(seqs)-1)+`)`, args...); err != nil {
+	if _, err := o.db.Exec(ctx, `UPDATE outbox SET sent = 1 WHERE seq IN (?`+strings.Repeat(",?", len(seqs)-1)+`)`, args...); err != nil {
 		return fmt.Errorf("mark outbox sent: %w", err)
 	}
 	return nil

@@ -43,7 +43,7 @@ func (s *SagaRetries) Owe(ctx context.Context, q DBTX, orderID, step string) err
 
 // Done records that step succeeded for orderID.
 func (s *SagaRetries) Done(ctx context.Context, orderID, step string) error {
-	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM saga_retries WHERE order_id = ? AND step = ?`, orderID, step); err != nil {
+	if _, err := s.db.Exec(ctx, `DELETE FROM saga_retries WHERE order_id = ? AND step = ?`, orderID, step); err != nil {
 		return fmt.Errorf("settle %s for %s: %w", step, orderID, err)
 	}
 	return nil

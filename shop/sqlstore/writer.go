@@ -1,0 +1,99 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+)
+
+// WriterPath is where a component serves its databases' WriterStats, as
+// a JSON WriterReport (WriterHandler).
+const WriterPath = "/internal/writer"
+
+// WriterStats is what a database's single writer did since the database
+// was opened. SQLite lets one connection write at a time, so under load
+// writes queue for it: Waited is that queue, and Held over a span of time
+// is how busy the writer was.
+type WriterStats struct {
+	// Database is the file's base name, such as "shop.db".
+	Database string `json:"database"`
+	// Writes counts the writes through DB.InTx and DB.Exec: a
+	// transaction, or one statement, each.
+	Writes int64 `json:"writes"`
+	// Held is the time writes held the writer connection, in total: from
+	// getting it to giving it back, commit included. A write whose
+	// goroutine waits for a CPU holds it meanwhile.
+	Held time.Duration `json:"held_ns"`
+	// Waited is the time writes waited for the writer connection, in
+	// total.
+	Waited time.Duration `json:"waited_ns"`
+}
+
+// WriterReport is what WriterHandler serves.
+type WriterReport struct {
+	// Writers holds one entry per database the component writes.
+	Writers []WriterStats `json:"writers"`
+}
+
+// writerMeter counts a DB's writes and the time they waited for and held
+// the writer.
+type writerMeter struct {
+	writes, held, waited atomic.Int64
+}
+
+// write runs fn on the writer connection and counts it: the wait for the
+// connection, and the time from getting it to giving it back.
+func (db *DB) write(ctx context.Context, fn func(c *sql.Conn) error) error {
+	start := time.Now()
+	c, err := db.W.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("get the writer: %w", err)
+	}
+	got := time.Now()
+	err = fn(c)
+	err = errors.Join(err, c.Close())
+	db.meter.writes.Add(1)
+	db.meter.held.Add(int64(time.Since(got)))
+	db.meter.waited.Add(int64(got.Sub(start)))
+	return err
+}
+
+// Exec runs one write statement on the writer, counted in WriterStats.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.write(ctx, func(c *sql.Conn) error {
+		var err error
+		res, err = c.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// WriterStats returns what the database's writer did since Open.
+func (db *DB) WriterStats() WriterStats {
+	return WriterStats{
+		Database: filepath.Base(db.path),
+		Writes:   db.meter.writes.Load(),
+		Held:     time.Duration(db.meter.held.Load()),
+		Waited:   time.Duration(db.meter.waited.Load()),
+	}
+}
+
+// WriterHandler serves the WriterStats of dbs as a JSON WriterReport, for
+// a bench to sample at WriterPath before and after it drives load.
+func WriterHandler(dbs ...*DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		rep := WriterReport{Writers: make([]WriterStats, 0, len(dbs))}
+		for _, db := range dbs {
+			rep.Writers = append(rep.Writers, db.WriterStats())
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(rep)
+	})
+}

@@ -1,0 +1,118 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/shop/sqlstore"
+)
+
+// TestWriterStatsCounts proves every write through the stores' paths
+// counts once, failed ones included, and a read not at all.
+func TestWriterStatsCounts(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	base := db.WriterStats()
+	if base.Database != "test.db" || base.Writes != 0 || base.Held != 0 || base.Waited != 0 {
+		t.Fatalf("a fresh database's writer: %+v, want test.db and nothing counted", base)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO carts (id) VALUES (?)`, "c2")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	refused := errors.New("refused")
+	if err := db.InTx(ctx, func(*sql.Tx) error { return refused }); !errors.Is(err, refused) {
+		t.Fatalf("InTx = %v, want its function's error", err)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1"); err == nil {
+		t.Fatal("a duplicate cart was stored")
+	}
+	if _, err := sqlstore.NewCarts(db).Get(ctx, nil, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.WriterStats(); got.Writes != 4 || got.Held <= 0 {
+		t.Errorf("after 2 writes, a rolled-back and a failed one and a read: %+v, want 4 writes that held the writer", got)
+	}
+}
+
+// TestWriterStatsQueue proves a write that finds the writer held waits,
+// and that the wait and the hold are counted: a transaction holds the
+// writer for at least hold while another write is queued behind it.
+func TestWriterStatsQueue(t *testing.T) {
+	const hold = 30 * time.Millisecond
+	ctx := context.Background()
+	db := openDB(t)
+	holding, release := make(chan struct{}), make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- db.InTx(ctx, func(*sql.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	queued, execDone := make(chan struct{}), make(chan error, 1)
+	go func() {
+		close(queued)
+		_, err := db.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1")
+		execDone <- err
+	}()
+	<-queued
+	time.Sleep(hold)
+	close(release)
+	if err := errors.Join(<-txDone, <-execDone); err != nil {
+		t.Fatal(err)
+	}
+	got := db.WriterStats()
+	if got.Writes != 2 {
+		t.Errorf("writes = %d, want 2", got.Writes)
+	}
+	// Lower bounds only: a slow machine makes both longer, never shorter.
+	if got.Held < hold {
+		t.Errorf("held %v, want at least the %v the transaction kept the writer", got.Held, hold)
+	}
+	if got.Waited < hold*2/3 {
+		t.Errorf("waited %v, want most of the %v the second write was queued", got.Waited, hold)
+	}
+}
+
+// TestWriterHandler proves the handler serves each database's stats as
+// a WriterReport.
+func TestWriterHandler(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	if _, err := db.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(db))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + sqlstore.WriterPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep sqlstore.WriterReport
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Writers) != 1 || rep.Writers[0].Database != "test.db" || rep.Writers[0].Writes != 1 || rep.Writers[0].Held <= 0 {
+		t.Errorf("report %+v, want test.db with one write", rep)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("content type %q", ct)
+	}
+}
