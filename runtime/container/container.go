@@ -91,6 +91,9 @@ type Runtime struct {
 	builder      *gobuild.Builder
 	provider     *testcontainers.DockerProvider
 	workDir      string
+	// choosePort picks a replica's host port: freePort, unless a test
+	// sets another.
+	choosePort func() (int, error)
 
 	imagesMu sync.Mutex
 	images   map[string]string // binary path -> image tag
@@ -161,7 +164,7 @@ func New(ctx context.Context, opts ...Option) (*Runtime, error) {
 	disableRyuk()
 	r := &Runtime{
 		log: slog.New(slog.DiscardHandler), budget: DefaultBudget, external: map[string]bool{"psp": true},
-		startTimeout: DefaultStartTimeout, stopGrace: DefaultStopGrace,
+		startTimeout: DefaultStartTimeout, stopGrace: DefaultStopGrace, choosePort: freePort,
 		images: map[string]string{}, deps: map[*Deployment]struct{}{},
 	}
 	for _, o := range opts {

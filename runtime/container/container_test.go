@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	mobycontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/archbench/archbench/contract"
@@ -395,5 +397,92 @@ func TestRestartKeepsTheAddress(t *testing.T) {
 	}
 	if got := status(); got != http.StatusOK {
 		t.Fatalf("GET /products after healing: %d, want 200", got)
+	}
+}
+
+// TestStartRetriesATakenPort: a replica's host port taken by another
+// process between its choice and the engine's bind does not fail the
+// deployment; the replica starts on the next port chosen, and the
+// container that could not start is removed. After a few taken ports the
+// deployment fails, naming the port, and leaves nothing.
+func TestStartRetriesATakenPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	taken := ln.Addr().(*net.TCPAddr).Port
+	for _, tc := range []struct {
+		name      string
+		takenFor  int // how many choices return the taken port
+		wantTries int
+		wantErr   bool
+	}{
+		{name: "taken once", takenFor: 1, wantTries: 2},
+		{name: "always taken", takenFor: 100, wantTries: 3, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var chosen []int // Deploy starts replicas one at a time
+			choose := func() (int, error) {
+				if len(chosen) < tc.takenFor {
+					chosen = append(chosen, taken)
+					return taken, nil
+				}
+				free, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					return 0, err
+				}
+				defer free.Close()
+				chosen = append(chosen, free.Addr().(*net.TCPAddr).Port)
+				return chosen[len(chosen)-1], nil
+			}
+			before := leftovers(t, "")
+			rt := newRuntime(t, container.WithPortChooser(choose))
+			psp := variants.Env{}.PSP()
+			p := runtime.Plan{Variant: "taken-port", Components: []runtime.Component{psp}, Entry: psp.Name}
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			defer cancel()
+			dep, err := rt.Deploy(ctx, p)
+			if len(chosen) != tc.wantTries {
+				t.Errorf("ports chosen: %v, want %d (the taken one is %d)", chosen, tc.wantTries, taken)
+			}
+			if tc.wantErr {
+				if err == nil {
+					_ = dep.Stop(ctx)
+					t.Fatalf("deploying with host port %d always taken succeeded", taken)
+				}
+				if want := fmt.Sprintf("host port %d of %s is taken", taken, psp.Name); !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+				if after := leftovers(t, ""); after != before {
+					t.Fatalf("after a failed deploy: %s labelled archbench, before it %s", after, before)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := dep.(*container.Deployment)
+			t.Cleanup(func() { _ = d.Stop(context.Background()) })
+			f := client.Filters{}.Add("label", container.LabelRun+"="+d.ID())
+			ctrs, err := engine(t).ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ctrs.Items) != 1 {
+				t.Fatalf("%d containers with the deployment's label, want 1 (the failed one removed)", len(ctrs.Items))
+			}
+			c, last := ctrs.Items[0], chosen[len(chosen)-1]
+			published := slices.ContainsFunc(c.Ports, func(p mobycontainer.PortSummary) bool { return int(p.PublicPort) == last })
+			if c.State != mobycontainer.StateRunning || !published {
+				t.Fatalf("the replica is %s with ports %+v, want it running and published on %d", c.State, c.Ports, last)
+			}
+			if err := d.Stop(ctx); err != nil {
+				t.Fatalf("stop: %v", err)
+			}
+			if got := leftovers(t, d.ID()); got != none {
+				t.Fatalf("after Stop: %s with the deployment's label, want none", got)
+			}
+		})
 	}
 }

@@ -162,35 +162,63 @@ func (d *Deployment) startReplica(ctx context.Context, c runtime.Component, i in
 	}
 	labels := maps.Clone(d.labels)
 	labels[LabelComponent], labels[LabelReplica] = c.Name, strconv.Itoa(i)
-	// The host port is chosen here and pinned, on loopback only, so that a
-	// replica restarted after a crash comes back where the harness and
-	// the load generator reach it, as a restarted process does.
-	hostPort, err := freePort()
-	if err != nil {
-		return fmt.Errorf("choose a host port: %w", err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, d.r.startTimeout)
 	defer cancel()
-	ctr, err := testcontainers.Run(ctx, image,
-		testcontainers.WithLogger(quietLogger{d.r.log}),
-		testcontainers.WithName(fmt.Sprintf("archbench-%s-%s", d.id, alias)),
-		testcontainers.WithCmd(args...),
-		testcontainers.WithEnv(env),
-		testcontainers.WithLabels(labels),
-		testcontainers.WithExposedPorts(port+"/tcp"),
-		network.WithNetwork([]string{alias}, d.network),
-		testcontainers.WithMounts(testcontainers.ContainerMount{
-			Source: testcontainers.DockerVolumeMountSource{Name: volume, VolumeOptions: &mount.VolumeOptions{Labels: d.labels}},
-			Target: "/data",
-		}),
-		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-			hc.PortBindings = mobynet.PortMap{mobynet.MustParsePort(port + "/tcp"): {{HostIP: netip.AddrFrom4([4]byte{127, 0, 0, 1}), HostPort: strconv.Itoa(hostPort)}}}
-			hc.NanoCPUs = int64(limits.CPUs * 1e9)
-			hc.Memory = limits.MemoryBytes
-			hc.MemorySwap = limits.MemoryBytes // no swap beyond the limit
-		}),
-		testcontainers.WithWaitStrategy(wait.ForLog(component.ReadyPrefix).WithStartupTimeout(d.r.startTimeout)),
+	// The host port is chosen here and pinned, on loopback only, so that a
+	// replica restarted after a crash comes back where the harness and
+	// the load generator reach it, as a restarted process does. Another
+	// process may take the port between its choice and the engine's bind;
+	// the container then fails to start, and is removed and created again
+	// on another port.
+	var (
+		ctr      *testcontainers.DockerContainer
+		hostPort int
+		err      error
 	)
+	for attempt := 1; ; attempt++ {
+		if hostPort, err = d.r.choosePort(); err != nil {
+			err = fmt.Errorf("choose a host port: %w", err)
+			break
+		}
+		ctr, err = testcontainers.Run(ctx, image,
+			testcontainers.WithLogger(quietLogger{d.r.log}),
+			testcontainers.WithName(fmt.Sprintf("archbench-%s-%s", d.id, alias)),
+			testcontainers.WithCmd(args...),
+			testcontainers.WithEnv(env),
+			testcontainers.WithLabels(labels),
+			testcontainers.WithExposedPorts(port+"/tcp"),
+			network.WithNetwork([]string{alias}, d.network),
+			testcontainers.WithMounts(testcontainers.ContainerMount{
+				Source: testcontainers.DockerVolumeMountSource{Name: volume, VolumeOptions: &mount.VolumeOptions{Labels: d.labels}},
+				Target: "/data",
+			}),
+			testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+				hc.PortBindings = mobynet.PortMap{mobynet.MustParsePort(port + "/tcp"): {{HostIP: netip.AddrFrom4([4]byte{127, 0, 0, 1}), HostPort: strconv.Itoa(hostPort)}}}
+				hc.NanoCPUs = int64(limits.CPUs * 1e9)
+				hc.Memory = limits.MemoryBytes
+				hc.MemorySwap = limits.MemoryBytes // no swap beyond the limit
+			}),
+			testcontainers.WithWaitStrategy(wait.ForLog(component.ReadyPrefix).WithStartupTimeout(d.r.startTimeout)),
+		)
+		if err == nil || !portTaken(err) {
+			break
+		}
+		if attempt == portAttempts {
+			err = fmt.Errorf("host port %d of %s is taken, the last of %d ports tried: %w", hostPort, c.Name, portAttempts, err)
+			break // the container is tracked below, and Stop removes it
+		}
+		// The container is created under the replica's name: it must go
+		// before the next attempt can take the name.
+		if ctr != nil {
+			if rerr := ctr.Terminate(ctx); rerr != nil {
+				err = errors.Join(fmt.Errorf("host port %d of %s taken: %w", hostPort, c.Name, err),
+					fmt.Errorf("remove the container that could not start: %w", rerr))
+				break
+			}
+		}
+		ctr = nil
+		d.r.log.Info("host port taken, trying another", "run", d.id, "component", c.Name, "replica", i, "port", hostPort)
+	}
 	// Track the container before looking at the error: a container that
 	// failed to become ready exists all the same, and Stop must remove it.
 	rep := &replica{component: c.Name, index: i, ctr: ctr, limits: limits}
@@ -483,6 +511,20 @@ func (r *Runtime) reachDirect(ctx context.Context, ctr *testcontainers.DockerCon
 		r.log.Info("how the harness reaches containers", "direct", r.direct.Load(), "probe", ip)
 	})
 	return ip, r.direct.Load()
+}
+
+// portAttempts is how many host ports a replica's start tries before it
+// gives up: each may be taken by another process between its choice and
+// the engine's bind.
+const portAttempts = 3
+
+// portTaken reports whether err says a container could not start because
+// its host port is in use. The engine says so only in words: "port is
+// already allocated" when one of its containers holds the port, "address
+// already in use" when another process does.
+func portTaken(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use")
 }
 
 // freePort returns a TCP port free on the host's loopback now.
