@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/shop/api"
 )
 
 // GeneratorName is results.Generator.Name for runs by k6.
@@ -91,7 +92,9 @@ func (s Summary) Result(spec Spec) (results.VariantResult, error) {
 
 // opStats reads the requests matching sel ("scenario:measured,name:GET
 // /products") from the http_reqs, http_req_failed and http_req_duration
-// sub-metrics.
+// sub-metrics. Its errors are the requests k6 failed plus those it passed
+// but workload fails (metricUnexpected's sub-metric, absent from a summary
+// of a script older than that metric and read as zero).
 func (s Summary) opStats(name, sel string, window float64) (results.OpStats, error) {
 	st := results.OpStats{Name: name}
 	reqs := s.Metrics[submetric("http_reqs", sel)]
@@ -107,9 +110,18 @@ func (s Summary) opStats(name, sel string, window float64) (results.OpStats, err
 	if failed > n {
 		return st, fmt.Errorf("k6 summary: %s counts %d failed requests of %d", submetric("http_req_failed", sel), failed, n)
 	}
-	st.Errors = failed
+	unexpected, err := count(s.Metrics[submetric(metricUnexpected, sel)], "count")
+	if err != nil {
+		return st, fmt.Errorf("k6 summary: %s: %w", submetric(metricUnexpected, sel), err)
+	}
+	// k6 passed the unexpected responses, so they are not among the failed.
+	if unexpected > n-failed {
+		return st, fmt.Errorf("k6 summary: %s counts %d unexpected responses of %d requests k6 passed",
+			submetric(metricUnexpected, sel), unexpected, n-failed)
+	}
+	st.Errors = failed + unexpected
 	if n > 0 {
-		st.ErrorRate = float64(failed) / float64(n)
+		st.ErrorRate = float64(st.Errors) / float64(n)
 	}
 	st.ThroughputPerSec = perSec(n, window)
 	d := s.Metrics[submetric("http_req_duration", sel)]
@@ -162,6 +174,10 @@ func (p plan) notes(s Summary, dropped int64) []string {
 	}
 	if dropped > 0 {
 		notes = append(notes, fmt.Sprintf("k6 dropped %d journeys of the measured window.", dropped))
+	}
+	if n, _ := count(s.Metrics[submetric(metricUnexpected, "scenario:"+scenarioMeasured)], "count"); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d checkout 409s with an error code other than %s count as errors, as archbench counts them (%s); "+
+			"k6 passed them by their status, so its own http_req_failed leaves them out.", n, api.CodeOutOfStock, metricUnexpected))
 	}
 	var crossed []string
 	for name, m := range s.Metrics {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/shop/httpapi"
 	"github.com/archbench/archbench/variants/monolith/monolithtest"
 	"github.com/archbench/archbench/workload"
 )
@@ -161,6 +163,68 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("Run took %s to stop k6", d)
 		}
 	})
+}
+
+// TestRunCheckoutConflict runs the real k6 against a monolith whose
+// checkouts all answer 409 with a given body, and checks that k6's result
+// counts them as workload does: an error unless the code is out_of_stock.
+func TestRunCheckoutConflict(t *testing.T) {
+	bin := k6Binary(t)
+	for _, tc := range []struct {
+		name   string
+		body   string
+		errors bool
+	}{
+		{"out of stock", `{"error":{"code":"out_of_stock","message":"sold out"}}`, false},
+		{"conflict", `{"error":{"code":"conflict","message":"checkout in progress"}}`, true},
+		{"no error code", `not JSON`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := monolithtest.Serve(t, monolithtest.WithWrap(func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/checkout") {
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(http.StatusConflict)
+						io.WriteString(w, tc.body)
+						return
+					}
+					h.ServeHTTP(w, r)
+				})
+			})).URL
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			spec := Spec{Target: target, Mix: workload.Checkout, Rate: 20, Duration: time.Second, Seed: 1, MaxInFlight: 16}
+			r, err := Run(ctx, spec, WithK6(bin))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var checkout, journey results.OpStats
+			for _, op := range r.Operations {
+				if op.Name == httpapi.RouteCheckout {
+					checkout = op
+				}
+			}
+			for _, j := range r.Journeys {
+				if j.Name == workload.Checkout {
+					journey = j
+				}
+			}
+			if checkout.Count == 0 {
+				t.Fatalf("no checkouts in %+v", r.Operations)
+			}
+			want := int64(0)
+			if tc.errors {
+				want = checkout.Count // every checkout answered 409
+			}
+			if checkout.Errors != want || journey.Errors != want || r.Total.Errors != want {
+				t.Errorf("errors: checkout %d, journey %d, total %d; want %d of %d checkouts",
+					checkout.Errors, journey.Errors, r.Total.Errors, want, checkout.Count)
+			}
+			if tc.errors && checkout.ErrorRate != 1 {
+				t.Errorf("checkout error rate %v, want 1", checkout.ErrorRate)
+			}
+		})
+	}
 }
 
 func TestK6Env(t *testing.T) {

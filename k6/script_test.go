@@ -135,7 +135,7 @@ func TestWarmupRises(t *testing.T) {
 func TestExportNamesEveryOperation(t *testing.T) {
 	script := export(t, Spec{Target: "http://127.0.0.1:9", Rate: 1, Duration: time.Second})
 	for _, op := range allOps {
-		for _, m := range []string{"http_reqs", "http_req_failed", "http_req_duration"} {
+		for _, m := range []string{"http_reqs", "http_req_failed", "http_req_duration", metricUnexpected} {
 			if sel := submetric(m, "scenario:measured,name:"+op); !strings.Contains(script, `"`+sel+`"`) {
 				t.Errorf("no threshold on %s", sel)
 			}
@@ -146,6 +146,28 @@ func TestExportNamesEveryOperation(t *testing.T) {
 	}
 	if !strings.Contains(script, `"POST /carts/{id}/checkout": [`+"\n      201,\n      402,\n      409\n    ]") {
 		t.Errorf("checkout does not accept 201, 402 and 409:\n%s", script)
+	}
+}
+
+// TestExportCountsUnexpectedConflicts checks that the script counts a
+// checkout 409 whose code is not out_of_stock in metricUnexpected, tagged
+// as the request, and reads the checkout's body to find the code.
+// (TestRunCheckoutConflict checks what k6 makes of it.)
+func TestExportCountsUnexpectedConflicts(t *testing.T) {
+	script := export(t, Spec{Target: "http://127.0.0.1:9", Rate: 1, Duration: time.Second})
+	for _, w := range []string{
+		"import { Counter } from 'k6/metrics';",
+		`"unexpected": "` + metricUnexpected + `"`,
+		`"outOfStock": "out_of_stock"`,
+		"new Counter(CFG.metrics.unexpected)",
+		"op === OPS.createCart || op === OPS.checkout ? 'text' : 'none'",
+		"if (res.status === 409 && errorCode(res.body) !== CFG.codes.outOfStock) {\n    UNEXPECTED.add(1, p.tags);",
+		`"` + submetric(metricUnexpected, "scenario:measured") + `": [`,
+		`"` + submetric(metricUnexpected, "scenario:measured,journey:checkout") + `": [`,
+	} {
+		if !strings.Contains(script, w) {
+			t.Errorf("script lacks %s", w)
+		}
 	}
 }
 

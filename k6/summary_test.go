@@ -2,6 +2,7 @@ package k6
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -146,6 +147,12 @@ func TestResultRejects(t *testing.T) {
 		{"fractional count", `{"metrics": {"http_reqs{scenario:measured}": {"count": 1.5}}}`, "count 1.5 is not a whole number"},
 		{"more failures than requests", `{"metrics": {"http_reqs{scenario:measured}": {"count": 1},
 			"http_req_failed{scenario:measured}": {"passes": 2, "fails": 0, "value": 1}}}`, "counts 2 failed requests of 1"},
+		{"more unexpected than passed", `{"metrics": {"http_reqs{scenario:measured}": {"count": 2},
+			"http_req_failed{scenario:measured}": {"passes": 1, "fails": 1, "value": 0.5},
+			"archbench_unexpected{scenario:measured}": {"count": 2, "rate": 1}}}`,
+			"archbench_unexpected{scenario:measured} counts 2 unexpected responses of 1 requests k6 passed"},
+		{"fractional unexpected", `{"metrics": {"http_reqs{scenario:measured}": {"count": 2},
+			"archbench_unexpected{scenario:measured}": {"count": 0.5}}}`, "count 0.5 is not a whole number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := ParseSummary(strings.NewReader(tc.in))
@@ -176,5 +183,78 @@ func TestResultAbsentMetrics(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(r.Notes, "\n"), "k6 dropped 7 journeys") {
 		t.Errorf("notes %q do not mention the drops", r.Notes)
+	}
+}
+
+// TestResultUnexpected checks that checkout 409s the script counted in
+// archbench_unexpected (k6 passed them; workload fails them) are errors of
+// the checkout operation, its journey and the total, and that a summary
+// without that metric, from a script older than it, reads as before.
+func TestResultUnexpected(t *testing.T) {
+	const checkout = "POST /carts/{id}/checkout"
+	// base is a measured window of 20 requests, 8 of them checkouts and 10
+	// in checkout journeys; k6 failed one checkout.
+	base := `"iterations{scenario:measured}": {"count": 12},
+		"http_reqs{scenario:measured}": {"count": 20, "rate": 10},
+		"http_req_failed{scenario:measured}": {"passes": 1, "fails": 19, "value": 0.05},
+		"http_reqs{scenario:measured,name:` + checkout + `}": {"count": 8, "rate": 4},
+		"http_req_failed{scenario:measured,name:` + checkout + `}": {"passes": 1, "fails": 7, "value": 0.125},
+		"http_reqs{scenario:measured,journey:checkout}": {"count": 10, "rate": 5},
+		"http_req_failed{scenario:measured,journey:checkout}": {"passes": 1, "fails": 9, "value": 0.1}`
+	unexpected := func(total, op, journey, warm int) string {
+		return fmt.Sprintf(`,
+		"archbench_unexpected": {"count": %d, "rate": 1},
+		"archbench_unexpected{scenario:measured}": {"count": %d, "rate": 1, "thresholds": {"count>=0": false}},
+		"archbench_unexpected{scenario:measured,name:`+checkout+`}": {"count": %d, "rate": 1},
+		"archbench_unexpected{scenario:measured,name:GET /products}": {"count": 0, "rate": 0},
+		"archbench_unexpected{scenario:measured,journey:checkout}": {"count": %d, "rate": 1},
+		"archbench_unexpected{scenario:measured,journey:browse}": {"count": 0, "rate": 0}`, total+warm, total, op, journey)
+	}
+	for _, tc := range []struct {
+		name               string
+		extra              string
+		total, op, journey int64 // errors
+		note               bool
+	}{
+		{"absent", "", 1, 1, 1, false},
+		{"present, none", unexpected(0, 0, 0, 0), 1, 1, 1, false},
+		{"present", unexpected(3, 3, 3, 0), 4, 4, 4, true},
+		{"warm-up only", unexpected(0, 0, 0, 2), 1, 1, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSummary(strings.NewReader(`{"metrics": {` + base + tc.extra + `}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Result(fixtureSpec("http://127.0.0.1:9"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var op, journey results.OpStats
+			for _, st := range r.Operations {
+				if st.Name == checkout {
+					op = st
+				}
+			}
+			for _, st := range r.Journeys {
+				if st.Name == "checkout" {
+					journey = st
+				}
+			}
+			if r.Total.Errors != tc.total || op.Errors != tc.op || journey.Errors != tc.journey {
+				t.Errorf("errors: total %d, %s %d, journey %d; want %d, %d, %d",
+					r.Total.Errors, checkout, op.Errors, journey.Errors, tc.total, tc.op, tc.journey)
+			}
+			if want := float64(tc.op) / 8; op.ErrorRate != want {
+				t.Errorf("%s error rate %v, want %v", checkout, op.ErrorRate, want)
+			}
+			if want := float64(tc.total) / 20; r.Total.ErrorRate != want {
+				t.Errorf("total error rate %v, want %v", r.Total.ErrorRate, want)
+			}
+			notes := strings.Join(r.Notes, "\n")
+			if got := strings.Contains(notes, "other than out_of_stock"); got != tc.note {
+				t.Errorf("notes mention unexpected 409s: %v, want %v:\n%s", got, tc.note, notes)
+			}
+		})
 	}
 }
