@@ -42,6 +42,14 @@ type Variant struct {
 	// that seed parts of one catalog (names and prices in one, stock in
 	// another) must all get the same spec.
 	Seeders []string
+	// Writers names the components that serve their SQLite writers'
+	// counts at sqlstore.WriterPath (sqlstore.WriterHandler), for a bench
+	// to sample before and after the load: every component that owns a
+	// database. Each replica of one serves its own process's counts, so a
+	// bench samples every replica (replicas may share one database file,
+	// each through a writer of its own). Function instances are not among
+	// them: they come and go with the load.
+	Writers []string
 	// Functions names the functions of the platform that serve API
 	// requests, for scenarios that pre-warm them (-replicas fn=N).
 	Functions []string
@@ -96,12 +104,16 @@ func addArgs(p *runtime.Plan, names []string, args ...string) error {
 func All() []Variant {
 	return []Variant{
 		{Name: monolith.Name, Summary: "one process, one SQLite database, checkout in one local transaction",
-			AuditSources: []string{monolith.Name}, Seeders: []string{monolith.Name}, Hops: monolith.Hops, plan: monolith.Scaled,
+			AuditSources: []string{monolith.Name}, Seeders: []string{monolith.Name}, Writers: []string{monolith.Name},
+			Hops: monolith.Hops, plan: monolith.Scaled,
 			Hosts: map[string][]string{"catalog": {monolith.Name}, "inventory": {monolith.Name}, "cart": {monolith.Name},
 				"orders": {monolith.Name}, "notifications": {monolith.Name}, "payment": {PSPName}}},
 		{Name: microservices.Name, Summary: "a gateway and six services, each with its own SQLite file; checkout as a saga; events over NATS JetStream",
 			AuditSources: []string{microservices.Inventory, microservices.Orders, microservices.Notifications},
-			Seeders:      []string{microservices.Catalog, microservices.Inventory}, Hops: microservices.Hops, plan: microservices.Scaled,
+			Seeders:      []string{microservices.Catalog, microservices.Inventory},
+			Writers: []string{microservices.Catalog, microservices.Inventory, microservices.Cart, microservices.Orders,
+				microservices.Payments, microservices.Notifications},
+			Hops: microservices.Hops, plan: microservices.Scaled,
 			Hosts: map[string][]string{"catalog": {microservices.Catalog}, "inventory": {microservices.Inventory}, "cart": {microservices.Cart},
 				"orders": {microservices.Orders}, "notifications": {microservices.Notifications}, "payment": {PSPName}}},
 		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",
@@ -110,7 +122,7 @@ func All() []Variant {
 			Hosts: map[string][]string{"payment": {PSPName}}},
 		{Name: hybrid.Name, Summary: "a monolith core, the catalog extracted as a scaled service, confirmations sent by an event-triggered function",
 			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Seeders: []string{hybrid.Core, hybrid.Catalog},
-			Hops: hybrid.Hops, plan: hybrid.Plan,
+			Writers: []string{hybrid.Core, hybrid.Catalog}, Hops: hybrid.Hops, plan: hybrid.Plan,
 			Hosts: map[string][]string{"catalog": {hybrid.Catalog}, "inventory": {hybrid.Core}, "cart": {hybrid.Core},
 				"orders": {hybrid.Core}, "notifications": {hybrid.Notifications}, "payment": {PSPName}}},
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/httpapi"
 )
@@ -138,6 +139,42 @@ func TestPlanPassesCatalog(t *testing.T) {
 			}
 			if _, err := v.Plan(Env{Catalog: shop.CatalogSpec{Count: 1, MinStock: 5, MaxStock: 1}}); !errors.Is(err, shop.ErrInvalid) {
 				t.Errorf("plan with an invalid catalog: %v, want shop.ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// TestWritersAreComponents checks that each variant names, as Writers,
+// exactly the components that own a SQLite database in a long-lived
+// process, each a component of its plan, so that a bench can sample them
+// all at sqlstore.WriterPath.
+func TestWritersAreComponents(t *testing.T) {
+	// The components whose programs open a database and serve its
+	// writer, by variant. The serverless variant's databases are written
+	// by function instances, which come and go with the load.
+	writers := map[string][]string{
+		"monolith":      {"monolith"},
+		"microservices": {"cart", "catalog", "inventory", "notifications", "orders", "payments"},
+		"serverless":    nil,
+		"hybrid":        {"catalog", "core"},
+	}
+	for _, v := range All() {
+		t.Run(v.Name, func(t *testing.T) {
+			want, ok := writers[v.Name]
+			if !ok {
+				t.Fatalf("no expected writers for variant %q: add them to this test", v.Name)
+			}
+			if got := slices.Sorted(slices.Values(v.Writers)); !slices.Equal(got, want) {
+				t.Errorf("Writers = %v, want %v", got, want)
+			}
+			p, err := v.Plan(Env{})
+			if err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			for _, w := range v.Writers {
+				if !slices.ContainsFunc(p.Components, func(c runtime.Component) bool { return c.Name == w }) {
+					t.Errorf("writer %q is not a component of the plan", w)
+				}
 			}
 		})
 	}

@@ -93,7 +93,7 @@ func (s *Service) RemoveOrdered(ctx context.Context, cartID string, o PlacedOrde
 }
 
 // Handler serves the public cart routes, the saga's removal of an order's
-// items and /healthz.
+// items, its database's writer counts at sqlstore.WriterPath and /healthz.
 func Handler(s *Service, log *slog.Logger) http.Handler {
 	mux := httpapi.NewMux()
 	httpapi.RegisterCarts(mux, s, log)
@@ -109,5 +109,6 @@ func Handler(s *Service, log *slog.Logger) http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(s.db))
 	return httpapi.Harden(mux, log)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/shop/remote"
+	"github.com/archbench/archbench/shop/sqlstore"
 )
 
 // spec is a small catalog; prices come from it.
@@ -241,4 +242,20 @@ func TestCatalogDown(t *testing.T) {
 		t.Errorf("remove with the catalog down: %d %s, want 200", status, code)
 	}
 	newCart(t, s.cart.URL)
+}
+
+// TestServesWriterStats: the service serves its database's writer counts
+// at sqlstore.WriterPath, a new cart among them.
+func TestServesWriterStats(t *testing.T) {
+	s := start(t)
+	if st, code := send(t, http.MethodPost, s.cart.URL+"/carts", "", nil); st != http.StatusCreated {
+		t.Fatalf("create cart: %d %s", st, code)
+	}
+	var rep sqlstore.WriterReport
+	if st, code := send(t, http.MethodGet, s.cart.URL+sqlstore.WriterPath, "", &rep); st != http.StatusOK {
+		t.Fatalf("GET %s: %d %s, want 200", sqlstore.WriterPath, st, code)
+	}
+	if len(rep.Writers) != 1 || rep.Writers[0].Database != "cart.db" || rep.Writers[0].Writes < 1 {
+		t.Fatalf("writers %+v, want cart.db's, with the new cart written", rep.Writers)
+	}
 }

@@ -100,7 +100,8 @@ func (s *Service) fillStock(ctx context.Context, ps []shop.Product) error {
 	return nil
 }
 
-// Handler serves the public product routes, the price lookup and /healthz.
+// Handler serves the public product routes, the price lookup, its
+// database's writer counts at sqlstore.WriterPath and /healthz.
 func Handler(s *Service, log *slog.Logger) http.Handler {
 	mux := httpapi.NewMux()
 	httpapi.RegisterCatalog(mux, s, log)
@@ -117,5 +118,6 @@ func Handler(s *Service, log *slog.Logger) http.Handler {
 		}
 		api.WriteJSON(w, http.StatusOK, Price{ID: p.ID, PriceCents: p.PriceCents})
 	})
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(s.db))
 	return httpapi.Harden(mux, log)
 }

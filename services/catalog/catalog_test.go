@@ -16,6 +16,7 @@ import (
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/shop/remote"
+	"github.com/archbench/archbench/shop/sqlstore"
 )
 
 // spec is a small catalog with distinct stock levels per product.
@@ -222,5 +223,18 @@ func TestInventoryDown(t *testing.T) {
 				t.Errorf("GET %s = %d %q, want %d %q", tt.path, status, code, tt.status, tt.code)
 			}
 		})
+	}
+}
+
+// TestServesWriterStats: the service serves its database's writer counts
+// at sqlstore.WriterPath, seeding among them.
+func TestServesWriterStats(t *testing.T) {
+	s := start(t)
+	var rep sqlstore.WriterReport
+	if st, code := get(t, s.catalog.URL+sqlstore.WriterPath, &rep); st != http.StatusOK {
+		t.Fatalf("GET %s: %d %s, want 200", sqlstore.WriterPath, st, code)
+	}
+	if len(rep.Writers) != 1 || rep.Writers[0].Database != "catalog.db" || rep.Writers[0].Writes < 1 {
+		t.Fatalf("writers %+v, want catalog.db's, with the seeding written", rep.Writers)
 	}
 }

@@ -84,7 +84,8 @@ func StockHandler(inv *sqlstore.Inventory, log *slog.Logger) http.Handler {
 	})
 }
 
-// Handler serves the inventory's routes, its audit facts and /healthz.
+// Handler serves the inventory's routes, its audit facts, db's writer
+// counts at sqlstore.WriterPath and /healthz.
 func Handler(db *sqlstore.DB, inv *sqlstore.Inventory, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(httpapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
@@ -121,6 +122,7 @@ func Handler(db *sqlstore.DB, inv *sqlstore.Inventory, log *slog.Logger) http.Ha
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.Handle("GET "+audit.FactsPath, audit.Handler(inv, nil, audit.WithLogger(log)))
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(db))
 	return httpapi.Harden(mux, log)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/archbench/archbench/services/inventory"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/sqlstore"
 )
 
 // spec is a small catalog in which every product starts with 5 in stock.
@@ -428,5 +429,22 @@ func TestAuditFacts(t *testing.T) {
 		if fmt.Sprint(f.Reservations) != fmt.Sprint(st.orderHeld) {
 			t.Errorf("%s: reservations %v, want %v", st.name, f.Reservations, st.orderHeld)
 		}
+	}
+}
+
+// TestServesWriterStats: the service serves its database's writer counts
+// at sqlstore.WriterPath, seeding among them.
+func TestServesWriterStats(t *testing.T) {
+	base := start(t)
+	st, body := do(t, http.MethodGet, base+sqlstore.WriterPath, "")
+	if st != http.StatusOK {
+		t.Fatalf("GET %s: %d %s, want 200", sqlstore.WriterPath, st, body)
+	}
+	var rep sqlstore.WriterReport
+	if err := json.Unmarshal(body, &rep); err != nil {
+		t.Fatalf("decode %q: %v", body, err)
+	}
+	if len(rep.Writers) != 1 || rep.Writers[0].Database != "inventory.db" || rep.Writers[0].Writes < 1 {
+		t.Fatalf("writers %+v, want inventory.db's, with the seeding written", rep.Writers)
 	}
 }

@@ -6,6 +6,7 @@ package notifications
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -85,7 +86,7 @@ func (s *Service) handle(data []byte) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.store.Enqueue(ctx, s.db.W, ev.OrderID, "email"); err != nil {
+	if err := s.db.InTx(ctx, func(tx *sql.Tx) error { return s.store.Enqueue(ctx, tx, ev.OrderID, "email") }); err != nil {
 		return err
 	}
 	return s.store.MarkSent(ctx, ev.OrderID, time.Now())
@@ -105,11 +106,13 @@ func (s *Service) Notifications(ctx context.Context, orderID string) ([]shop.Not
 	return ns, nil
 }
 
-// Handler serves GET /notifications?order_id=, /healthz and the
-// confirmations for the data audit at audit.FactsPath.
+// Handler serves GET /notifications?order_id=, /healthz, the
+// confirmations for the data audit at audit.FactsPath and its database's
+// writer counts at sqlstore.WriterPath.
 func Handler(s *Service, log *slog.Logger) http.Handler {
 	mux := httpapi.NewMux()
 	httpapi.RegisterNotifications(mux, s, log)
 	mux.Handle("GET "+audit.FactsPath, audit.Handler(nil, nil, audit.WithNotifications(s.store), audit.WithLogger(log)))
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(s.db))
 	return httpapi.Harden(mux, log)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -106,5 +108,29 @@ func TestUnknownOrder(t *testing.T) {
 	}
 	if _, err := svc.Notifications(t.Context(), "o_nope"); !errors.Is(err, shop.ErrNotFound) {
 		t.Fatalf("unknown order: %v, want not found", err)
+	}
+}
+
+// TestServesWriterStats: the service serves its database's writer counts
+// at sqlstore.WriterPath.
+func TestServesWriterStats(t *testing.T) {
+	db, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "notifications.db"), sqlstore.WithSchemas(sqlstore.NotificationsSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv := httptest.NewServer(notifications.Handler(notifications.New(db, ordersPeer{}, nil), nil))
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + sqlstore.WriterPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep sqlstore.WriterReport
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v, want 200 with a report", sqlstore.WriterPath, resp.StatusCode, err)
+	}
+	if len(rep.Writers) != 1 || rep.Writers[0].Database != "notifications.db" {
+		t.Fatalf("writers %+v, want notifications.db's", rep.Writers)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -765,5 +766,28 @@ func TestItemsAddedDuringCheckoutStay(t *testing.T) {
 	}
 	if again, err := carts.GetCart(ctx, c.ID); err != nil || lines(again.Items) != want {
 		t.Fatalf("cart after the step ran again holds %s (%v), want %s", lines(again.Items), err, want)
+	}
+}
+
+// TestServesWriterStats: the service serves its database's writer counts
+// at sqlstore.WriterPath, a checkout's among them.
+func TestServesWriterStats(t *testing.T) {
+	f := newFixture(t, &peer{}, &peer{answer: charges(nil)})
+	if _, err := f.svc.Checkout(t.Context(), "c1", "", "tok_ok"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(orders.Handler(f.svc, nil))
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + sqlstore.WriterPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep sqlstore.WriterReport
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v, want 200 with a report", sqlstore.WriterPath, resp.StatusCode, err)
+	}
+	if len(rep.Writers) != 1 || rep.Writers[0].Database != "orders.db" || rep.Writers[0].Writes < 1 {
+		t.Fatalf("writers %+v, want orders.db's, with the checkout written", rep.Writers)
 	}
 }

@@ -185,7 +185,8 @@ func validOrderID(id string) error {
 }
 
 // Handler serves the payment routes, payment outcome counts at
-// GET /internal/payments, and /healthz.
+// GET /internal/payments, its database's writer counts at
+// sqlstore.WriterPath, and /healthz.
 func Handler(s *Service, log *slog.Logger) http.Handler {
 	mux := httpapi.NewMux()
 	mux.HandleFunc(RouteCharge, func(w http.ResponseWriter, r *http.Request) {
@@ -216,5 +217,6 @@ func Handler(s *Service, log *slog.Logger) http.Handler {
 		}
 		api.WriteJSON(w, http.StatusOK, map[string]any{"outcomes": out})
 	})
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(s.db))
 	return httpapi.Harden(mux, log)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/archbench/archbench/services/payments"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/sqlstore"
 )
 
 // fakePSP is an in-memory payment provider. Like the real one it is
@@ -325,5 +326,26 @@ func TestRealProviderFailing(t *testing.T) {
 	}
 	if got := outcomes(t, base); got != "map[voided:1]" {
 		t.Errorf("outcomes after void = %s, want map[voided:1]", got)
+	}
+}
+
+// TestServesWriterStats: the service serves its database's writer counts
+// at sqlstore.WriterPath, a charge's among them.
+func TestServesWriterStats(t *testing.T) {
+	base := start(t, &fakePSP{})
+	if a := charge(t, base, "o_1", 100, "tok_ok"); a.status != http.StatusCreated {
+		t.Fatalf("charge: %+v", a)
+	}
+	resp, err := http.Get(base + sqlstore.WriterPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep sqlstore.WriterReport
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v, want 200 with a report", sqlstore.WriterPath, resp.StatusCode, err)
+	}
+	if len(rep.Writers) != 1 || rep.Writers[0].Database != "payments.db" || rep.Writers[0].Writes < 1 {
+		t.Fatalf("writers %+v, want payments.db's, with the charge written", rep.Writers)
 	}
 }

@@ -510,3 +510,7 @@ func (s *Shop) Orders() *sqlstore.Orders { return s.orders }
 
 // NotificationStore is the confirmation store, for the data audit.
 func (s *Shop) NotificationStore() *sqlstore.Notifications { return s.notifications }
+
+// DB is the shop's database, for its writer's counts
+// (sqlstore.WriterHandler).
+func (s *Shop) DB() *sqlstore.DB { return s.db }

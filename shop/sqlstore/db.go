@@ -44,8 +44,9 @@ type DB struct {
 	// R serves reads concurrently.
 	R *sql.DB
 
-	path  string
-	meter writerMeter
+	path   string
+	opened time.Time
+	meter  writerMeter
 }
 
 // Option configures Open.
@@ -137,7 +138,7 @@ func open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	r.SetMaxOpenConns(o.readers)
 	r.SetMaxIdleConns(o.readers)
-	db := &DB{W: w, R: r, path: path}
+	db := &DB{W: w, R: r, path: path, opened: time.Now()}
 	if err := db.Migrate(ctx, o.schemas...); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

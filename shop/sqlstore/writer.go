@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"sync/atomic"
@@ -23,6 +24,11 @@ const WriterPath = "/internal/writer"
 type WriterStats struct {
 	// Database is the file's base name, such as "shop.db".
 	Database string `json:"database"`
+	// Opened is when this process opened the database: the counts begin
+	// there. A sample with another Opened than the last one comes from a
+	// process started since (a crash, a redeploy), whose counts began
+	// again.
+	Opened time.Time `json:"opened"`
 	// Writes counts the writes through DB.InTx and DB.Exec: a
 	// transaction, or one statement, each.
 	Writes int64 `json:"writes"`
@@ -79,6 +85,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 func (db *DB) WriterStats() WriterStats {
 	return WriterStats{
 		Database: filepath.Base(db.path),
+		Opened:   db.opened,
 		Writes:   db.meter.writes.Load(),
 		Held:     time.Duration(db.meter.held.Load()),
 		Waited:   time.Duration(db.meter.waited.Load()),
@@ -96,4 +103,32 @@ func WriterHandler(dbs ...*DB) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(rep)
 	})
+}
+
+// maxWriterReportBytes bounds the WriterReport FetchWriters reads: a few
+// databases' counts.
+const maxWriterReportBytes = 1 << 20
+
+// FetchWriters gets the WriterReport the component at baseURL serves at
+// WriterPath, with client.
+func FetchWriters(ctx context.Context, client *http.Client, baseURL string) (WriterReport, error) {
+	url := baseURL + WriterPath
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return WriterReport{}, fmt.Errorf("writer stats: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return WriterReport{}, fmt.Errorf("writer stats: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return WriterReport{}, fmt.Errorf("writer stats from %s: HTTP %d: %q", url, resp.StatusCode, msg)
+	}
+	var rep WriterReport
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxWriterReportBytes)).Decode(&rep); err != nil {
+		return WriterReport{}, fmt.Errorf("writer stats from %s: decode: %w", url, err)
+	}
+	return rep, nil
 }

@@ -3,10 +3,10 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,30 +89,38 @@ func TestWriterStatsQueue(t *testing.T) {
 }
 
 // TestWriterHandler proves the handler serves each database's stats as
-// a WriterReport.
+// a WriterReport that FetchWriters reads, and that FetchWriters names
+// what went wrong otherwise.
 func TestWriterHandler(t *testing.T) {
 	ctx := context.Background()
+	before := time.Now()
 	db := openDB(t)
 	if _, err := db.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1"); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(db))
+	mux.Handle("GET /broken"+sqlstore.WriterPath, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	mux.Handle("GET /garbled"+sqlstore.WriterPath, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("{"))
+	}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	resp, err := http.Get(srv.URL + sqlstore.WriterPath)
+	rep, err := sqlstore.FetchWriters(ctx, srv.Client(), srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var rep sqlstore.WriterReport
-	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
-		t.Fatal(err)
+	if len(rep.Writers) != 1 {
+		t.Fatalf("report %+v, want one database", rep)
 	}
-	if len(rep.Writers) != 1 || rep.Writers[0].Database != "test.db" || rep.Writers[0].Writes != 1 || rep.Writers[0].Held <= 0 {
-		t.Errorf("report %+v, want test.db with one write", rep)
+	if w := rep.Writers[0]; w.Database != "test.db" || w.Writes != 1 || w.Held <= 0 || w.Opened.Before(before) || w.Opened.After(time.Now()) {
+		t.Errorf("report %+v, want test.db opened during the test, with one write", w)
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("content type %q", ct)
+	for path, want := range map[string]string{"/broken": "HTTP 503", "/garbled": "decode"} {
+		if _, err := sqlstore.FetchWriters(ctx, srv.Client(), srv.URL+path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("FetchWriters(%s) = %v, want an error saying %q", path, err, want)
+		}
 	}
 }

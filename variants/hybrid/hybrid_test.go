@@ -28,8 +28,9 @@ func TestMain(m *testing.M) {
 // TestContract holds the hybrid to the same contract and audit as every
 // variant (deployed with the contract's small-stock catalog, so that every
 // case runs), and checks its composition at work: the catalog runs as
-// replicas of its own, and confirmations went through the event-triggered
-// function.
+// replicas of its own, confirmations went through the event-triggered
+// function, and the core and every catalog replica serve their database
+// writers' counts.
 func TestContract(t *testing.T) {
 	dep, v := varianttest.Deploy(t, rt, hybrid.Name, variants.Env{Catalog: contract.Catalog()})
 	if n := len(dep.URLs(hybrid.Catalog)); n != hybrid.CatalogReplicas {
@@ -37,6 +38,7 @@ func TestContract(t *testing.T) {
 	}
 	contract.Run(t, dep.EntryURL())
 	varianttest.AuditPasses(t, dep, v)
+	varianttest.WritersWrote(t, dep, v)
 	t.Run("core answers malformed requests with JSON errors", func(t *testing.T) {
 		coreAnswersJSONErrors(t, dep.URLs(hybrid.Core)[0])
 	})

@@ -38,11 +38,12 @@ func deploy(t *testing.T, env variants.Env) (*process.Deployment, variants.Varia
 // TestContract holds the microservices variant to the same contract as the
 // monolith, through its gateway, on real processes (deployed with the
 // contract's small-stock catalog, so that every case runs); then audits its
-// data.
+// data and samples its services' database writers.
 func TestContract(t *testing.T) {
 	dep, v := deploy(t, variants.Env{Catalog: contract.Catalog()})
 	contract.Run(t, dep.EntryURL())
 	varianttest.AuditPasses(t, dep, v)
+	varianttest.WritersWrote(t, dep, v)
 }
 
 type shopClient struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/shop/httpapi"
 	"github.com/archbench/archbench/shop/local"
+	"github.com/archbench/archbench/shop/sqlstore"
 )
 
 // Name is the variant's name.
@@ -72,7 +73,8 @@ func Handler(s *local.Shop, log *slog.Logger) http.Handler {
 }
 
 // Mux is the monolith's routes over shop s: the API, plus the audit facts at
-// audit.FactsPath. A composition that runs the monolith as its core adds its
+// audit.FactsPath and its database's writer counts at sqlstore.WriterPath.
+// A composition that runs the monolith as its core adds its
 // own routes to it, then serves it through httpapi.Harden, as Handler does.
 func Mux(s *local.Shop, log *slog.Logger) *http.ServeMux {
 	mux := httpapi.NewMux()
@@ -82,5 +84,6 @@ func Mux(s *local.Shop, log *slog.Logger) *http.ServeMux {
 	httpapi.RegisterNotifications(mux, s, log)
 	mux.Handle("GET "+audit.FactsPath, audit.Handler(s.Inventory(), s.Orders(), audit.WithOwed(s.Owed),
 		audit.WithNotifications(s.NotificationStore()), audit.WithLogger(log)))
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(s.DB()))
 	return mux
 }

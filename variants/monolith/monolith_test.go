@@ -14,13 +14,17 @@ import (
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/sqlstore"
+	"github.com/archbench/archbench/variants"
+	"github.com/archbench/archbench/variants/monolith"
 	"github.com/archbench/archbench/variants/monolith/monolithtest"
 	"github.com/archbench/archbench/variants/varianttest"
 )
 
 // TestContractInProcess holds the monolith's handler, served in this test
 // process over real loopback sockets, to the shared contract (with the
-// small stock that lets it sell a product out), then audits its data.
+// small stock that lets it sell a product out), then audits its data and
+// samples its database's writer.
 func TestContractInProcess(t *testing.T) {
 	shop := monolithtest.Serve(t, monolithtest.WithCatalog(contract.Catalog()))
 	shopURL, pspURL := shop.URL, shop.PaymentURL
@@ -41,7 +45,30 @@ func TestContractInProcess(t *testing.T) {
 	if len(facts.Orders) == 0 {
 		t.Fatal("the audit saw no orders; the contract suite places some")
 	}
+	v, err := variants.Lookup(monolith.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	varianttest.WritersWrote(t, inProcess{shop: shopURL, psp: pspURL}, v)
 }
+
+// inProcess is a monolith that monolithtest serves, as a deployment of the
+// variant's plan, for the checks that take one.
+type inProcess struct{ shop, psp string }
+
+func (d inProcess) EntryURL() string { return d.shop }
+
+func (d inProcess) URLs(component string) []string {
+	switch component {
+	case monolith.Name:
+		return []string{d.shop}
+	case variants.PSPName:
+		return []string{d.psp}
+	}
+	return nil
+}
+
+func (inProcess) Stop(context.Context) error { return nil }
 
 // TestConcurrentRetriesOneOrder sends the same checkout, with the same
 // idempotency key, 16 times at once: exactly one order is placed and
@@ -126,11 +153,11 @@ func TestMalformedRequestsGetJSONErrors(t *testing.T) {
 	}
 }
 
-// TestServesAPIAndAuditFacts: hardening keeps both of the monolith's parts,
-// the API and the audit facts, reachable.
+// TestServesAPIAndAuditFacts: hardening keeps the monolith's parts, the
+// API, the audit facts and the writer counts, reachable.
 func TestServesAPIAndAuditFacts(t *testing.T) {
 	base := monolithtest.Serve(t).URL
-	for _, path := range []string{"/healthz", "/products/1", audit.FactsPath} {
+	for _, path := range []string{"/healthz", "/products/1", audit.FactsPath, sqlstore.WriterPath} {
 		t.Run(path, func(t *testing.T) {
 			resp, err := http.Get(base + path)
 			if err != nil {
