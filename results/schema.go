@@ -157,6 +157,10 @@ type VariantResult struct {
 	// replicas used: their CPU time and memory, sampled while the scenario
 	// ran.
 	Resources *Resources `json:"resources,omitempty"`
+	// Writers is present when the variant's components report their
+	// SQLite writers: one entry per database of each such replica, what its
+	// single writer did while the scenario ran.
+	Writers []WriterUsage `json:"writers,omitempty"`
 	// Errors holds the most frequent error messages, most frequent first.
 	Errors []ErrorCount `json:"errors,omitempty"`
 	// Hops counts, per operation, the network hops between the variant's own
@@ -445,6 +449,55 @@ type Resources struct {
 	Replicas []ReplicaResources `json:"replicas"`
 	// Total is over all replicas.
 	Total ResourceTotal `json:"total"`
+}
+
+// WriterUsage is what one replica's SQLite writer did while a scenario
+// ran, as the replica counted it (sqlstore.WriterStats) at the scenario's
+// start and end. SQLite lets one connection write at a time, so writes
+// queue for the writer: a busy writer is a shared resource that the CPUs'
+// figures do not show.
+type WriterUsage struct {
+	// Component and Replica name the replica, and Database its file.
+	Component string `json:"component"`
+	Replica   int    `json:"replica"`
+	Database  string `json:"database"`
+	// Span is the wall time between the two samples, or, when Restarted,
+	// from the restart to the second sample.
+	Span Duration `json:"span_sec"`
+	// Writes counts the writes: a transaction or a single statement each.
+	Writes int64 `json:"writes"`
+	// Held is the time writes held the writer, and Waited the time they
+	// waited for it, in total.
+	Held   Duration `json:"held_sec"`
+	Waited Duration `json:"waited_sec"`
+	// Restarted is set when the replica started again between the two
+	// samples (a fault or a deploy), opening the database anew, so that
+	// its counts began again: the figures, like Span, are from its restart
+	// on.
+	Restarted bool `json:"restarted,omitempty"`
+}
+
+// Busy returns the share of Span the writer was held, 0 without a Span.
+func (w WriterUsage) Busy() float64 {
+	if w.Span <= 0 {
+		return 0
+	}
+	return w.Held.Seconds() / w.Span.Seconds()
+}
+
+// MeanHeldMs returns the mean time a write held the writer, and
+// MeanWaitedMs the mean time it waited for it, in milliseconds; 0 without
+// writes.
+func (w WriterUsage) MeanHeldMs() float64 { return perWriteMs(w.Held, w.Writes) }
+
+// MeanWaitedMs: see MeanHeldMs.
+func (w WriterUsage) MeanWaitedMs() float64 { return perWriteMs(w.Waited, w.Writes) }
+
+func perWriteMs(d Duration, writes int64) float64 {
+	if writes <= 0 {
+		return 0
+	}
+	return d.Seconds() * 1000 / float64(writes)
 }
 
 // ReplicaResources is what one replica of a component used (see Resources).

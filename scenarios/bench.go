@@ -59,12 +59,14 @@ type Bench struct {
 // variant with a function platform also gets the platform's account, fetched
 // after the load and before the audit; and a variant whose deployment
 // reports its usage gets what its replicas used, sampled every 500 ms while
-// the scenario ran (see results.Resources). An invalid catalog, or one too
-// small for the journeys (see CheckProducts), fails it before anything is
-// deployed. The run's params record the payment provider's settings, the
-// catalog ("catalog", in shop.CatalogSpec's text form) and any replicas
-// asked for ("replicas", as -replicas takes them) beside the scenario's
-// own.
+// the scenario ran (see results.Resources); and one whose components
+// report their SQLite writers (variants.Variant.Writers) gets what each
+// writer did, sampled right before and right after the scenario (see
+// results.WriterUsage). An invalid catalog, or one too small for the
+// journeys (see CheckProducts), fails it before anything is deployed.
+// The run's params record the payment provider's settings, the catalog
+// ("catalog", in shop.CatalogSpec's text form) and any replicas asked for
+// ("replicas", as -replicas takes them) beside the scenario's own.
 func (b *Bench) Run(ctx context.Context) (results.Run, error) {
 	run := results.NewRun(b.Scenario.Name(), b.Profile, time.Now())
 	catalog := b.Env.SeededCatalog()
@@ -223,9 +225,13 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	// Sample what the replicas use while the scenario runs, if the
 	// runtime can tell; the sampler's goroutine ends with the scenario.
 	usage := startUsage(ctx, dep, rt.Name(), usageInterval, b.logger().With("variant", v.Name))
+	// Sample the SQLite writers right before and right after the
+	// scenario: the cross-check and the audit below write too.
+	writers := startWriters(ctx, dep, v.Writers)
 	target := Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress,
 		Setting: l.setting.Label, Deployment: dep, Products: l.setting.Env.SeededCatalog().Count}
 	res, err = b.Scenario.Run(ctx, target)
+	writerUse, writerNotes := writers.stop(ctx)
 	resources, note := usage.stop(ctx)
 	if err != nil {
 		return res, err
@@ -244,6 +250,11 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	}
 	if note != "" {
 		res.Notes = append(res.Notes, note)
+	}
+	res.Writers = writerUse
+	res.Notes = append(res.Notes, writerNotes...)
+	if line := writerLine(writerUse); line != "" {
+		progress.Printf("%s %s: writers: %s", b.Scenario.Name(), v.Name, line)
 	}
 	if v.Platform != "" {
 		us := dep.URLs(v.Platform)
