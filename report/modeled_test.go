@@ -13,13 +13,13 @@ import (
 
 // simulated relabels the variants of run as archbench simulate writes its
 // results: modeled, with resources from the simulator (no sampling
-// interval), a sweep as ramp steps without CPU, and pools that record no
-// init latencies nor instances second by second.
+// interval), a sweep as ramp steps without CPU, pools that record no init
+// latencies nor instances second by second, and no SQLite writers.
 func simulated(run results.Run, which ...int) results.Run {
 	for _, i := range which {
 		v := &run.Variants[i]
 		v.Label = results.LabelModeled
-		v.Notes, v.Series = nil, nil
+		v.Notes, v.Series, v.Writers = nil, nil, nil
 		v.Ramp = &results.RampSummary{MaxRequestsPerSec: 100, StoppedBy: "a simulated sweep: every rate asked",
 			Steps: []results.RampStep{{OfferedPerSec: 10, RequestsPerSec: 10}, {OfferedPerSec: 100, RequestsPerSec: 100}}}
 		if v.Resources != nil {

@@ -37,8 +37,8 @@ const howToRead = "How to read this: latency is measured from each request's sch
 // Markdown writes run as a Markdown report: metadata, a summary row per
 // variant, per-operation and per-journey tables with the variants side by
 // side, then cold starts, function platforms (functions and instances over
-// time), the replicas' measured resources, audits, top errors and notes
-// where there are any.
+// time), the replicas' measured resources and SQLite writers, audits, top
+// errors and notes where there are any.
 func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 	cfg := newConfig(opts)
 	var b bytes.Buffer
@@ -71,6 +71,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Function platform " + labelled(run.Variants), platformIntro(run.Variants), platformTable(run.Variants, names)},
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
+		{writersHeading(run.Variants), writersIntro(run.Variants), writersTable(run.Variants, names)},
 		{"Cost (modeled)", joinIntro(costIntro(cfg.pricingSource, pricedOrigin(run.Variants, es)), costConclusion(names, es, pricedOrigin(run.Variants, es))), costTable(run.Variants, names, es)},
 		{"Break-even (modeled)", "The average request rate at which pay-per-use and provisioned monthly costs cross.", breakEvenTable(names, es)},
 		{"Checkout outcomes " + labelled(run.Variants), checkoutIntro, checkoutTable(run.Variants, names)},

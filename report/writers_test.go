@@ -1,0 +1,131 @@
+package report
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/archbench/archbench/results"
+)
+
+// writerUsage returns what a writer did over span seconds: writes writes,
+// holding it held seconds and waiting waited seconds in total.
+func writerUsage(component string, replica int, database string, span float64, writes int64, held, waited float64) results.WriterUsage {
+	sec := func(s float64) results.Duration { return results.Duration(s * float64(time.Second)) }
+	return results.WriterUsage{Component: component, Replica: replica, Database: database,
+		Span: sec(span), Writes: writes, Held: sec(held), Waited: sec(waited)}
+}
+
+// TestWritersTable checks the SQLite writers table's figures: writes/s over
+// the span, busy as a share of it, per-write held and waited times, rows
+// without writes left out, the replica column only when a component has
+// several, restarted replicas marked.
+func TestWritersTable(t *testing.T) {
+	// 36,000 writes over 60 s holding the writer 19.8 s and waiting 270 s
+	// for it: 600/s, busy 33%, 0.55 ms held and 7.5 ms waited a write.
+	core := writerUsage("core", 0, "shop.db", 60, 36_000, 19.8, 270) // 600/s, 33.00%, 0.550 ms, 7.50 ms
+	idle := writerUsage("core", 0, "notifications.db", 60, 0, 0, 0)
+	orders := writerUsage("orders", 1, "orders.db", 70.5, 1_234, 0.987, 0.0123) // 17.5/s, 1.40%, 0.800 ms, 0.010 ms
+	restarted := orders
+	restarted.Restarted = true
+	noSpan := writerUsage("orders", 0, "orders.db", 0, 10, 0.02, 0)
+	tests := []struct {
+		name   string
+		vs     []results.VariantResult
+		header []string
+		rows   [][]string
+	}{
+		{"one replica each, idle database left out", []results.VariantResult{{Writers: []results.WriterUsage{core, idle}}},
+			[]string{"variant", "component", "database", "writes/s", "busy %", "held ms/write", "waited ms/write"},
+			[][]string{{"v0", "core", "shop.db", "600", "33.00%", "0.550", "7.50"}}},
+		{"replicas", []results.VariantResult{{}, {Writers: []results.WriterUsage{core, orders}}},
+			[]string{"variant", "component", "replica", "database", "writes/s", "busy %", "held ms/write", "waited ms/write"},
+			[][]string{{"v1", "core", "0", "shop.db", "600", "33.00%", "0.550", "7.50"},
+				{"v1", "orders", "1", "orders.db", "17.5", "1.40%", "0.800", "0.010"}}},
+		{"restarted marked", []results.VariantResult{{Writers: []results.WriterUsage{core}}, {Writers: []results.WriterUsage{restarted}}},
+			[]string{"variant", "component", "replica", "database", "writes/s", "busy %", "held ms/write", "waited ms/write"},
+			[][]string{{"v0", "core", "0", "shop.db", "600", "33.00%", "0.550", "7.50"},
+				{"v1", "orders [restarted]", "1", "orders.db", "17.5", "1.40%", "0.800", "0.010"}}},
+		{"no span", []results.VariantResult{{Writers: []results.WriterUsage{noSpan}}},
+			[]string{"variant", "component", "database", "writes/s", "busy %", "held ms/write", "waited ms/write"},
+			[][]string{{"v0", "orders", "orders.db", none, none, "2.00", "0"}}},
+		{"no writes", []results.VariantResult{{Writers: []results.WriterUsage{idle}}}, nil, nil},
+		{"no writers", []results.VariantResult{{}, {}}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := writersTable(tt.vs, []string{"v0", "v1"})
+			if !reflect.DeepEqual(got.rows, tt.rows) || tt.rows != nil && !reflect.DeepEqual(got.header, tt.header) {
+				t.Errorf("table = %q\n%q\nwant %q\n%q", got.header, got.rows, tt.header, tt.rows)
+			}
+		})
+	}
+}
+
+// TestMarkdownWriters checks the SQLite writers section of REPORT.md: after
+// the resources, with its lead and figures, when some result has writers;
+// absent when none has; the restart explained only when a row is marked.
+func TestMarkdownWriters(t *testing.T) {
+	withWriters := func(ws ...results.WriterUsage) results.Run {
+		run := twoVariants()
+		run.Variants[0].Writers = ws
+		run.Variants[1].Writers = nil
+		return run
+	}
+	shop := writerUsage("monolith", 0, "shop.db", 70.5, 141_000, 23.265, 846) // 2,000/s, 33.00%, 0.165 ms, 6.00 ms
+	restarted := shop
+	restarted.Restarted = true
+	const restartNote = "Rows marked [restarted] are of a replica that started again during the run"
+	tests := []struct {
+		name          string
+		run           results.Run
+		want, notWant []string
+	}{
+		{"writers", withWriters(shop, writerUsage("monolith", 0, "notifications.db", 70.5, 0, 0, 0)),
+			[]string{
+				"## SQLite writers (measured)\n\nCounted by each replica itself",
+				"right before the scenario and right after: the warmup included",
+				"SQLite lets one connection write to a database at a time",
+				"a busy writer is a shared resource that the CPU figures above do not show",
+				"with the writer held",
+				"| variant  | component | database | writes/s | busy % | held ms/write | waited ms/write |",
+				"|:---------|:----------|:---------|---------:|-------:|--------------:|----------------:|",
+				"| monolith | monolith  | shop.db  |    2,000 | 33.00% |         0.165 |            6.00 |",
+			},
+			[]string{"notifications.db", restartNote, "[restarted]"}},
+		{"restarted", withWriters(restarted),
+			[]string{
+				"## SQLite writers (measured)",
+				restartNote,
+				"| monolith | monolith [restarted] | shop.db  |    2,000 | 33.00% |         0.165 |            6.00 |",
+			},
+			nil},
+		{"no writers", withWriters(),
+			nil,
+			[]string{"SQLite writers", "held ms/write", "[restarted]"}},
+		{"no writes", withWriters(writerUsage("monolith", 0, "shop.db", 70.5, 0, 0, 0)),
+			nil,
+			[]string{"SQLite writers", "held ms/write"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			md := render(t, tt.run)
+			for _, want := range tt.want {
+				if !strings.Contains(md, want) {
+					t.Errorf("Markdown lacks %q", want)
+				}
+			}
+			for _, absent := range tt.notWant {
+				if strings.Contains(md, absent) {
+					t.Errorf("Markdown has %q", absent)
+				}
+			}
+			if w := strings.Index(md, "## SQLite writers"); w >= 0 {
+				if r, c := strings.Index(md, "## Resources"), strings.Index(md, "## Cost"); r < 0 || r > w || c < w {
+					t.Errorf("SQLite writers at %d, want it between Resources (%d) and Cost (%d)", w, r, c)
+				}
+			}
+		})
+	}
+}
