@@ -181,10 +181,11 @@ func replicaName(k replicaKey, sample []replicaWriters) string {
 	return k.component + " replica " + strconv.Itoa(k.replica)
 }
 
-// writerLine sums up usage for the progress line: each database when there
-// are a few, else the busiest; "" without any. A replica is named "cart-1",
+// writerLine sums up usage for the progress line: each database written
+// when there are a few, else the busiest; "" without any. A replica is named "cart-1",
 // as the runtimes name it, when its component has several.
 func writerLine(usage []results.WriterUsage) string {
+	usage = slices.DeleteFunc(slices.Clone(usage), func(u results.WriterUsage) bool { return u.Writes <= 0 })
 	if len(usage) == 0 {
 		return ""
 	}

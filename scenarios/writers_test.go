@@ -345,8 +345,10 @@ func TestWriterLine(t *testing.T) {
 	}{
 		{"none", nil, ""},
 		{"one", []results.WriterUsage{core}, "core shop.db 33% busy, 3.3 ms held and 3.2 ms waited per write"},
-		{"no writes", []results.WriterUsage{wu("core", 0, "shop.db", 0, 0, 0, false)},
-			"core shop.db 0% busy, 0.000 ms held and 0.000 ms waited per write"},
+		{"no writes", []results.WriterUsage{wu("core", 0, "shop.db", 0, 0, 0, false)}, ""},
+		{"databases without writes left out", []results.WriterUsage{core,
+			wu("catalog", 0, "catalog.db", 0, 0, 0, false), wu("catalog", 1, "catalog.db", 0, 0, 0, false)},
+			"core shop.db 33% busy, 3.3 ms held and 3.2 ms waited per write"},
 		{"replicas and a restart", []results.WriterUsage{
 			wu("cart", 0, "cart.db", 100, 58, 5, false), wu("cart", 1, "cart.db", 100, 4100, 1200, true)},
 			"cart-0 cart.db 1% busy, 0.58 ms held and 0.050 ms waited per write; " +
