@@ -121,14 +121,9 @@ func TestServesWriterStats(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	srv := httptest.NewServer(notifications.Handler(notifications.New(db, ordersPeer{}, nil), nil))
 	t.Cleanup(srv.Close)
-	resp, err := http.Get(srv.URL + sqlstore.WriterPath)
+	rep, err := sqlstore.FetchWriters(t.Context(), http.DefaultClient, srv.URL)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var rep sqlstore.WriterReport
-	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v, want 200 with a report", sqlstore.WriterPath, resp.StatusCode, err)
 	}
 	if len(rep.Writers) != 1 || rep.Writers[0].Database != "notifications.db" {
 		t.Fatalf("writers %+v, want notifications.db's", rep.Writers)

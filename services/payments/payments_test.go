@@ -336,14 +336,9 @@ func TestServesWriterStats(t *testing.T) {
 	if a := charge(t, base, "o_1", 100, "tok_ok"); a.status != http.StatusCreated {
 		t.Fatalf("charge: %+v", a)
 	}
-	resp, err := http.Get(base + sqlstore.WriterPath)
+	rep, err := sqlstore.FetchWriters(t.Context(), http.DefaultClient, base)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var rep sqlstore.WriterReport
-	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v, want 200 with a report", sqlstore.WriterPath, resp.StatusCode, err)
 	}
 	if len(rep.Writers) != 1 || rep.Writers[0].Database != "payments.db" || rep.Writers[0].Writes < 1 {
 		t.Fatalf("writers %+v, want payments.db's, with the charge written", rep.Writers)
