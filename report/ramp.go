@@ -69,12 +69,22 @@ func rampSummaryTable(vs []results.VariantResult, names []string) table {
 	return t
 }
 
-// rampStepsTable lists every step.
+// rampStepsTable lists every step; when some step holds its SQLite
+// writers, with the busiest's figures (see stepWriterCells).
 func rampStepsTable(vs []results.VariantResult, names []string) table {
 	t := table{
 		header: []string{"variant", "offered /s", "achieved /s", "requests/s", "errors %", "dropped", "late", "p50 ms", "p99 ms", "concurrency",
 			"CPU cores", "CPU µs/req", "gen CPU cores"},
 		right: []bool{false, true, true, true, true, true, true, true, true, true, true, true, true},
+	}
+	writers, several := rampWriters(vs)
+	if writers {
+		t.header = append(t.header, "writer busy %", "writer waited ms/write")
+		t.right = append(t.right, true, true)
+		if several {
+			t.header = append(t.header, "busiest writer")
+			t.right = append(t.right, false)
+		}
 	}
 	for i, v := range vs {
 		if v.Ramp == nil {
@@ -88,12 +98,94 @@ func rampStepsTable(vs []results.VariantResult, names []string) table {
 					perReq = sig3(s.CPUCores / s.RequestsPerSec * 1e6)
 				}
 			}
-			t.rows = append(t.rows, []string{names[i], rate(s.OfferedPerSec), rate(s.JourneysPerSec), rate(s.RequestsPerSec),
+			row := []string{names[i], rate(s.OfferedPerSec), rate(s.JourneysPerSec), rate(s.RequestsPerSec),
 				percent(s.ErrorRate), thousands(s.Dropped), thousands(s.Late), ms(s.P50Ms), ms(s.P99Ms), sig3(s.Concurrency),
-				cores, perReq, gen})
+				cores, perReq, gen}
+			if writers {
+				cells := stepWriterCells(s.Writers)
+				if !several {
+					cells = cells[:2]
+				}
+				row = append(row, cells...)
+			}
+			t.rows = append(t.rows, row)
 		}
 	}
 	return t
+}
+
+// rampStepsIntro explains the ramp steps table's writer columns, when it
+// has them: "" otherwise.
+func rampStepsIntro(vs []results.VariantResult) string {
+	writers, several := rampWriters(vs)
+	if !writers {
+		return ""
+	}
+	s := "Writer busy % and writer waited ms/write are of the step's busiest SQLite writer, the written database whose writer " +
+		"some write held for the largest share of the step"
+	if several {
+		s += " (busiest writer names it: component, with its replica where it has several, and database)"
+	}
+	return s + ": that share, and the mean time a write queued for the writer, time that adds to the step's latencies " +
+		"(measured: counted by the replicas right before the step's load began and right after its last journey ended; " +
+		"the SQLite writers section has the whole run's, warm-up included). " +
+		"No figure where a step has no writers counted, and no wait where no write reached any."
+}
+
+// rampWriters reports whether some step of vs holds its SQLite writers,
+// and whether the steps wrote to more than one database (of one replica)
+// in all: then the steps table names the busiest.
+func rampWriters(vs []results.VariantResult) (writers, several bool) {
+	type database struct {
+		component string
+		replica   int
+		name      string
+	}
+	written := map[database]bool{}
+	for _, v := range vs {
+		if v.Ramp == nil {
+			continue
+		}
+		for _, s := range v.Ramp.Steps {
+			writers = writers || len(s.Writers) > 0
+			for _, w := range s.Writers {
+				if w.Writes > 0 {
+					written[database{w.Component, w.Replica, w.Database}] = true
+				}
+			}
+		}
+	}
+	return writers, len(written) > 1
+}
+
+// stepWriterCells returns a step's writer cells from its writers: the
+// busiest written database's busy share and mean wait per write, and its
+// name ("core shop.db", "cart-1 cart.db" where the component has several
+// replicas). Without writers they are none; without writes, the busy
+// share is 0 and the rest none.
+func stepWriterCells(ws []results.WriterUsage) []string {
+	if len(ws) == 0 {
+		return []string{none, none, none}
+	}
+	busiest := -1
+	for i, w := range ws {
+		if w.Writes > 0 && (busiest < 0 || w.Busy() > ws[busiest].Busy()) {
+			busiest = i
+		}
+	}
+	if busiest < 0 {
+		return []string{percent(0), none, none}
+	}
+	w := ws[busiest]
+	busy := none
+	if w.Span > 0 {
+		busy = percent(w.Busy())
+	}
+	name := w.Component
+	if slices.ContainsFunc(ws, func(o results.WriterUsage) bool { return o.Component == w.Component && o.Replica > 0 }) {
+		name += "-" + strconv.Itoa(w.Replica)
+	}
+	return []string{busy, ms(w.MeanWaitedMs()), name + " " + w.Database}
 }
 
 // rampConclusion names the variant that carried the most, from the numbers.

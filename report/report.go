@@ -59,7 +59,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Network hops " + labelled(run.Variants), hopsIntro(run.Variants), hopTable(run.Variants)},
 		{"Two load generators, side by side (measured)", joinIntro(crossCheckIntro, crossCheckConclusion(run.Variants, names)), crossCheckTable(run.Variants, names)},
 		{"Ramp " + labelled(run.Variants), joinIntro(rampIntro(run.Variants), rampConclusion(run.Variants, names)), rampSummaryTable(run.Variants, names)},
-		{"Ramp steps " + labelled(run.Variants), "", rampStepsTable(run.Variants, names)},
+		{"Ramp steps " + labelled(run.Variants), rampStepsIntro(run.Variants), rampStepsTable(run.Variants, names)},
 		{"Scaling with allocated CPU " + labelled(run.Variants), capacityIntro, capacityTable(run.Variants, names)},
 		{"Fault isolation " + labelled(run.Variants), joinIntro(faultIntro, faultConclusion(run.Variants, names, false)), faultTable(run.Variants, names, false)},
 		{"Operations through the fault " + labelled(run.Variants), "", faultOpsTable(run.Variants, names, false)},

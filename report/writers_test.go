@@ -2,6 +2,7 @@ package report
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +126,80 @@ func TestMarkdownWriters(t *testing.T) {
 				if r, c := strings.Index(md, "## Resources"), strings.Index(md, "## Cost"); r < 0 || r > w || c < w {
 					t.Errorf("SQLite writers at %d, want it between Resources (%d) and Cost (%d)", w, r, c)
 				}
+			}
+		})
+	}
+}
+
+// TestRampStepsWriters checks the ramp steps table's writer columns: the
+// busiest written database of each step, its busy share and mean wait per
+// write, named when the steps wrote to more than one; none for a step
+// without writers, no wait for one without writes; and no writer columns,
+// nor their lead in REPORT.md, when no step has writers.
+func TestRampStepsWriters(t *testing.T) {
+	// 4 s steps of the monolith: 17 % busy with 0.5 ms waited a write,
+	// then 90 % busy with 301 ms waited a write.
+	calm := writerUsage("monolith", 0, "shop.db", 4, 800, 0.68, 0.4)
+	saturated := writerUsage("monolith", 0, "shop.db", 4, 1600, 3.6, 481.6)
+	idle := writerUsage("monolith", 0, "shop.db", 4, 0, 0, 0)
+	// The hybrid's core is 40 % busy; catalog's replica 1 is 60 % busy.
+	core := writerUsage("core", 0, "shop.db", 4, 400, 1.6, 0.8)          // 2.00 ms waited a write
+	catalog0 := writerUsage("catalog", 0, "catalog.db", 4, 10, 0.4, 0)   // 10 %
+	catalog1 := writerUsage("catalog", 1, "catalog.db", 4, 100, 2.4, 12) // 120 ms waited a write
+	step := func(ws ...results.WriterUsage) results.RampStep {
+		return results.RampStep{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 250, P50Ms: 1, P99Ms: 2, Writers: ws}
+	}
+	ramp := func(steps ...results.RampStep) results.VariantResult {
+		return results.VariantResult{Variant: "v", Ramp: &results.RampSummary{Steps: steps}}
+	}
+	base := []string{"variant", "offered /s", "achieved /s", "requests/s", "errors %", "dropped", "late", "p50 ms", "p99 ms", "concurrency",
+		"CPU cores", "CPU µs/req", "gen CPU cores"}
+	tests := []struct {
+		name   string
+		vs     []results.VariantResult
+		header []string   // after base
+		cells  [][]string // each row's cells after base
+		lead   string     // in the lead; "" for none
+	}{
+		{"one database", []results.VariantResult{ramp(step(calm), step(saturated), step(), step(idle)), ramp(step())},
+			[]string{"writer busy %", "writer waited ms/write"},
+			[][]string{{"17.00%", "0.500"}, {"90.00%", "301"}, {none, none}, {"0.00%", none}, {none, none}},
+			"Writer busy % and writer waited ms/write are of the step's busiest SQLite writer"},
+		{"several databases", []results.VariantResult{ramp(step(core, catalog0, catalog1), step(core, idle))},
+			[]string{"writer busy %", "writer waited ms/write", "busiest writer"},
+			[][]string{{"60.00%", "120", "catalog-1 catalog.db"}, {"40.00%", "2.00", "core shop.db"}},
+			"busiest writer names it"},
+		{"no writers", []results.VariantResult{ramp(step(), step()), {Variant: "steady"}}, nil, [][]string{{}, {}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := rampStepsTable(tt.vs, variantNames(tt.vs))
+			if want := append(slices.Clone(base), tt.header...); !reflect.DeepEqual(tab.header, want) {
+				t.Errorf("header %q, want %q", tab.header, want)
+			}
+			if len(tab.right) != len(tab.header) {
+				t.Errorf("%d alignments for %d columns", len(tab.right), len(tab.header))
+			}
+			if len(tab.rows) != len(tt.cells) {
+				t.Fatalf("rows %q, want %d", tab.rows, len(tt.cells))
+			}
+			for i, row := range tab.rows {
+				if got := row[len(base):]; !reflect.DeepEqual(got, tt.cells[i]) {
+					t.Errorf("row %d: writer cells %q, want %q", i+1, got, tt.cells[i])
+				}
+			}
+			run := twoVariants()
+			run.Variants = tt.vs
+			md := render(t, run)
+			if tt.lead == "" {
+				if strings.Contains(md, "writer busy %") || strings.Contains(md, "Writer busy %") {
+					t.Errorf("Markdown has writer columns or their lead without writers:\n%s", md)
+				}
+				return
+			}
+			if !strings.Contains(md, "## Ramp steps (measured)\n\n"+"Writer busy % and writer waited ms/write") || !strings.Contains(md, tt.lead) ||
+				!strings.Contains(md, "(measured: counted by the replicas right before the step's load began") {
+				t.Errorf("Markdown lacks the writer columns' lead %q under Ramp steps:\n%s", tt.lead, md)
 			}
 		})
 	}

@@ -694,6 +694,12 @@ type RampStep struct {
 	// average, where the runtime reports resources (see OpStats).
 	CPUCores          float64 `json:"cpu_cores,omitempty"`
 	GeneratorCPUCores float64 `json:"generator_cpu_cores,omitempty"`
+	// Writers is present when the variant's components report their
+	// SQLite writers (see VariantResult.Writers): what each replica's
+	// databases did during the step, counted right before the step's load
+	// began and right after its last journey ended, so that each Span is
+	// the step's length and a little more. The warm-up is in no step.
+	Writers []WriterUsage `json:"writers,omitempty"`
 }
 
 // USLFit is the Universal Scalability Law, X(N) = λN / (1 + σ(N−1) +

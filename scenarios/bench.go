@@ -62,8 +62,9 @@ type Bench struct {
 // the scenario ran (see results.Resources); and one whose components
 // report their SQLite writers (variants.Variant.Writers) gets what each
 // writer did, sampled right before and right after the scenario (see
-// results.WriterUsage). An invalid catalog, or one too small for the
-// journeys (see CheckProducts), fails it before anything is deployed.
+// results.WriterUsage), and in a ramp also step by step (see Ramp). An
+// invalid catalog, or one too small for the journeys (see CheckProducts),
+// fails it before anything is deployed.
 // The run's params record the payment provider's settings, the catalog
 // ("catalog", in shop.CatalogSpec's text form) and any replicas asked for
 // ("replicas", as -replicas takes them) beside the scenario's own.
@@ -226,10 +227,11 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	// runtime can tell; the sampler's goroutine ends with the scenario.
 	usage := startUsage(ctx, dep, rt.Name(), usageInterval, b.logger().With("variant", v.Name))
 	// Sample the SQLite writers right before and right after the
-	// scenario: the cross-check and the audit below write too.
+	// scenario: the cross-check and the audit below write too. The
+	// target carries the sampler for a scenario that samples its phases.
 	writers := startWriters(ctx, dep, v.Writers)
 	target := Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress,
-		Setting: l.setting.Label, Deployment: dep, Products: l.setting.Env.SeededCatalog().Count}
+		Setting: l.setting.Label, Deployment: dep, Products: l.setting.Env.SeededCatalog().Count, writers: writers}
 	res, err = b.Scenario.Run(ctx, target)
 	writerUse, writerNotes := writers.stop(ctx)
 	resources, note := usage.stop(ctx)

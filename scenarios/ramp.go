@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/archbench/archbench/loadgen"
@@ -24,7 +26,9 @@ import (
 // concurrency, measured per step by Little's law (concurrency = throughput
 // × mean latency), the axis every variant shares whatever it can scale:
 // σ is contention, κ coherency, and the fit predicts the peak. The fit is
-// a model; the steps are measurements.
+// a model; the steps are measurements. Run in a Bench, a variant whose
+// components report their SQLite writers has each step's writers too
+// (results.RampStep.Writers), not only the whole run's.
 type Ramp struct {
 	// Start is the first step's journeys per second; each step offers
 	// Growth times the one before, up to Steps steps (a repeat that
@@ -201,6 +205,16 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	summary := &results.RampSummary{SLOMs: float64(r.SLO) / 1e6, StoppedBy: StopNone, CPUs: cpus}
 	rate := r.Start
 	repeated := false // this step repeats the one before, to confirm it saturated
+	// With a variant's writers to sample, each step's are sampled at its
+	// bounds, between the generator's runs: before its schedule starts and
+	// once its last journey ended. A sample's time (all replicas at once)
+	// delays the next step's start; it shifts nothing in a schedule, which
+	// starts with its step. A step's second sample is the next one's first.
+	var mark []replicaWriters
+	var writerNotes stepNotes
+	if t.writers != nil {
+		mark = t.writers.sample(ctx)
+	}
 	for i := range r.Steps {
 		if err := ctx.Err(); err != nil {
 			return results.VariantResult{}, err
@@ -215,6 +229,14 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 		if err := run.Err(); err != nil {
 			return results.VariantResult{}, fmt.Errorf("step %d: %w", i+1, err)
 		}
+		var writers []results.WriterUsage
+		if t.writers != nil {
+			after := t.writers.sample(ctx)
+			var notes []string
+			writers, notes = writerUsage(mark, after)
+			writerNotes.add(i+1, notes)
+			mark = after
+		}
 		st := run.Stats()
 		all.end(st)
 		s := one.Summary(results.Info{Variant: t.Variant, Requested: results.Load{Rate: rate, Duration: results.Duration(r.StepFor)}, Stats: st})
@@ -224,6 +246,7 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 			P50Ms: s.Total.LatencyMs.P50, P99Ms: s.Total.LatencyMs.P99,
 			Concurrency: s.Achieved.RequestsPerSec * s.Total.LatencyMs.Mean / 1000,
 			StartedAt:   st.Start.Round(0), ElapsedSec: st.Elapsed.Seconds(),
+			Writers: writers,
 		}
 		summary.Steps = append(summary.Steps, step)
 		why := r.saturated(step, st)
@@ -249,7 +272,47 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 		WarmupRequests: warm,
 	})
 	res.Ramp = summary
+	res.Notes = append(res.Notes, writerNotes.notes()...)
 	return res, nil
+}
+
+// stepNotes gathers the notes on a ramp's writers sampled step by step
+// (see writerUsage), each once with the steps it is about, so that a
+// replica left out of every step is noted once, not once a step.
+type stepNotes struct {
+	order []string
+	steps map[string][]int
+}
+
+// add records notes on step.
+func (n *stepNotes) add(step int, notes []string) {
+	for _, s := range notes {
+		if n.steps == nil {
+			n.steps = map[string][]int{}
+		}
+		if _, ok := n.steps[s]; !ok {
+			n.order = append(n.order, s)
+		}
+		n.steps[s] = append(n.steps[s], step)
+	}
+}
+
+// notes returns the notes in the order first seen, each naming its steps.
+func (n *stepNotes) notes() []string {
+	var out []string
+	for _, s := range n.order {
+		steps := n.steps[s]
+		which := "step " + strconv.Itoa(steps[0])
+		if len(steps) > 1 {
+			nums := make([]string, len(steps))
+			for i, st := range steps {
+				nums[i] = strconv.Itoa(st)
+			}
+			which = "steps " + strings.Join(nums, ", ")
+		}
+		out = append(out, fmt.Sprintf("In the writer figures of ramp %s, each step standing for the scenario: %s", which, s))
+	}
+	return out
 }
 
 // SetPhaseCPU sets the CPU each step used.

@@ -2,6 +2,9 @@ package scenarios
 
 import (
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +141,158 @@ func TestRampCapacities(t *testing.T) {
 	}
 	if err := (Ramp{Start: 1, Growth: 2, Steps: 3, StepFor: time.Second, SLO: time.Second, Mix: "browse=1", MaxInFlight: 1, Capacities: []float64{1, 2}}).Validate(); err == nil || !strings.Contains(err.Error(), "capacities") {
 		t.Errorf("two capacities: %v, want an error naming capacities", err)
+	}
+}
+
+// serveShop starts a stand-in shop on loopback for the browse journey: it
+// answers every request with {} and counts a write (1 ms held, 2 ms
+// waited) into dep's first replica's writers for each page of products it
+// lists, and into the second's for each product it shows, so that each of
+// the two counts one write per journey.
+func serveShop(t *testing.T, dep *standInDeployment) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /products", func(w http.ResponseWriter, _ *http.Request) {
+		dep.writers[0].add(1, 1, 2)
+		_, _ = w.Write([]byte(`{}`))
+	})
+	mux.HandleFunc("GET /products/{id}", func(w http.ResponseWriter, _ *http.Request) {
+		dep.writers[1].add(1, 1, 2)
+		_, _ = w.Write([]byte(`{}`))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// writingRamp is a short ramp of browse journeys, whose SLO no stand-in
+// misses.
+var writingRamp = Ramp{Start: 20, Growth: 2, Steps: 3, StepFor: time.Second, Warmup: 300 * time.Millisecond, SLO: time.Second,
+	Mix: "browse=1", Seed: 1, MaxInFlight: 64}
+
+// checkStepWriters checks that every step of res holds the writers of
+// monolith's replicas 0 and 1 as serveShop has them write: one write a
+// journey of the step, each 1 ms held and 2 ms waited, over the step's
+// length and a little more. It returns each replica's writes over the
+// steps, and the journeys of the warm-up.
+func checkStepWriters(t *testing.T, res results.VariantResult) (sums [2]int64, warmJourneys int64) {
+	t.Helper()
+	if res.Ramp == nil || len(res.Ramp.Steps) == 0 {
+		t.Fatalf("ramp %+v, want steps", res.Ramp)
+	}
+	for i, s := range res.Ramp.Steps {
+		journeys := int64(math.Round(s.JourneysPerSec * s.ElapsedSec))
+		if journeys <= 0 || len(s.Writers) != 2 {
+			t.Fatalf("step %d: %d journeys, writers %+v; want journeys and replicas 0 and 1", i+1, journeys, s.Writers)
+		}
+		elapsed := time.Duration(s.ElapsedSec * float64(time.Second))
+		for r, w := range s.Writers {
+			want := results.WriterUsage{Component: "monolith", Replica: r, Database: "shop.db", Span: w.Span, Writes: journeys,
+				Held: results.Duration(time.Duration(journeys) * time.Millisecond), Waited: results.Duration(time.Duration(2*journeys) * time.Millisecond)}
+			if w != want {
+				t.Errorf("step %d replica %d: %+v, want %+v", i+1, r, w, want)
+			}
+			if w.Span.Std() < elapsed || w.Span.Std() > elapsed+time.Second {
+				t.Errorf("step %d replica %d: span %s, want the step's %s and a little more", i+1, r, w.Span, elapsed)
+			}
+			sums[r] += w.Writes
+		}
+	}
+	return sums, res.Achieved.WarmupRequests / 2 // browsing is two requests
+}
+
+// TestRampSamplesWritersPerStep ramps stand-in replicas that count a write
+// per request: each step holds what each replica wrote during it, one
+// write a journey, the warm-up in none, so that the warm-up and the steps
+// add up to every write counted; a replica that does not answer is noted
+// once for all the steps it is missing from; and without writers to
+// sample, no step has writers.
+func TestRampSamplesWritersPerStep(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	dep := &standInDeployment{urls: map[string][]string{}}
+	for range 2 {
+		w := &standInWriters{}
+		w.set(ws("shop.db", 10, 10, 10))
+		dep.writers = append(dep.writers, w)
+		dep.urls["monolith"] = append(dep.urls["monolith"], serveWriters(t, w))
+	}
+	dep.urls["monolith"] = append(dep.urls["monolith"], closed.URL)
+	shop := serveShop(t, dep)
+
+	t.Run("writers", func(t *testing.T) {
+		target := Target{BaseURL: shop, Variant: "monolith", Deployment: dep, writers: startWriters(t.Context(), dep, []string{"monolith"})}
+		start := [2]int64{dep.writers[0].writes(), dep.writers[1].writes()}
+		res, err := writingRamp.Run(t.Context(), target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums, warm := checkStepWriters(t, res)
+		for r, w := range dep.writers {
+			if got, want := start[r]+warm+sums[r], w.writes(); got != want {
+				t.Errorf("replica %d: %d writes before, %d in the warm-up and %d in the steps, but %d counted", r, start[r], warm, sums[r], want)
+			}
+		}
+		var steps []string
+		for i := range res.Ramp.Steps {
+			steps = append(steps, strconv.Itoa(i+1))
+		}
+		if len(res.Notes) != 1 {
+			t.Fatalf("notes %q, want one on replica 2 for every step", res.Notes)
+		}
+		for _, s := range []string{"ramp steps " + strings.Join(steps, ", "), "monolith replica 2", "before the scenario"} {
+			if !strings.Contains(res.Notes[0], s) {
+				t.Errorf("note %q does not contain %q", res.Notes[0], s)
+			}
+		}
+	})
+
+	t.Run("no writers", func(t *testing.T) {
+		res, err := writingRamp.Run(t.Context(), Target{BaseURL: shop, Variant: "monolith", Deployment: dep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Ramp == nil || len(res.Ramp.Steps) == 0 {
+			t.Fatalf("ramp %+v, want steps", res.Ramp)
+		}
+		for i, s := range res.Ramp.Steps {
+			if s.Writers != nil {
+				t.Errorf("step %d: writers %+v without writers to sample", i+1, s.Writers)
+			}
+		}
+		if len(res.Notes) != 0 {
+			t.Errorf("notes %q, want none", res.Notes)
+		}
+	})
+}
+
+// TestBenchRampWriters runs the ramp in a bench on stand-in replicas that
+// count a write per request: the bench hands the ramp its writers, so that
+// every step has its own, and the warm-up's and the steps' writes add up
+// to the whole run's.
+func TestBenchRampWriters(t *testing.T) {
+	monolith, err := variants.Lookup("monolith")
+	if err != nil {
+		t.Fatal(err)
+	}
+	monolith.Writers = []string{"monolith"}
+	rt := &standInRuntime{t: t, replicas: 2, shop: true}
+	b := &Bench{Runtime: rt, Variants: []variants.Variant{monolith}, Scenario: writingRamp}
+	run, err := b.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run.Variants[0]
+	sums, warm := checkStepWriters(t, res)
+	if len(res.Writers) != 2 {
+		t.Fatalf("the run's writers %+v, want replicas 0 and 1", res.Writers)
+	}
+	for r, w := range res.Writers {
+		if w.Writes != warm+sums[r] {
+			t.Errorf("replica %d: %d writes in the run, but %d in the warm-up and %d in the steps", r, w.Writes, warm, sums[r])
+		}
+	}
+	if len(res.Notes) != 0 {
+		t.Errorf("notes %q, want none", res.Notes)
 	}
 }

@@ -97,6 +97,10 @@ type Target struct {
 	// shop.DefaultCatalog.Count; otherwise it must be at least
 	// workload.MinProducts (see CheckProducts).
 	Products int
+	// writers samples the variant's SQLite writers, for a scenario that
+	// accounts for them phase by phase (the ramp, step by step); nil when
+	// the variant has none to sample. Bench sets it.
+	writers *writerSampler
 }
 
 // CheckProducts reports whether load can be aimed at a catalog of n

@@ -66,6 +66,15 @@ func (s *writerSampler) stop(ctx context.Context) (usage []results.WriterUsage, 
 	return writerUsage(s.before, sampleWriters(ctx, s.dep, s.components))
 }
 
+// sample samples the writers again, as startWriters did, and returns the
+// answers, for writerUsage to set against another sample; nil on nil.
+func (s *writerSampler) sample(ctx context.Context) []replicaWriters {
+	if s == nil {
+		return nil
+	}
+	return sampleWriters(ctx, s.dep, s.components)
+}
+
 // sampleWriters asks every replica of components in dep for its
 // WriterReport, all at once so that the replicas' samples are close in
 // time, and returns the answers in the order of components and replicas.

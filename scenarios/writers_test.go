@@ -245,14 +245,29 @@ func serveWriters(t *testing.T, s *standInWriters) string {
 	return srv.URL
 }
 
+// writes returns the writes counted into the first database.
+func (s *standInWriters) writes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats[0].Writes
+}
+
 // standInDeployment is a deployment of replica stand-ins: urls per
-// component, and the writers the test drives.
+// component, the writers the test drives, and the entry URL, if any.
 type standInDeployment struct {
 	urls    map[string][]string
 	writers []*standInWriters
+	entry   string
 }
 
-func (d *standInDeployment) EntryURL() string               { return "http://127.0.0.1:9" }
+// EntryURL is entry, or a port where nothing answers.
+func (d *standInDeployment) EntryURL() string {
+	if d.entry != "" {
+		return d.entry
+	}
+	return "http://127.0.0.1:9"
+}
+
 func (d *standInDeployment) URLs(component string) []string { return d.urls[component] }
 func (d *standInDeployment) Stop(context.Context) error     { return nil }
 
@@ -369,11 +384,13 @@ func TestWriterLine(t *testing.T) {
 
 // standInRuntime deploys replica stand-ins of monolith, whose first also
 // stands in for the payment provider (and the audit's facts), each with a
-// shop.db opened on deploying that has seen 10 writes since. It keeps what
-// it deployed, last last.
+// shop.db opened on deploying that has seen 10 writes since; with shop,
+// its entry is a stand-in shop writing into them (see serveShop). It
+// keeps what it deployed, last last.
 type standInRuntime struct {
 	t        *testing.T
 	replicas int
+	shop     bool
 	deployed []*standInDeployment
 }
 
@@ -387,6 +404,9 @@ func (r *standInRuntime) Deploy(context.Context, runtime.Plan) (runtime.Deployme
 		dep.urls["monolith"] = append(dep.urls["monolith"], serveWriters(r.t, w))
 	}
 	dep.urls[variants.PSPName] = dep.urls["monolith"][:1]
+	if r.shop {
+		dep.entry = serveShop(r.t, dep)
+	}
 	r.deployed = append(r.deployed, dep)
 	return dep, nil
 }
