@@ -167,16 +167,10 @@ func stepWriterCells(ws []results.WriterUsage) []string {
 	if len(ws) == 0 {
 		return []string{none, none, none}
 	}
-	busiest := -1
-	for i, w := range ws {
-		if w.Writes > 0 && (busiest < 0 || w.Busy() > ws[busiest].Busy()) {
-			busiest = i
-		}
-	}
-	if busiest < 0 {
+	w, ok := results.BusiestWriter(ws)
+	if !ok {
 		return []string{percent(0), none, none}
 	}
-	w := ws[busiest]
 	busy := none
 	if w.Span > 0 {
 		busy = percent(w.Busy())

@@ -493,6 +493,19 @@ func (w WriterUsage) MeanHeldMs() float64 { return perWriteMs(w.Held, w.Writes) 
 // MeanWaitedMs: see MeanHeldMs.
 func (w WriterUsage) MeanWaitedMs() float64 { return perWriteMs(w.Waited, w.Writes) }
 
+// BusiestWriter returns, of ws, the writer that some write held for the
+// largest share of its span (WriterUsage.Busy), among those written at
+// all; false when no write reached any.
+func BusiestWriter(ws []WriterUsage) (WriterUsage, bool) {
+	busiest, found := WriterUsage{}, false
+	for _, w := range ws {
+		if w.Writes > 0 && (!found || w.Busy() > busiest.Busy()) {
+			busiest, found = w, true
+		}
+	}
+	return busiest, found
+}
+
 func perWriteMs(d Duration, writes int64) float64 {
 	if writes <= 0 {
 		return 0

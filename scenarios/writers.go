@@ -191,8 +191,8 @@ func replicaName(k replicaKey, sample []replicaWriters) string {
 }
 
 // writerLine sums up usage for the progress line: each database written
-// when there are a few, else the busiest; "" without any. A replica is named "cart-1",
-// as the runtimes name it, when its component has several.
+// when there are a few, else the busiest; "" without any. A replica is
+// named "cart-1", as the runtimes name it, when its component has several.
 func writerLine(usage []results.WriterUsage) string {
 	usage = slices.DeleteFunc(slices.Clone(usage), func(u results.WriterUsage) bool { return u.Writes <= 0 })
 	if len(usage) == 0 {
@@ -205,12 +205,7 @@ func writerLine(usage []results.WriterUsage) string {
 	show := usage
 	suffix := ""
 	if len(usage) > writerLineMax {
-		busiest := usage[0]
-		for _, u := range usage[1:] {
-			if u.Busy() > busiest.Busy() {
-				busiest = u
-			}
-		}
+		busiest, _ := results.BusiestWriter(usage)
 		show = []results.WriterUsage{busiest}
 		suffix = fmt.Sprintf(" (the busiest of %d)", len(usage))
 	}

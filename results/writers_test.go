@@ -1,0 +1,39 @@
+package results
+
+import (
+	"testing"
+	"time"
+)
+
+// TestBusiestWriter proves the busiest writer is the written one held
+// for the largest share of its span, and that none is found without
+// writes.
+func TestBusiestWriter(t *testing.T) {
+	w := func(db string, writes int64, held, span time.Duration) WriterUsage {
+		return WriterUsage{Component: "c", Database: db, Writes: writes, Held: Duration(held), Span: Duration(span)}
+	}
+	tests := []struct {
+		name string
+		ws   []WriterUsage
+		want string // the busiest's database; "" for none
+	}{
+		{"none", nil, ""},
+		{"no writes", []WriterUsage{w("a.db", 0, 0, time.Second)}, ""},
+		{"one", []WriterUsage{w("a.db", 1, time.Millisecond, time.Second)}, "a.db"},
+		{"by share, not by held time", []WriterUsage{
+			w("long.db", 10, 200*time.Millisecond, 10*time.Second), // 2 %
+			w("short.db", 10, 100*time.Millisecond, time.Second),   // 10 %
+		}, "short.db"},
+		{"an unwritten one is never the busiest", []WriterUsage{
+			w("idle.db", 0, 0, 0), w("a.db", 1, time.Millisecond, time.Second),
+		}, "a.db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := BusiestWriter(tt.ws)
+			if ok != (tt.want != "") || got.Database != tt.want {
+				t.Errorf("BusiestWriter = %q, %v; want %q", got.Database, ok, tt.want)
+			}
+		})
+	}
+}
