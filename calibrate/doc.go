@@ -77,7 +77,11 @@ both, whichever try passed.
 
 Where not to trust it. The only shared resource is the CPU, as one M/M/c
 queue: no memory, garbage-collection pauses, locks, connection pools or
-per-process limits. CPU accounted per request at low load includes CPU
+per-process limits. Nor is a database's one SQLite writer, for which
+writes queue: where a ramp's steps have their writers measured, the
+validation tables give each step's busiest writer (how busy, and how long
+a write waited for it), and where writes wait for it the model misses
+that wait; at the hybrid's knee it is 10 to 300 ms a write. CPU accounted per request at low load includes CPU
 that does not grow with load (idle runtimes spinning, timers, background
 work), so DemandCPU saturates too early; the latency floor leaves out CPU
 spent off the request's path (async work, garbage collection), so it can

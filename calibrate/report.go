@@ -3,6 +3,7 @@ package calibrate
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -22,8 +23,19 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 			fmt.Fprintf(&b, "; %s", s.LoadCurve)
 		}
 		fmt.Fprintf(&b, ".\n\n%s\n\n", s.Verdict)
-		b.WriteString("| point | offered req/s | rate | req/s measured | req/s modeled | err | p50 ms measured | p50 ms modeled | err | p99 ms measured | p99 ms modeled | err | CPU cores measured | CPU cores modeled | regime |\n")
-		b.WriteString("|:--|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:--|\n")
+		writers := slices.ContainsFunc(s.Points, func(p Point) bool { return p.Measured.WriterBusy > 0 })
+		if writers {
+			b.WriteString(writersNote + "\n\n")
+		}
+		b.WriteString("| point | offered req/s | rate | req/s measured | req/s modeled | err | p50 ms measured | p50 ms modeled | err | p99 ms measured | p99 ms modeled | err | CPU cores measured | CPU cores modeled |")
+		if writers {
+			b.WriteString(" writer busy measured | writer waited ms measured |")
+		}
+		b.WriteString(" regime |\n|:--|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+		if writers {
+			b.WriteString("--:|--:|")
+		}
+		b.WriteString(":--|\n")
 		for _, p := range s.Points {
 			rate := "held out"
 			if p.NearCalibration {
@@ -33,12 +45,20 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 			if p.Measured.CPUCores > 0 {
 				measCPU = fmt.Sprintf("%.2f", p.Measured.CPUCores)
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | %s | %.0f | %.0f | %s | %.3g | %.3g | %s | %.3g | %.3g | %s | %s | %.2f | %s |\n",
+			fmt.Fprintf(&b, "| %s | %.0f | %s | %.0f | %.0f | %s | %.3g | %.3g | %s | %.3g | %.3g | %s | %s | %.2f |",
 				p.Label, p.OfferedPerSec, rate,
 				p.Measured.ThroughputPerSec, p.Predicted.ThroughputPerSec, pct(p.Err.ThroughputPerSec),
 				p.Measured.P50Ms, p.Predicted.P50Ms, pct(p.Err.P50Ms),
 				p.Measured.P99Ms, p.Predicted.P99Ms, pct(p.Err.P99Ms),
-				measCPU, p.Predicted.CPUCores, regimeCell(p))
+				measCPU, p.Predicted.CPUCores)
+			if writers {
+				busy, waited := "—", "—"
+				if p.Measured.WriterBusy > 0 {
+					busy, waited = fmt.Sprintf("%.0f %%", 100*p.Measured.WriterBusy), fmt.Sprintf("%.3g", p.Measured.WriterWaitedMs)
+				}
+				fmt.Fprintf(&b, " %s | %s |", busy, waited)
+			}
+			fmt.Fprintf(&b, " %s |\n", regimeCell(p))
 		}
 		b.WriteString("\n")
 	}
@@ -48,6 +68,11 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 	}
 	return nil
 }
+
+// writersNote says what the validation table's writer columns are.
+const writersNote = "Writer busy and writer waited are measured at each step: the busiest SQLite writer's share of " +
+	"the step it was held, and the mean time a write waited for it. The model has no writer: where writes wait for " +
+	"one for a good part of the measured p50, that wait is missing from the prediction."
 
 // WriteOverview writes one Markdown table row per summary: the check
 // (against a run the model was not calibrated on, or one rate held out at

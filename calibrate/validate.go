@@ -56,6 +56,13 @@ type Figures struct {
 	// GeneratorCPUCores), 0 where not measured; modeled, the busy servers
 	// of the cpu station.
 	CPUCores float64 `json:"cpu_cores,omitempty"`
+	// WriterBusy and WriterWaitedMs are, measured only, the busiest SQLite
+	// writer's busy share (0..1) and the mean time a write waited for it
+	// (results.BusiestWriter of a ramp step's writers); 0 where not
+	// measured, and always 0 modeled: the model has no writer, so where
+	// writes wait for one, its queue is missing from the prediction.
+	WriterBusy     float64 `json:"writer_busy,omitempty"`
+	WriterWaitedMs float64 `json:"writer_waited_ms,omitempty"`
 }
 
 // Point is one measurement predicted by a model.
@@ -288,12 +295,16 @@ func rampTargets(v results.VariantResult) ([]target, error) {
 		if r.SLOMs > 0 && st.P99Ms > r.SLOMs {
 			why = append(why, fmt.Sprintf("p99 %.3g ms over the %.3g ms SLO", st.P99Ms, r.SLOMs))
 		}
+		meas := Figures{ThroughputPerSec: st.RequestsPerSec, P50Ms: st.P50Ms, P99Ms: st.P99Ms, CPUCores: machineCores(st.CPUCores, st.GeneratorCPUCores)}
+		if w, ok := results.BusiestWriter(st.Writers); ok {
+			meas.WriterBusy, meas.WriterWaitedMs = w.Busy(), w.MeanWaitedMs()
+		}
 		out = append(out, target{
 			label:     fmt.Sprintf("ramp step %d (%.0f journeys/s)", i+1, st.OfferedPerSec),
 			rep:       v.Repetition,
 			offered:   st.OfferedPerSec * ratio,
 			journeys:  st.OfferedPerSec,
-			meas:      Figures{ThroughputPerSec: st.RequestsPerSec, P50Ms: st.P50Ms, P99Ms: st.P99Ms, CPUCores: machineCores(st.CPUCores, st.GeneratorCPUCores)},
+			meas:      meas,
 			sloMs:     r.SLOMs,
 			saturated: len(why) > 0,
 			why:       strings.Join(why, "; "),

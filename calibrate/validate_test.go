@@ -113,6 +113,58 @@ func TestValidateRamp(t *testing.T) {
 	}
 }
 
+// TestValidateRampWriters proves a ramp step's measured SQLite writer,
+// the busiest written one, reaches its point and the validation table,
+// and that a run without writers has no writer columns.
+func TestValidateRampWriters(t *testing.T) {
+	second := time.Second
+	writers := []results.WriterUsage{
+		{Component: "core", Database: "shop.db", Span: results.Duration(second), Writes: 400,
+			Held: results.Duration(second / 2), Waited: results.Duration(4 * second)}, // 50 %, 10 ms a write
+		{Component: "catalog", Database: "catalog.db", Span: results.Duration(second), Writes: 10,
+			Held: results.Duration(second / 100)}, // 1 %
+	}
+	run := toyRamp("ramp1",
+		results.RampStep{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 200, P50Ms: 2.6, P99Ms: 8},
+		results.RampStep{OfferedPerSec: 200, JourneysPerSec: 200, RequestsPerSec: 400, P50Ms: 12, P99Ms: 40, Writers: writers},
+	)
+	s, err := Validate(context.Background(), toyModel(t), run, "toy", WithRequests(5_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.Points
+	if p[0].Measured.WriterBusy != 0 || p[0].Measured.WriterWaitedMs != 0 {
+		t.Errorf("step 1 without writers: busy %g, waited %g ms; want none", p[0].Measured.WriterBusy, p[0].Measured.WriterWaitedMs)
+	}
+	if !near(p[1].Measured.WriterBusy, 0.5, 1e-9) || !near(p[1].Measured.WriterWaitedMs, 10, 1e-9) ||
+		p[1].Predicted.WriterBusy != 0 || p[1].Err.WriterBusy != 0 {
+		t.Errorf("step 2: measured busy %g, waited %g ms, modeled busy %g; want the core's 0.5 and 10 ms, none modeled",
+			p[1].Measured.WriterBusy, p[1].Measured.WriterWaitedMs, p[1].Predicted.WriterBusy)
+	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{writersNote, "| writer busy measured | writer waited ms measured | regime |", "| 50 % | 10 | model misses saturation", "| — | — | below saturation |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+
+	run.Variants[0].Ramp.Steps[1].Writers = nil
+	s, err = Validate(context.Background(), toyModel(t), run, "toy", WithRequests(5_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md.Reset()
+	if err := WriteMarkdown(&md, s); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "writer busy") {
+		t.Errorf("markdown without writers has writer columns:\n%s", md.String())
+	}
+}
+
 // TestValidateRampKnee checks that a step the ramp tried again at its
 // knee counts as saturated even when the second try passed, and that the
 // step before it, whose request rate errors brought near, does not.
