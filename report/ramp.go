@@ -102,11 +102,7 @@ func rampStepsTable(vs []results.VariantResult, names []string) table {
 				percent(s.ErrorRate), thousands(s.Dropped), thousands(s.Late), ms(s.P50Ms), ms(s.P99Ms), sig3(s.Concurrency),
 				cores, perReq, gen}
 			if writers {
-				cells := stepWriterCells(s.Writers)
-				if !several {
-					cells = cells[:2]
-				}
-				row = append(row, cells...)
+				row = append(row, stepWriterCells(s.Writers, several)...)
 			}
 			t.rows = append(t.rows, row)
 		}
@@ -115,7 +111,8 @@ func rampStepsTable(vs []results.VariantResult, names []string) table {
 }
 
 // rampStepsIntro explains the ramp steps table's writer columns, when it
-// has them: "" otherwise.
+// has them, and names the steps during which a replica started again (see
+// stepRestarts): "" otherwise.
 func rampStepsIntro(vs []results.VariantResult) string {
 	writers, several := rampWriters(vs)
 	if !writers {
@@ -129,7 +126,40 @@ func rampStepsIntro(vs []results.VariantResult) string {
 	return s + ": that share, and the mean time a write queued for the writer, time that adds to the step's latencies " +
 		"(measured: counted by the replicas right before the step's load began and right after its last journey ended; " +
 		"the SQLite writers section has the whole run's, warm-up included). " +
-		"No figure where a step has no writers counted, and no wait where no write reached any."
+		"No figure where a step has no writers counted, and no wait where no write reached any." + stepRestarts(vs)
+}
+
+// stepRestarts names, for the ramp steps' lead, each step during which a
+// replica started again, with the written databases of that replica
+// (results.RestartedWriters), whose counts began again, as in the SQLite
+// writers section. A step's busiest writer among them is marked in the
+// table too (see stepWriterCells); the others are named here alone. ""
+// when no replica started again during a step.
+func stepRestarts(vs []results.VariantResult) string {
+	names := variantNames(vs)
+	var during []string
+	for i, v := range vs {
+		if v.Ramp == nil {
+			continue
+		}
+		for n, s := range v.Ramp.Steps {
+			restarted := results.RestartedWriters(s.Writers)
+			if len(restarted) == 0 {
+				continue
+			}
+			dbs := make([]string, len(restarted))
+			for j, w := range restarted {
+				dbs[j] = stepWriterName(w, s.Writers)
+			}
+			during = append(during, fmt.Sprintf("%s step %d (%s/s offered): %s", names[i], n+1, rate(s.OfferedPerSec), strings.Join(dbs, ", ")))
+		}
+	}
+	if len(during) == 0 {
+		return ""
+	}
+	return " A replica started again during some steps (a crash, a fault or a deploy), so its counts began again: " +
+		"its figures for such a step are from its restart to the step's second count, and a busiest writer " +
+		"that is one of them is marked" + restartedMark + ". Started again during " + strings.Join(during, "; ") + "."
 }
 
 // rampWriters reports whether some step of vs holds its SQLite writers,
@@ -159,27 +189,48 @@ func rampWriters(vs []results.VariantResult) (writers, several bool) {
 }
 
 // stepWriterCells returns a step's writer cells from its writers: the
-// busiest written database's busy share and mean wait per write, and its
-// name ("core shop.db", "cart-1 cart.db" where the component has several
-// replicas). Without writers they are none; without writes, the busy
-// share is 0 and the rest none.
-func stepWriterCells(ws []results.WriterUsage) []string {
+// busiest written database's busy share and mean wait per write, and,
+// when named, its name (see stepWriterName). Without writers they are
+// none; without writes, the busy share is 0 and the rest none. When the
+// busiest writer's replica started again during the step, its name, or
+// its busy share where it is not named, is marked as the SQLite writers
+// section marks it (restartedMark).
+func stepWriterCells(ws []results.WriterUsage, named bool) []string {
+	cells := []string{none, none}
+	if named {
+		cells = append(cells, none)
+	}
 	if len(ws) == 0 {
-		return []string{none, none, none}
+		return cells
 	}
 	w, ok := results.BusiestWriter(ws)
 	if !ok {
-		return []string{percent(0), none, none}
+		cells[0] = percent(0)
+		return cells
 	}
-	busy := none
 	if w.Span > 0 {
-		busy = percent(w.Busy())
+		cells[0] = percent(w.Busy())
 	}
+	cells[1] = ms(w.MeanWaitedMs())
+	mark := 0
+	if named {
+		cells[2], mark = stepWriterName(w, ws), 2
+	}
+	if w.Restarted {
+		cells[mark] += restartedMark
+	}
+	return cells
+}
+
+// stepWriterName names w, a written database of a step's writers ws:
+// "core shop.db", or "cart-1 cart.db" where the component has several
+// replicas.
+func stepWriterName(w results.WriterUsage, ws []results.WriterUsage) string {
 	name := w.Component
 	if slices.ContainsFunc(ws, func(o results.WriterUsage) bool { return o.Component == w.Component && o.Replica > 0 }) {
 		name += "-" + strconv.Itoa(w.Replica)
 	}
-	return []string{busy, ms(w.MeanWaitedMs()), name + " " + w.Database}
+	return name + " " + w.Database
 }
 
 // rampConclusion names the variant that carried the most, from the numbers.

@@ -8,7 +8,8 @@ import (
 )
 
 // restartedMark marks the rows of a writer whose replica started again
-// while the scenario ran (results.WriterUsage.Restarted).
+// while the scenario ran (results.WriterUsage.Restarted), and a ramp
+// step's busiest writer whose replica started again during the step.
 const restartedMark = " [restarted]"
 
 // hasWriters reports whether v's components reported their SQLite
@@ -35,9 +36,7 @@ func writersIntro(vs []results.VariantResult) string {
 		"and counts the time its goroutine waited for a CPU with the writer held; " +
 		"waited ms/write is the mean time a write queued for it: time that adds to the latencies above " +
 		"while no CPU is busy with it. Databases that no write reached are left out."
-	if slices.ContainsFunc(vs, func(v results.VariantResult) bool {
-		return slices.ContainsFunc(v.Writers, func(w results.WriterUsage) bool { return w.Restarted && w.Writes > 0 })
-	}) {
+	if slices.ContainsFunc(vs, func(v results.VariantResult) bool { return len(results.RestartedWriters(v.Writers)) > 0 }) {
 		s += " Rows marked" + restartedMark + " are of a replica that started again during the run (a fault or a deploy), " +
 			"so its counts began again: its figures are from its restart to the second count."
 	}

@@ -134,8 +134,12 @@ func TestMarkdownWriters(t *testing.T) {
 // TestRampStepsWriters checks the ramp steps table's writer columns: the
 // busiest written database of each step, its busy share and mean wait per
 // write, named when the steps wrote to more than one; none for a step
-// without writers, no wait for one without writes; and no writer columns,
-// nor their lead in REPORT.md, when no step has writers.
+// without writers, no wait for one without writes; a busiest writer whose
+// replica started again during the step marked as the SQLite writers
+// section marks it, on its name or, unnamed, on its busy share; every
+// written database restarted during a step, busiest or not, named with
+// its step in the lead, and no such sentence without one; and no writer
+// columns, nor their lead in REPORT.md, when no step has writers.
 func TestRampStepsWriters(t *testing.T) {
 	// 4 s steps of the monolith: 17 % busy with 0.5 ms waited a write,
 	// then 90 % busy with 301 ms waited a write.
@@ -146,8 +150,17 @@ func TestRampStepsWriters(t *testing.T) {
 	core := writerUsage("core", 0, "shop.db", 4, 400, 1.6, 0.8)          // 2.00 ms waited a write
 	catalog0 := writerUsage("catalog", 0, "catalog.db", 4, 10, 0.4, 0)   // 10 %
 	catalog1 := writerUsage("catalog", 1, "catalog.db", 4, 100, 2.4, 12) // 120 ms waited a write
+	restarted := func(w results.WriterUsage) results.WriterUsage {
+		w.Restarted = true
+		return w
+	}
 	step := func(ws ...results.WriterUsage) results.RampStep {
 		return results.RampStep{OfferedPerSec: 100, JourneysPerSec: 100, RequestsPerSec: 250, P50Ms: 1, P99Ms: 2, Writers: ws}
+	}
+	// at is a step at offered journeys/s.
+	at := func(offered float64, s results.RampStep) results.RampStep {
+		s.OfferedPerSec = offered
+		return s
 	}
 	ramp := func(steps ...results.RampStep) results.VariantResult {
 		return results.VariantResult{Variant: "v", Ramp: &results.RampSummary{Steps: steps}}
@@ -160,16 +173,47 @@ func TestRampStepsWriters(t *testing.T) {
 		header []string   // after base
 		cells  [][]string // each row's cells after base
 		lead   string     // in the lead; "" for none
+		// restarts is the lead's sentence naming the steps during which a
+		// replica started again; "" for none.
+		restarts string
 	}{
 		{"one database", []results.VariantResult{ramp(step(calm), step(saturated), step(), step(idle)), ramp(step())},
 			[]string{"writer busy %", "writer waited ms/write"},
 			[][]string{{"17.00%", "0.500"}, {"90.00%", "301"}, {none, none}, {"0.00%", none}, {none, none}},
-			"Writer busy % and writer waited ms/write are of the step's busiest SQLite writer"},
+			"Writer busy % and writer waited ms/write are of the step's busiest SQLite writer", ""},
 		{"several databases", []results.VariantResult{ramp(step(core, catalog0, catalog1), step(core, idle))},
 			[]string{"writer busy %", "writer waited ms/write", "busiest writer"},
 			[][]string{{"60.00%", "120", "catalog-1 catalog.db"}, {"40.00%", "2.00", "core shop.db"}},
-			"busiest writer names it"},
-		{"no writers", []results.VariantResult{ramp(step(), step()), {Variant: "steady"}}, nil, [][]string{{}, {}}, ""},
+			"busiest writer names it", ""},
+		{"no writers", []results.VariantResult{ramp(step(), step()), {Variant: "steady"}}, nil, [][]string{{}, {}}, "", ""},
+		{name: "the busiest restarted, named",
+			vs:     []results.VariantResult{ramp(step(core, idle), at(200, step(core, catalog0, restarted(catalog1))), step(core))},
+			header: []string{"writer busy %", "writer waited ms/write", "busiest writer"},
+			cells: [][]string{{"40.00%", "2.00", "core shop.db"}, {"60.00%", "120", "catalog-1 catalog.db [restarted]"},
+				{"40.00%", "2.00", "core shop.db"}},
+			lead:     "busiest writer names it",
+			restarts: "Started again during v step 2 (200/s offered): catalog-1 catalog.db."},
+		{name: "the busiest restarted, unnamed",
+			vs:       []results.VariantResult{ramp(step(calm), at(200, step(restarted(saturated))), step(idle))},
+			header:   []string{"writer busy %", "writer waited ms/write"},
+			cells:    [][]string{{"17.00%", "0.500"}, {"90.00% [restarted]", "301"}, {"0.00%", none}},
+			lead:     "Writer busy % and writer waited ms/write are of the step's busiest SQLite writer",
+			restarts: "Started again during v step 2 (200/s offered): monolith shop.db."},
+		{name: "others restarted: named in the lead, the busiest unmarked",
+			vs: []results.VariantResult{
+				ramp(at(50, step(restarted(core), restarted(catalog0), catalog1))),
+				ramp(step(core), at(400, step(restarted(core), catalog1)))},
+			header: []string{"writer busy %", "writer waited ms/write", "busiest writer"},
+			cells: [][]string{{"60.00%", "120", "catalog-1 catalog.db"},
+				{"40.00%", "2.00", "core shop.db"}, {"60.00%", "120", "catalog-1 catalog.db"}},
+			lead: "busiest writer names it",
+			restarts: "Started again during v #1 step 1 (50.0/s offered): core shop.db, catalog-0 catalog.db; " +
+				"v #2 step 2 (400/s offered): core shop.db."},
+		{name: "restarted without writes since: not a restart to show",
+			vs:     []results.VariantResult{ramp(step(calm, restarted(writerUsage("monolith", 0, "events.db", 4, 0, 0, 0))))},
+			header: []string{"writer busy %", "writer waited ms/write"},
+			cells:  [][]string{{"17.00%", "0.500"}},
+			lead:   "Writer busy % and writer waited ms/write are of the step's busiest SQLite writer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,6 +244,17 @@ func TestRampStepsWriters(t *testing.T) {
 			if !strings.Contains(md, "## Ramp steps (measured)\n\n"+"Writer busy % and writer waited ms/write") || !strings.Contains(md, tt.lead) ||
 				!strings.Contains(md, "(measured: counted by the replicas right before the step's load began") {
 				t.Errorf("Markdown lacks the writer columns' lead %q under Ramp steps:\n%s", tt.lead, md)
+			}
+			const restartLead = "A replica started again during some steps (a crash, a fault or a deploy), so its counts began again: " +
+				"its figures for such a step are from its restart to the step's second count, and a busiest writer that is one of them is marked [restarted]."
+			if tt.restarts == "" {
+				if strings.Contains(md, "started again during some steps") {
+					t.Errorf("Markdown explains restarts during steps without any:\n%s", md)
+				}
+				return
+			}
+			if !strings.Contains(md, restartLead+" "+tt.restarts+"\n") {
+				t.Errorf("Markdown's Ramp steps lead lacks %q, then %q:\n%s", restartLead, tt.restarts, md)
 			}
 		})
 	}

@@ -506,6 +506,19 @@ func BusiestWriter(ws []WriterUsage) (WriterUsage, bool) {
 	return busiest, found
 }
 
+// RestartedWriters returns, of ws, in their order, the writers written at
+// all whose replica started again between the two samples (Restarted),
+// so that their figures count from the restart; nil when there are none.
+func RestartedWriters(ws []WriterUsage) []WriterUsage {
+	var out []WriterUsage
+	for _, w := range ws {
+		if w.Restarted && w.Writes > 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 func perWriteMs(d Duration, writes int64) float64 {
 	if writes <= 0 {
 		return 0
@@ -711,7 +724,10 @@ type RampStep struct {
 	// SQLite writers (see VariantResult.Writers): what each replica's
 	// databases did during the step, counted right before the step's load
 	// began and right after its last journey ended, so that each Span is
-	// the step's length and a little more. The warm-up is in no step.
+	// the step's length and a little more. The warm-up is in no step. A
+	// replica that started again during the step is marked Restarted in
+	// it, as in the whole run's, its figures and Span from its restart on
+	// (see RestartedWriters).
 	Writers []WriterUsage `json:"writers,omitempty"`
 }
 

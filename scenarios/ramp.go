@@ -28,7 +28,8 @@ import (
 // σ is contention, κ coherency, and the fit predicts the peak. The fit is
 // a model; the steps are measurements. Run in a Bench, a variant whose
 // components report their SQLite writers has each step's writers too
-// (results.RampStep.Writers), not only the whole run's.
+// (results.RampStep.Writers), not only the whole run's, a replica that
+// started again during a step marked in it.
 type Ramp struct {
 	// Start is the first step's journeys per second; each step offers
 	// Growth times the one before, up to Steps steps (a repeat that
@@ -210,6 +211,10 @@ func (r Ramp) Run(ctx context.Context, t Target) (results.VariantResult, error) 
 	// once its last journey ended. A sample's time (all replicas at once)
 	// delays the next step's start; it shifts nothing in a schedule, which
 	// starts with its step. A step's second sample is the next one's first.
+	// writerUsage sets each step's two samples against each other as it
+	// does the whole run's, so that a replica that started again during a
+	// step is marked Restarted in that step alone, counted from its
+	// restart.
 	var mark []replicaWriters
 	var writerNotes stepNotes
 	if t.writers != nil {

@@ -6,11 +6,13 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/archbench/archbench/loadgen"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/shop/sqlstore"
 	"github.com/archbench/archbench/variants"
 )
 
@@ -294,5 +296,103 @@ func TestBenchRampWriters(t *testing.T) {
 	}
 	if len(res.Notes) != 0 {
 		t.Errorf("notes %q, want none", res.Notes)
+	}
+}
+
+// TestRampStepRestart ramps stand-in replicas of which the second starts
+// again in the middle of step 2, a few writes into it: that step marks
+// its writer Restarted and counts from the restart, as the whole run's
+// figures do (writerUsage), over a span from the restart on, shorter than
+// the first replica's; the steps before and after it are not marked and
+// count as usual.
+func TestRampStepRestart(t *testing.T) {
+	// lost is how many writes of step 2 replica 1 counts before it
+	// restarts, and loses.
+	const lost = 3
+	dep := &standInDeployment{urls: map[string][]string{}}
+	for range 2 {
+		w := &standInWriters{}
+		w.set(ws("shop.db", 10, 10, 10))
+		dep.writers = append(dep.writers, w)
+	}
+	dep.urls["monolith"] = []string{serveWriters(t, dep.writers[0])}
+	// Replica 1's writers are sampled once by startWriters, once by the
+	// ramp before step 1 and once after it: from the third sample until
+	// the fourth, its writes are step 2's.
+	var mu sync.Mutex
+	samples, inStep2 := 0, 0
+	var restarted time.Time
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Counted before answering, so that the step after a sample
+		// never sees it uncounted.
+		mu.Lock()
+		samples++
+		mu.Unlock()
+		dep.writers[1].ServeHTTP(w, r)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET "+sqlstore.WriterPath, counted)
+	writersSrv := httptest.NewServer(mux)
+	t.Cleanup(writersSrv.Close)
+	dep.urls["monolith"] = append(dep.urls["monolith"], writersSrv.URL)
+
+	shopMux := http.NewServeMux()
+	shopMux.HandleFunc("GET /products", func(w http.ResponseWriter, _ *http.Request) {
+		dep.writers[0].add(1, 1, 2)
+		_, _ = w.Write([]byte(`{}`))
+	})
+	shopMux.HandleFunc("GET /products/{id}", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		if samples == 3 {
+			if inStep2++; inStep2 == lost+1 {
+				// A crash and a restart: a new process, whose counts
+				// begin again.
+				restarted = time.Now()
+				dep.writers[1].set(opened(restarted, ws("shop.db", 0, 0, 0)))
+			}
+		}
+		mu.Unlock()
+		dep.writers[1].add(1, 1, 2)
+		_, _ = w.Write([]byte(`{}`))
+	})
+	shopSrv := httptest.NewServer(shopMux)
+	t.Cleanup(shopSrv.Close)
+
+	target := Target{BaseURL: shopSrv.URL, Variant: "monolith", Deployment: dep, writers: startWriters(t.Context(), dep, []string{"monolith"})}
+	res, err := writingRamp.Run(t.Context(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A busy machine can stop the ramp at the generator's limit after two
+	// steps, a repeat included: step 2, whatever its rate, is all it needs.
+	if len(res.Ramp.Steps) < 2 {
+		t.Fatalf("%d steps, stopped by %s; want at least 2", len(res.Ramp.Steps), res.Ramp.StoppedBy)
+	}
+	if len(res.Notes) != 0 {
+		t.Errorf("notes %q, want none", res.Notes)
+	}
+	for i, s := range res.Ramp.Steps {
+		journeys := int64(math.Round(s.JourneysPerSec * s.ElapsedSec))
+		if len(s.Writers) != 2 {
+			t.Fatalf("step %d: writers %+v, want replicas 0 and 1", i+1, s.Writers)
+		}
+		r0, r1 := s.Writers[0], s.Writers[1]
+		if r0.Restarted || r0.Writes != journeys {
+			t.Errorf("step %d replica 0: %+v, want %d writes, not restarted", i+1, r0, journeys)
+		}
+		want := results.WriterUsage{Component: "monolith", Replica: 1, Database: "shop.db", Span: r1.Span, Writes: journeys,
+			Held: results.Duration(time.Duration(journeys) * time.Millisecond), Waited: results.Duration(time.Duration(2*journeys) * time.Millisecond)}
+		if i == 1 {
+			// Counted from the restart: the writes before it are lost.
+			want.Writes -= lost
+			want.Held, want.Waited = results.Duration(time.Duration(want.Writes)*time.Millisecond), results.Duration(time.Duration(2*want.Writes)*time.Millisecond)
+			want.Restarted = true
+			if span := r1.Span.Std(); span <= 0 || span >= r0.Span.Std() || span > time.Since(restarted) {
+				t.Errorf("step 2 replica 1: span %s, want it from the restart on, shorter than replica 0's %s", span, r0.Span)
+			}
+		}
+		if r1 != want {
+			t.Errorf("step %d replica 1:\n got %+v\nwant %+v", i+1, r1, want)
+		}
 	}
 }
