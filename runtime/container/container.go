@@ -94,6 +94,9 @@ type Runtime struct {
 	// choosePort picks a replica's host port: freePort, unless a test
 	// sets another.
 	choosePort func() (int, error)
+	// rebindWait waits between a stopped replica's tries to start again
+	// on its taken host port: sleep, unless a test sets another.
+	rebindWait func(ctx context.Context, d time.Duration) error
 
 	imagesMu sync.Mutex
 	images   map[string]string // binary path -> image tag
@@ -164,7 +167,7 @@ func New(ctx context.Context, opts ...Option) (*Runtime, error) {
 	disableRyuk()
 	r := &Runtime{
 		log: slog.New(slog.DiscardHandler), budget: DefaultBudget, external: map[string]bool{"psp": true},
-		startTimeout: DefaultStartTimeout, stopGrace: DefaultStopGrace, choosePort: freePort,
+		startTimeout: DefaultStartTimeout, stopGrace: DefaultStopGrace, choosePort: freePort, rebindWait: sleep,
 		images: map[string]string{}, deps: map[*Deployment]struct{}{},
 	}
 	for _, o := range opts {

@@ -14,12 +14,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	mobycontainer "github.com/moby/moby/api/types/container"
+	mobynet "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
 	"github.com/archbench/archbench/contract"
@@ -138,7 +140,7 @@ func TestEveryVariantInContainers(t *testing.T) {
 					_ = d.Stop(context.Background())
 				}
 			})
-			contract.Run(t, d.EntryURL())
+			contract.Run(t, d.EntryURL(), contract.WithPaymentProvider(d, variants.PSPName))
 			rep, err := scenarios.Audit(ctx, d, v)
 			if err != nil {
 				t.Fatal(err)
@@ -482,6 +484,121 @@ func TestStartRetriesATakenPort(t *testing.T) {
 			}
 			if got := leftovers(t, d.ID()); got != none {
 				t.Fatalf("after Stop: %s with the deployment's label, want none", got)
+			}
+		})
+	}
+}
+
+// TestRestartWaitsForATakenPort: a replica whose host port another process
+// took while it was down starts again on that same port once the port is
+// let go, where the harness reaches it as before. While the port stays
+// taken, the restart gives up after RebindPauses with an error naming the
+// replica and the port, and Stop still leaves nothing.
+func TestRestartWaitsForATakenPort(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		letGoAt   int // the wait at which the holder lets the port go; 0: never
+		wantWaits int
+	}{
+		{name: "let go", letGoAt: 2, wantWaits: 2},
+		{name: "held", wantWaits: len(container.RebindPauses)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pinned int
+			choose := func() (int, error) {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					return 0, err
+				}
+				defer ln.Close()
+				pinned = ln.Addr().(*net.TCPAddr).Port
+				return pinned, nil
+			}
+			var (
+				holder net.Listener
+				waits  []time.Duration
+			)
+			wait := func(ctx context.Context, d time.Duration) error {
+				waits = append(waits, d)
+				if len(waits) == tc.letGoAt {
+					holder.Close()
+				}
+				return ctx.Err()
+			}
+			rt := newRuntime(t, container.WithPortChooser(choose), container.WithRebindWait(wait))
+			psp := variants.Env{}.PSP()
+			p := runtime.Plan{Variant: "restart-taken-port", Components: []runtime.Component{psp}, Entry: psp.Name}
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			defer cancel()
+			dep, err := rt.Deploy(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := dep.(*container.Deployment)
+			t.Cleanup(func() { _ = d.Stop(context.Background()) })
+			url := d.EntryURL()
+
+			cli := engine(t)
+			f := client.Filters{}.Add("label", container.LabelRun+"="+d.ID())
+			ctrs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ctrs.Items) != 1 {
+				t.Fatalf("%d containers with the deployment's label, want 1", len(ctrs.Items))
+			}
+			id := ctrs.Items[0].ID
+			if err := d.Kill(psp.Name, 0); err != nil {
+				t.Fatal(err)
+			}
+			// Once the container is down the engine has let its port go,
+			// and another process takes it.
+			w := cli.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: mobycontainer.WaitConditionNotRunning})
+			select {
+			case <-w.Result:
+			case err := <-w.Error:
+				t.Fatal(err)
+			}
+			if holder, err = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", pinned)); err != nil {
+				t.Fatalf("take the killed replica's host port %d: %v", pinned, err)
+			}
+			t.Cleanup(func() { holder.Close() })
+
+			err = d.Restart(ctx, psp.Name, 0)
+			if want := container.RebindPauses[:tc.wantWaits]; !slices.Equal(waits, want) {
+				t.Errorf("waited %v for the port, want %v", waits, want)
+			}
+			if tc.letGoAt == 0 {
+				t.Logf("restart with the port held: %v", err)
+				if err == nil {
+					t.Fatalf("restarting with host port %d held succeeded", pinned)
+				}
+				if want := fmt.Sprintf("restart %s[0]: host port %d is still taken", psp.Name, pinned); !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+				if err := d.Stop(ctx); err != nil {
+					t.Fatalf("stop: %v", err)
+				}
+				if got := leftovers(t, d.ID()); got != none {
+					t.Fatalf("after Stop: %s with the deployment's label, want none", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.EntryURL(); got != url {
+				t.Errorf("after the restart the entry is at %s, want %s as before", got, url)
+			}
+			insp, err := cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			published := slices.ContainsFunc(insp.Container.NetworkSettings.Ports[mobynet.MustParsePort("8080/tcp")],
+				func(b mobynet.PortBinding) bool { return b.HostPort == strconv.Itoa(pinned) })
+			if !insp.Container.State.Running || !published {
+				t.Fatalf("after the restart the replica runs: %t, with ports %v; want it running on host port %d",
+					insp.Container.State.Running, insp.Container.NetworkSettings.Ports, pinned)
 			}
 		})
 	}

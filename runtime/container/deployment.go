@@ -54,6 +54,7 @@ type replica struct {
 	ctr       *testcontainers.DockerContainer
 	scheme    string
 	hostURL   string // as the harness reaches it
+	hostPort  int    // published on loopback, pinned: a restart binds it again
 	netURL    string // as its peers reach it on the network
 	limits    Limits
 }
@@ -221,7 +222,7 @@ func (d *Deployment) startReplica(ctx context.Context, c runtime.Component, i in
 	}
 	// Track the container before looking at the error: a container that
 	// failed to become ready exists all the same, and Stop must remove it.
-	rep := &replica{component: c.Name, index: i, ctr: ctr, limits: limits}
+	rep := &replica{component: c.Name, index: i, ctr: ctr, hostPort: hostPort, limits: limits}
 	d.mu.Lock()
 	if !containsString(d.volumes, volume) {
 		d.volumes = append(d.volumes, volume)
@@ -420,7 +421,9 @@ func (d *Deployment) Kill(component string, replica int) error {
 }
 
 // Restart starts a replica again after Kill, with the same arguments, data
-// and host port, and waits until it serves.
+// and host port, and waits until it serves. If another process has taken
+// the host port while the replica was down, Restart waits a few seconds
+// for it to be let go (see startOnPort), then fails naming the port.
 func (d *Deployment) Restart(ctx context.Context, component string, replica int) error {
 	r, err := d.find(component, replica)
 	if err != nil {
@@ -434,7 +437,8 @@ func (d *Deployment) Restart(ctx context.Context, component string, replica int)
 
 // Redeploy stops a replica gracefully (SIGTERM; it drains its requests;
 // SIGKILL after the runtime's stop grace) and starts it again on the same
-// host port, as a rolling deploy replaces one replica.
+// host port, as a rolling deploy replaces one replica. A host port taken
+// meanwhile is waited for as in Restart.
 func (d *Deployment) Redeploy(ctx context.Context, component string, replica int) error {
 	r, err := d.find(component, replica)
 	if err != nil {
@@ -450,13 +454,13 @@ func (d *Deployment) Redeploy(ctx context.Context, component string, replica int
 	return nil
 }
 
-// startAgain starts a stopped replica's container and waits until it
-// serves again.
+// startAgain starts a stopped replica's container on its host port
+// (startOnPort) and waits until it serves again.
 func (d *Deployment) startAgain(ctx context.Context, r *replica) error {
 	ctx, cancel := context.WithTimeout(ctx, d.r.startTimeout)
 	defer cancel()
-	if _, err := d.r.provider.Client().ContainerStart(ctx, r.ctr.GetContainerID(), client.ContainerStartOptions{}); err != nil {
-		return fmt.Errorf("start: %w", err)
+	if err := d.startOnPort(ctx, r); err != nil {
+		return err
 	}
 	if d.r.direct.Load() {
 		// The engine may give a restarted container another address on the
@@ -486,6 +490,67 @@ func (d *Deployment) startAgain(ctx context.Context, r *replica) error {
 			return fmt.Errorf("wait for %s: %w (last: %v)", r.hostURL, ctx.Err(), err)
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// rebindPauses are the waits between a stopped replica's tries to start
+// again while its pinned host port is taken, about nine seconds in all: a
+// port held by a short-lived connection (an outgoing one is given a port
+// from the same range as freePort's) is soon free again; one a server
+// listens on is not, and waiting longer would only delay the error.
+var rebindPauses = []time.Duration{
+	100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
+	1600 * time.Millisecond, 2 * time.Second, 2 * time.Second, 2 * time.Second,
+}
+
+// startOnPort starts a stopped replica's container on its pinned host
+// port, trying again after each of rebindPauses while another process
+// holds the port.
+//
+// The replica does not move to another port: its callers could not follow.
+// The load generator, the cross-check and the fault scenario take the
+// entry's URL once, before the fault, and keep it; the engine cannot change
+// a container's published ports, so another port means another container,
+// which also gets another address on the run's network, where the harness
+// reaches replicas directly (reachDirect). Its peers would follow (they
+// call it by its network alias), but the harness would not: after a move
+// it would measure whatever listens on the old port.
+func (d *Deployment) startOnPort(ctx context.Context, r *replica) error {
+	var waited time.Duration
+	for try := 0; ; try++ {
+		_, err := d.r.provider.Client().ContainerStart(ctx, r.ctr.GetContainerID(), client.ContainerStartOptions{})
+		switch {
+		case err == nil:
+			if try > 0 {
+				d.r.log.Info("host port free again", "run", d.id, "component", r.component, "replica", r.index,
+					"port", r.hostPort, "waited", waited)
+			}
+			return nil
+		case !portTaken(err):
+			return fmt.Errorf("start: %w", err)
+		case try == len(rebindPauses):
+			return fmt.Errorf("host port %d is still taken after %s and %d tries, and the replica can start only there: "+
+				"stop whatever holds 127.0.0.1:%d and run again: %w", r.hostPort, waited, try+1, r.hostPort, err)
+		}
+		if try == 0 {
+			d.r.log.Info("host port taken, waiting for it", "run", d.id, "component", r.component, "replica", r.index, "port", r.hostPort)
+		}
+		if err := d.r.rebindWait(ctx, rebindPauses[try]); err != nil {
+			return fmt.Errorf("wait for host port %d, taken: %w", r.hostPort, err)
+		}
+		waited += rebindPauses[try]
+	}
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
