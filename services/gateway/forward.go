@@ -201,7 +201,13 @@ func (fw *forwarder) try(ctx context.Context, r *http.Request, base *url.URL, bo
 		resp.StatusCode == http.StatusGatewayTimeout
 	if ct := resp.Header["Content-Type"]; isErrorBody(ct, data) {
 		// The service's own error, such as 503 payment_unavailable naming
-		// the order a checkout left behind: passed on byte for byte.
+		// the order a checkout left behind: passed on byte for byte. Only
+		// the generic "unavailable" (this replica cannot serve now: it
+		// drains, or its own peer is down) is worth another replica; a
+		// more specific code is the request's outcome, which a retry
+		// would only meet again, or, for a checkout whose order is still
+		// settling, turn into a 409 for the key in use.
+		retry = retry && errorCode(data) == api.CodeUnavailable
 		return nil, &failure{status: resp.StatusCode, contentType: ct, body: data, retry: retry, answered: true}
 	}
 	return nil, &failure{status: http.StatusBadGateway, code: api.CodeUnavailable, retry: retry,
@@ -295,11 +301,17 @@ func (fw *forwarder) relay(w http.ResponseWriter, r *http.Request, resp *http.Re
 // A 5xx such as that comes from the service's code, running; an empty, HTML
 // or garbled one comes from somewhere else (a proxy, a dying process).
 func isErrorBody(ct []string, data []byte) bool {
-	if !isJSON(ct) {
-		return false
-	}
+	return isJSON(ct) && errorCode(data) != ""
+}
+
+// errorCode returns the code of the contract's JSON error in data, or ""
+// if data is not one.
+func errorCode(data []byte) string {
 	var eb api.ErrorBody
-	return json.Unmarshal(data, &eb) == nil && eb.Error.Code != ""
+	if json.Unmarshal(data, &eb) != nil {
+		return ""
+	}
+	return eb.Error.Code
 }
 
 // isJSON reports whether a Content-Type header names JSON.
