@@ -7,22 +7,30 @@
 // Run expects a freshly seeded shop whose payment provider approves every
 // card token except "tok_decline" (no random declines or errors), and it
 // changes the shop for good: it places orders, and it sells one product
-// out (the case "checkout/out of stock", on a product no other case uses)
-// to see checkout refuse what is not in stock. That case needs a catalog
-// with little stock, such as Catalog (a program that seeds one takes
-// -catalog stock=1000..2000); against the default catalog's stock, which
-// would take thousands of checkouts to sell out, it is skipped.
+// out (the case "checkout/out of stock") to see checkout refuse what is not
+// in stock. That case needs a catalog with little stock, such as Catalog (a
+// program that seeds one takes -catalog stock=1000..2000); against the
+// default catalog's stock, which would take thousands of checkouts to sell
+// out, it is skipped. Each case that buys products, sells them out or puts
+// them in carts is handed products no other case is, so that none depends
+// on what another does, or on the order they run in.
+//
+// Given WithPaymentProvider, Run also takes the shop's payment provider
+// down for a while, to check out without it (the case "checkout/payment
+// provider down"), and brings it back; without it, that case is skipped.
 package contract
 
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,10 +150,50 @@ func Catalog() shop.CatalogSpec {
 	return spec
 }
 
-// firstFreeID is the lowest product ID no case but "checkout/out of stock"
-// uses: the cart case fills a cart with products 1..MaxCartLines and is
-// refused product MaxCartLines+1; the other checkout cases buy product 4.
-const firstFreeID = shop.MaxCartLines + 2
+// allocator hands each case the products it buys, sells out or puts in
+// carts, none of them handed to another case: no case's stock or cart then
+// depends on what another case does, nor on the order the cases run in.
+// The catalog's products are numbered from 1 (as "catalog" checks). Cases
+// run one at a time, so it needs no lock.
+type allocator struct {
+	taken map[int64]bool
+	total int64 // the catalog's size, once read
+}
+
+func newAllocator() *allocator { return &allocator{taken: map[int64]bool{}} }
+
+// take hands the case c runs the n lowest product IDs no case has been
+// handed, and fails it when the catalog has fewer left.
+func (a *allocator) take(c *client, n int) []int64 {
+	c.t.Helper()
+	if a.total == 0 {
+		var page api.ProductPage
+		c.want(c.json("GET", "/products?limit=1", nil), http.StatusOK, &page)
+		a.total = page.Total
+	}
+	var ids []int64
+	for id := int64(1); id <= a.total && len(ids) < n; id++ {
+		if !a.taken[id] {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) < n {
+		c.t.Fatalf("the catalog has %d products, and the other cases hold %d of them; this case needs %d of its own: seed the shop with a bigger catalog",
+			a.total, len(a.taken), n)
+	}
+	a.claim(ids...)
+	return ids
+}
+
+// free reports whether no case has been handed product id.
+func (a *allocator) free(id int64) bool { return !a.taken[id] }
+
+// claim hands the case the products ids, which it picked among the free.
+func (a *allocator) claim(ids ...int64) {
+	for _, id := range ids {
+		a.taken[id] = true
+	}
+}
 
 // maxSellOut is the most checkouts "checkout/out of stock" makes to sell a
 // product out; with more stock than they would buy, it skips.
@@ -166,8 +214,41 @@ func (c *client) products() []shop.Product {
 	}
 }
 
+// Option configures Run.
+type Option func(*config)
+
+// config is what Run's options set.
+type config struct {
+	// psp runs the shop's payment provider as its component pspName; nil
+	// when Run has no way to take the provider down.
+	psp     Crasher
+	pspName string
+}
+
+// Crasher is a deployment that can crash one of its components and start
+// it again where it was: the process and container runtimes' deployments
+// are Crashers, and so is monolithtest.Shop, for its payment provider.
+type Crasher interface {
+	// Kill stops a replica of component at once, as a crash would.
+	Kill(component string, replica int) error
+	// Restart starts a killed replica again, on the same address and with
+	// the same data, and returns once it serves.
+	Restart(ctx context.Context, component string, replica int) error
+}
+
+// WithPaymentProvider tells Run that dep runs the shop's payment provider
+// as component (one replica), for the case "checkout/payment provider
+// down" to kill it and restart it. Without it, that case is skipped.
+func WithPaymentProvider(dep Crasher, component string) Option {
+	return func(c *config) { c.psp, c.pspName = dep, component }
+}
+
 // Run checks the whole contract against the shop at baseURL.
-func Run(t *testing.T, baseURL string) {
+func Run(t *testing.T, baseURL string, opts ...Option) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 4}
 	t.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr, Timeout: 15 * time.Second}
@@ -182,8 +263,9 @@ func Run(t *testing.T, baseURL string) {
 		}
 	})
 	t.Run("catalog", func(t *testing.T) { catalog(t, newClient(t)) })
-	t.Run("cart", func(t *testing.T) { cart(t, newClient(t)) })
-	t.Run("checkout", func(t *testing.T) { checkout(t, newClient(t)) })
+	ids := newAllocator()
+	t.Run("cart", func(t *testing.T) { cart(t, newClient(t), ids) })
+	t.Run("checkout", func(t *testing.T) { checkout(t, newClient(t), ids, cfg) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, newClient(t)) })
 }
 
@@ -217,12 +299,14 @@ func catalog(t *testing.T, c *client) {
 	c.wantError(c.json("GET", "/products/999999999", nil), http.StatusNotFound, api.CodeNotFound)
 }
 
-func cart(t *testing.T, c *client) {
+func cart(t *testing.T, c *client, ids *allocator) {
+	// Enough products to fill a cart, and one more it refuses.
+	own := ids.take(c, shop.MaxCartLines+1)
 	cart := c.newCart()
 	if cart.ID == "" || len(cart.Items) != 0 || cart.TotalCents != 0 {
 		t.Fatalf("new cart = %+v, want an id and no items", cart)
 	}
-	p1, p2 := c.product(2), c.product(3)
+	p1, p2 := c.product(own[0]), c.product(own[1])
 	c.add(cart.ID, p1.ID, 2)
 	got := c.add(cart.ID, p2.ID, 1)
 	got = c.add(cart.ID, p1.ID, 1) // merges into the existing line
@@ -249,18 +333,17 @@ func cart(t *testing.T, c *client) {
 
 	// A cart holds at most shop.MaxCartLines lines.
 	full := c.newCart()
-	for id := int64(1); id <= shop.MaxCartLines; id++ {
+	for _, id := range own[:shop.MaxCartLines] {
 		c.add(full.ID, id, 1)
 	}
-	c.wantError(c.json("POST", "/carts/"+full.ID+"/items", api.AddItemRequest{ProductID: shop.MaxCartLines + 1, Quantity: 1}), http.StatusUnprocessableEntity, api.CodeCartFull)
+	c.wantError(c.json("POST", "/carts/"+full.ID+"/items", api.AddItemRequest{ProductID: own[shop.MaxCartLines], Quantity: 1}), http.StatusUnprocessableEntity, api.CodeCartFull)
 	c.want(c.json("GET", "/carts/"+full.ID, nil), http.StatusOK, &read)
 	if len(read.Items) != shop.MaxCartLines {
 		t.Fatalf("full cart has %d lines after a refused add, want %d", len(read.Items), shop.MaxCartLines)
 	}
 }
 
-func checkout(t *testing.T, c *client) {
-	const pid = 4
+func checkout(t *testing.T, c *client, ids *allocator, cfg config) {
 	t.Run("empty cart", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
 		cart := c.newCart()
@@ -268,6 +351,7 @@ func checkout(t *testing.T, c *client) {
 	})
 	t.Run("paid", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
+		pid := ids.take(c, 1)[0]
 		before := c.product(pid)
 		cart := c.newCart()
 		c.add(cart.ID, pid, 2)
@@ -293,6 +377,7 @@ func checkout(t *testing.T, c *client) {
 	})
 	t.Run("declined", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
+		pid := ids.take(c, 1)[0]
 		before := c.product(pid)
 		cart := c.newCart()
 		c.add(cart.ID, pid, 1)
@@ -318,6 +403,7 @@ func checkout(t *testing.T, c *client) {
 	})
 	t.Run("idempotent", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
+		pid := ids.take(c, 1)[0]
 		before := c.product(pid)
 		cart := c.newCart()
 		c.add(cart.ID, pid, 1)
@@ -337,12 +423,14 @@ func checkout(t *testing.T, c *client) {
 	})
 	t.Run("missing card", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
+		pid := ids.take(c, 1)[0]
 		cart := c.newCart()
 		c.add(cart.ID, pid, 1)
 		c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{}), http.StatusBadRequest, api.CodeInvalidArgument)
 	})
 	t.Run("over-long idempotency key", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
+		pid := ids.take(c, 1)[0]
 		cart := c.newCart()
 		c.add(cart.ID, pid, 1)
 		c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}, api.IdempotencyKeyHeader, strings.Repeat("k", 129)), http.StatusBadRequest, api.CodeInvalidArgument)
@@ -352,8 +440,11 @@ func checkout(t *testing.T, c *client) {
 			t.Fatalf("a refused checkout changed the cart: %+v", read)
 		}
 	})
+	t.Run("payment provider down", func(t *testing.T) {
+		paymentDown(t, &client{t: t, base: c.base, http: c.http}, ids, cfg)
+	})
 	t.Run("out of stock", func(t *testing.T) {
-		outOfStock(t, &client{t: t, base: c.base, http: c.http})
+		outOfStock(t, &client{t: t, base: c.base, http: c.http}, ids)
 	})
 	t.Run("unknown", func(t *testing.T) {
 		c := &client{t: t, base: c.base, http: c.http}
@@ -363,33 +454,34 @@ func checkout(t *testing.T, c *client) {
 	})
 }
 
-// outOfStock sells out the product with least stock that no other case
-// uses, down to fewer than MaxLineQuantity, then checks out a cart that
-// asks for one of a plentiful product and MaxLineQuantity of the scarce
-// one: 409 out_of_stock, leaving no order behind, the same again on a
-// retry with the same key, the cart as it was, and no stock taken, not
+// outOfStock sells out the product with least stock of those no other
+// case has been handed, down to fewer than MaxLineQuantity, then checks out
+// a cart that asks for one of a plentiful product and MaxLineQuantity of
+// the scarce one: 409 out_of_stock, leaving no order behind, the same again
+// on a retry with the same key, the cart as it was, and no stock taken, not
 // even the plentiful line's.
-func outOfStock(t *testing.T, c *client) {
+func outOfStock(t *testing.T, c *client, ids *allocator) {
 	var free []shop.Product
 	for _, p := range c.products() {
-		if p.ID >= firstFreeID {
+		if ids.free(p.ID) {
 			free = append(free, p)
 		}
 	}
 	if len(free) < 2 {
-		t.Fatalf("the catalog has %d products from id %d on; the suite needs at least 2 there", len(free), firstFreeID)
+		t.Fatalf("the catalog has %d products no other case holds; this case needs 2: seed the shop with a bigger catalog", len(free))
 	}
 	// The scarcest product, and the one with most stock of the others.
 	byStock := func(a, b shop.Product) int { return cmp.Compare(a.Stock, b.Stock) }
 	scarce := slices.MinFunc(free, byStock)
 	plenty := slices.MaxFunc(slices.DeleteFunc(free, func(p shop.Product) bool { return p.ID == scarce.ID }), byStock)
+	ids.claim(scarce.ID, plenty.ID)
 	if limit := int64(maxSellOut * shop.MaxLineQuantity); scarce.Stock > limit {
 		t.Skipf("product %d, the scarcest of those no other case uses, has %d in stock: selling it out would take more than %d checkouts. "+
 			"Deploy the shop with a small catalog stock (e.g. -catalog stock=1000..2000, or contract.Catalog()) for this case to run",
 			scarce.ID, scarce.Stock, maxSellOut)
 	}
 	if plenty.Stock < 1 {
-		t.Fatalf("no product from id %d on other than %d has stock to put in the cart", firstFreeID, scarce.ID)
+		t.Fatalf("no product other than %d that no other case holds has stock to put in the cart", scarce.ID)
 	}
 
 	// Buy the scarce product down to fewer than a line's worth.
@@ -436,6 +528,124 @@ func outOfStock(t *testing.T, c *client) {
 		scarce.ID, scarce.Stock, left, sales, shop.MaxLineQuantity, plenty.ID, plentyBefore)
 }
 
+// settleWithin is how long a shop may take to settle a checkout whose
+// charge got no answer. One that cannot void the charge either (the
+// provider is down) leaves the order pending until its recovery of stale
+// checkouts fails it and releases its stock: in shop/local, once the order
+// is DefaultStaleAfter (8 s) old, on a round that runs every second (every
+// 5 s, as a scheduled function, in the serverless variant).
+const settleWithin = 30 * time.Second
+
+// paymentDown kills the payment provider and checks out a cart with an
+// idempotency key: 503 payment_unavailable naming the order, which is never
+// paid and, within settleWithin, is payment_failed (payment_unavailable)
+// with its stock back; the cart is still there. Then, with the provider
+// back, a retry with the same key answers the same, and charges nothing.
+func paymentDown(t *testing.T, c *client, ids *allocator, cfg config) {
+	if cfg.psp == nil {
+		t.Skip("the suite has no way to take the payment provider down: pass contract.WithPaymentProvider for this case to run")
+	}
+	pid := ids.take(c, 1)[0]
+	before := c.product(pid)
+	cart := c.newCart()
+	want := c.add(cart.ID, pid, 2)
+
+	if err := cfg.psp.Kill(cfg.pspName, 0); err != nil {
+		t.Fatalf("take the payment provider (%s) down: %v", cfg.pspName, err)
+	}
+	restart := sync.OnceValue(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return cfg.psp.Restart(ctx, cfg.pspName, 0)
+	})
+	// The provider comes back even when a check fails, for the cases after.
+	t.Cleanup(func() {
+		if err := restart(); err != nil {
+			t.Errorf("bring the payment provider (%s) back: %v", cfg.pspName, err)
+		}
+	})
+
+	checkout := func() api.ErrorDetail {
+		return c.wantError(c.json("POST", "/carts/"+cart.ID+"/checkout", api.CheckoutRequest{CardToken: "tok_ok"}, api.IdempotencyKeyHeader, "contract-"+cart.ID),
+			http.StatusServiceUnavailable, api.CodePaymentUnavailable)
+	}
+	down := time.Now()
+	e := checkout()
+	if e.OrderID == "" {
+		t.Fatal("a checkout with the payment provider down does not name its order")
+	}
+	// The shop may keep the order pending while it still hopes to learn
+	// the charge's outcome, but never pays it, and must give up in time.
+	var order shop.Order
+	c.eventually(settleWithin, func() string {
+		c.want(c.json("GET", "/orders/"+e.OrderID, nil), http.StatusOK, &order)
+		if order.Status == shop.OrderPending {
+			return fmt.Sprintf("order %s of a checkout with the payment provider down is still pending", order.ID)
+		}
+		return ""
+	})
+	if order.Status != shop.OrderPaymentFailed || order.FailureReason != api.CodePaymentUnavailable || order.PaymentID != "" {
+		t.Fatalf("order of a checkout with the payment provider down = %+v; want %q (%q) without a payment id",
+			order, shop.OrderPaymentFailed, api.CodePaymentUnavailable)
+	}
+	c.eventually(settleWithin, func() string {
+		if got := c.product(pid).Stock; got != before.Stock {
+			return fmt.Sprintf("product %d: stock %d after its order failed for want of a payment provider, want %d back", pid, got, before.Stock)
+		}
+		return ""
+	})
+	// docs/API.md has checkout take the ordered items out of the cart and
+	// says no more of the cart when the payment fails: the local shop takes
+	// them out in the transaction that reserves the stock, the saga
+	// (docs/SERVICES.md) only once the order is paid. Either way the cart
+	// is still there, with its lines as they were or with none.
+	var read shop.Cart
+	c.want(c.json("GET", "/carts/"+cart.ID, nil), http.StatusOK, &read)
+	emptied := read.ID == cart.ID && len(read.Items) == 0 && read.TotalCents == 0
+	if !emptied && !sameLines(read, want) {
+		t.Fatalf("cart after a checkout with the payment provider down = %+v, want it as it was (%+v) or emptied of the order's items", read, want)
+	}
+
+	kept := "kept"
+	if emptied {
+		kept = "emptied"
+	}
+	t.Logf("with the payment provider down, order %s was payment_failed and its stock back %s after the checkout; the cart was %s",
+		order.ID, time.Since(down).Round(100*time.Millisecond), kept)
+
+	if err := restart(); err != nil {
+		t.Fatalf("bring the payment provider (%s) back: %v", cfg.pspName, err)
+	}
+	if again := checkout(); again.OrderID != e.OrderID {
+		t.Fatalf("retry with the same key, the payment provider back, names order %s, want %s", again.OrderID, e.OrderID)
+	}
+	var after shop.Order
+	c.want(c.json("GET", "/orders/"+e.OrderID, nil), http.StatusOK, &after)
+	if after.Status != shop.OrderPaymentFailed || after.PaymentID != "" {
+		t.Fatalf("order after a retry with the payment provider back = %+v, want it still %q, charging nothing", after, shop.OrderPaymentFailed)
+	}
+	if got := c.product(pid).Stock; got != before.Stock {
+		t.Fatalf("product %d: stock %d after the retry, want %d (nothing taken)", pid, got, before.Stock)
+	}
+}
+
+// eventually calls check until it finds nothing wrong (returns ""), and
+// fails the test with what it found last if that takes longer than within.
+func (c *client) eventually(within time.Duration, check func() string) {
+	c.t.Helper()
+	deadline := time.Now().Add(within)
+	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 250*time.Millisecond) {
+		problem := check()
+		if problem == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s; still so after %s", problem, within)
+		}
+		time.Sleep(backoff)
+	}
+}
+
 // sameLines reports whether two carts hold the same lines at the same
 // prices.
 func sameLines(a, b shop.Cart) bool {
@@ -446,21 +656,17 @@ func sameLines(a, b shop.Cart) bool {
 // asynchronous by design, so the contract allows it a few seconds.
 func waitNotified(t *testing.T, c *client, orderID string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 250*time.Millisecond) {
+	c.eventually(10*time.Second, func() string {
 		var list api.NotificationList
 		c.want(c.json("GET", "/notifications?order_id="+orderID, nil), http.StatusOK, &list)
-		if len(list.Notifications) == 1 && list.Notifications[0].SentAt != "" {
-			if list.Notifications[0].OrderID != orderID {
-				t.Fatalf("notification for %s listed under %s", list.Notifications[0].OrderID, orderID)
-			}
-			return
+		if len(list.Notifications) != 1 || list.Notifications[0].SentAt == "" {
+			return fmt.Sprintf("order %s: confirmation not sent: %+v", orderID, list)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("order %s: confirmation not sent within 10s: %+v", orderID, list)
+		if list.Notifications[0].OrderID != orderID {
+			t.Fatalf("notification for %s listed under %s", list.Notifications[0].OrderID, orderID)
 		}
-		time.Sleep(backoff)
-	}
+		return ""
+	})
 }
 
 func badInput(t *testing.T, c *client) {

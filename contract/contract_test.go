@@ -2,6 +2,8 @@ package contract_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/archbench/archbench/contract"
+	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/variants"
 	"github.com/archbench/archbench/variants/monolith/monolithtest"
 )
 
@@ -63,6 +67,36 @@ var mutants = map[string]func(http.Handler) http.Handler{
 		return swapAnswer(h, http.StatusConflict, api.CodeOutOfStock,
 			http.StatusServiceUnavailable, `{"error":{"code":"payment_unavailable","message":"nope"}}`)
 	},
+	"payment outage answered 502": func(h http.Handler) http.Handler {
+		return swapAnswer(h, http.StatusServiceUnavailable, api.CodePaymentUnavailable,
+			http.StatusBadGateway, `{"error":{"code":"unavailable","message":"nope"}}`)
+	},
+	"stock leaked by a payment outage": func(h http.Handler) http.Handler {
+		// Once a checkout answers payment_unavailable, each product of its
+		// order reads one short.
+		var mu sync.Mutex
+		short := map[string]bool{}
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			mu.Lock()
+			defer mu.Unlock()
+			var eb api.ErrorBody
+			if rec.Code == http.StatusServiceUnavailable && json.Unmarshal(rec.Body.Bytes(), &eb) == nil && eb.Error.Code == api.CodePaymentUnavailable {
+				get := httptest.NewRecorder()
+				h.ServeHTTP(get, httptest.NewRequest("GET", "/orders/"+eb.Error.OrderID, nil))
+				var o shop.Order
+				_ = json.Unmarshal(get.Body.Bytes(), &o)
+				for _, it := range o.Items {
+					short[fmt.Sprintf("/products/%d", it.ProductID)] = true
+				}
+			}
+			var p shop.Product
+			if r.Method == "GET" && short[r.URL.Path] && rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &p) == nil {
+				p.Stock--
+				b, _ := json.Marshal(p)
+				rec.Body = bytes.NewBuffer(b)
+			}
+		})
+	},
 	"over-long idempotency key accepted": func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if k := r.Header.Get(api.IdempotencyKeyHeader); len(k) > 128 {
@@ -111,8 +145,8 @@ func TestContractHelperProcess(t *testing.T) {
 	if !ok {
 		t.Fatalf("no mutant %q", name)
 	}
-	shopURL := monolithtest.Serve(t, monolithtest.WithWrap(mutate), monolithtest.WithCatalog(contract.Catalog())).URL
-	contract.Run(t, shopURL)
+	served := monolithtest.Serve(t, monolithtest.WithWrap(mutate), monolithtest.WithCatalog(contract.Catalog()))
+	contract.Run(t, served.URL, contract.WithPaymentProvider(served, variants.PSPName))
 }
 
 // TestRunCatchesBrokenShops runs the suite, in a child process (a failing
@@ -137,9 +171,15 @@ func TestRunCatchesBrokenShops(t *testing.T) {
 		{"failed order without failure_reason", "checkout/declined"},
 		{"over-long idempotency key accepted", "checkout/over-long_idempotency_key"},
 		{"out of stock answered 503", "checkout/out_of_stock"},
+		{"payment outage answered 502", "checkout/payment_provider_down"},
+		{"stock leaked by a payment outage", "checkout/payment_provider_down"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mutant, func(t *testing.T) {
+			// A child spends most of its time waiting for its shop (to
+			// settle a checkout the payment provider did not answer), so
+			// the children run side by side.
+			t.Parallel()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestContractHelperProcess$", "-test.v", "-test.count=1")
 			cmd.Env = append(os.Environ(), mutantEnv+"="+tt.mutant)
 			out, err := cmd.CombinedOutput()

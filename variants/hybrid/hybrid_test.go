@@ -36,7 +36,7 @@ func TestContract(t *testing.T) {
 	if n := len(dep.URLs(hybrid.Catalog)); n != hybrid.CatalogReplicas {
 		t.Errorf("%d catalog replicas, want %d", n, hybrid.CatalogReplicas)
 	}
-	contract.Run(t, dep.EntryURL())
+	contract.Run(t, dep.EntryURL(), contract.WithPaymentProvider(dep.(contract.Crasher), variants.PSPName))
 	varianttest.AuditPasses(t, dep, v)
 	varianttest.WritersWrote(t, dep, v)
 	t.Run("core answers malformed requests with JSON errors", func(t *testing.T) {

@@ -41,7 +41,7 @@ func deploy(t *testing.T, env variants.Env) (*process.Deployment, variants.Varia
 // data and samples its services' database writers.
 func TestContract(t *testing.T) {
 	dep, v := deploy(t, variants.Env{Catalog: contract.Catalog()})
-	contract.Run(t, dep.EntryURL())
+	contract.Run(t, dep.EntryURL(), contract.WithPaymentProvider(dep, variants.PSPName))
 	varianttest.AuditPasses(t, dep, v)
 	varianttest.WritersWrote(t, dep, v)
 }

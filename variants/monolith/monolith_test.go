@@ -28,7 +28,7 @@ import (
 func TestContractInProcess(t *testing.T) {
 	shop := monolithtest.Serve(t, monolithtest.WithCatalog(contract.Catalog()))
 	shopURL, pspURL := shop.URL, shop.PaymentURL
-	contract.Run(t, shopURL)
+	contract.Run(t, shopURL, contract.WithPaymentProvider(shop, variants.PSPName))
 
 	// Confirmations are delivered after the checkout answers.
 	facts, err := audit.FetchSettled(context.Background(), http.DefaultClient, 10*time.Second, shopURL)

@@ -61,7 +61,7 @@ func TestContract(t *testing.T) {
 			resp.StatusCode, resp.Header.Get(faas.ColdStartHeader), resp.Header.Get(faas.InitDurationHeader))
 	}
 
-	contract.Run(t, dep.EntryURL())
+	contract.Run(t, dep.EntryURL(), contract.WithPaymentProvider(dep.(contract.Crasher), variants.PSPName))
 
 	varianttest.AuditPasses(t, dep, v)
 	stats := platformStats(t, dep.EntryURL())
