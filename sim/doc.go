@@ -32,8 +32,13 @@
 // I/O, so a caller does not hold its server while a downstream station
 // works on its behalf. A call and its return are therefore modelled as
 // visits to the caller, the callee and, if it does work afterwards, the
-// caller again. A request arriving at a full queue is rejected. An autoscaler may add
-// replicas, after a start-up delay, and drain them, by utilisation.
+// caller again. A visit marked Hold keeps its server past its service,
+// through the visits that follow, until a visit marked Release ends or
+// the request leaves: a resource held across other work, such as a
+// database's single writer held through a transaction whose code waits
+// for a CPU. A request arriving at a full queue is rejected. An
+// autoscaler may add replicas, after a start-up delay, and drain them, by
+// utilisation.
 //
 // A pool is a function platform: each concurrent request has an instance
 // of its own, reusing the most recently idle one or starting a new one
@@ -84,7 +89,8 @@
 //     waits as long as its queue makes it, and a failed request is not
 //     retried.
 //   - A caller waiting on a connection pool or holding a thread during a
-//     downstream call (see above); model such a limit as a station.
+//     downstream call, unless the model says so: such a limit is a
+//     station, held (Visit.Hold) across the visits it spans.
 //   - Parallel fan-out within a request: a route is sequential, apart
 //     from async visits, whose outcome the request does not wait for.
 //   - Request sizes, bandwidth, and time-varying service (beyond slow

@@ -127,7 +127,11 @@ type request struct {
 	step  int32 // index of the current visit in the route
 	at    int32 // node of the current visit; -1 before the first
 	rep   int32 // station: replica; pool: 1 on a provisioned instance
-	flags uint8
+	// held is the station whose server the request holds (Visit.Hold),
+	// plus one (0: none), and heldRep that server's replica.
+	held    int32
+	heldRep int32
+	flags   uint8
 }
 
 // class is a compiled Class.
@@ -138,10 +142,11 @@ type class struct {
 }
 
 type visit struct {
-	node  int32 // < nst: a station; else a pool
-	async bool
-	svc   sampler
-	next  []jump
+	node          int32 // < nst: a station; else a pool
+	async         bool
+	hold, release bool
+	svc           sampler
+	next          []jump
 }
 
 type jump struct {
@@ -282,7 +287,7 @@ func newSim(m Model, cfg config) *sim {
 			if name == "" {
 				name = v.Pool
 			}
-			cv := visit{node: node[name], async: v.Async, svc: compileDist(v.Service)}
+			cv := visit{node: node[name], async: v.Async, hold: v.Hold, release: v.Release, svc: compileDist(v.Service)}
 			for _, j := range v.Next {
 				cv.next = append(cv.next, jump{prob: j.Prob, to: int32(j.To)})
 			}
@@ -464,7 +469,10 @@ func (s *sim) alloc() int32 {
 	return int32(len(s.reqs) - 1)
 }
 
+// release frees the request's slot, and the server it holds, if any: a
+// request holds a server until it leaves, whichever way it leaves.
 func (s *sim) release(ri int32) {
+	s.unhold(ri)
 	s.inFlightAll--
 	s.free = append(s.free, ri)
 }
@@ -503,6 +511,11 @@ func (s *sim) enter(ri int32) {
 		cl := &s.classes[r.class]
 		v := &cl.route[r.step]
 		if !v.async {
+			if r.held != 0 && (v.hold || r.held == v.node+1) {
+				// A jump skipped the Release: one server at a time, and
+				// never queued for behind the request's own.
+				s.unhold(ri)
+			}
 			s.move(ri, v.node)
 			return
 		}

@@ -74,6 +74,13 @@ type Station struct {
 	// package simrun, leave delay stations out (see [Station.IsDelay]).
 	// A delay station has no Servers, QueueLimit or Autoscale.
 	Delay bool `json:"delay,omitempty"`
+	// Lock marks a station whose servers stand for something held rather
+	// than for cores: a database's single writer, a lock, a pool of
+	// connections, usually held (Visit.Hold) across visits to the
+	// stations that do the work. It changes nothing in the simulation;
+	// runners that bill stations' busy servers as CPU, such as package
+	// simrun, leave lock stations out, as they do delay stations.
+	Lock bool `json:"lock,omitempty"`
 	// Replicas is how many replicas run from the start; 0 means 1, or
 	// Autoscale.Min when Autoscale is set.
 	Replicas int `json:"replicas,omitempty"`
@@ -162,6 +169,18 @@ type Class struct {
 	// classes' weights.
 	Weight float64 `json:"weight"`
 	// Route is what a request of the class visits, in order.
+	//
+	// A request holds at most one server at a time (see [Visit.Hold]).
+	// Read in order, a route's Hold and Release visits alternate, starting
+	// with a Hold, and no visit between a Hold and its Release (the
+	// Release included) goes to the held station: with its own server
+	// held, a request would queue behind itself. A jump may still skip a
+	// Release; the server is then held until the request leaves, reaches
+	// another Hold, or visits the held station again, each of which frees
+	// it first. Routes that hold a server of one station while visiting a
+	// second, and of the second while visiting the first, can deadlock, as
+	// in real systems: the requests caught stay in flight and are counted
+	// as unfinished.
 	Route []Visit `json:"route"`
 }
 
@@ -183,6 +202,21 @@ type Visit struct {
 	// itself goes on at once to the next visit. The copy uses capacity and
 	// counts in its station's or pool's figures, not in its class's.
 	Async bool `json:"async,omitempty"`
+	// Hold keeps the visit's server after its service ends: the request
+	// goes on to the visits that follow still holding it, and frees it
+	// when a later visit with Release ends or when it leaves the system
+	// (completed, failed or turned away). It stands for a resource held
+	// across other work: a database's single writer held through a
+	// transaction whose code waits for a CPU, a lock, a connection taken
+	// from a pool. The held server counts as busy in its station's
+	// figures. Only on a station with servers (not a delay station or a
+	// pool) and not on an async visit; see [Class.Route] for where Hold
+	// and Release may stand.
+	Hold bool `json:"hold,omitempty"`
+	// Release frees the server the request holds (see Hold) when this
+	// visit's service ends, before the request moves on. Not on an async
+	// visit.
+	Release bool `json:"release,omitempty"`
 	// Next, when set, routes the request on probabilistically after this
 	// visit, as in a Jackson network: with probability Prob it goes to
 	// visit To, and with the remaining probability to the following visit.

@@ -32,7 +32,7 @@ func fullModel() Model {
 			{Name: "gateway", Servers: 4, MemoryMB: 64},
 			{Name: "api", Servers: 2, Replicas: 2, Balance: BalanceShortestQueue, QueueLimit: 100, MemoryMB: 128,
 				Autoscale: &Autoscale{Min: 1, Max: 6, TargetUtilization: 0.6, IntervalSec: 2, StartupSec: 1}},
-			{Name: "db", Servers: 8, LoadFactors: []LoadFactor{{RatePerSec: 50, Factor: 1.2}, {RatePerSec: 400, Factor: 0.9}}},
+			{Name: "db", Servers: 8, Lock: true, LoadFactors: []LoadFactor{{RatePerSec: 50, Factor: 1.2}, {RatePerSec: 400, Factor: 0.9}}},
 			{Name: "provider", Delay: true, Replicas: 1},
 		},
 		Pools: []Pool{{Name: "mail", MemoryMB: 256, ColdStart: LogNormal(200, 800), KeepAliveSec: 10, MaxConcurrency: 20, Provisioned: 2,
@@ -45,9 +45,9 @@ func fullModel() Model {
 			}},
 			{Name: "write", Weight: 1, Route: []Visit{
 				{Station: "gateway", Service: Deterministic(0.2)},
-				{Station: "db", Service: Exponential(2)},
+				{Station: "db", Service: Exponential(2), Hold: true},
 				{Pool: "mail", Service: LogNormal(5, 20), Async: true},
-				{Station: "provider", Service: Exponential(30)},
+				{Station: "provider", Service: Exponential(30), Release: true},
 			}},
 		},
 		Faults: []Fault{
@@ -177,6 +177,7 @@ func TestValidate(t *testing.T) {
 		{"delay servers", func(m *Model) { m.Stations[0].Delay = true }, "stations[0].servers must be 0 or absent on a delay station"},
 		{"delay queue limit", func(m *Model) { m.Stations[1].Delay, m.Stations[1].Servers = true, 0 }, "stations[1].queue_limit must be 0 or absent on a delay station"},
 		{"delay autoscale", func(m *Model) { m.Stations[1].Delay, m.Stations[1].Servers = true, 0 }, "stations[1].autoscale must be absent on a delay station"},
+		{"delay lock", func(m *Model) { m.Stations[3].Lock = true }, "stations[3].lock must be false on a delay station"},
 		{"delay unset", func(m *Model) { m.Stations[3].Delay = false }, "stations[3].servers must be 1 to 1000000, but is 0"},
 		{"class name", func(m *Model) { m.Classes[1].Name = "read" }, `classes[1].name must be unique among classes, but "read" repeats`},
 		{"empty route", func(m *Model) { m.Classes[0].Route = nil }, "classes[0].route must list at least one visit"},
@@ -197,6 +198,22 @@ func TestValidate(t *testing.T) {
 		}, "classes[0].route[2].next's probabilities must add up to at most 1, but add up to 1.2"},
 		{"certain loop", func(m *Model) { m.Classes[0].Route[2].Next[0].Prob = 1 }, "classes[0].route must let every request leave, but from route[0] a request can never leave"},
 		{"async jump", func(m *Model) { m.Classes[1].Route[2].Next = []Jump{{Prob: 0.5, To: 0}} }, "classes[1].route[2].next must be empty on an async visit"},
+		{"hold and release", func(m *Model) { m.Classes[1].Route[1].Release = true }, "classes[1].route[1] sets both hold and release"},
+		{"hold async", func(m *Model) { m.Classes[1].Route[2].Hold = true }, "classes[1].route[2].async must be false on a visit that holds or releases a server"},
+		{"release async", func(m *Model) { m.Classes[1].Route[2].Release = true }, "classes[1].route[2].async must be false on a visit that holds or releases a server"},
+		{"hold on a pool", func(m *Model) {
+			m.Classes[1].Route[2].Async, m.Classes[1].Route[3].Release = false, false
+			m.Classes[1].Route[1].Hold, m.Classes[1].Route[2].Hold = false, true
+		}, `classes[1].route[2].hold must be on a station with servers, not on a pool or a delay station (which have a server for every request), but the visit is to "mail"`},
+		{"hold on a delay", func(m *Model) {
+			m.Classes[0].Route[0] = Visit{Station: "provider", Service: Exponential(1), Hold: true}
+		},
+			`classes[0].route[0].hold must be on a station with servers, not on a pool or a delay station (which have a server for every request), but the visit is to "provider"`},
+		{"release without hold", func(m *Model) { m.Classes[0].Route[0].Release = true }, "classes[0].route[0].release must follow a visit that holds a server (hold), but none comes before it"},
+		{"release before its hold", func(m *Model) { m.Classes[1].Route[0].Release = true }, "classes[1].route[0].release must follow a visit that holds a server"},
+		{"held station visited", func(m *Model) { m.Classes[1].Route[3].Station = "db" },
+			`classes[1].route[3].station must not be "db", whose server the request holds from route[1] (hold) until its release`},
+		{"two holds", func(m *Model) { m.Classes[1].Route[0].Hold = true }, "classes[1].route[1].hold must wait for a release of the server held from route[0]: a request holds one server at a time"},
 		{"fault target", func(m *Model) { m.Faults[0].Station = "" }, "faults[0] must set station or pool, but sets neither"},
 		{"fault kind", func(m *Model) { m.Faults[0].Kind = "crash" }, `faults[0].kind must be "down" or "slow", but is "crash"`},
 		{"fault window", func(m *Model) { m.Faults[0].EndSec = 8 }, "faults[0].end_sec must be after start_sec (8), but is 8"},

@@ -202,7 +202,28 @@ func (s *sim) serve(ri int32, st *station, rep *replica) {
 func (s *sim) stationDone(ri int32) {
 	r := &s.reqs[ri]
 	st := &s.stations[r.at]
-	k := r.rep
+	v := &s.classes[r.class].route[r.step]
+	switch {
+	case v.hold:
+		r.held, r.heldRep = r.at+1, r.rep // kept: see Visit.Hold
+	default:
+		s.freeServer(st, r.rep)
+		if v.release {
+			s.unhold(ri)
+		}
+	}
+	if len(st.faults) > 0 {
+		if f, _ := faultAt(st.faults, s.now); f != nil {
+			s.fail(ri, f, &st.failed)
+			return
+		}
+	}
+	s.advance(ri)
+}
+
+// freeServer frees a server of replica k of st: the next request in its
+// queue gets it.
+func (s *sim) freeServer(st *station, k int32) {
 	rep := &st.reps[k]
 	st.touch(s.now)
 	st.busy--
@@ -214,13 +235,17 @@ func (s *sim) stationDone(ri int32) {
 	case rep.state == repDraining && rep.busy == 0:
 		s.retire(st, k)
 	}
-	if len(st.faults) > 0 {
-		if f, _ := faultAt(st.faults, s.now); f != nil {
-			s.fail(ri, f, &st.failed)
-			return
-		}
+}
+
+// unhold frees the server the request holds (Visit.Hold), if any.
+func (s *sim) unhold(ri int32) {
+	r := &s.reqs[ri]
+	if r.held == 0 {
+		return
 	}
-	s.advance(ri)
+	st, k := &s.stations[r.held-1], r.heldRep
+	r.held = 0
+	s.freeServer(st, k)
 }
 
 // retire removes an idle replica that is draining or being drained.

@@ -64,9 +64,11 @@ func (m Model) Validate() error {
 		}
 		names[name], kinds[name] = field, kind
 	}
+	delays := make(map[string]bool) // stations with a server per request
 	for i, s := range m.Stations {
 		p := fmt.Sprintf("stations[%d]", i)
 		define(p+".name", s.Name, "station")
+		delays[s.Name] = s.IsDelay()
 		s.validate(&v, p)
 	}
 	for i, pl := range m.Pools {
@@ -115,10 +117,31 @@ func (m Model) Validate() error {
 		if len(c.Route) == 0 {
 			v.addf("%s.route must list at least one visit, but is empty", p)
 		}
+		held, heldAt := "", 0 // the station held, in route order, and where
 		for j, vis := range c.Route {
 			vp := fmt.Sprintf("%s.route[%d]", p, j)
 			target(vp, vis.Station, vis.Pool)
 			vis.Service.validate(&v, vp+".service")
+			switch {
+			case held != "" && vis.Station == held:
+				v.addf("%s.station must not be %q, whose server the request holds from route[%d] (hold) until its release: it would queue behind itself", vp, held, heldAt)
+			case vis.Hold && held != "":
+				v.addf("%s.hold must wait for a release of the server held from route[%d]: a request holds one server at a time", vp, heldAt)
+			}
+			switch {
+			case vis.Hold && vis.Release:
+				v.addf("%s sets both hold and release: a visit takes a server to hold or frees one, not both", vp)
+			case (vis.Hold || vis.Release) && vis.Async:
+				v.addf("%s.async must be false on a visit that holds or releases a server: an async copy holds nothing", vp)
+			case vis.Hold && (vis.Pool != "" || delays[vis.Station]):
+				v.addf("%s.hold must be on a station with servers, not on a pool or a delay station (which have a server for every request), but the visit is to %q", vp, vis.Station+vis.Pool)
+			case vis.Hold:
+				held, heldAt = vis.Station, j
+			case vis.Release && held == "":
+				v.addf("%s.release must follow a visit that holds a server (hold), but none comes before it", vp)
+			case vis.Release:
+				held = ""
+			}
 			if vis.Async && len(vis.Next) > 0 {
 				v.addf("%s.next must be empty on an async visit, but has %d jumps", vp, len(vis.Next))
 			}
@@ -209,6 +232,9 @@ func (s Station) validate(v *validator, p string) {
 		}
 		if s.Autoscale != nil {
 			v.addf("%s.autoscale must be absent on a delay station (it never runs out of servers)", p)
+		}
+		if s.Lock {
+			v.addf("%s.lock must be false on a delay station (a server for every request holds nothing back)", p)
 		}
 	} else {
 		v.intRange(p+".servers", s.Servers, 1, maxServers)

@@ -112,7 +112,8 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 // time, their replica-seconds for replica uptime, and the pools' billing
 // for the platform's meter, so the cost model prices a prediction as it
 // prices a measurement. Delay stations ([sim.Station.IsDelay]) stand for
-// waiting, not cores, and are left out of the resources.
+// waiting, not cores, and lock stations (sim.Station.Lock) for something
+// held: both are left out of the resources.
 //
 // Every figure covers the measured window only: the simulator's warm-up
 // is in none of them, not even the pools' billing, so the result
@@ -148,6 +149,9 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 			if st.IsDelay() {
 				delays = append(delays, s.Name) // waiting (I/O): no CPU to bill
 				continue
+			}
+			if st.Lock {
+				continue // held, not cores: its holders' CPU is billed where they work
 			}
 			replicas := max(float64(s.ReplicaSeconds)/max(window, 1e-9), 1)
 			busy := s.Utilization * float64(st.Servers) * replicas * window // server-seconds

@@ -145,6 +145,46 @@ func TestResultLeavesDelaysOutOfResources(t *testing.T) {
 	}
 }
 
+// TestResultLeavesLocksOutOfResources checks that a lock station (a
+// database's writer held through the CPU work of a write) is neither
+// reported as CPU nor priced as a container: its holders' CPU is the cpu
+// station's already.
+func TestResultLeavesLocksOutOfResources(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{
+		Name: "calibrated", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 400},
+		Stations: []sim.Station{{Name: "cpu", Servers: 4, Replicas: 1}, {Name: "writer", Servers: 1, Replicas: 1, Lock: true}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+			{Station: "writer", Service: sim.Deterministic(0), Hold: true},
+			{Station: "cpu", Service: sim.Deterministic(1), Release: true},
+		}}},
+	}
+	v, res, err := At(context.Background(), m, 400, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, ok := res.Station("writer"); !ok || w.Utilization < 0.3 {
+		t.Fatalf("writer %+v: want it held 40 %% of the time", w)
+	}
+	if v.Resources == nil || len(v.Resources.Replicas) != 1 || v.Resources.Replicas[0].Component != "cpu" {
+		t.Fatalf("resources %+v, want the cpu station's only", v.Resources)
+	}
+	// 0.4 requests a millisecond, each 1 ms of CPU: 0.4 cores.
+	if got := v.Resources.Total.CPUCoresAvg; math.Abs(got-0.4) > 0.03 {
+		t.Errorf("busy cores %.2f, want 0.4: the writer's holding time is the cpu's work, counted once", got)
+	}
+	e, err := cost.Of(v, cost.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range e.Containers {
+		if c.Component == "writer" {
+			t.Errorf("container %+v: a lock station is priced as a task", c)
+		}
+	}
+}
+
 // TestAtServerlessCostPerRequest prices a pool-only model: the pool's
 // billing covers the measured requests only, so the estimate must bill
 // exactly one invocation per request, however long the simulator's
