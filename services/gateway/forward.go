@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/operation"
 )
 
 // copyBufferSize is the size of the pooled buffers that carry response
@@ -235,14 +236,17 @@ func outbound(ctx context.Context, r *http.Request, base *url.URL, body []byte) 
 	if r.URL.RawPath != "" {
 		u.RawPath = base.EscapedPath() + r.URL.RawPath
 	}
-	// The request headers a service reads; no other reaches it.
+	// The request headers a service reads; no other reaches it. The
+	// operation goes on too (set by httpapi.Harden: the public route the
+	// gateway matched).
 	forwarded := [...]string{"Content-Type", "Accept", api.IdempotencyKeyHeader}
-	h := make(http.Header, len(forwarded))
+	h := make(http.Header, len(forwarded)+1)
 	for _, k := range forwarded {
 		if v := r.Header[k]; len(v) > 0 {
 			h[k] = v
 		}
 	}
+	operation.SetHeader(h, ctx)
 	out := &http.Request{
 		Method:     r.Method,
 		URL:        u,

@@ -9,12 +9,16 @@ import (
 
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/operation"
 )
 
 // Harden wraps a ServeMux so that every answer it gives on its own is the
 // contract's JSON error: an unknown route is 404 not_found, a known route with
 // the wrong method is 405 method_not_allowed (with Allow), and a panic in a
 // handler is logged and answered 500 rather than dropping the connection.
+// A request it routes carries its operation (package operation) in its
+// context: the one its operation.Header names (none if empty), or, without
+// the header, the route pattern it matched.
 func Harden(mux *http.ServeMux, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -25,7 +29,8 @@ func Harden(mux *http.ServeMux, log *slog.Logger) http.Handler {
 				api.WriteError(w, r, log, fmt.Errorf("panic: %v", v))
 			}
 		}()
-		if _, pattern := mux.Handler(r); pattern == "" || !canonical(r) {
+		_, pattern := mux.Handler(r)
+		if pattern == "" || !canonical(r) {
 			// The mux would answer in plain text (or redirect an unclean
 			// path such as /products//1 with an HTML body): find out which
 			// error it means.
@@ -43,7 +48,14 @@ func Harden(mux *http.ServeMux, log *slog.Logger) http.Handler {
 			}
 			return
 		}
-		mux.ServeHTTP(w, r)
+		// The operation the request serves: the caller's (none, for work
+		// no request started), or, from a client that names none, the
+		// route it matched here.
+		op, ok := operation.FromHeader(r.Header)
+		if !ok {
+			op = pattern
+		}
+		mux.ServeHTTP(w, r.WithContext(operation.With(r.Context(), op)))
 	})
 }
 

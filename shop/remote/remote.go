@@ -19,6 +19,7 @@ import (
 
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
+	"github.com/archbench/archbench/shop/operation"
 )
 
 // Caller makes one call to a peer: method and path, a request body to send
@@ -105,6 +106,7 @@ func (h *HTTP) Call(ctx context.Context, method, path string, in, out any) error
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	operation.SetHeader(req.Header, ctx)
 	resp, err := h.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %v: %w", h.peer, method, path, err, ErrUnavailable)

@@ -9,8 +9,13 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/archbench/archbench/shop/operation"
 )
 
 // WriterPath is where a component serves its databases' WriterStats, as
@@ -39,7 +44,32 @@ type WriterStats struct {
 	// Waited is the time writes waited for the writer connection, in
 	// total.
 	Waited time.Duration `json:"waited_ns"`
+	// Operations splits the counts by the public operation each write
+	// served (package operation), in order of name: "" for writes that no
+	// request started (a broker event's consumer, say), OtherOperations
+	// for names beyond the first MaxOperations.
+	Operations []OperationWrites `json:"operations,omitempty"`
 }
+
+// OperationWrites is the part of a writer's counts that served one
+// operation.
+type OperationWrites struct {
+	// Operation names it, such as "POST /carts/{id}/checkout".
+	Operation string `json:"operation"`
+	// Writes, Held and Waited are as in WriterStats.
+	Writes int64         `json:"writes"`
+	Held   time.Duration `json:"held_ns"`
+	Waited time.Duration `json:"waited_ns"`
+}
+
+// MaxOperations bounds the operations a database's writer counts apart;
+// the writes of any further ones count together as OtherOperations, so
+// that callers naming arbitrary operations cannot grow the counts
+// without bound.
+const MaxOperations = 64
+
+// OtherOperations stands for the operations beyond MaxOperations.
+const OtherOperations = "(other operations)"
 
 // WriterReport is what WriterHandler serves.
 type WriterReport struct {
@@ -48,13 +78,54 @@ type WriterReport struct {
 }
 
 // writerMeter counts a DB's writes and the time they waited for and held
-// the writer.
+// the writer, in all and per operation.
 type writerMeter struct {
 	writes, held, waited atomic.Int64
+
+	mu  sync.Mutex
+	ops map[string]*OperationWrites
 }
 
-// write runs fn on the writer connection and counts it: the wait for the
-// connection, and the time from getting it to giving it back.
+// count adds one write of op that waited and then held the writer.
+func (m *writerMeter) count(op string, waited, held time.Duration) {
+	m.writes.Add(1)
+	m.held.Add(int64(held))
+	m.waited.Add(int64(waited))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o := m.ops[op]
+	if o == nil {
+		if m.ops == nil {
+			m.ops = make(map[string]*OperationWrites)
+		}
+		if len(m.ops) >= MaxOperations {
+			op = OtherOperations
+		}
+		if o = m.ops[op]; o == nil {
+			o = &OperationWrites{Operation: op}
+			m.ops[op] = o
+		}
+	}
+	o.Writes++
+	o.Held += held
+	o.Waited += waited
+}
+
+// operations returns the per-operation counts, in order of name.
+func (m *writerMeter) operations() []OperationWrites {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]OperationWrites, 0, len(m.ops))
+	for _, o := range m.ops {
+		out = append(out, *o)
+	}
+	slices.SortFunc(out, func(a, b OperationWrites) int { return strings.Compare(a.Operation, b.Operation) })
+	return out
+}
+
+// write runs fn on the writer connection and counts it, under the
+// operation ctx carries: the wait for the connection, and the time from
+// getting it to giving it back.
 func (db *DB) write(ctx context.Context, fn func(c *sql.Conn) error) error {
 	start := time.Now()
 	c, err := db.W.Conn(ctx)
@@ -64,9 +135,7 @@ func (db *DB) write(ctx context.Context, fn func(c *sql.Conn) error) error {
 	got := time.Now()
 	err = fn(c)
 	err = errors.Join(err, c.Close())
-	db.meter.writes.Add(1)
-	db.meter.held.Add(int64(time.Since(got)))
-	db.meter.waited.Add(int64(got.Sub(start)))
+	db.meter.count(operation.From(ctx), got.Sub(start), time.Since(got))
 	return err
 }
 
@@ -84,11 +153,12 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // WriterStats returns what the database's writer did since Open.
 func (db *DB) WriterStats() WriterStats {
 	return WriterStats{
-		Database: filepath.Base(db.path),
-		Opened:   db.opened,
-		Writes:   db.meter.writes.Load(),
-		Held:     time.Duration(db.meter.held.Load()),
-		Waited:   time.Duration(db.meter.waited.Load()),
+		Database:   filepath.Base(db.path),
+		Opened:     db.opened,
+		Writes:     db.meter.writes.Load(),
+		Held:       time.Duration(db.meter.held.Load()),
+		Waited:     time.Duration(db.meter.waited.Load()),
+		Operations: db.meter.operations(),
 	}
 }
 

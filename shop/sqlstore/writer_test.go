@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/archbench/archbench/shop/operation"
 	"github.com/archbench/archbench/shop/sqlstore"
 )
 
@@ -122,5 +125,60 @@ func TestWriterHandler(t *testing.T) {
 		if _, err := sqlstore.FetchWriters(ctx, srv.Client(), srv.URL+path); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("FetchWriters(%s) = %v, want an error saying %q", path, err, want)
 		}
+	}
+}
+
+// TestWriterStatsByOperation proves each write counts under the
+// operation its context carries, writes no request started under "", and
+// operations beyond MaxOperations together under OtherOperations.
+func TestWriterStatsByOperation(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	insert := func(ctx context.Context, id string) {
+		t.Helper()
+		if _, err := db.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add := operation.With(ctx, "POST /carts")
+	insert(add, "a1")
+	insert(add, "a2")
+	if err := db.InTx(operation.With(ctx, "POST /carts/{id}/checkout"), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	insert(ctx, "n1")
+	got := db.WriterStats()
+	var names []string
+	var writes int64
+	var held time.Duration
+	for _, o := range got.Operations {
+		names = append(names, fmt.Sprintf("%s=%d", o.Operation, o.Writes))
+		writes += o.Writes
+		held += o.Held
+		if o.Held <= 0 {
+			t.Errorf("operation %q held the writer %v, want > 0", o.Operation, o.Held)
+		}
+	}
+	if want := []string{"=1", "POST /carts=2", "POST /carts/{id}/checkout=1"}; !slices.Equal(names, want) {
+		t.Errorf("operations %v, want %v", names, want)
+	}
+	if writes != got.Writes || held != got.Held {
+		t.Errorf("operations add up to %d writes and %v held, want the totals %d and %v", writes, held, got.Writes, got.Held)
+	}
+
+	for i := range sqlstore.MaxOperations + 2 {
+		insert(operation.With(ctx, fmt.Sprintf("GET /op%d", i)), fmt.Sprintf("o%d", i))
+	}
+	ops := db.WriterStats().Operations
+	if len(ops) != sqlstore.MaxOperations+1 {
+		t.Fatalf("%d operations counted apart, want at most %d and %q", len(ops), sqlstore.MaxOperations, sqlstore.OtherOperations)
+	}
+	i := slices.IndexFunc(ops, func(o sqlstore.OperationWrites) bool { return o.Operation == sqlstore.OtherOperations })
+	// Three named before, so 61 of the new ones fit and 5 do not.
+	if i < 0 || ops[i].Writes != 5 {
+		t.Errorf("operations %+v: want the 5 beyond the first %d under %q", ops, sqlstore.MaxOperations, sqlstore.OtherOperations)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/archbench/archbench/faas"
+	"github.com/archbench/archbench/shop/httpapi"
 	"github.com/archbench/archbench/shop/sqlstore"
 	"github.com/archbench/archbench/variants"
 )
@@ -35,7 +37,15 @@ func serveWriters(t *testing.T, rep ...sqlstore.WriterStats) string {
 // TestWritersWrote checks what the helper requires: every replica of every
 // writer answers with a database, and some database was written.
 func TestWritersWrote(t *testing.T) {
-	written := serveWriters(t, sqlstore.WriterStats{Database: "a.db", Writes: 3})
+	written := serveWriters(t, sqlstore.WriterStats{Database: "a.db", Writes: 3, Operations: []sqlstore.OperationWrites{
+		{Operation: "", Writes: 1}, {Operation: httpapi.RouteCheckout, Writes: 2},
+	}})
+	noCheckout := serveWriters(t, sqlstore.WriterStats{Database: "a.db", Writes: 3, Operations: []sqlstore.OperationWrites{
+		{Operation: httpapi.RouteAddItem, Writes: 2}, {Operation: "POST " + faas.EventPath, Writes: 1},
+	}})
+	internal := serveWriters(t, sqlstore.WriterStats{Database: "c.db", Writes: 2, Operations: []sqlstore.OperationWrites{
+		{Operation: "POST /reservations", Writes: 2},
+	}})
 	idle := serveWriters(t, sqlstore.WriterStats{Database: "b.db"})
 	empty := serveWriters(t)
 	notServed := httptest.NewServer(http.NotFoundHandler())
@@ -53,6 +63,8 @@ func TestWritersWrote(t *testing.T) {
 		{"a writer not deployed", []string{"a", "b"}, fakeDeployment{"a": {written}}, "writer b has no URL"},
 		{"a replica not serving", []string{"a"}, fakeDeployment{"a": {written, notServed.URL}}, "HTTP 404"},
 		{"a replica with no database", []string{"a"}, fakeDeployment{"a": {written, empty}}, "reports no database"},
+		{"no checkout's write", []string{"a"}, fakeDeployment{"a": {noCheckout}}, `no write was counted under "POST /carts/{id}/checkout"`},
+		{"an internal route's write", []string{"a", "c"}, fakeDeployment{"a": {written}, "c": {internal}}, `c.db: 2 writes counted under "POST /reservations", not a public operation`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
