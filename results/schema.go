@@ -159,7 +159,9 @@ type VariantResult struct {
 	Resources *Resources `json:"resources,omitempty"`
 	// Writers is present when the variant's components report their
 	// SQLite writers: one entry per database of each such replica, what its
-	// single writer did while the scenario ran.
+	// single writer did while the scenario ran, from the end of its
+	// warm-up (as the latencies) to right after its load; in runs without
+	// Operations, from before the warm-up.
 	Writers []WriterUsage `json:"writers,omitempty"`
 	// Errors holds the most frequent error messages, most frequent first.
 	Errors []ErrorCount `json:"errors,omitempty"`
@@ -475,7 +477,25 @@ type WriterUsage struct {
 	// its counts began again: the figures, like Span, are from its restart
 	// on.
 	Restarted bool `json:"restarted,omitempty"`
+	// Operations splits Writes, Held and Waited by the public operation
+	// each write served, such as "POST /carts/{id}/checkout", carried
+	// from the request that matched it across every hop; "" for writes no
+	// request started (a broker event's consumer). In order of name; only
+	// operations that wrote. Runs before they were counted have none.
+	Operations []OperationWrites `json:"operations,omitempty"`
 }
+
+// OperationWrites is the part of a WriterUsage that served one operation.
+type OperationWrites struct {
+	Operation string   `json:"operation"`
+	Writes    int64    `json:"writes"`
+	Held      Duration `json:"held_sec"`
+	Waited    Duration `json:"waited_sec"`
+}
+
+// MeanHeldMs returns the mean time a write of the operation held the
+// writer, in milliseconds; 0 without writes.
+func (o OperationWrites) MeanHeldMs() float64 { return perWriteMs(o.Held, o.Writes) }
 
 // Busy returns the share of Span the writer was held, 0 without a Span.
 func (w WriterUsage) Busy() float64 {

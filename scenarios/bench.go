@@ -61,8 +61,8 @@ type Bench struct {
 // reports its usage gets what its replicas used, sampled every 500 ms while
 // the scenario ran (see results.Resources); and one whose components
 // report their SQLite writers (variants.Variant.Writers) gets what each
-// writer did, sampled right before and right after the scenario (see
-// results.WriterUsage), and in a ramp also step by step (see Ramp). An
+// writer did, sampled at the end of the scenario's warm-up and right
+// after its load (see results.WriterUsage), and in a ramp also step by step (see Ramp). An
 // invalid catalog, or one too small for the journeys (see CheckProducts),
 // fails it before anything is deployed.
 // The run's params record the payment provider's settings, the catalog
@@ -226,9 +226,10 @@ func (b *Bench) runOne(ctx context.Context, l leg, rep, reps int) (res results.V
 	// Sample what the replicas use while the scenario runs, if the
 	// runtime can tell; the sampler's goroutine ends with the scenario.
 	usage := startUsage(ctx, dep, rt.Name(), usageInterval, b.logger().With("variant", v.Name))
-	// Sample the SQLite writers right before and right after the
-	// scenario: the cross-check and the audit below write too. The
-	// target carries the sampler for a scenario that samples its phases.
+	// Sample the SQLite writers right before the scenario (again when
+	// its warm-up ends: see prepare) and right after it: the cross-check
+	// and the audit below write too. The target carries the sampler for a
+	// scenario that samples its phases.
 	writers := startWriters(ctx, dep, v.Writers)
 	target := Target{BaseURL: dep.EntryURL(), Variant: v.Name, Runtime: rt.Name(), Repetition: rep, Progress: progress,
 		Setting: l.setting.Label, Deployment: dep, Products: l.setting.Env.SeededCatalog().Count, writers: writers}

@@ -139,6 +139,9 @@ func prepare(ctx context.Context, t Target, sc interface{ Validate() error }, mi
 		gen.CloseIdleConnections()
 		return nil, nil, 0, err
 	}
+	// The writers' figures, like the latencies, leave the warm-up out, so
+	// that writes per request of an operation can be read off them.
+	t.writers.rebase(ctx)
 	return gen, mix, warm, nil
 }
 

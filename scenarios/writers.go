@@ -66,6 +66,16 @@ func (s *writerSampler) stop(ctx context.Context) (usage []results.WriterUsage, 
 	return writerUsage(s.before, sampleWriters(ctx, s.dep, s.components))
 }
 
+// rebase samples the writers again as the start of what stop measures:
+// a scenario calls it (through prepare) once its warm-up is over, so that
+// the figures cover the load it measures. No-op on nil.
+func (s *writerSampler) rebase(ctx context.Context) {
+	if s == nil {
+		return
+	}
+	s.before = sampleWriters(ctx, s.dep, s.components)
+}
+
 // sample samples the writers again, as startWriters did, and returns the
 // answers, for writerUsage to set against another sample; nil on nil.
 func (s *writerSampler) sample(ctx context.Context) []replicaWriters {
@@ -160,9 +170,11 @@ func writerUsage(before, after []replicaWriters) (usage []results.WriterUsage, n
 				u.Writes -= o.Writes
 				u.Held -= results.Duration(o.Held)
 				u.Waited -= results.Duration(o.Waited)
+				u.Operations = operationWrites(w.Operations, o.Operations)
 			} else {
 				u.Restarted = true
 				u.Span = results.Duration(min(max(a.at.Sub(w.Opened), 0), span))
+				u.Operations = operationWrites(w.Operations, nil)
 			}
 			usage = append(usage, u)
 			delete(old, w.Database)
@@ -179,6 +191,25 @@ func writerUsage(before, after []replicaWriters) (usage []results.WriterUsage, n
 		}
 	}
 	return usage, notes
+}
+
+// operationWrites returns what each operation wrote from before to after,
+// two samples of one database opened once: the differences, in after's
+// order (by name), leaving out operations that did not write.
+func operationWrites(after, before []sqlstore.OperationWrites) []results.OperationWrites {
+	var out []results.OperationWrites
+	for _, a := range after {
+		o := results.OperationWrites{Operation: a.Operation, Writes: a.Writes, Held: results.Duration(a.Held), Waited: results.Duration(a.Waited)}
+		if i := slices.IndexFunc(before, func(b sqlstore.OperationWrites) bool { return b.Operation == a.Operation }); i >= 0 {
+			o.Writes -= before[i].Writes
+			o.Held -= results.Duration(before[i].Held)
+			o.Waited -= results.Duration(before[i].Waited)
+		}
+		if o.Writes > 0 {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // replicaName names a replica of sample in notes: the component alone when

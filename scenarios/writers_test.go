@@ -41,6 +41,29 @@ func wu(component string, replica int, db string, writes int64, heldMs, waitedMs
 		Waited: results.Duration(time.Duration(waitedMs) * time.Millisecond), Restarted: restarted}
 }
 
+// byOp is w with its writes split by operation, as name=writes pairs
+// that each held 1 ms and waited 2 ms a write.
+func byOp(w sqlstore.WriterStats, ops ...any) sqlstore.WriterStats {
+	for i := 0; i < len(ops); i += 2 {
+		n := int64(ops[i+1].(int))
+		w.Operations = append(w.Operations, sqlstore.OperationWrites{Operation: ops[i].(string), Writes: n,
+			Held: time.Duration(n) * time.Millisecond, Waited: time.Duration(2*n) * time.Millisecond})
+	}
+	return w
+}
+
+// opWrites is an operation's results.OperationWrites as byOp counts it.
+func opWrites(op string, n int64) results.OperationWrites {
+	return results.OperationWrites{Operation: op, Writes: n,
+		Held: results.Duration(time.Duration(n) * time.Millisecond), Waited: results.Duration(time.Duration(2*n) * time.Millisecond)}
+}
+
+// withOps is u with ops.
+func withOps(u results.WriterUsage, ops ...results.OperationWrites) results.WriterUsage {
+	u.Operations = ops
+	return u
+}
+
 // over is u over span instead.
 func over(span time.Duration, u results.WriterUsage) results.WriterUsage {
 	u.Span = results.Duration(span)
@@ -125,6 +148,17 @@ func TestWriterUsage(t *testing.T) {
 			want: []results.WriterUsage{
 				wu("core", 0, "shop.db", 1, 1, 1, true),
 				over(0, wu("core", 1, "shop.db", 1, 1, 1, true))}},
+		{name: "per operation: the differences, of those that wrote",
+			before: []replicaWriters{at(t0, "core", 0, opened(boot, byOp(ws("shop.db", 60, 60, 120), "", 10, "POST /carts", 50)))},
+			after: []replicaWriters{at(t1, "core", 0, opened(boot, byOp(ws("shop.db", 110, 110, 220),
+				"", 10, "POST /carts", 80, "POST /carts/{id}/checkout", 20)))},
+			want: []results.WriterUsage{withOps(wu("core", 0, "shop.db", 50, 50, 100, false),
+				opWrites("POST /carts", 30), opWrites("POST /carts/{id}/checkout", 20))}},
+		{name: "per operation: restarted, as they are",
+			before: []replicaWriters{at(t0, "core", 0, opened(boot, byOp(ws("shop.db", 60, 60, 120), "POST /carts", 60)))},
+			after: []replicaWriters{at(t1, "core", 0, opened(t0.Add(4*time.Second), byOp(ws("shop.db", 7, 7, 14),
+				"", 0, "POST /carts", 7)))},
+			want: []results.WriterUsage{withOps(over(6*time.Second, wu("core", 0, "shop.db", 7, 7, 14, true)), opWrites("POST /carts", 7))}},
 		{name: "a database missing after",
 			before: []replicaWriters{at(t0, "core", 0, ws("shop.db", 100, 1000, 2000), ws("events.db", 5, 10, 0))},
 			after:  []replicaWriters{at(t1, "core", 0, ws("shop.db", 400, 4000, 5000))},
