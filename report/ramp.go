@@ -125,7 +125,7 @@ func rampStepsIntro(vs []results.VariantResult) string {
 	}
 	return s + ": that share, and the mean time a write queued for the writer, time that adds to the step's latencies " +
 		"(measured: counted by the replicas right before the step's load began and right after its last journey ended; " +
-		"the SQLite writers section has the whole run's, warm-up included). " +
+		"the SQLite writers section has the whole measured run's). " +
 		"No figure where a step has no writers counted, and no wait where no write reached any." + stepRestarts(vs)
 }
 

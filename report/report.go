@@ -72,6 +72,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Instances over time " + labelled(run.Variants), instancesIntro, instancesTable(run.Variants, names)},
 		{"Resources " + labelled(run.Variants), resourcesIntro(run.Variants), resourcesTable(run.Variants, names)},
 		{writersHeading(run.Variants), writersIntro(run.Variants), writersTable(run.Variants, names)},
+		{"Writes by operation " + labelled(resultsWith(run.Variants, hasWriters)), writerOpsIntro, writerOpsTable(run.Variants, names)},
 		{"Cost (modeled)", joinIntro(costIntro(cfg.pricingSource, pricedOrigin(run.Variants, es)), costConclusion(names, es, pricedOrigin(run.Variants, es))), costTable(run.Variants, names, es)},
 		{"Break-even (modeled)", "The average request rate at which pay-per-use and provisioned monthly costs cross.", breakEvenTable(names, es)},
 		{"Checkout outcomes " + labelled(run.Variants), checkoutIntro, checkoutTable(run.Variants, names)},

@@ -86,7 +86,7 @@ func TestMarkdownWriters(t *testing.T) {
 		{"writers", withWriters(shop, writerUsage("monolith", 0, "notifications.db", 70.5, 0, 0, 0)),
 			[]string{
 				"## SQLite writers (measured)\n\nCounted by each replica itself",
-				"right before the scenario and right after: the warmup included",
+				"when the scenario's warm-up ended and right after its load",
 				"SQLite lets one connection write to a database at a time",
 				"a busy writer is a shared resource that the CPU figures above do not show",
 				"with the writer held",
@@ -257,5 +257,37 @@ func TestRampStepsWriters(t *testing.T) {
 				t.Errorf("Markdown's Ramp steps lead lacks %q, then %q:\n%s", restartLead, tt.restarts, md)
 			}
 		})
+	}
+}
+
+// TestWriterOpsTable checks the writes-by-operation table: an operation's
+// writes to a database summed over replicas and divided by its measured
+// requests, its mean hold, the writes no request made per second, and no
+// rows for results that did not count writes per operation.
+func TestWriterOpsTable(t *testing.T) {
+	op := func(name string, writes int64, heldSec float64) results.OperationWrites {
+		return results.OperationWrites{Operation: name, Writes: writes, Held: results.Duration(heldSec * float64(time.Second))}
+	}
+	with := func(w results.WriterUsage, ops ...results.OperationWrites) results.WriterUsage {
+		w.Operations = ops
+		return w
+	}
+	v := results.VariantResult{
+		Operations: []results.OpStats{{Name: "POST /carts", Count: 1000}, {Name: "POST /carts/{id}/checkout", Count: 200}},
+		Writers: []results.WriterUsage{
+			with(writerUsage("cart", 0, "cart.db", 10, 700, 0.35, 0), op("POST /carts", 500, 0.25), op("POST /carts/{id}/checkout", 200, 0.1)),
+			with(writerUsage("cart", 1, "cart.db", 10, 700, 0.35, 0), op("POST /carts", 500, 0.25), op("", 200, 0.1)),
+			with(writerUsage("orders", 0, "orders.db", 10, 600, 0.6, 0), op("POST /carts/{id}/checkout", 600, 0.6)),
+		},
+	}
+	got := writerOpsTable([]results.VariantResult{{Writers: []results.WriterUsage{writerUsage("core", 0, "shop.db", 10, 5, 0.01, 0)}}, v}, []string{"old", "new"})
+	want := [][]string{
+		{"new", noRequest, "cart cart.db", "20.0/s", "0.500"},
+		{"new", "POST /carts", "cart cart.db", "1.00", "0.500"},
+		{"new", "POST /carts/{id}/checkout", "cart cart.db", "1.00", "0.500"},
+		{"new", "POST /carts/{id}/checkout", "orders orders.db", "3.00", "1.00"},
+	}
+	if !reflect.DeepEqual(got.rows, want) {
+		t.Errorf("rows:\n got %q\nwant %q", got.rows, want)
 	}
 }
