@@ -65,8 +65,9 @@ type Calibration struct {
 	// Demand.
 	Marginal *MarginalCPU `json:"marginal_cpu,omitempty"`
 	// Utilization is the model's CPU utilisation at the calibration rate,
-	// simulated.
-	Utilization float64 `json:"utilization"`
+	// simulated, and WriterBusy each writer station's (see OpFit.Writers).
+	Utilization float64            `json:"utilization"`
+	WriterBusy  map[string]float64 `json:"writer_busy,omitempty"`
 	// P50Spread is, when the calibration run has several repetitions,
 	// the largest relative distance of one repetition's p50 from their
 	// mean: how far measurements at this one rate differ on their own, a
@@ -122,6 +123,11 @@ type OpFit struct {
 	FloorMs   float64 `json:"floor_ms"`
 	DemandMs  float64 `json:"demand_ms"`
 	OffPathMs float64 `json:"off_path_ms,omitempty"`
+	// Writers are the SQLite writers the operation's writes hold, when the
+	// result counted them per operation: each a station of its own, held
+	// through the part of DemandMs (and beyond it, of the latency) that
+	// the writes took.
+	Writers []WriterFit `json:"writers,omitempty"`
 	// Delay is the rest of the operation's latency, at StationWait or
 	// PoolFunctions.
 	Delay sim.Dist `json:"delay"`
@@ -351,19 +357,34 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		} else {
 			onPath = f.DemandMs
 		}
-		f.Delay, f.LogNormalErr = delayOf(o.lat, onPath)
+		f.Writers = writerFits(m.writes, o.name, o.count, onPath)
+		if len(f.Writers) > 0 && delayAt.Station == "" {
+			// A function platform is the front door: its writers are its
+			// instances', not counted.
+			f.Writers = nil
+		}
+		f.Delay, f.LogNormalErr = delayOf(o.lat, onPath+writerDelay(f.Writers))
 		c.Ops = append(c.Ops, f)
 
-		route := []sim.Visit{{Station: StationCPU, Service: service(onPath)}, delayAt}
+		rest := max(round3(onPath-writerCPU(f.Writers)), minMs)
+		route := []sim.Visit{{Station: StationCPU, Service: service(rest)}, delayAt}
 		route[1].Service = f.Delay
 		if async != nil {
 			route = appendAsync(route, *async)
 		}
 		if f.OffPathMs > 0 {
-			// Last, so that appendAsync's jump past its visit lands here.
+			// After the async visit to the pool, so that appendAsync's jump
+			// past that visit lands here.
 			route = append(route, sim.Visit{Station: StationCPU, Service: service(f.OffPathMs), Async: true})
 		}
+		route = appendWriters(route, f.Writers, service)
 		model.Classes = append(model.Classes, sim.Class{Name: f.Class, Weight: max(math.Round(share*1e4)/1e4, 1e-4), Route: route})
+	}
+	if ws := writerStations(c.Ops); len(ws) > 0 {
+		model.Stations = append(model.Stations, ws...)
+		if note := backgroundNote(m.background, m.requests); note != "" {
+			c.Notes = append(c.Notes, note)
+		}
 	}
 	c.DemandMs = demandMean
 	c.CapacityPerSec = float64(cpus) / demandMean * 1000
@@ -541,6 +562,7 @@ func (c Calibration) Explain() string {
 		where = "the function pool"
 	}
 	fmt.Fprintf(&b, "the rest of its latency is %s, fitted to its measured percentiles. ", where)
+	b.WriteString(c.explainWriters())
 	var worst float64
 	for _, o := range c.Ops {
 		if o.Modeled != (Quantiles{}) {

@@ -51,6 +51,12 @@ through the operation's measured percentiles less the demand (a log-normal
 fitted to p50, p90 and p99 by least squares replaces it when within 5 % of
 them), and is then corrected over a few simulated rounds until the model
 reproduces the calibration run's p50, p90 and p99 of every operation. A
+run that counted its SQLite writers per operation (results.WriterUsage)
+adds a station with one server for each database's writer: an
+operation's writes to it, per request as measured, take it and hold it
+through the part of the operation's CPU demand on its path that they
+held it for (beyond that demand, through a delay), so that a write whose
+goroutine waits for a CPU keeps the writer from the writes behind it. A
 function platform adds a pool with the measured cold starts and billed
 memory, the variants' keep-alive (60 s) and the platform's account limit
 (100); invocations beyond the requests' own become async visits to it.
@@ -75,13 +81,16 @@ interpolation; at the lowest and highest steps, its extrapolation and the
 CPU queue. A step the ramp tried again at a knee counts as saturated in
 both, whichever try passed.
 
-Where not to trust it. The only shared resource is the CPU, as one M/M/c
-queue: no memory, garbage-collection pauses, locks, connection pools or
-per-process limits. Nor is a database's one SQLite writer, for which
-writes queue: where a ramp's steps have their writers measured, the
-validation tables give each step's busiest writer (how busy, and how long
-a write waited for it), and where writes wait for it the model misses
-that wait; at the hybrid's knee it is 10 to 300 ms a write. CPU accounted per request at low load includes CPU
+Where not to trust it. The shared resources are the CPU, as one M/M/c
+queue, and the SQLite writers where the calibration run counted them per
+operation: no memory, garbage-collection pauses, other locks, connection
+pools or per-process limits. A writer's hold is what a write held it
+for at the calibration rate, where writes waited little for a CPU (the
+cpu station adds the waits of busier rates); writes no request started (event consumers, outboxes) are left out, and
+so is the file lock between processes that share a database (each
+component's replicas are one writer). The validation tables give each
+ramp step's busiest writer as measured (how busy, and how long a write
+waited for it) beside the prediction. CPU accounted per request at low load includes CPU
 that does not grow with load (idle runtimes spinning, timers, background
 work), so DemandCPU saturates too early; the latency floor leaves out CPU
 spent off the request's path (async work, garbage collection), so it can

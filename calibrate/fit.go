@@ -103,6 +103,14 @@ func (c *Calibration) correct(ctx context.Context, cfg config) error {
 		if st, ok := res.Station(StationCPU); ok {
 			c.Utilization = st.Utilization
 		}
+		for _, st := range c.Model.Stations {
+			if r, ok := res.Station(st.Name); ok && st.Lock {
+				if c.WriterBusy == nil {
+					c.WriterBusy = map[string]float64{}
+				}
+				c.WriterBusy[st.Name] = round4(r.Utilization)
+			}
+		}
 		var worst float64
 		var missing []string
 		for i := range c.Ops {

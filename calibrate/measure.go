@@ -39,7 +39,11 @@ type measure struct {
 	ops       []opMeasure
 	hops      map[string]int
 	platform  *platformMeasure
-	notes     []string
+	// writes are what the SQLite writers did per operation, and
+	// background counts the writes no request started.
+	writes     []writeMeasure
+	background int64
+	notes      []string
 }
 
 // opMeasure is one operation's measured figures.
@@ -153,6 +157,7 @@ func measureOf(v results.VariantResult) (measure, error) {
 	if p := v.Platform; p != nil {
 		m.platform = platformOf(*p)
 	}
+	m.writes, m.background = writesOf(v.Writers)
 	if len(problems) > 0 {
 		return measure{}, fmt.Errorf("calibrate: %s's result cannot be calibrated from: %w", name, errors.Join(problems...))
 	}
@@ -217,6 +222,7 @@ func mergeMeasures(ms []measure) measure {
 	out.notes = nil
 	out.ops = nil
 	out.platform = nil
+	out.writes, out.background = nil, 0
 	var perIt, warm float64
 	var memN uint64
 	byName := map[string]int{}
@@ -236,6 +242,8 @@ func mergeMeasures(ms []measure) measure {
 		perIt += m.perIteration * float64(m.requests)
 		warm += m.warmupSec
 		out.notes = append(out.notes, m.notes...)
+		out.writes = append(out.writes, m.writes...)
+		out.background += m.background
 		for _, o := range m.ops {
 			i, ok := byName[o.name]
 			if !ok {
