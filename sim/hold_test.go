@@ -44,9 +44,9 @@ func TestHoldMakesAQueue(t *testing.T) {
 			const mu = 100.0
 			a := tc.lambda / mu
 			pWait := ErlangC(tc.c, a)
-			res := run(t, lockModel(tc.c, tc.lambda, 1000/mu, tc.release), WithRequests(longRun/2), WithSeed(13))
-			if res.Total.Completed != longRun/2 {
-				t.Fatalf("completed %d of %d", res.Total.Completed, longRun/2)
+			res := run(t, lockModel(tc.c, tc.lambda, 1000/mu, tc.release), WithRequests(longRun), WithSeed(13))
+			if res.Total.Completed != longRun {
+				t.Fatalf("completed %d of %d", res.Total.Completed, longRun)
 			}
 			lock := res.Stations[0]
 			within(t, "mean response (ms)", res.Total.Latency.MeanMs, 1000*(pWait/(float64(tc.c)*mu-tc.lambda)+1/mu), 0.02)

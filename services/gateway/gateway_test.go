@@ -496,6 +496,9 @@ func (f *fakeService) RoundTrip(r *http.Request) (*http.Response, error) {
 	switch {
 	case st >= 500 && f.dead:
 		ct, body = "text/html", "<h1>Bad Gateway</h1>"
+	case st == http.StatusServiceUnavailable:
+		// As api.Classify answers a service that cannot serve now.
+		body = `{"error":{"code":"unavailable","message":"x"}}`
 	case st >= 400:
 		body = `{"error":{"code":"internal","message":"x"}}`
 	}
