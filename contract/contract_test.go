@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/shop"
@@ -145,7 +146,10 @@ func TestContractHelperProcess(t *testing.T) {
 	if !ok {
 		t.Fatalf("no mutant %q", name)
 	}
-	served := monolithtest.Serve(t, monolithtest.WithWrap(mutate), monolithtest.WithCatalog(contract.Catalog()))
+	// A checkout the payment provider did not answer is settled after a
+	// second rather than eight, for the outage case not to wait.
+	served := monolithtest.Serve(t, monolithtest.WithWrap(mutate), monolithtest.WithCatalog(contract.Catalog()),
+		monolithtest.WithStaleAfter(time.Second))
 	contract.Run(t, served.URL, contract.WithPaymentProvider(served, variants.PSPName))
 }
 
