@@ -90,7 +90,7 @@ cpu station adds the waits of busier rates); writes no request started (event co
 so is the file lock between processes that share a database (each
 component's replicas are one writer). The validation tables give each
 ramp step's busiest writer as measured (how busy, and how long a write
-waited for it) beside the prediction. CPU accounted per request at low load includes CPU
+waited for it) beside the model's. CPU accounted per request at low load includes CPU
 that does not grow with load (idle runtimes spinning, timers, background
 work), so DemandCPU saturates too early; the latency floor leaves out CPU
 spent off the request's path (async work, garbage collection), so it can

@@ -23,17 +23,17 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 			fmt.Fprintf(&b, "; %s", s.LoadCurve)
 		}
 		fmt.Fprintf(&b, ".\n\n%s\n\n", s.Verdict)
-		writers := slices.ContainsFunc(s.Points, func(p Point) bool { return p.Measured.WriterBusy > 0 })
+		writers := slices.ContainsFunc(s.Points, func(p Point) bool { return p.Measured.WriterBusy > 0 || p.Predicted.WriterBusy > 0 })
 		if writers {
 			b.WriteString(writersNote + "\n\n")
 		}
 		b.WriteString("| point | offered req/s | rate | req/s measured | req/s modeled | err | p50 ms measured | p50 ms modeled | err | p99 ms measured | p99 ms modeled | err | CPU cores measured | CPU cores modeled |")
 		if writers {
-			b.WriteString(" writer busy measured | writer waited ms measured |")
+			b.WriteString(" writer busy measured | writer busy modeled | writer waited ms measured | writer waited ms modeled |")
 		}
 		b.WriteString(" regime |\n|:--|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 		if writers {
-			b.WriteString("--:|--:|")
+			b.WriteString("--:|--:|--:|--:|")
 		}
 		b.WriteString(":--|\n")
 		for _, p := range s.Points {
@@ -52,11 +52,9 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 				p.Measured.P99Ms, p.Predicted.P99Ms, pct(p.Err.P99Ms),
 				measCPU, p.Predicted.CPUCores)
 			if writers {
-				busy, waited := "—", "—"
-				if p.Measured.WriterBusy > 0 {
-					busy, waited = fmt.Sprintf("%.0f %%", 100*p.Measured.WriterBusy), fmt.Sprintf("%.3g", p.Measured.WriterWaitedMs)
-				}
-				fmt.Fprintf(&b, " %s | %s |", busy, waited)
+				mb, mw := writerCells(p.Measured)
+				pb, pw := writerCells(p.Predicted)
+				fmt.Fprintf(&b, " %s | %s | %s | %s |", mb, pb, mw, pw)
 			}
 			fmt.Fprintf(&b, " %s |\n", regimeCell(p))
 		}
@@ -69,10 +67,20 @@ func WriteMarkdown(w io.Writer, sums ...Summary) error {
 	return nil
 }
 
+// writerCells formats a point's writer figures for the validation table:
+// busy share and mean wait, "—" for none.
+func writerCells(f Figures) (busy, waited string) {
+	if !(f.WriterBusy > 0) {
+		return "—", "—"
+	}
+	return fmt.Sprintf("%.0f %%", 100*f.WriterBusy), fmt.Sprintf("%.3g", f.WriterWaitedMs)
+}
+
 // writersNote says what the validation table's writer columns are.
-const writersNote = "Writer busy and writer waited are measured at each step: the busiest SQLite writer's share of " +
-	"the step it was held, and the mean time a write waited for it. The model has no writer: where writes wait for " +
-	"one for a good part of the measured p50, that wait is missing from the prediction."
+const writersNote = "Writer busy and writer waited are the busiest SQLite writer's share of the time it was held, and " +
+	"the mean time a write waited for it: measured, at each ramp step; modeled, the model's busiest writer station, " +
+	"where the calibration run counted its writes per operation (— where the model has no writer: where writes wait " +
+	"for one for a good part of the measured p50, that wait is then missing from the prediction)."
 
 // WriteOverview writes one Markdown table row per summary: the check
 // (against a run the model was not calibrated on, or one rate held out at

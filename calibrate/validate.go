@@ -56,11 +56,12 @@ type Figures struct {
 	// GeneratorCPUCores), 0 where not measured; modeled, the busy servers
 	// of the cpu station.
 	CPUCores float64 `json:"cpu_cores,omitempty"`
-	// WriterBusy and WriterWaitedMs are, measured only, the busiest SQLite
-	// writer's busy share (0..1) and the mean time a write waited for it
-	// (results.BusiestWriter of a ramp step's writers); 0 where not
-	// measured, and always 0 modeled: the model has no writer, so where
-	// writes wait for one, its queue is missing from the prediction.
+	// WriterBusy and WriterWaitedMs are the busiest SQLite writer's busy
+	// share (0..1) and the mean time a write waited for it: measured, of
+	// a ramp step's writers (results.BusiestWriter), 0 where not measured;
+	// modeled, of the model's writer stations (the lock stations of a
+	// model calibrated from writes counted per operation), 0 for a model
+	// without. Point.Err leaves them 0.
 	WriterBusy     float64 `json:"writer_busy,omitempty"`
 	WriterWaitedMs float64 `json:"writer_waited_ms,omitempty"`
 }
@@ -366,7 +367,14 @@ func predict(ctx context.Context, m sim.Model, t target, cfg config) (Point, err
 	// the SLO, requests lost, throughput behind the offered load), or
 	// with a station too busy for a steady state.
 	var modelWhy []string
+	locks := map[string]bool{}
+	for _, st := range m.Stations {
+		locks[st.Name] = st.Lock
+	}
 	for _, st := range res.Stations {
+		if locks[st.Name] && st.Utilization >= p.Predicted.WriterBusy && st.Utilization > 0 {
+			p.Predicted.WriterBusy, p.Predicted.WriterWaitedMs = round4(st.Utilization), st.MeanWaitMs
+		}
 		p.Utilization = max(p.Utilization, st.Utilization)
 		if st.Name == StationCPU {
 			p.Predicted.CPUCores = round4(st.Utilization * float64(cpuServers(m)))

@@ -145,7 +145,8 @@ func TestValidateRampWriters(t *testing.T) {
 	if err := WriteMarkdown(&md, s); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{writersNote, "| writer busy measured | writer waited ms measured | regime |", "| 50 % | 10 | model misses saturation", "| — | — | below saturation |"} {
+	for _, want := range []string{writersNote, "| writer busy measured | writer busy modeled | writer waited ms measured | writer waited ms modeled | regime |",
+		"| 50 % | — | 10 | — | model misses saturation", "| — | — | — | — | below saturation |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
 		}
