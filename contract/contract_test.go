@@ -57,6 +57,23 @@ var mutants = map[string]func(http.Handler) http.Handler{
 			declined[key] = true
 		})
 	},
+	"cart emptied by a declined checkout": func(h http.Handler) http.Handler {
+		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
+			if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/checkout") || rec.Code != http.StatusPaymentRequired {
+				return
+			}
+			cartPath := strings.TrimSuffix(r.URL.Path, "/checkout")
+			got := httptest.NewRecorder()
+			h.ServeHTTP(got, httptest.NewRequest(http.MethodGet, cartPath, nil))
+			var cart shop.Cart
+			if err := json.Unmarshal(got.Body.Bytes(), &cart); err != nil {
+				return
+			}
+			for _, it := range cart.Items {
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodDelete, fmt.Sprintf("%s/items/%d", cartPath, it.ProductID), nil))
+			}
+		})
+	},
 	"failed order without failure_reason": func(h http.Handler) http.Handler {
 		return rewrite(h, func(r *http.Request, rec *httptest.ResponseRecorder) {
 			if strings.HasPrefix(r.URL.Path, "/orders/") {
@@ -173,6 +190,7 @@ func TestRunCatchesBrokenShops(t *testing.T) {
 		{"51st cart line accepted", "cart"},
 		{"declined retry answered 503", "checkout/declined"},
 		{"failed order without failure_reason", "checkout/declined"},
+		{"cart emptied by a declined checkout", "checkout/declined"},
 		{"over-long idempotency key accepted", "checkout/over-long_idempotency_key"},
 		{"out of stock answered 503", "checkout/out_of_stock"},
 		{"payment outage answered 502", "checkout/payment_provider_down"},

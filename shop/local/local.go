@@ -1,6 +1,8 @@
 // Package local is the whole shop in one process over one database: every
-// capability is a local call, and checkout reserves stock, creates the order
-// and clears the cart in one local transaction. The monolith variant serves
+// capability is a local call, and checkout reserves stock and creates the
+// order in one local transaction, and settles it (paid, with the ordered
+// items taken out of the cart; or failed, with the stock released) in
+// another. The monolith variant serves
 // it as it is; the hybrid variant uses it as its core.
 package local
 
@@ -243,14 +245,17 @@ func (s *Shop) Notifications(ctx context.Context, orderID string) ([]shop.Notifi
 
 // Checkout places and pays for an order:
 //
-//  1. one local transaction reserves the stock, creates the pending order
-//     and clears the cart (all or nothing);
+//  1. one local transaction reserves the stock and creates the pending
+//     order (all or nothing);
 //  2. the payment provider is charged under the order's ID as idempotency
 //     key, outside any transaction (never hold a database lock across a
 //     network call);
-//  3. one more transaction settles the order: paid, with the confirmation
-//     queued in the outbox; or payment_failed, with the stock released. A
-//     charge with no answer is voided first, so the outcome is never unknown.
+//  3. one more transaction settles the order: paid, with the ordered items
+//     taken out of the cart (what was added meanwhile stays) and the
+//     confirmation queued in the outbox; or payment_failed, with the stock
+//     released and the cart as it was, for the shopper to pay another way.
+//     A charge with no answer is voided first, so the outcome is never
+//     unknown.
 //
 // If RecoverStale settled the order first (the checkout outlived the stale
 // age), the settle finds it no longer pending: the checkout then answers
@@ -332,16 +337,14 @@ func (s *Shop) place(ctx context.Context, cartID, idempotencyKey string) (order 
 		if err := s.inventory.Reserve(ctx, tx, order.ID, order.Items); err != nil {
 			return err
 		}
-		if err := s.orders.Create(ctx, tx, order, idempotencyKey); err != nil {
-			return err
-		}
-		return s.carts.Clear(ctx, tx, cartID)
+		return s.orders.Create(ctx, tx, order, idempotencyKey)
 	})
 	return order, existing, err
 }
 
 // settle moves a pending order to its outcome in one transaction: paid,
-// with the confirmation queued; or payment_failed, with the stock released
+// with its items taken out of the cart and the confirmation queued; or
+// payment_failed, with the stock released
 // and, when oweVoid is set, the void of its charge recorded as owed (run it
 // with runOwed once the transaction has committed). An order no longer
 // pending is left as it is, with an error matching shop.ErrConflict. order
@@ -352,6 +355,9 @@ func (s *Shop) settle(ctx context.Context, order *shop.Order, paymentID string, 
 		if chargeErr == nil {
 			settled.Status, settled.PaymentID = shop.OrderPaid, paymentID
 			if err := s.orders.Settle(ctx, tx, order.ID, shop.OrderPaid, paymentID, ""); err != nil {
+				return err
+			}
+			if err := s.carts.RemoveOrderedIn(ctx, tx, order.CartID, order.ID, order.Items); err != nil {
 				return err
 			}
 			return s.notifications.Enqueue(ctx, tx, order.ID, "email")

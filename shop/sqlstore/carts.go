@@ -125,14 +125,6 @@ func (c *Carts) RemoveItem(ctx context.Context, cartID string, productID int64) 
 	return cart, err
 }
 
-// Clear empties a cart within q.
-func (c *Carts) Clear(ctx context.Context, q DBTX, cartID string) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM cart_items WHERE cart_id = ?`, cartID); err != nil {
-		return fmt.Errorf("clear cart %s: %w", cartID, err)
-	}
-	return nil
-}
-
 // RemoveOrdered takes the items of an order placed from a cart out of it, in
 // one transaction: each line loses the quantity ordered, and goes when
 // nothing is left. What was added to the cart while the order was being
@@ -140,6 +132,12 @@ func (c *Carts) Clear(ctx context.Context, q DBTX, cartID string) error {
 // (a retried step), it changes nothing, even if the same products were added
 // since. It fails with shop.ErrNotFound if there is no such cart.
 func (c *Carts) RemoveOrdered(ctx context.Context, cartID, orderID string, items []shop.Item) error {
+	return c.db.InTx(ctx, func(tx *sql.Tx) error { return c.RemoveOrderedIn(ctx, tx, cartID, orderID, items) })
+}
+
+// RemoveOrderedIn is RemoveOrdered within q, for a caller that settles the
+// order in the same transaction.
+func (c *Carts) RemoveOrderedIn(ctx context.Context, q DBTX, cartID, orderID string, items []shop.Item) error {
 	for _, it := range items {
 		if err := shop.ValidateProductID(it.ProductID); err != nil {
 			return err
@@ -148,35 +146,33 @@ func (c *Carts) RemoveOrdered(ctx context.Context, cartID, orderID string, items
 			return err
 		}
 	}
-	return c.db.InTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM carts WHERE id = ?`, cartID).Scan(&n); err != nil {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM carts WHERE id = ?`, cartID).Scan(&n); err != nil {
+		return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("cart %s: %w", cartID, shop.ErrNotFound)
+	}
+	res, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO cart_orders (cart_id, order_id) VALUES (?, ?)`, cartID, orderID)
+	if err != nil {
+		return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+	}
+	added, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
+	}
+	if added == 0 {
+		return nil // taken out before
+	}
+	for _, it := range items {
+		if _, err := q.ExecContext(ctx, `DELETE FROM cart_items WHERE cart_id = ? AND product_id = ? AND quantity <= ?`,
+			cartID, it.ProductID, it.Quantity); err != nil {
 			return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
 		}
-		if n == 0 {
-			return fmt.Errorf("cart %s: %w", cartID, shop.ErrNotFound)
-		}
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO cart_orders (cart_id, order_id) VALUES (?, ?)`, cartID, orderID)
-		if err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE cart_items SET quantity = quantity - ? WHERE cart_id = ? AND product_id = ?`,
+			it.Quantity, cartID, it.ProductID); err != nil {
 			return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
 		}
-		added, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
-		}
-		if added == 0 {
-			return nil // taken out before
-		}
-		for _, it := range items {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM cart_items WHERE cart_id = ? AND product_id = ? AND quantity <= ?`,
-				cartID, it.ProductID, it.Quantity); err != nil {
-				return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE cart_items SET quantity = quantity - ? WHERE cart_id = ? AND product_id = ?`,
-				it.Quantity, cartID, it.ProductID); err != nil {
-				return fmt.Errorf("remove order %s from cart %s: %w", orderID, cartID, err)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
