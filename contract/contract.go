@@ -543,12 +543,12 @@ func outOfStock(t *testing.T, c *client, ids *allocator) {
 }
 
 // settleWithin is how long a shop may take to settle a checkout whose
-// charge got no answer. One that cannot void the charge either (the
-// provider is down) leaves the order pending until its recovery of stale
-// checkouts fails it and releases its stock: in shop/local, once the order
-// is DefaultStaleAfter (8 s) old, on a round that runs every second (every
-// 5 s, as a scheduled function, in the serverless variant).
-const settleWithin = 30 * time.Second
+// charge got no answer, after answering it: the order's outcome is
+// payment_failed, with its stock back, at once or nearly (a saga may
+// release the stock as a step after the answer). A void the shop cannot
+// run while the provider is down is owed and retried, not a reason to
+// leave the order pending.
+const settleWithin = 2 * time.Second
 
 // paymentDown kills the payment provider and checks out a cart with an
 // idempotency key: 503 payment_unavailable naming the order, which is never
@@ -588,8 +588,8 @@ func paymentDown(t *testing.T, c *client, ids *allocator, cfg config) {
 	if e.OrderID == "" {
 		t.Fatal("a checkout with the payment provider down does not name its order")
 	}
-	// The shop may keep the order pending while it still hopes to learn
-	// the charge's outcome, but never pays it, and must give up in time.
+	// The shop fails the order (owing the void it cannot run yet) rather
+	// than leave it pending, holding its stock, until the provider is back.
 	var order shop.Order
 	c.eventually(settleWithin, func() string {
 		c.want(c.json("GET", "/orders/"+e.OrderID, nil), http.StatusOK, &order)

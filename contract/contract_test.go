@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/archbench/archbench/contract"
 	"github.com/archbench/archbench/shop"
@@ -163,10 +162,7 @@ func TestContractHelperProcess(t *testing.T) {
 	if !ok {
 		t.Fatalf("no mutant %q", name)
 	}
-	// A checkout the payment provider did not answer is settled after a
-	// second rather than eight, for the outage case not to wait.
-	served := monolithtest.Serve(t, monolithtest.WithWrap(mutate), monolithtest.WithCatalog(contract.Catalog()),
-		monolithtest.WithStaleAfter(time.Second))
+	served := monolithtest.Serve(t, monolithtest.WithWrap(mutate), monolithtest.WithCatalog(contract.Catalog()))
 	contract.Run(t, served.URL, contract.WithPaymentProvider(served, variants.PSPName))
 }
 

@@ -255,7 +255,8 @@ func (s *Shop) Notifications(ctx context.Context, orderID string) ([]shop.Notifi
 //     confirmation queued in the outbox; or payment_failed, with the stock
 //     released and the cart as it was, for the shopper to pay another way.
 //     A charge with no answer is voided first, so the outcome is never
-//     unknown.
+//     unknown; a void that fails too is owed, in the same transaction, and
+//     retried by RecoverStale until the provider takes it.
 //
 // If RecoverStale settled the order first (the checkout outlived the stale
 // age), the settle finds it no longer pending: the checkout then answers
@@ -274,14 +275,17 @@ func (s *Shop) Checkout(ctx context.Context, cartID, idempotencyKey, cardToken s
 	// Settle even if the client has gone: the order must reach a final state.
 	ctx = context.WithoutCancel(ctx)
 	paymentID, chargeErr := s.payer.Charge(ctx, order.ID, cardToken, order.TotalCents)
+	oweVoid := false
 	if errors.Is(chargeErr, shop.ErrPaymentUnavailable) {
 		if err := s.payer.Void(ctx, order.ID); err != nil {
-			// The outcome stays unknown: leave the order pending for the
-			// audit to flag rather than guess.
-			return shop.Order{}, &api.OrderError{OrderID: order.ID, Err: fmt.Errorf("%w (void failed: %v)", chargeErr, err)}
+			// The charge may still go through: fail the order and owe
+			// the void, which RecoverStale retries until the provider
+			// takes it (refunding the charge, or refusing a late one).
+			s.log.Warn("void an unanswered charge; owed", "order", order.ID, "err", err)
+			oweVoid = true
 		}
 	}
-	if err := s.settle(ctx, &order, paymentID, chargeErr, false); err != nil {
+	if err := s.settle(ctx, &order, paymentID, chargeErr, oweVoid); err != nil {
 		if !errors.Is(err, shop.ErrConflict) {
 			return shop.Order{}, err
 		}

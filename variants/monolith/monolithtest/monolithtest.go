@@ -14,7 +14,6 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/archbench/archbench/payment"
 	"github.com/archbench/archbench/shop"
@@ -41,14 +40,6 @@ func WithProvider(opts ...payment.ProviderOption) Option {
 // (contract.Catalog, say, for the whole contract suite to run).
 func WithCatalog(spec shop.CatalogSpec) Option {
 	return func(c *config) { c.shop = append(c.shop, local.WithCatalog(spec)) }
-}
-
-// WithStaleAfter sets how long a checkout may stay pending before the
-// shop's recovery settles it (local.WithStaleAfter; 8 s by default), so
-// that a test of a payment outage need not wait that long for the order
-// to fail.
-func WithStaleAfter(d time.Duration) Option {
-	return func(c *config) { c.shop = append(c.shop, local.WithStaleAfter(d)) }
 }
 
 // WithWrap serves the monolith's handler through wrap, to watch or alter
