@@ -23,8 +23,10 @@ const (
 	// demand alone), and the point is left out. The lower bound is low: a
 	// busy monolith's p50 comes within a few per cent of its CPU demand,
 	// a fifth or less of the delays it had at a tenth of the rate (the
-	// example of 2026-12-06, 1,000 to 4,000 req/s).
-	minFactor, maxFactor = 0.05, 4.0
+	// example of 2026-12-06, 1,000 to 4,000 req/s); and a factor scales
+	// only the delays' body (see sim.LoadFactor), so taking a mix of
+	// operations' p50 that far down takes a smaller one still.
+	minFactor, maxFactor = 0.02, 4.0
 	// loadTolerance is the relative p50 error at which a factor's fit
 	// stops; loadIterations bounds its simulations.
 	loadTolerance  = 0.01

@@ -56,12 +56,15 @@
 // finishing service, in the window fail, after an optional delay) or
 // "slow" (service times starting in the window are multiplied).
 //
-// A station or pool may carry a load curve ([LoadFactor]): its service
-// times are multiplied by a factor that depends on the offered arrival
-// rate of the phase in which each service starts (after the phases, the
-// base rate), interpolated in the logarithm of the rate between the
-// curve's points and held beyond them ([LoadFactorAt]). It states what measured systems do and queues do not: run faster per
-// request as load rises, until queueing takes over.
+// A station or pool may carry a load curve ([LoadFactor]): a factor that
+// depends on the offered arrival rate of the phase in which each service
+// starts (after the phases, the base rate), interpolated in the logarithm
+// of the rate between the curve's points and held beyond them
+// ([LoadFactorAt]). It multiplies a service time drawn up to its
+// distribution's median, and moves one drawn beyond it by as much as it
+// moves the median: the body of the distribution scales, its tail keeps
+// its length. It states what measured systems do and queues do not: run
+// faster per request as load rises, until queueing takes over.
 //
 // The run is deterministic: the same model, options and seed give the
 // same Result, on any machine. Random numbers come from a PCG generator

@@ -7,8 +7,11 @@ import (
 )
 
 // LoadFactor is one point of a station's or pool's load curve: at an
-// offered arrival rate of RatePerSec, the service times there are Factor
-// times what their distributions draw.
+// offered arrival rate of RatePerSec, a service time drawn up to its
+// distribution's median is Factor times the draw, and one drawn beyond it
+// is the draw plus (Factor-1) times the median. The body of the
+// distribution scales; its tail (a pause, a flush, a lost time slice)
+// keeps its length, as measured p99s do while p50s fall with load.
 //
 // Measured systems are rarely as slow per request under load as when
 // nearly idle: a busy machine's CPUs do not sleep between requests, its

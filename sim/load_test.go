@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -88,6 +89,26 @@ func TestLoadFactorsScaleService(t *testing.T) {
 			t.Errorf("%d cold starts of %d invocations: want some, not all", p.ColdStarts, p.Invocations)
 		}
 	})
+}
+
+// TestLoadFactorsScaleTheBodyNotTheTail checks that a load factor scales
+// a service's draws up to its median and shifts those beyond by as much
+// as the median moved: the p50 takes the factor, the p99 the shift.
+func TestLoadFactorsScaleTheBodyNotTheTail(t *testing.T) {
+	t.Parallel()
+	const mean = 10.0 // ms, exponential: median 10·ln 2, p99 10·ln 100
+	median, p99 := mean*math.Ln2, mean*math.Log(100)
+	for _, f := range []float64{2.5, 0.5} {
+		m := Model{
+			Name: "tail", DurationSec: 2000, WarmupSec: 1,
+			Arrivals: Arrivals{RatePerSec: 100},
+			Stations: []Station{{Name: "wait", Delay: true, LoadFactors: []LoadFactor{{RatePerSec: 100, Factor: f}}}},
+			Classes:  []Class{{Name: "job", Weight: 1, Route: []Visit{{Station: "wait", Service: Exponential(mean)}}}},
+		}
+		lat := run(t, m).Classes[0].Latency
+		within(t, fmt.Sprintf("p50 at factor %g", f), lat.P50Ms, f*median, 0.02)
+		within(t, fmt.Sprintf("p99 at factor %g", f), lat.P99Ms, p99+(f-1)*median, 0.03)
+	}
 }
 
 // TestLoadFactorsFollowTheClock checks that a service takes the load

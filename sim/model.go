@@ -97,9 +97,9 @@ type Station struct {
 	MemoryMB int `json:"memory_mb,omitempty"`
 	// Autoscale, when set, adds and removes replicas by utilisation.
 	Autoscale *Autoscale `json:"autoscale,omitempty"`
-	// LoadFactors, when set, scale the station's service times with the
-	// model's offered arrival rate (see LoadFactor and LoadFactorAt); in
-	// increasing order of rate.
+	// LoadFactors, when set, scale the body of the station's service
+	// times with the model's offered arrival rate (see LoadFactor and
+	// LoadFactorAt); in increasing order of rate.
 	LoadFactors []LoadFactor `json:"load_factors,omitempty"`
 }
 

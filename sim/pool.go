@@ -112,10 +112,12 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		}
 		r.rep = 0
 	}
-	svc := s.classes[r.class].route[r.step].svc.sample(s.rng) * factor
+	draw := &s.classes[r.class].route[r.step].svc
+	svc := draw.sample(s.rng)
 	if p.loadScale != nil {
-		svc *= p.loadScale[s.segNow()]
+		svc = draw.loaded(svc, p.loadScale[s.segNow()])
 	}
+	svc *= factor
 	if measured {
 		p.invocations++
 		p.billedMs += int64(math.Ceil(cold + svc - 1e-9))

@@ -181,9 +181,10 @@ func (s *sim) serve(ri int32, st *station, rep *replica) {
 	st.touch(s.now)
 	st.busy++
 	rep.busy++
-	svc := s.classes[r.class].route[r.step].svc.sample(s.rng)
+	draw := &s.classes[r.class].route[r.step].svc
+	svc := draw.sample(s.rng)
 	if st.loadScale != nil {
-		svc *= st.loadScale[s.segNow()]
+		svc = draw.loaded(svc, st.loadScale[s.segNow()])
 	}
 	if len(st.faults) > 0 {
 		_, f := faultAt(st.faults, s.now)
