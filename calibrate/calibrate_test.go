@@ -47,6 +47,34 @@ func quantileMs(d sim.Dist) []float64 {
 
 func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol*math.Abs(want) }
 
+// TestEmpiricalTail checks the points an empirical delay gains between
+// the measured quantiles from p50 up: log value linear in the log of the
+// share of requests beyond, so that p95 lies near p90, not halfway to p99;
+// the measured values stay where they were.
+func TestEmpiricalTail(t *testing.T) {
+	d := empirical([]float64{0.2, 1, 2, 20, 40, 50})
+	want := []sim.Quantile{
+		{Q: 0, Ms: 0.2}, {Q: 0.5, Ms: 1},
+		{Q: 0.75, Ms: 1.348}, // 1·2^(ln(0.25/0.5) / ln(0.1/0.5))
+		{Q: 0.9, Ms: 2},
+		{Q: 0.95, Ms: 4}, // 2·10^(ln(0.05/0.1) / ln(0.01/0.1)): p90 doubled, not halfway to p99
+		{Q: 0.97, Ms: 6.667}, {Q: 0.98, Ms: 10},
+		{Q: 0.99, Ms: 20},
+		{Q: 0.995, Ms: 24.64}, {Q: 0.998, Ms: 32.467},
+		{Q: 0.999, Ms: 40}, {Q: 1, Ms: 50},
+	}
+	if !reflect.DeepEqual(d.Quantiles, want) {
+		t.Errorf("empirical = %v, want %v", d.Quantiles, want)
+	}
+	if got, ok := anchors(d); !ok || !reflect.DeepEqual(got, []float64{0.2, 1, 2, 20, 40, 50}) {
+		t.Errorf("anchors = %v, %v; want the measured values back", got, ok)
+	}
+	if err := (sim.Model{Name: "m", DurationSec: 1, Arrivals: sim.Arrivals{RatePerSec: 1}, Stations: []sim.Station{{Name: "s", Delay: true}},
+		Classes: []sim.Class{{Name: "c", Weight: 1, Route: []sim.Visit{{Station: "s", Service: d}}}}}).Validate(); err != nil {
+		t.Errorf("a model with it: %v", err)
+	}
+}
+
 // TestCalibrateKnownAnswer checks demands, shares and delays on toy, where
 // they are known, before any correction.
 func TestCalibrateKnownAnswer(t *testing.T) {
@@ -122,11 +150,11 @@ func TestCalibrateKnownAnswer(t *testing.T) {
 			if !near(c.CapacityPerSec, tt.capacity, 2e-3) {
 				t.Errorf("capacity %g req/s, want %g", c.CapacityPerSec, tt.capacity)
 			}
-			if got := quantileMs(a.Delay); !reflect.DeepEqual(got, tt.delayA) {
-				t.Errorf("A's delay %v, want %v", got, tt.delayA)
+			if got, ok := anchors(a.Delay); !ok || !reflect.DeepEqual(got, tt.delayA) {
+				t.Errorf("A's delay %v at the measured quantiles (%v), want %v", got, quantileMs(a.Delay), tt.delayA)
 			}
-			if got := quantileMs(b.Delay); !reflect.DeepEqual(got, tt.delayB) {
-				t.Errorf("B's delay %v, want %v", got, tt.delayB)
+			if got, ok := anchors(b.Delay); !ok || !reflect.DeepEqual(got, tt.delayB) {
+				t.Errorf("B's delay %v at the measured quantiles (%v), want %v", got, quantileMs(b.Delay), tt.delayB)
 			}
 			route := c.Model.Classes[1].Route
 			if cpu := route[0]; cpu.Station != StationCPU || !reflect.DeepEqual(cpu.Service, sim.Deterministic(tt.demandB-tt.offB)) {

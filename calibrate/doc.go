@@ -47,7 +47,11 @@ not grow with load (the line's value at no load) is left out. The rest of
 each operation's latency (I/O, network hops, the payment provider, a function's
 run) is a delay without a queue (the "wait" station, or the "functions"
 pool when a function platform is the front door): its distribution runs
-through the operation's measured percentiles less the demand (a log-normal
+through the operation's measured percentiles less the demand, with points
+between them from p50 up that follow a power law of the share of requests
+beyond (so that the tenth of requests beyond p90 lies mostly near p90, not
+evenly up to p99; a mix of operations drawn evenly there had a p99 far above
+the measured one) (a log-normal
 fitted to p50, p90 and p99 by least squares replaces it when within 5 % of
 them), and is then corrected over a few simulated rounds until the model
 reproduces the calibration run's p50, p90 and p99 of every operation. A
@@ -68,6 +72,10 @@ run's base and burst, in a bench), the delays get a load curve: at each
 such rate, the factor on them with which the simulated p50 matches the
 measured one, found by simulation; 1 at the calibration rate; between
 rates by the logarithm of the rate, and held beyond the highest and lowest.
+The factor scales a delay's body, up to its median, and moves its tail by
+as much as the median (sim.LoadFactor): measured p99s hardly move while
+p50s fall with load, and scaling the tails as well had put the monolith's
+p99 at 2.6 to 5 times the measured at the ramp's low steps.
 
 How it is checked, twice. Against a ramp run it was not calibrated on:
 each step is simulated at its rate and compared; steps near a rate the

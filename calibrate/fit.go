@@ -41,18 +41,63 @@ func delayOf(lat results.Percentiles, demandMs float64) (sim.Dist, float64) {
 	return emp, lnErr
 }
 
+// tailQ are the quantiles an empirical delay gains between the measured
+// ones from p50 up: a simulator draws linearly between two points, and
+// from p90 to p99 a straight line would put the tenth of requests beyond
+// p90 evenly across a range that usually holds most of them near p90 and
+// a few near p99, making a mix of operations much slower at its p99 than
+// each operation at its own. Their values follow a power law of the
+// share of requests beyond (log value linear in log(1-q)), the shape of a
+// latency tail.
+var tailQ = []float64{0.75, 0.95, 0.97, 0.98, 0.995, 0.998}
+
 // empirical returns the empirical distribution with values r at delayQ,
-// rounded to the microsecond and made non-decreasing.
+// rounded to the microsecond and made non-decreasing, and between them,
+// from p50 up, points at tailQ (see there).
 func empirical(r []float64) sim.Dist {
 	qs := delayQ()
-	q := make([]sim.Quantile, len(qs))
+	var pts []sim.Quantile
 	prev := 0.0
-	for i, x := range r[:len(qs)] {
+	add := func(q, x float64) {
 		v := max(round3(x), minMs, prev)
-		q[i] = sim.Quantile{Q: qs[i], Ms: v}
+		pts = append(pts, sim.Quantile{Q: q, Ms: v})
 		prev = v
 	}
-	return sim.Empirical(q...)
+	for i, x := range r[:len(qs)] {
+		if i > iP50 && i < len(qs)-1 {
+			lo, hi := pts[len(pts)-1], sim.Quantile{Q: qs[i], Ms: max(x, prev)}
+			for _, q := range tailQ {
+				if q > lo.Q && q < hi.Q {
+					add(q, powerTail(lo, hi, q))
+				}
+			}
+		}
+		add(qs[i], x)
+	}
+	return sim.Empirical(pts...)
+}
+
+// powerTail is the value at q between the points lo and hi of a
+// distribution whose value is a power of the share of requests beyond
+// it: log value linear in log(1-q).
+func powerTail(lo, hi sim.Quantile, q float64) float64 {
+	if !(lo.Ms > 0 && hi.Ms > lo.Ms) {
+		return lo.Ms
+	}
+	w := math.Log((1-q)/(1-lo.Q)) / math.Log((1-hi.Q)/(1-lo.Q))
+	return lo.Ms * math.Pow(hi.Ms/lo.Ms, w)
+}
+
+// anchors returns the values of d, an empirical delay made by empirical,
+// at delayQ; ok is false for any other distribution.
+func anchors(d sim.Dist) (r []float64, ok bool) {
+	qs := delayQ()
+	for _, p := range d.Quantiles {
+		if i := len(r); i < len(qs) && p.Q == qs[i] {
+			r = append(r, p.Ms)
+		}
+	}
+	return r, len(r) == len(qs) && len(d.Quantiles) == len(qs)+len(tailQ)
 }
 
 // fitLogNormal fits a log-normal to a p50, p90 and p99 by least squares
@@ -161,16 +206,9 @@ func shift(d sim.Dist, meas, got Quantiles) sim.Dist {
 		p99 := max(round3(d.P99Ms+delta[2]), median+minMs)
 		return sim.LogNormal(median, p99)
 	case sim.KindEmpirical:
-		qs := delayQ()
-		if len(d.Quantiles) != len(qs) {
+		r, ok := anchors(d)
+		if !ok {
 			return d // not one of ours: leave it be
-		}
-		r := make([]float64, len(d.Quantiles))
-		for i, q := range d.Quantiles {
-			if q.Q != qs[i] {
-				return d
-			}
-			r[i] = q.Ms
 		}
 		for k, dk := range delta {
 			r[iP50+k] += dk
