@@ -19,7 +19,7 @@ const Target = 0.15
 // SaturationUtilization is the utilisation of a station at which a model
 // counts as saturated whatever its latency: so near 1 the queue has no
 // steady state within a simulation's length.
-const SaturationUtilization = 0.95
+const SaturationUtilization = sim.SaturatedUtilization
 
 // behindShare is the share of the offered rate below which throughput
 // has fallen behind, in a measurement and in a model alike.

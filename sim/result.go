@@ -80,6 +80,11 @@ type Latency struct {
 	MaxMs  float64 `json:"max_ms"`
 }
 
+// SaturatedUtilization is the utilisation from which a report takes a
+// station for saturated: a queue this busy has no steady state over a run
+// of ordinary length, and its waits grow with the run.
+const SaturatedUtilization = 0.95
+
 // StationResult is one station's account over the measured window.
 // Counts are of visits by measured requests (async copies included).
 type StationResult struct {

@@ -6,6 +6,7 @@
 package simrun
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -83,6 +84,7 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 	}
 	var (
 		first results.VariantResult
+		last  sim.Result
 		steps []results.RampStep
 		peak  float64
 	)
@@ -94,6 +96,7 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 		if i == 0 {
 			first = v
 		}
+		last = r
 		served := v.Achieved.RequestsPerSec // past saturation, the capacity
 		steps = append(steps, results.RampStep{
 			OfferedPerSec: rate, JourneysPerSec: served, RequestsPerSec: served,
@@ -104,6 +107,12 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 	}
 	first.Ramp = &results.RampSummary{Steps: steps, StoppedBy: "a simulated sweep: every rate asked", MaxRequestsPerSec: peak}
 	first.Notes = append(first.Notes, "Simulated at each rate of the sweep; the ramp steps are the sweep's rates (requests/s, modeled).")
+	// The stations' note of the first rate tells little of a sweep: say
+	// which stations the highest rate kept busy instead.
+	first.Notes = slices.DeleteFunc(first.Notes, func(n string) bool { return strings.HasPrefix(n, stationsPrefix) })
+	if n := stationsNote(m, last); n != "" {
+		first.Notes = append(first.Notes, fmt.Sprintf("At %g req/s, the sweep's last rate: %s", rates[len(rates)-1], n))
+	}
 	return first, nil
 }
 
@@ -189,7 +198,60 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 	if len(delays) > 0 {
 		v.Notes = append(v.Notes, fmt.Sprintf("Not in the resources, as delays (waiting, not CPU): %s.", strings.Join(delays, ", ")))
 	}
+	if n := stationsNote(m, r); n != "" {
+		v.Notes = append(v.Notes, n)
+	}
 	return v
+}
+
+// stationsPrefix begins the note of stationsNote.
+const stationsPrefix = "Stations, the busiest first: "
+
+// stationsNote says how busy the model kept each of its queueing stations
+// (delays have no queue), the busiest first, and which of them saturated:
+// the bottleneck a reader looks for when the latencies run away, be it
+// the cores or a lock such as a database's single writer. "" when the
+// model has no queueing station.
+func stationsNote(m sim.Model, r sim.Result) string {
+	servers, replicas := map[string]int{}, map[string]int{}
+	for _, st := range m.Stations {
+		if !st.IsDelay() {
+			servers[st.Name] = st.Servers * max(st.Replicas, 1)
+			replicas[st.Name] = st.Replicas
+		}
+	}
+	var busy []sim.StationResult
+	for _, s := range r.Stations {
+		if _, ok := servers[s.Name]; ok {
+			busy = append(busy, s)
+		}
+	}
+	if len(busy) == 0 {
+		return ""
+	}
+	slices.SortStableFunc(busy, func(a, b sim.StationResult) int { return cmp.Compare(b.Utilization, a.Utilization) })
+	var parts, saturated []string
+	for _, s := range busy {
+		size := fmt.Sprintf("%d server%s", servers[s.Name], map[bool]string{true: "s"}[servers[s.Name] != 1])
+		if reps := replicas[s.Name]; reps > 1 {
+			size += fmt.Sprintf(" over %d replicas", reps)
+		}
+		wait := fmt.Sprintf("%.3f", s.MeanWaitMs)
+		if s.MeanWaitMs >= 100 {
+			wait = fmt.Sprintf("%.0f", s.MeanWaitMs)
+		}
+		parts = append(parts, fmt.Sprintf("%s %.0f %% busy (%s; a visit waited %s ms on average)",
+			s.Name, 100*s.Utilization, size, wait))
+		if s.Utilization >= sim.SaturatedUtilization {
+			saturated = append(saturated, s.Name)
+		}
+	}
+	note := stationsPrefix + strings.Join(parts, "; ") + "."
+	if len(saturated) > 0 {
+		note += fmt.Sprintf(" Saturated (%.0f %% busy or more), so the latencies grow with the length of the run: %s.",
+			100*sim.SaturatedUtilization, strings.Join(saturated, ", "))
+	}
+	return note
 }
 
 // opStats expresses a class's account as operation statistics.

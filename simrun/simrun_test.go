@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/archbench/archbench/cost"
@@ -182,6 +183,59 @@ func TestResultLeavesLocksOutOfResources(t *testing.T) {
 		if c.Component == "writer" {
 			t.Errorf("container %+v: a lock station is priced as a task", c)
 		}
+	}
+}
+
+// TestResultNamesTheBottleneck checks that a result's notes rank the
+// queueing stations by how busy they were and name a saturated one:
+// here a single writer held 1 ms a request at 1,200 req/s, beside four
+// cores a third busy.
+func TestResultNamesTheBottleneck(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{
+		Name: "writer-bound", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 1200},
+		Stations: []sim.Station{{Name: "cpu", Servers: 4, Replicas: 1}, {Name: "writer", Servers: 1, Replicas: 1, Lock: true}, {Name: "wait", Delay: true}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+			{Station: "writer", Service: sim.Deterministic(0), Hold: true},
+			{Station: "cpu", Service: sim.Deterministic(1), Release: true},
+			{Station: "wait", Service: sim.Deterministic(1)},
+		}}},
+	}
+	v, _, err := At(context.Background(), m, 1200, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var note string
+	for _, n := range v.Notes {
+		if strings.HasPrefix(n, "Stations, the busiest first: ") {
+			note = n
+		}
+	}
+	switch {
+	case note == "":
+		t.Fatalf("notes %q: none on the stations", v.Notes)
+	case !strings.HasPrefix(note, "Stations, the busiest first: writer 100 % busy (1 server;"):
+		t.Errorf("note %q: want the writer first, full", note)
+	case !strings.Contains(note, "; cpu ") || strings.Contains(note, "; wait "):
+		t.Errorf("note %q: want the cpu after it, and no delay station", note)
+	case !strings.HasSuffix(note, "grow with the length of the run: writer."):
+		t.Errorf("note %q: want the writer named saturated, alone", note)
+	}
+
+	// A sweep tells of its last rate's stations, not its first's.
+	sw, err := Sweep(context.Background(), m, []float64{100, 1200}, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sweepNotes []string
+	for _, n := range sw.Notes {
+		if strings.Contains(n, "Stations, the busiest first: ") {
+			sweepNotes = append(sweepNotes, n)
+		}
+	}
+	if len(sweepNotes) != 1 || !strings.HasPrefix(sweepNotes[0], "At 1200 req/s, the sweep's last rate: Stations, the busiest first: writer 100 % busy") {
+		t.Errorf("sweep notes on the stations %q: want one, of 1200 req/s", sweepNotes)
 	}
 }
 
