@@ -299,11 +299,12 @@ func TestDistSampling(t *testing.T) {
 		d        Dist
 		mean     float64
 		quantile [2]float64 // a quantile and its value
+		median   float64    // where a load factor stops scaling draws
 	}{
-		{Exponential(10), 10, [2]float64{0.5, 10 * math.Ln2}},
-		{Deterministic(3), 3, [2]float64{0.9, 3}},
-		{LogNormal(10, 50), 10 * math.Exp(math.Pow(math.Log(5)/z99, 2)/2), [2]float64{0.99, 50}},
-		{Empirical(Quantile{0, 1}, Quantile{0.5, 2}, Quantile{0.9, 10}, Quantile{1, 30}), 0.5*1.5 + 0.4*6 + 0.1*20, [2]float64{0.7, 6}},
+		{Exponential(10), 10, [2]float64{0.5, 10 * math.Ln2}, 10 * math.Ln2},
+		{Deterministic(3), 3, [2]float64{0.9, 3}, 3},
+		{LogNormal(10, 50), 10 * math.Exp(math.Pow(math.Log(5)/z99, 2)/2), [2]float64{0.99, 50}, 10},
+		{Empirical(Quantile{0, 1}, Quantile{0.4, 2}, Quantile{0.9, 10}, Quantile{1, 30}), 0.4*1.5 + 0.5*6 + 0.1*20, [2]float64{0.7, 6.8}, 3.6}, // median 2 + 8·(0.5-0.4)/(0.9-0.4)
 	}
 	for _, tc := range tests {
 		t.Run(tc.d.Kind, func(t *testing.T) {
@@ -314,6 +315,9 @@ func TestDistSampling(t *testing.T) {
 			const n = 200_000
 			r := rand.New(rand.NewPCG(1, 2))
 			s := compileDist(tc.d)
+			if math.Abs(s.median-tc.median) > 1e-9*tc.median {
+				t.Errorf("median %g, want %g", s.median, tc.median)
+			}
 			xs := make([]float64, n)
 			var sum float64
 			for i := range xs {
