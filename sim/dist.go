@@ -124,26 +124,11 @@ const (
 )
 
 func compileDist(d Dist) sampler {
-	s := compileDraw(d)
-	switch s.kind {
-	case distExp:
-		s.median = math.Ln2 * s.a
-	case distLogNormal:
-		s.median = math.Exp(s.a)
-	case distEmpirical:
-		s.median = s.at(0.5)
-	default:
-		s.median = s.a
-	}
-	return s
-}
-
-func compileDraw(d Dist) sampler {
 	switch d.Kind {
 	case KindExponential:
-		return sampler{kind: distExp, a: d.MeanMs}
+		return sampler{kind: distExp, a: d.MeanMs, median: math.Ln2 * d.MeanMs}
 	case KindLogNormal:
-		s := sampler{kind: distLogNormal, a: math.Log(d.MedianMs), b: logNormalSigma(d)}
+		s := sampler{kind: distLogNormal, a: math.Log(d.MedianMs), b: logNormalSigma(d), median: d.MedianMs}
 		s.t = make([]float64, logNormalSteps)
 		for i := logNormalExact; i <= logNormalSteps-logNormalExact; i++ {
 			s.t[i] = s.logNormalAt(float64(i) / logNormalSteps)
@@ -155,9 +140,10 @@ func compileDraw(d Dist) sampler {
 			s.q = append(s.q, p.Q)
 			s.v = append(s.v, p.Ms)
 		}
+		s.median = s.at(0.5)
 		return s
 	default:
-		return sampler{kind: distDet, a: d.MeanMs}
+		return sampler{kind: distDet, a: d.MeanMs, median: d.MeanMs}
 	}
 }
 
