@@ -462,12 +462,12 @@ func TestRecoverStale(t *testing.T) {
 		}
 	})
 
-	// settled polls until the only order has status and owed voids are
+	// settled waits until the only order has status and owed voids are
 	// owed, and returns it.
 	settled := func(status shop.OrderStatus, owed int) shop.Order {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		var id string
+		waitFor(t, fmt.Sprintf("the order is %s with %d voids owed", status, owed), func() bool {
 			all, err := s.Orders().All(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -476,18 +476,17 @@ func TestRecoverStale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(all) == 1 && all[0].Status == status && n == owed {
-				o, err := s.GetOrder(ctx, all[0].ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return o
+			if len(all) != 1 || all[0].Status != status || n != owed {
+				return false
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("orders %+v, %d voids owed; want one %s with %d owed", all, n, status, owed)
-			}
-			time.Sleep(20 * time.Millisecond)
+			id = all[0].ID
+			return true
+		})
+		o, err := s.GetOrder(ctx, id)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return o
 	}
 	o := settled(shop.OrderPaymentFailed, 1)
 	if o.FailureReason != api.CodePaymentUnavailable {
