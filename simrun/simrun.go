@@ -213,11 +213,11 @@ const stationsPrefix = "Stations, the busiest first: "
 // the cores or a lock such as a database's single writer. "" when the
 // model has no queueing station.
 func stationsNote(m sim.Model, r sim.Result) string {
-	servers, replicas := map[string]int{}, map[string]int{}
+	servers, scaled := map[string]int{}, map[string]bool{}
 	for _, st := range m.Stations {
 		if !st.IsDelay() {
-			servers[st.Name] = st.Servers * max(st.Replicas, 1)
-			replicas[st.Name] = st.Replicas
+			servers[st.Name] = st.Servers
+			scaled[st.Name] = st.Autoscale != nil
 		}
 	}
 	var busy []sim.StationResult
@@ -232,10 +232,7 @@ func stationsNote(m sim.Model, r sim.Result) string {
 	slices.SortStableFunc(busy, func(a, b sim.StationResult) int { return cmp.Compare(b.Utilization, a.Utilization) })
 	var parts, saturated []string
 	for _, s := range busy {
-		size := fmt.Sprintf("%d server%s", servers[s.Name], map[bool]string{true: "s"}[servers[s.Name] != 1])
-		if reps := replicas[s.Name]; reps > 1 {
-			size += fmt.Sprintf(" over %d replicas", reps)
-		}
+		size := replicaSize(servers[s.Name], s, scaled[s.Name], r.WindowSec)
 		wait := fmt.Sprintf("%.3f", s.MeanWaitMs)
 		if s.MeanWaitMs >= 100 {
 			wait = fmt.Sprintf("%.0f", s.MeanWaitMs)
@@ -252,6 +249,29 @@ func stationsNote(m sim.Model, r sim.Result) string {
 			100*sim.SaturatedUtilization, strings.Join(saturated, ", "))
 	}
 	return note
+}
+
+// replicaSize says how many servers a station ran, from what the
+// simulation did rather than the model's starting count: an autoscaled
+// station's replicas are the most that existed at once and their mean
+// over the window.
+func replicaSize(servers int, s sim.StationResult, autoscaled bool, window float64) string {
+	plural := func(n int, one string) string {
+		if n == 1 {
+			return fmt.Sprintf("%d %s", n, one)
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	peak := max(s.PeakReplicas, 1)
+	switch {
+	case autoscaled:
+		return fmt.Sprintf("%s on each of up to %s, %.1f on average", plural(servers, "server"), plural(peak, "replica"),
+			s.ReplicaSeconds/max(window, 1e-9))
+	case peak > 1:
+		return fmt.Sprintf("%s over %d replicas", plural(servers*peak, "server"), peak)
+	default:
+		return plural(servers, "server")
+	}
 }
 
 // opStats expresses a class's account as operation statistics.

@@ -3,6 +3,7 @@ package simrun
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -236,6 +237,32 @@ func TestResultNamesTheBottleneck(t *testing.T) {
 	}
 	if len(sweepNotes) != 1 || !strings.HasPrefix(sweepNotes[0], "At 1200 req/s, the sweep's last rate: Stations, the busiest first: writer 100 % busy") {
 		t.Errorf("sweep notes on the stations %q: want one, of 1200 req/s", sweepNotes)
+	}
+}
+
+// TestResultSizesStationsFromTheRun checks that the stations' note gives
+// an autoscaled station's replicas from what ran, not the model's
+// starting count: one replica scaled out to carry twice its capacity.
+func TestResultSizesStationsFromTheRun(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{
+		Name: "autoscaled", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 2000},
+		Stations: []sim.Station{{Name: "cpu", Servers: 1, Replicas: 1,
+			Autoscale: &sim.Autoscale{Min: 1, Max: 8, TargetUtilization: 0.5, IntervalSec: 0.5}}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{{Station: "cpu", Service: sim.Deterministic(1)}}}},
+	}
+	v, r, err := At(context.Background(), m, 2000, WithRequests(40_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak := r.Stations[0].PeakReplicas
+	if peak < 3 {
+		t.Fatalf("peak replicas %d: want the station scaled out to carry 2 servers' work", peak)
+	}
+	want := fmt.Sprintf("(1 server on each of up to %d replicas, ", peak)
+	if note := v.Notes[len(v.Notes)-1]; !strings.HasPrefix(note, "Stations, the busiest first: cpu ") || !strings.Contains(note, want) {
+		t.Errorf("note %q: want the cpu sized %q", note, want)
 	}
 }
 
