@@ -47,8 +47,18 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 		"every figure is measured unless its name says modeled. " + headlineIntro + "\n\n")
 	var figs []figures.Figure
 	var links []string
+	paired := table{}
 	for _, r := range reports {
 		run := r.Run
+		if t := pairedTable(run.Variants); len(t.rows) > 0 {
+			paired.header, paired.right = t.header, t.right
+			for _, row := range t.rows {
+				if slices.Contains(overviewFigures[run.Scenario], row[0]) {
+					row[0] = run.Scenario + ": " + row[0]
+					paired.rows = append(paired.rows, row)
+				}
+			}
+		}
 		want := overviewFigures[run.Scenario]
 		es := estimates(run.Variants, cfg.pricing)
 		for _, f := range headlineFigures(run, es) {
@@ -64,6 +74,12 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 	if len(t.rows) > 0 {
 		t.header[1] = "scenario"
 		if err := t.markdown(&b); err != nil {
+			return fmt.Errorf("render summary: %w", err)
+		}
+	}
+	if len(paired.rows) > 0 {
+		b.WriteString("\n## Paired by round (measured)\n\n" + pairedIntro + "\n\n")
+		if err := paired.markdown(&b); err != nil {
 			return fmt.Errorf("render summary: %w", err)
 		}
 	}

@@ -53,6 +53,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 	}{
 		{"Run", "", metadataTable(run)},
 		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es))},
+		{"Paired by round (measured)", pairedIntro, pairedTable(run.Variants)},
 		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
@@ -129,6 +130,9 @@ func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 		{"Headline figures " + labelled(run.Variants), headlineTable(headlineFigures(run, estimates(run.Variants, newConfig(opts).pricing)))},
 		{"Summary " + labelled(run.Variants), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
+	}
+	if t := pairedTable(run.Variants); len(t.rows) > 0 {
+		sections = slices.Insert(sections, 1, section{"Paired by round (measured)", t})
 	}
 	for _, s := range []section{
 		{"Ramp " + labelled(run.Variants), rampSummaryTable(run.Variants, names)},

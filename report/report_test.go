@@ -843,6 +843,30 @@ func TestOverview(t *testing.T) {
 	if strings.Contains(got, "| fault: crash cart | p99") || strings.Count(got, "p99 latency") != 1 {
 		t.Errorf("summary takes p99 from the fault run too:\n%s", got)
 	}
+	if strings.Contains(got, "Paired by round") {
+		t.Errorf("summary of runs without rounds pairs them:\n%s", got)
+	}
+
+	// Two rounds of steady, and of the fault: the summary pairs the
+	// steady run's latencies only, as it takes its latencies only from
+	// steady.
+	for _, run := range []*results.Run{&steady, &fault} {
+		again := slices.Clone(run.Variants)
+		for i := range again {
+			again[i].Repetition, run.Variants[i].Repetition = 2, 1
+			again[i].Total.LatencyMs.P50 *= 1.1
+		}
+		run.Variants = append(run.Variants, again...)
+	}
+	b.Reset()
+	if err := Overview(&b, []RunReport{{steady, "../a/REPORT.md"}, {fault, "../b/REPORT.md"}}); err != nil {
+		t.Fatal(err)
+	}
+	got = b.String()
+	if !strings.Contains(got, "## Paired by round (measured)") || !strings.Contains(got, "| steady: p50 latency ") ||
+		strings.Contains(got, "| fault: p50") {
+		t.Errorf("summary of two rounds: want the steady run's p50 paired, not the fault's:\n%s", got)
+	}
 }
 
 // TestCapacityTable sums up a variant's ramps over CPU budgets in one row.
