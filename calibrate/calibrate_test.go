@@ -397,8 +397,8 @@ func TestFromRun(t *testing.T) {
 	if c.Source.Repetitions != 2 || c.Source.CPUs != 4 || c.Source.RunID != "r1" || c.Model.Stations[0].Servers != 4 {
 		t.Errorf("source %+v, cpu servers %d; want 2 repetitions on 4 CPUs of run r1", c.Source, c.Model.Stations[0].Servers)
 	}
-	if !strings.Contains(c.Model.Name, "steady run r1") || !strings.Contains(c.Model.Name, "2 repetitions") {
-		t.Errorf("model name %q, want the source in it", c.Model.Name)
+	if c.Model.Name != "toy" || !strings.HasPrefix(c.Model.Description, "calibrated from steady run r1, 2 repetitions") {
+		t.Errorf("model name %q, description %q: want the variant, and the source in the description", c.Model.Name, c.Model.Description)
 	}
 	opA := c.Ops[0]
 	// A: 750 + 250 requests; p50 (750×2 + 250×6)/1000 = 3; min the least.

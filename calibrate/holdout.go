@@ -34,7 +34,7 @@ func ValidateLeaveOneOut(ctx context.Context, m sim.Model, against results.Run, 
 		return Summary{}, err
 	}
 	base := withLoadCurve(m, nil)
-	s := Summary{Variant: variant, Model: m.Name, RunID: against.ID, Scenario: against.Scenario, LeaveOneOut: true}
+	s := Summary{Variant: variant, Model: m.Described(), RunID: against.ID, Scenario: against.Scenario, LeaveOneOut: true}
 	var all []sim.LoadFactor
 	for _, v := range vs {
 		if v.Ramp == nil {

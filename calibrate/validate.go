@@ -176,7 +176,7 @@ func Validate(ctx context.Context, m sim.Model, against results.Run, variant str
 		}
 		targets = append(targets, ts...)
 	}
-	s := Summary{Variant: variant, Model: m.Name, RunID: against.ID, Scenario: against.Scenario}
+	s := Summary{Variant: variant, Model: m.Described(), RunID: against.ID, Scenario: against.Scenario}
 	curve := loadCurveOf(m)
 	s.CalibratedAt = []float64{m.Arrivals.RatePerSec}
 	for _, f := range curve {

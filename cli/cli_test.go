@@ -192,6 +192,9 @@ func TestSimulate(t *testing.T) {
 	if !strings.Contains(stdout, "[modeled]") || !strings.Contains(stdout, "Report (modeled)") {
 		t.Errorf("simulate output does not say modeled:\n%s", stdout)
 	}
+	if !strings.Contains(stdout, "(modeled): At 60 req/s, the sweep's last rate: Stations, the busiest first: ") {
+		t.Errorf("simulate output does not say how busy the stations were:\n%s", stdout)
+	}
 	r, err := results.Read(filepath.Join(out, results.LatestLink))
 	if err != nil {
 		t.Fatal(err)

@@ -156,6 +156,11 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if err := report.Terminal(env.Stdout, run, pricing.options()...); err != nil {
 		return err
 	}
+	for _, v := range run.Variants {
+		if n := simrun.StationsNote(v); n != "" {
+			fmt.Fprintf(env.Stdout, "\n%s (modeled): %s\n", v.Variant, n)
+		}
+	}
 	fmt.Fprintf(env.Stdout, "\nReport (modeled): %s\nData:   %s\n", filepath.Join(dir, report.FileName), filepath.Join(dir, results.FileName))
 	return nil
 }

@@ -29,6 +29,10 @@ type Model struct {
 	Name string `json:"name"`
 	// Label must be "modeled" or empty (read as "modeled").
 	Label string `json:"label,omitempty"`
+	// Description says where the model came from, such as the measured
+	// run it was calibrated from, for people; the simulator does not read
+	// it.
+	Description string `json:"description,omitempty"`
 	// DurationSec is how long requests arrive, from time 0. After it no
 	// request arrives and those in flight are let finish (see the package
 	// documentation for the limit).
@@ -54,6 +58,15 @@ type Model struct {
 	// Faults are windows of time during which a station or pool is down or
 	// slow.
 	Faults []Fault `json:"faults,omitempty"`
+}
+
+// Described returns the model's name followed by its description, if it
+// has one: "monolith, calibrated from steady run …".
+func (m Model) Described() string {
+	if m.Description == "" {
+		return m.Name
+	}
+	return m.Name + ", " + m.Description
 }
 
 // Station is a multi-server first-come-first-served queue, replicated:

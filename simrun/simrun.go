@@ -192,6 +192,9 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 		}
 	}
 	v.Notes = append(v.Notes, fmt.Sprintf("Modeled by the simulator (seed %d, %d events): every figure of this result is a prediction, not a measurement.", r.Seed, r.Events))
+	if m.Description != "" {
+		v.Notes = append(v.Notes, "The model: "+m.Description+".")
+	}
 	if r.WarmupSec > 0 {
 		v.Notes = append(v.Notes, fmt.Sprintf("The simulator warmed up for %.3g s first; no figure here covers the warm-up, usage and billing included.", r.WarmupSec))
 	}
@@ -206,6 +209,18 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 
 // stationsPrefix begins the note of stationsNote.
 const stationsPrefix = "Stations, the busiest first: "
+
+// StationsNote returns the note of a simulated result that says how busy
+// each queueing station was and which saturated (for a sweep, at its last
+// rate): where to look when the latencies run away. "" when it has none.
+func StationsNote(v results.VariantResult) string {
+	for _, n := range v.Notes {
+		if strings.Contains(n, stationsPrefix) {
+			return n
+		}
+	}
+	return ""
+}
 
 // stationsNote says how busy the model kept each of its queueing stations
 // (delays have no queue), the busiest first, and which of them saturated:
