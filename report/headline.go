@@ -20,7 +20,9 @@ const perMillion = "cost per 1M requests, modeled"
 const headlineIntro = "Each cell is the mean over the repetitions (-count) with its 95 % confidence interval " +
 	"(Student's t) and the number of runs; outliers (Tukey's fences) are flagged, not dropped. " +
 	"A winner is named only where its interval overlaps no other variant's on the same runtime; with one run each no interval " +
-	"exists and no winner is called: repeat the run with -count 3 or more. Throughput has no winner while every variant carried " +
+	"exists and no winner is called: repeat the run with -count 3 or more. Where the intervals overlap but, paired by round, " +
+	"every other variant's latency was above one variant's beyond doubt, that variant is named, \"paired by round\" " +
+	"(see the section of that name). Throughput has no winner while every variant carried " +
 	"the load offered to it: the open-loop generator offers each the same rate, so the figure is the load's."
 
 // headlineFigures returns the run's headline figures (package figures)
@@ -61,8 +63,9 @@ func headlineFigures(run results.Run, es []*cost.Estimate) []figures.Figure {
 
 // headlineTable sets each headline figure of the run side by side across
 // variants, one row per figure and setting, naming a winner only where
-// the confidence intervals allow it.
-func headlineTable(figs []figures.Figure) table {
+// the confidence intervals allow it, or where paired shows one variant
+// best round by round (see pairedBest).
+func headlineTable(figs []figures.Figure, paired ...pairing) table {
 	var variants []string // column per variant (and runtime)
 	column := func(k figures.Key) string {
 		return strings.TrimSuffix(k.Variant+" ("+k.Runtime+")", " ()")
@@ -113,7 +116,11 @@ func headlineTable(figs []figures.Figure) table {
 			line = append(line, headlineCell(f))
 		}
 		line[0] += " (" + unit + ")"
-		line = append(line, headlineWinner(row, rk.name))
+		winner := headlineWinner(row, rk.name)
+		if best, ok := pairedBest(paired, rk.name, rk.setting, row[0].Key.Runtime); ok && winner == noWinnerOverlap {
+			winner = best + ", paired by round"
+		}
+		line = append(line, winner)
 		t.rows = append(t.rows, line)
 	}
 	return t
@@ -163,5 +170,9 @@ func headlineWinner(row []figures.Figure, name string) string {
 	if slices.ContainsFunc(row, func(f figures.Figure) bool { return f.Stats.N == 0 }) {
 		return "none: too few repetitions with this figure"
 	}
-	return "none: intervals overlap"
+	return noWinnerOverlap
 }
+
+// noWinnerOverlap is the winner cell of a figure whose intervals do not
+// tell the variants apart.
+const noWinnerOverlap = "none: intervals overlap"

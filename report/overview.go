@@ -48,8 +48,15 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 	var figs []figures.Figure
 	var links []string
 	paired := table{}
+	var ps []pairing
 	for _, r := range reports {
 		run := r.Run
+		for _, p := range pairings(run.Variants) {
+			if slices.Contains(overviewFigures[run.Scenario], p.figure) {
+				p.setting = run.Scenario + cmp.Or(prefixed(": ", p.setting), "") // as the figures' below
+				ps = append(ps, p)
+			}
+		}
 		if t := pairedTable(run.Variants); len(t.rows) > 0 {
 			paired.header, paired.right = t.header, t.right
 			for _, row := range t.rows {
@@ -70,7 +77,7 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 		}
 		links = append(links, fmt.Sprintf("- [%s](%s) — run %s, profile %s", cmp.Or(run.Scenario, "unnamed"), r.Link, run.ID, cmp.Or(run.Profile, "?")))
 	}
-	t := headlineTable(figs)
+	t := headlineTable(figs, ps...)
 	if len(t.rows) > 0 {
 		t.header[1] = "scenario"
 		if err := t.markdown(&b); err != nil {

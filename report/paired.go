@@ -32,11 +32,25 @@ var pairedFigures = []struct {
 	{figures.P99, func(v results.VariantResult) float64 { return v.Total.LatencyMs.P99 }},
 }
 
-// pairedTable compares each variant with the run's first, round by round:
-// one row per figure and variant that shares two rounds at least with the
+// pairing is one variant compared with the reference, round by round, on
+// one figure, in one group of results (a setting on a runtime).
+type pairing struct {
+	figure, setting, runtime string
+	variant, reference       string
+	ratio                    stats.Ratio
+	// p is the ratio's p value adjusted for the other variants compared
+	// with the same reference on the same figure (Holm).
+	p float64
+	// rivals counts the variants of the group besides the reference,
+	// paired or not (one that ran once has no pairing).
+	rivals int
+}
+
+// pairings compares each variant with the run's first, round by round: a
+// pairing per figure and variant that shares two rounds at least with the
 // reference on its runtime and setting. Modeled results, which have no
-// rounds, are left out. Empty when no variant repeats.
-func pairedTable(vs []results.VariantResult) table {
+// rounds, are left out.
+func pairings(vs []results.VariantResult) []pairing {
 	type group struct{ setting, runtime string }
 	type series struct {
 		variant string
@@ -59,23 +73,13 @@ func pairedTable(vs []results.VariantResult) table {
 		}
 		members[g][i].byRound[v.Repetition] = v
 	}
-	settings, runtimes := map[string]bool{}, map[string]bool{}
-	for _, g := range groups {
-		settings[g.setting], runtimes[g.runtime] = true, true
-	}
-	t := table{
-		header: []string{"figure", "variant", "against", "each round", "ratio (95 % CI)", "paired t-test"},
-		right:  []bool{false, false, false, true, true, false},
-	}
+	var out []pairing
 	for _, f := range pairedFigures {
 		for _, g := range groups {
 			ref := members[g][0]
 			// The variants compared with one reference on one figure
 			// are tested together: their p values are adjusted so.
-			var (
-				names []string
-				rs    []stats.Ratio
-			)
+			var ps []pairing
 			for _, s := range members[g][1:] {
 				var num, den []float64
 				for _, round := range slices.Sorted(maps.Keys(s.byRound)) {
@@ -84,46 +88,88 @@ func pairedTable(vs []results.VariantResult) table {
 					}
 				}
 				if r := stats.PairedRatio(num, den); r.N >= 2 {
-					names, rs = append(names, s.variant), append(rs, r)
+					ps = append(ps, pairing{figure: f.name, setting: g.setting, runtime: g.runtime, variant: s.variant,
+						reference: ref.variant, ratio: r, p: r.P, rivals: len(members[g]) - 1})
 				}
 			}
-			ps := make([]float64, len(rs))
-			for i, r := range rs {
-				ps[i] = r.P
+			raw := make([]float64, len(ps))
+			for i := range ps {
+				raw[i] = ps[i].p
 			}
-			for i, p := range stats.Holm(ps) {
-				r := rs[i]
-				name := names[i]
-				if len(settings) > 1 {
-					name += " · " + cmp.Or(g.setting, "no setting")
-				}
-				if len(runtimes) > 1 {
-					name += " (" + cmp.Or(g.runtime, "?") + ")"
-				}
-				each := make([]string, len(r.Ratios))
-				for j, x := range r.Ratios {
-					each[j] = fmt.Sprintf("%.2f", x)
-				}
-				t.rows = append(t.rows, []string{f.name, name, ref.variant, strings.Join(each, ", "),
-					fmt.Sprintf("%.2f (%.2f–%.2f)", r.Mean, r.Lo, r.Hi), pairedVerdict(r.Mean, p, r.Level)})
+			for i, p := range stats.Holm(raw) {
+				ps[i].p = p
 			}
+			out = append(out, ps...)
 		}
+	}
+	return out
+}
+
+// significant reports whether the pairing tells its variant apart from
+// the reference.
+func (p pairing) significant() bool { return p.p < 1-p.ratio.Level }
+
+// pairedBest returns the reference of the pairings of figure (lower is
+// better) in the group of setting and runtime when every other variant of
+// the group was paired with it and found higher: the best, round by
+// round, where the headline's intervals may not tell.
+func pairedBest(ps []pairing, figure, setting, runtime string) (string, bool) {
+	var ref string
+	n, rivals := 0, -1
+	for _, p := range ps {
+		if p.figure != figure || p.setting != setting || p.runtime != runtime {
+			continue
+		}
+		if !p.significant() || p.ratio.Mean <= 1 {
+			return "", false
+		}
+		ref, rivals = p.reference, p.rivals
+		n++
+	}
+	return ref, n > 0 && n == rivals
+}
+
+// pairedTable sets out the pairings of vs, one row each: empty when no
+// variant repeats.
+func pairedTable(vs []results.VariantResult) table {
+	ps := pairings(vs)
+	settings, runtimes := map[string]bool{}, map[string]bool{}
+	for _, p := range ps {
+		settings[p.setting], runtimes[p.runtime] = true, true
+	}
+	t := table{
+		header: []string{"figure", "variant", "against", "each round", "ratio (95 % CI)", "paired t-test"},
+		right:  []bool{false, false, false, true, true, false},
+	}
+	for _, p := range ps {
+		name := p.variant
+		if len(settings) > 1 {
+			name += " · " + cmp.Or(p.setting, "no setting")
+		}
+		if len(runtimes) > 1 {
+			name += " (" + cmp.Or(p.runtime, "?") + ")"
+		}
+		each := make([]string, len(p.ratio.Ratios))
+		for j, x := range p.ratio.Ratios {
+			each[j] = fmt.Sprintf("%.2f", x)
+		}
+		t.rows = append(t.rows, []string{p.figure, name, p.reference, strings.Join(each, ", "),
+			fmt.Sprintf("%.2f (%.2f–%.2f)", p.ratio.Mean, p.ratio.Lo, p.ratio.Hi), pairedVerdict(p)})
 	}
 	return t
 }
 
-// pairedVerdict says what the paired test found for a ratio whose
-// adjusted p value is p: "higher, p = 0.018", "lower, p < 0.001" or "no
-// difference shown, p = 0.41".
-func pairedVerdict(ratio, p, level float64) string {
-	ps := fmt.Sprintf("p = %.2g", p)
-	if p < 0.001 {
+// pairedVerdict says what the paired test found: "higher, p = 0.018",
+// "lower, p < 0.001" or "no difference shown, p = 0.41".
+func pairedVerdict(p pairing) string {
+	ps := fmt.Sprintf("p = %.2g", p.p)
+	if p.p < 0.001 {
 		ps = "p < 0.001"
 	}
 	switch {
-	case p >= 1-level:
+	case !p.significant():
 		return "no difference shown, " + ps
-	case ratio > 1:
+	case p.ratio.Mean > 1:
 		return "higher, " + ps
 	default:
 		return "lower, " + ps

@@ -8,6 +8,7 @@ import (
 
 	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/stats"
 )
 
 // TestPairedTable runs two variants through three rounds on a host whose
@@ -33,6 +34,24 @@ func TestPairedTable(t *testing.T) {
 	for _, row := range headlineTable(headlineFigures(run, make([]*cost.Estimate, len(run.Variants)))).rows {
 		if strings.HasPrefix(row[0], "p50 latency") && row[len(row)-1] != "none: intervals overlap" {
 			t.Fatalf("headline p50 %q: the test wants intervals that overlap", row)
+		}
+	}
+	// Paired, the monolith beats the microservices but not the hybrid:
+	// no winner yet. Without the hybrid, the monolith.
+	for _, tc := range []struct {
+		name string
+		vs   []results.VariantResult
+		want string
+	}{
+		{"the hybrid as fast", run.Variants, "none: intervals overlap"},
+		{"the microservices alone", slices.DeleteFunc(slices.Clone(run.Variants), func(v results.VariantResult) bool { return v.Variant == "hybrid" }),
+			"monolith, paired by round"},
+	} {
+		r := results.Run{Variants: tc.vs}
+		for _, row := range headlineTable(headlineFigures(r, make([]*cost.Estimate, len(r.Variants))), pairings(r.Variants)...).rows {
+			if strings.HasPrefix(row[0], "p50 latency") && row[len(row)-1] != tc.want {
+				t.Errorf("%s: headline p50 winner %q, want %q", tc.name, row[len(row)-1], tc.want)
+			}
 		}
 	}
 	// Neither a variant run once nor a modeled result has rounds to pair.
@@ -85,7 +104,7 @@ func TestPairedVerdict(t *testing.T) {
 		{0.9, 0.41, "no difference shown, p = 0.41"},
 	}
 	for _, tc := range tests {
-		if got := pairedVerdict(tc.ratio, tc.p, 0.95); got != tc.want {
+		if got := pairedVerdict(pairing{ratio: stats.Ratio{Mean: tc.ratio, Level: 0.95}, p: tc.p}); got != tc.want {
 			t.Errorf("pairedVerdict(%g, %g) = %q, want %q", tc.ratio, tc.p, got, tc.want)
 		}
 	}

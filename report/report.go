@@ -52,7 +52,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		table          table
 	}{
 		{"Run", "", metadataTable(run)},
-		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es))},
+		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es), pairings(run.Variants)...)},
 		{"Paired by round (measured)", pairedIntro, pairedTable(run.Variants)},
 		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
@@ -127,7 +127,7 @@ func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 		table   table
 	}
 	sections := []section{
-		{"Headline figures " + labelled(run.Variants), headlineTable(headlineFigures(run, estimates(run.Variants, newConfig(opts).pricing)))},
+		{"Headline figures " + labelled(run.Variants), headlineTable(headlineFigures(run, estimates(run.Variants, newConfig(opts).pricing)), pairings(run.Variants)...)},
 		{"Summary " + labelled(run.Variants), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -854,7 +855,7 @@ func TestOverview(t *testing.T) {
 		again := slices.Clone(run.Variants)
 		for i := range again {
 			again[i].Repetition, run.Variants[i].Repetition = 2, 1
-			again[i].Total.LatencyMs.P50 *= 1.1
+			again[i].Total.LatencyMs.P50 *= 3
 		}
 		run.Variants = append(run.Variants, again...)
 	}
@@ -866,6 +867,11 @@ func TestOverview(t *testing.T) {
 	if !strings.Contains(got, "## Paired by round (measured)") || !strings.Contains(got, "| steady: p50 latency ") ||
 		strings.Contains(got, "| fault: p50") {
 		t.Errorf("summary of two rounds: want the steady run's p50 paired, not the fault's:\n%s", got)
+	}
+	// Each round's p50s are 3× the first's alike: the intervals of two
+	// runs overlap, the ratios do not move.
+	if !regexp.MustCompile(`\| p50 latency \(ms\) +\| steady .*\| monolith, paired by round +\|`).MatchString(got) {
+		t.Errorf("summary of two rounds: want the monolith named best on p50, paired by round:\n%s", got)
 	}
 }
 
