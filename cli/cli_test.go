@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -138,6 +139,11 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "server=20000"}, "-instances: want name=N with N in 1..10000"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "server=2,server=3"}, `-instances: "server" named twice`},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-rate", "5", "-sweep", "1,2"}, "-rate and -sweep cannot be given together"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server"}, "-size needs -slo-p99"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-slo-p99", "10ms"}, "-slo-p99 goes with -size"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "0s"}, "-slo-p99 must be > 0"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "10ms", "-sweep", "1,2"}, "does not go with -sweep"},
+		{[]string{"simulate", "-calibrate", "../results/example/steady", "-size", "cpu"}, "-size simulate a model and do not apply to -calibrate"},
 		{[]string{"simulate", "-model", filepath.Join(dir, "bad-field.json")}, "-model"},
 		{[]string{"k6", "export", "-scenario", "fault"}, "-scenario must be steady, spike or ramp"},
 		{[]string{"k6", "export", "-target", "ftp://x"}, "-target must be an http(s) URL"},
@@ -205,6 +211,30 @@ func TestSimulate(t *testing.T) {
 	md, err := os.ReadFile(filepath.Join(out, results.LatestLink, "REPORT.md"))
 	if err != nil || !strings.Contains(string(md), "(modeled: every figure is a prediction, none measured)") {
 		t.Errorf("report does not label the run modeled (%v)", err)
+	}
+}
+
+// TestSimulateSize sizes the M/M/1 model's server for a p99 its one
+// replica, 70 % busy, misses (its service alone has a p99 of 46 ms): the
+// command says how many replicas meet it and the run's notes keep the
+// sizing.
+func TestSimulateSize(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, errOut := run(t, "simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "60ms", "-requests", "5000", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate -size exited %d: %s", code, errOut)
+	}
+	want := regexp.MustCompile(`mm1 \(modeled\): Sized server for a p99 of 60 ms at 70 req/s: (\d+) replicas are the fewest that meet it`)
+	m := want.FindStringSubmatch(stdout)
+	if m == nil || m[1] == "1" {
+		t.Fatalf("simulate -size output lacks a count above 1:\n%s", stdout)
+	}
+	r, err := results.Read(filepath.Join(out, results.LatestLink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := r.Variants[0].Notes; !strings.HasPrefix(notes[len(notes)-1], "Sized server for a p99 of 60 ms") {
+		t.Errorf("notes %q: want the sizing last", notes)
 	}
 }
 

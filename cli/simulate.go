@@ -35,7 +35,14 @@ queue and a hand-written microservices model; 'archbench simulate
 steady run, which you can read and edit.
 
   archbench simulate -model m.json -rate 50000 -instances cpu=40
+  archbench simulate -model m.json -rate 50000 -size cpu -slo-p99 100ms
   archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
+
+-size finds the fewest replicas of a station that keep the p99 within
+-slo-p99 with every request served, simulating each count it tries, and
+says so; when more replicas stop helping (the station is less than half
+busy and the SLO is still missed), it names the station that is full
+instead, such as a database's single writer.
 
 Writes OUT/<run-id>/results.json and REPORT.md, with charts, as the bench
 does (the sweep as ramp steps: latency against load, cost against traffic).`
@@ -46,6 +53,8 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	rate := fs.Float64("rate", 0, "requests per second to simulate at (default: each model's own)")
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
 	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
+	size := fs.String("size", "", "a queueing `station` to size: the fewest replicas that keep the p99 within -slo-p99 at -rate")
+	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency the station's replicas must keep (e.g. 100ms)")
 	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
 	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
 	out := fs.String("out", "results", "directory for run folders")
@@ -71,7 +80,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		}
 		set := setFlags(fs)
 		var ignored []string
-		for _, name := range []string{"rate", "sweep", "instances", "requests", "out", "pricing"} {
+		for _, name := range []string{"rate", "sweep", "instances", "requests", "out", "pricing", "size", "slo-p99"} {
 			if set[name] {
 				ignored = append(ignored, "-"+name)
 			}
@@ -102,6 +111,16 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return badFlag(fs, fmt.Errorf("-sweep: %w", err))
 	}
+	switch {
+	case *size != "" && !set["slo-p99"]:
+		return badFlag(fs, errors.New("-size needs -slo-p99: the p99 latency the replicas must keep"))
+	case set["slo-p99"] && *size == "":
+		return badFlag(fs, errors.New("-slo-p99 goes with -size: the station whose replicas to count"))
+	case set["slo-p99"] && *sloP99 <= 0:
+		return badFlag(fs, fmt.Errorf("-slo-p99 must be > 0, but is %s", *sloP99))
+	case *size != "" && len(rates) > 0:
+		return badFlag(fs, errors.New("-size sizes a station at one rate (-rate, or the model's): it does not go with -sweep"))
+	}
 	if len(rates) > 0 && set["rate"] {
 		return badFlag(fs, errors.New("-rate and -sweep cannot be given together: a sweep's rates are its own"))
 	}
@@ -129,6 +148,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	run.Params = map[string]any{"models": *models, "seed": *seed, "requests": *requests, "instances": *instances}
 	run.Notes = append(run.Notes, "Every figure in this run is modeled by the simulator, not measured: see each result's notes, and the model files.")
 	opts := []simrun.Option{simrun.WithSeed(*seed), simrun.WithRequests(*requests)}
+	var sizings []string
 	for _, m := range ms {
 		fmt.Fprintf(env.Stderr, "simulate %s: ", m.Name)
 		var v results.VariantResult
@@ -141,7 +161,15 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 				r = *rate
 			}
 			fmt.Fprintf(env.Stderr, "%g req/s\n", r)
-			v, _, err = simrun.At(ctx, m, r, opts...)
+			if *size != "" {
+				var s simrun.Sizing
+				s, v, err = simrun.Size(ctx, m, r, *size, float64(*sloP99)/float64(time.Millisecond), opts...)
+				if err == nil {
+					sizings = append(sizings, m.Name+" (modeled): "+s.String())
+				}
+			} else {
+				v, _, err = simrun.At(ctx, m, r, opts...)
+			}
 		}
 		if err != nil {
 			return err
@@ -160,6 +188,9 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		if n := simrun.StationsNote(v); n != "" {
 			fmt.Fprintf(env.Stdout, "\n%s (modeled): %s\n", v.Variant, n)
 		}
+	}
+	for _, s := range sizings {
+		fmt.Fprintf(env.Stdout, "\n%s\n", s)
 	}
 	fmt.Fprintf(env.Stdout, "\nReport (modeled): %s\nData:   %s\n", filepath.Join(dir, report.FileName), filepath.Join(dir, results.FileName))
 	return nil
@@ -345,18 +376,8 @@ func withInstances(m sim.Model, counts map[string]int) (sim.Model, error) {
 	m.Stations = append([]sim.Station(nil), m.Stations...)
 	m.Pools = append([]sim.Pool(nil), m.Pools...)
 	for name, n := range counts {
-		found := false
-		for i := range m.Stations {
-			if m.Stations[i].Name == name {
-				found = true
-				m.Stations[i].Replicas = n
-				if a := m.Stations[i].Autoscale; a != nil {
-					scaled := *a
-					scaled.Min, scaled.Max = n, max(scaled.Max, n)
-					m.Stations[i].Autoscale = &scaled
-				}
-			}
-		}
+		var found bool
+		m, found = simrun.SetReplicas(m, name, n)
 		for i := range m.Pools {
 			if m.Pools[i].Name == name {
 				found = true

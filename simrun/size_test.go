@@ -1,0 +1,132 @@
+package simrun
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/archbench/archbench/sim"
+)
+
+// cpuBound is a model whose cpu station, one server a replica, is all a
+// request visits: 2,000 req/s of 1 ms each need three replicas at least.
+func cpuBound(replicas int) sim.Model {
+	return sim.Model{
+		Name: "cpu-bound", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 2000},
+		Stations: []sim.Station{{Name: "cpu", Servers: 1, Replicas: replicas}, {Name: "wait", Delay: true}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+			{Station: "cpu", Service: sim.Exponential(1)},
+			{Station: "wait", Service: sim.Deterministic(1)},
+		}}},
+	}
+}
+
+func TestSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		m        sim.Model
+		slo      float64
+		min, max int // the replicas found
+	}{
+		{"up from one replica", cpuBound(1), 20, 3, 6},
+		{"down from too many", cpuBound(40), 20, 3, 6},
+		{"a tighter SLO wants more", cpuBound(1), 8, 4, 12},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, v, err := Size(context.Background(), tc.m, 2000, "cpu", tc.slo, WithRequests(20_000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.Met() || s.Replicas < tc.min || s.Replicas > tc.max {
+				t.Fatalf("sized %d replicas (tries %+v), want %d..%d", s.Replicas, s.Tries, tc.min, tc.max)
+			}
+			// The fewest: the count found met the SLO, one fewer missed it.
+			i := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Replicas == s.Replicas })
+			j := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Replicas == s.Replicas-1 })
+			if i < 0 || !s.Tries[i].Met || s.Tries[i].P99Ms > tc.slo || j < 0 || s.Tries[j].Met {
+				t.Errorf("tries %+v: want %d met and %d missed", s.Tries, s.Replicas, s.Replicas-1)
+			}
+			// The prediction returned is the one at the count found.
+			if want := fmt.Sprintf("cpu %d %% busy (%d servers over %d replicas;", int(100*s.Tries[i].Utilization+0.5), s.Replicas, s.Replicas); !strings.Contains(StationsNote(v), want) {
+				t.Errorf("stations note %q: want the cpu at %d replicas", StationsNote(v), s.Replicas)
+			}
+			t.Logf("%s", s)
+			if note := v.Notes[len(v.Notes)-1]; !strings.Contains(note, "replicas are the fewest that meet it") {
+				t.Errorf("last note %q: want the sizing", note)
+			}
+		})
+	}
+}
+
+// TestSizeElsewhere sizes the cores of a model whose single writer is
+// full: no count of cores helps, and Size says so after a few tries,
+// naming the writer.
+func TestSizeElsewhere(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{
+		Name: "writer-bound", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 1200},
+		Stations: []sim.Station{{Name: "cpu", Servers: 2, Replicas: 1}, {Name: "writer", Servers: 1, Replicas: 1, Lock: true}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+			{Station: "writer", Service: sim.Deterministic(0), Hold: true},
+			{Station: "cpu", Service: sim.Deterministic(1), Release: true},
+		}}},
+	}
+	s, v, err := Size(context.Background(), m, 1200, "cpu", 50, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Met() || len(s.Tries) > 3 || !slices.Equal(s.Saturated, []string{"writer"}) {
+		t.Errorf("sizing %+v: want no count met, a few tries, and the writer named", s)
+	}
+	if note := v.Notes[len(v.Notes)-1]; !strings.Contains(note, "no count met it; from 1 to 2 replicas the p99 went from 3723 to 3723 ms (cpu is 25 % busy), so more would not help: writer is full.") {
+		t.Errorf("last note %q: want the sizing's failure", note)
+	}
+}
+
+func TestSizeBadInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, station string
+		slo           float64
+		want          string
+	}{
+		{"no such station", "gpu", 10, `no queueing station "gpu"; it has cpu`},
+		{"a delay", "wait", 10, `station "wait" is a delay`},
+		{"no SLO", "cpu", 0, "the p99 SLO must be > 0 ms"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := Size(context.Background(), cpuBound(1), 2000, tc.station, tc.slo, WithRequests(1000))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestSizeNearTheServiceFloor asks for a p99 below what a request's own
+// service and delay take (5.6 ms: 1 ms of delay and an exponential 1 ms
+// service's p99 of 4.6 ms): replicas cut the waiting, not that, so Size
+// stops once doubling them hardly moves the p99.
+func TestSizeNearTheServiceFloor(t *testing.T) {
+	t.Parallel()
+	s, _, err := Size(context.Background(), cpuBound(1), 2000, "cpu", 5, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := s.Tries[len(s.Tries)-1]
+	if s.Met() || len(s.Saturated) != 0 || last.Replicas > 32 || last.P99Ms < 5 {
+		t.Errorf("sizing %+v: want no count met, stopped well short of %d replicas with no queue full", s, MaxReplicas)
+	}
+	if !strings.Contains(s.String(), "no queue is full, and replicas do not shorten service or delays") {
+		t.Errorf("sizing says %q: want why more replicas would not help", s)
+	}
+}
