@@ -147,21 +147,27 @@ func TestResultLeavesDelaysOutOfResources(t *testing.T) {
 	}
 }
 
+// writerBound is a model whose requests each hold a single writer (a
+// lock station) through 1 ms of work on cpus cores.
+func writerBound(name string, rate float64, cpus int) sim.Model {
+	return sim.Model{
+		Name: name, DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: rate},
+		Stations: []sim.Station{{Name: "cpu", Servers: cpus, Replicas: 1}, {Name: "writer", Servers: 1, Replicas: 1, Lock: true}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+			{Station: "writer", Service: sim.Deterministic(0), Hold: true},
+			{Station: "cpu", Service: sim.Deterministic(1), Release: true},
+		}}},
+	}
+}
+
 // TestResultLeavesLocksOutOfResources checks that a lock station (a
 // database's writer held through the CPU work of a write) is neither
 // reported as CPU nor priced as a container: its holders' CPU is the cpu
 // station's already.
 func TestResultLeavesLocksOutOfResources(t *testing.T) {
 	t.Parallel()
-	m := sim.Model{
-		Name: "calibrated", DurationSec: 100,
-		Arrivals: sim.Arrivals{RatePerSec: 400},
-		Stations: []sim.Station{{Name: "cpu", Servers: 4, Replicas: 1}, {Name: "writer", Servers: 1, Replicas: 1, Lock: true}},
-		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
-			{Station: "writer", Service: sim.Deterministic(0), Hold: true},
-			{Station: "cpu", Service: sim.Deterministic(1), Release: true},
-		}}},
-	}
+	m := writerBound("calibrated", 400, 4)
 	v, res, err := At(context.Background(), m, 400, WithRequests(20_000))
 	if err != nil {
 		t.Fatal(err)

@@ -69,16 +69,7 @@ func TestSize(t *testing.T) {
 // naming the writer.
 func TestSizeElsewhere(t *testing.T) {
 	t.Parallel()
-	m := sim.Model{
-		Name: "writer-bound", DurationSec: 100,
-		Arrivals: sim.Arrivals{RatePerSec: 1200},
-		Stations: []sim.Station{{Name: "cpu", Servers: 2, Replicas: 1}, {Name: "writer", Servers: 1, Replicas: 1, Lock: true}},
-		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
-			{Station: "writer", Service: sim.Deterministic(0), Hold: true},
-			{Station: "cpu", Service: sim.Deterministic(1), Release: true},
-		}}},
-	}
-	s, v, err := Size(context.Background(), m, 1200, "cpu", 50, WithRequests(20_000))
+	s, v, err := Size(context.Background(), writerBound("writer-bound", 1200, 2), 1200, "cpu", 50, WithRequests(20_000))
 	if err != nil {
 		t.Fatal(err)
 	}
