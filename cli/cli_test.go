@@ -142,7 +142,6 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server"}, "-size needs -slo-p99"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-slo-p99", "10ms"}, "-slo-p99 goes with -size"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "0s"}, "-slo-p99 must be > 0"},
-		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "10ms", "-sweep", "1,2"}, "does not go with -sweep"},
 		{[]string{"simulate", "-calibrate", "../results/example/steady", "-size", "cpu"}, "-size simulate a model and do not apply to -calibrate"},
 		{[]string{"simulate", "-model", filepath.Join(dir, "bad-field.json")}, "-model"},
 		{[]string{"k6", "export", "-scenario", "fault"}, "-scenario must be steady, spike or ramp"},
@@ -235,6 +234,16 @@ func TestSimulateSize(t *testing.T) {
 	}
 	if notes := r.Variants[0].Notes; !strings.HasPrefix(notes[len(notes)-1], "Sized server for a p99 of 60 ms") {
 		t.Errorf("notes %q: want the sizing last", notes)
+	}
+
+	// A sweep sizes the server at each rate: one replica carries 10
+	// req/s within 60 ms, not 70.
+	code, stdout, errOut = run(t, "simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "60ms", "-sweep", "10,70", "-requests", "5000", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate -size -sweep exited %d: %s", code, errOut)
+	}
+	if want := regexp.MustCompile(`mm1 \(modeled\): Sized server for a p99 of 60 ms at each rate of the sweep \(.*\): 10 req/s, 1 replica; 70 req/s, ([2-9]|\d\d+) replicas\.`); !want.MatchString(stdout) {
+		t.Errorf("simulate -size -sweep output lacks each rate's count:\n%s", stdout)
 	}
 }
 

@@ -53,7 +53,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	rate := fs.Float64("rate", 0, "requests per second to simulate at (default: each model's own)")
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
 	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
-	size := fs.String("size", "", "a queueing `station` to size: the fewest replicas that keep the p99 within -slo-p99 at -rate")
+	size := fs.String("size", "", "a queueing `station` to size: the fewest replicas that keep the p99 within -slo-p99\nat -rate, or at each rate of -sweep")
 	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency the station's replicas must keep (e.g. 100ms)")
 	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
 	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
@@ -118,8 +118,6 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		return badFlag(fs, errors.New("-slo-p99 goes with -size: the station whose replicas to count"))
 	case set["slo-p99"] && *sloP99 <= 0:
 		return badFlag(fs, fmt.Errorf("-slo-p99 must be > 0, but is %s", *sloP99))
-	case *size != "" && len(rates) > 0:
-		return badFlag(fs, errors.New("-size sizes a station at one rate (-rate, or the model's): it does not go with -sweep"))
 	}
 	if len(rates) > 0 && set["rate"] {
 		return badFlag(fs, errors.New("-rate and -sweep cannot be given together: a sweep's rates are its own"))
@@ -154,7 +152,15 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		var v results.VariantResult
 		if len(rates) > 0 {
 			fmt.Fprintf(env.Stderr, "%d rates from %g to %g req/s\n", len(rates), rates[0], rates[len(rates)-1])
-			v, err = simrun.Sweep(ctx, m, rates, opts...)
+			if *size != "" {
+				var ss []simrun.Sizing
+				v, ss, err = simrun.SizedSweep(ctx, m, rates, *size, float64(*sloP99)/float64(time.Millisecond), opts...)
+				if err == nil {
+					sizings = append(sizings, m.Name+" (modeled): "+simrun.SweepSizing(ss))
+				}
+			} else {
+				v, err = simrun.Sweep(ctx, m, rates, opts...)
+			}
 		} else {
 			r := m.Arrivals.RatePerSec
 			if set["rate"] {

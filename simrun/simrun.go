@@ -79,6 +79,12 @@ func At(ctx context.Context, m sim.Model, rate float64, opts ...Option) (results
 // that the report's ramp tables and latency-against-load chart draw the
 // sweep.
 func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (results.VariantResult, error) {
+	return sweep(m, rates, func(rate float64) (results.VariantResult, sim.Result, error) { return At(ctx, m, rate, opts...) })
+}
+
+// sweep runs at at each rate, in order, and returns the first rate's
+// result with every rate's as ramp steps.
+func sweep(m sim.Model, rates []float64, at func(rate float64) (results.VariantResult, sim.Result, error)) (results.VariantResult, error) {
 	if len(rates) == 0 {
 		return results.VariantResult{}, fmt.Errorf("sweep %s: no rates", m.Name)
 	}
@@ -89,7 +95,7 @@ func Sweep(ctx context.Context, m sim.Model, rates []float64, opts ...Option) (r
 		peak  float64
 	)
 	for i, rate := range rates {
-		v, r, err := At(ctx, m, rate, opts...)
+		v, r, err := at(rate)
 		if err != nil {
 			return results.VariantResult{}, err
 		}

@@ -3,6 +3,7 @@ package simrun
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/archbench/archbench/results"
@@ -76,7 +77,7 @@ func (s Sizing) String() string {
 		}
 		tries = append(tries, fmt.Sprintf("%d: p99 %s ms, %.0f %% busy, %d errors (%s)", t.Replicas, msText(t.P99Ms), 100*t.Utilization, t.Errors, mark))
 	}
-	head := fmt.Sprintf("Sized %s for a p99 of %s ms at %g req/s: ", s.Station, msText(s.SLOP99Ms), s.Rate)
+	head := fmt.Sprintf(sizingPrefix+"%s for a p99 of %s ms at %g req/s: ", s.Station, msText(s.SLOP99Ms), s.Rate)
 	if s.Met() {
 		head += fmt.Sprintf("%d replicas are the fewest that meet it, without errors or a saturated queue.", s.Replicas)
 	} else {
@@ -124,24 +125,79 @@ func SetReplicas(m sim.Model, station string, n int) (out sim.Model, ok bool) {
 
 // Size finds the fewest replicas of station that keep m's p99 latency at
 // rate within sloP99Ms with every request completed and no queueing
-// station saturated (whose waits would grow with a longer run): it doubles the
-// replicas from the model's count (at least one) until the SLO is met,
-// then halves the gap to the last count that missed. Each count is one
-// simulation with opts. It stops adding replicas once doubling them cuts
-// the p99 by less than 5 % without cutting errors (what is left is
-// service, delays, or another queue that is full) or at MaxReplicas. The result is the prediction at the count found, or at
+// station saturated (whose waits would grow with a longer run): it
+// doubles the replicas from the model's count (at least one) until the
+// SLO is met, then halves the gap to the last count that missed. Each
+// count is one simulation with opts. It stops adding replicas once
+// doubling them cuts the p99 by less than 5 % without cutting errors
+// (what is left is service, delays, or another queue that is full) or at
+// MaxReplicas. The result is the prediction at the count found, or at
 // the last count tried when none met the SLO, with the sizing in its
 // notes.
 func Size(ctx context.Context, m sim.Model, rate float64, station string, sloP99Ms float64, opts ...Option) (Sizing, results.VariantResult, error) {
+	s, v, _, err := size(ctx, m, rate, station, sloP99Ms, opts...)
+	return s, v, err
+}
+
+// sizingPrefix begins the note of a sizing (Sizing.String).
+const sizingPrefix = "Sized "
+
+// SizedSweep sizes station at each rate, in order, as Size does, and
+// returns the prediction at each rate's count as Sweep returns its
+// predictions: the first rate's result, with every rate's as ramp steps,
+// and a note of the replicas each rate needed.
+func SizedSweep(ctx context.Context, m sim.Model, rates []float64, station string, sloP99Ms float64, opts ...Option) (results.VariantResult, []Sizing, error) {
+	var ss []Sizing
+	v, err := sweep(m, rates, func(rate float64) (results.VariantResult, sim.Result, error) {
+		s, v, r, err := size(ctx, m, rate, station, sloP99Ms, opts...)
+		ss = append(ss, s)
+		return v, r, err
+	})
+	if err != nil {
+		return results.VariantResult{}, nil, err
+	}
+	v.Notes = slices.DeleteFunc(v.Notes, func(n string) bool { return strings.HasPrefix(n, sizingPrefix) })
+	v.Notes = append(v.Notes, SweepSizing(ss))
+	return v, ss, nil
+}
+
+// SweepSizing says in one line what replicas each rate of a sized sweep
+// needed: "Sized cpu for a p99 of 50 ms at each rate of the sweep (the
+// steps are the predictions at those counts): 100 req/s, 1 replica;
+// 20000 req/s, 14 replicas; 50000 req/s, none met it (writer full)."
+func SweepSizing(ss []Sizing) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, s := range ss {
+		switch {
+		case s.Met():
+			parts = append(parts, fmt.Sprintf("%g req/s, %d replica%s", s.Rate, s.Replicas, map[bool]string{true: "s"}[s.Replicas != 1]))
+		case len(s.Saturated) > 0:
+			parts = append(parts, fmt.Sprintf("%g req/s, none met it (%s full)", s.Rate, strings.Join(s.Saturated, ", ")))
+		default:
+			parts = append(parts, fmt.Sprintf("%g req/s, none met it", s.Rate))
+		}
+	}
+	return fmt.Sprintf("%s%s for a p99 of %s ms at each rate of the sweep (the steps are the predictions at those counts): %s.",
+		sizingPrefix, ss[0].Station, msText(ss[0].SLOP99Ms), strings.Join(parts, "; "))
+}
+
+// size is Size, with the simulation's own result at the count returned.
+func size(ctx context.Context, m sim.Model, rate float64, station string, sloP99Ms float64, opts ...Option) (Sizing, results.VariantResult, sim.Result, error) {
 	s := Sizing{Station: station, Rate: rate, SLOP99Ms: sloP99Ms}
+	fail := func(err error) (Sizing, results.VariantResult, sim.Result, error) {
+		return s, results.VariantResult{}, sim.Result{}, err
+	}
 	if !(sloP99Ms > 0) {
-		return s, results.VariantResult{}, fmt.Errorf("size %s: the p99 SLO must be > 0 ms, but is %g", m.Name, sloP99Ms)
+		return fail(fmt.Errorf("size %s: the p99 SLO must be > 0 ms, but is %g", m.Name, sloP99Ms))
 	}
 	start := 0
 	for _, st := range m.Stations {
 		if st.Name == station {
 			if st.IsDelay() {
-				return s, results.VariantResult{}, fmt.Errorf("size %s: station %q is a delay, with unlimited servers: replicas do not change it", m.Name, station)
+				return fail(fmt.Errorf("size %s: station %q is a delay, with unlimited servers: replicas do not change it", m.Name, station))
 			}
 			start = max(st.Replicas, 1)
 		}
@@ -153,9 +209,13 @@ func Size(ctx context.Context, m sim.Model, rate float64, station string, sloP99
 				names = append(names, st.Name)
 			}
 		}
-		return s, results.VariantResult{}, fmt.Errorf("size %s: no queueing station %q; it has %s", m.Name, station, strings.Join(names, ", "))
+		return fail(fmt.Errorf("size %s: no queueing station %q; it has %s", m.Name, station, strings.Join(names, ", ")))
 	}
-	runs := map[int]results.VariantResult{}
+	type run struct {
+		v results.VariantResult
+		r sim.Result
+	}
+	runs := map[int]run{}
 	try := func(n int) (Try, error) {
 		sized, _ := SetReplicas(m, station, n)
 		v, r, err := At(ctx, sized, rate, opts...)
@@ -178,7 +238,7 @@ func Size(ctx context.Context, m sim.Model, rate float64, station string, sloP99
 		t.Saturated = len(s.Saturated) > 0
 		t.Met = t.Errors == 0 && t.P99Ms <= sloP99Ms && !t.Saturated
 		s.Tries = append(s.Tries, t)
-		runs[n] = v
+		runs[n] = run{v, r}
 		return t, nil
 	}
 	// Double until met, then bisect between the last miss and the first
@@ -188,7 +248,7 @@ func Size(ctx context.Context, m sim.Model, rate float64, station string, sloP99
 	for {
 		t, err := try(n)
 		if err != nil {
-			return s, results.VariantResult{}, err
+			return fail(err)
 		}
 		if t.Met {
 			break
@@ -196,9 +256,9 @@ func Size(ctx context.Context, m sim.Model, rate float64, station string, sloP99
 		missed = n
 		flat := before != nil && t.Errors <= before.Errors && t.P99Ms > (1-minGain)*before.P99Ms
 		if flat || n >= MaxReplicas {
-			v := runs[n]
-			v.Notes = append(v.Notes, s.String())
-			return s, v, nil
+			last := runs[n]
+			last.v.Notes = append(last.v.Notes, s.String())
+			return s, last.v, last.r, nil
 		}
 		before = &t
 		n = min(2*n, MaxReplicas)
@@ -208,7 +268,7 @@ func Size(ctx context.Context, m sim.Model, rate float64, station string, sloP99
 		mid := missed + (met-missed)/2
 		t, err := try(mid)
 		if err != nil {
-			return s, results.VariantResult{}, err
+			return fail(err)
 		}
 		if t.Met {
 			met = mid
@@ -217,9 +277,9 @@ func Size(ctx context.Context, m sim.Model, rate float64, station string, sloP99
 		}
 	}
 	s.Replicas, s.Saturated = met, nil
-	v := runs[met]
-	v.Notes = append(v.Notes, s.String())
-	return s, v, nil
+	found := runs[met]
+	found.v.Notes = append(found.v.Notes, s.String())
+	return s, found.v, found.r, nil
 }
 
 // msText formats milliseconds to three significant digits, whole from 100.

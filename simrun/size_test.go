@@ -121,3 +121,30 @@ func TestSizeNearTheServiceFloor(t *testing.T) {
 		t.Errorf("sizing says %q: want why more replicas would not help", s)
 	}
 }
+
+// TestSizedSweep sizes the cores at each rate of a sweep: one replica
+// carries 500 req/s within 20 ms, 2,000 req/s need three; the ramp steps
+// are the predictions at those counts, and one note says the counts.
+func TestSizedSweep(t *testing.T) {
+	t.Parallel()
+	v, ss, err := SizedSweep(context.Background(), cpuBound(1), []float64{500, 2000}, "cpu", 20, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 2 || ss[0].Replicas != 1 || ss[1].Replicas != 3 {
+		t.Fatalf("sizings %+v: want 1 and 3 replicas", ss)
+	}
+	if v.Ramp == nil || len(v.Ramp.Steps) != 2 || v.Ramp.Steps[1].P99Ms > 20 || v.Ramp.Steps[1].OfferedPerSec != 2000 {
+		t.Errorf("ramp %+v: want two steps, the second at 2000 req/s within 20 ms", v.Ramp)
+	}
+	var sized []string
+	for _, n := range v.Notes {
+		if strings.HasPrefix(n, "Sized ") {
+			sized = append(sized, n)
+		}
+	}
+	want := "Sized cpu for a p99 of 20 ms at each rate of the sweep (the steps are the predictions at those counts): 500 req/s, 1 replica; 2000 req/s, 3 replicas."
+	if len(sized) != 1 || sized[0] != want {
+		t.Errorf("sizing notes %q, want only %q", sized, want)
+	}
+}
