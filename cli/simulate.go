@@ -39,10 +39,10 @@ steady run, which you can read and edit.
   archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
 
 -size finds the fewest replicas of a station that keep the p99 within
--slo-p99 with every request served, simulating each count it tries, and
-says so; when more replicas stop helping (the station is less than half
-busy and the SLO is still missed), it names the station that is full
-instead, such as a database's single writer.
+-slo-p99 with every request served and no queue saturated, simulating
+each count it tries (at -rate, or at each rate of -sweep), and says so;
+when more replicas stop helping (doubling them cuts the p99 by under 5 %),
+it names what is full instead, such as a database's single writer.
 
 Writes OUT/<run-id>/results.json and REPORT.md, with charts, as the bench
 does (the sweep as ramp steps: latency against load, cost against traffic).`
