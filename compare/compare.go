@@ -80,6 +80,10 @@ type Comparison struct {
 	// OnlyOld and OnlyNew hold the figures present in one run only, in
 	// that run's order.
 	OnlyOld, OnlyNew []figures.Figure
+	// Ratios holds each variant's latency relative to the reference
+	// variant, round by round, where both runs repeated it: what host
+	// speed between the runs does not move.
+	Ratios []RatioChange
 	// Notes say how the runs differ other than in their figures: scenario,
 	// profile, parameters, machine. Comparing them may be meaningless.
 	Notes []string
@@ -126,6 +130,7 @@ func Compare(a, b results.Run, opts ...stats.Option) Comparison {
 			c.OnlyNew = append(c.OnlyNew, n)
 		}
 	}
+	c.Ratios = ratioChanges(figures.PairByRound(a), figures.PairByRound(b), opts)
 	return c
 }
 

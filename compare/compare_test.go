@@ -285,11 +285,14 @@ func TestWriteText(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	// The table is aligned: its lines are all as wide.
+	// Each table is aligned: its lines are all as wide.
 	var width, rows int
 	for line := range strings.SplitSeq(out, "\n") {
 		if !strings.ContainsAny(line, "│┌└├") {
 			continue
+		}
+		if strings.HasPrefix(line, "┌") {
+			width = 0
 		}
 		rows++
 		if w := utf8.RuneCountInString(line); width == 0 {
@@ -391,5 +394,58 @@ func TestCompareOdd(t *testing.T) {
 		if _, _, _, err := parseBenchfmt(b.String()); err != nil {
 			t.Errorf("%v\n%s", err, b.String())
 		}
+	}
+}
+
+// TestCompareRatios compares runs whose host differs: twice as slow, and
+// drifting from round to round. Every absolute latency gets worse, but the
+// microservices' latency relative to the monolith's, round by round, does
+// not move; when the microservices alone get slower, it does.
+func TestCompareRatios(t *testing.T) {
+	old := steadyRun("old", 5, nil)
+	slowHost := func(v *results.VariantResult) {
+		host := 2 * (1 + 0.4*float64(v.Repetition%2))
+		v.Total.LatencyMs.P50 *= host
+		v.Total.LatencyMs.P99 *= host
+	}
+	tests := []struct {
+		name  string
+		tweak func(v *results.VariantResult)
+		want  Verdict
+		delta float64 // DeltaPct of the p50 ratio
+	}{
+		{"a slower, drifting host", slowHost, Unchanged, 0},
+		{"the microservices slower too", func(v *results.VariantResult) {
+			slowHost(v)
+			if v.Variant == "microservices" {
+				v.Total.LatencyMs.P50 *= 1.3
+				v.Total.LatencyMs.P99 *= 1.3
+			}
+		}, Worse, 30},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Compare(old, steadyRun("new", 5, tc.tweak))
+			for _, ch := range c.Changes {
+				if ch.Name == figures.P50 && ch.Verdict != Worse {
+					t.Errorf("%s p50: %s, want worse: the host is slower", ch.Key, ch.Verdict)
+				}
+			}
+			if len(c.Ratios) != 2 {
+				t.Fatalf("ratios %+v: want the microservices' p50 and p99 against the monolith's", c.Ratios)
+			}
+			for _, r := range c.Ratios {
+				if r.Key.Variant != "microservices" || r.Reference != "monolith" || r.Verdict != tc.want || math.Abs(r.DeltaPct-tc.delta) > 1e-9 {
+					t.Errorf("%s ÷ %s's: %s, %+.1f%%, want %s, %+.0f%%", r.Name, r.Reference, r.Verdict, r.DeltaPct, tc.want, tc.delta)
+				}
+			}
+			var b strings.Builder
+			if err := c.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), "p50 latency ÷ monolith's") || !strings.Contains(b.String(), "ratios changed significantly") {
+				t.Errorf("text lacks the ratios:\n%s", b.String())
+			}
+		})
 	}
 }

@@ -41,6 +41,21 @@ func (c Comparison) WriteText(w io.Writer) error {
 			}
 		}
 	}
+	if len(c.Ratios) > 0 {
+		buf.WriteString("\nRelative to the first variant, round by round: each round's latency divided by the first variant's in " +
+			"the same round (geometric mean, ± the interval's half-width), which host speed moving every variant of a round " +
+			"alike does not move.\n")
+		if err := c.ratioTable(&buf); err != nil {
+			return fmt.Errorf("render ratio table: %w", err)
+		}
+		changed := 0
+		for _, r := range c.Ratios {
+			if r.Verdict == Better || r.Verdict == Worse {
+				changed++
+			}
+		}
+		fmt.Fprintf(&buf, "%d of %d ratios changed significantly\n", changed, len(c.Ratios))
+	}
 	only("old", c.OnlyOld)
 	only("new", c.OnlyNew)
 	var notes []string
@@ -64,8 +79,27 @@ func (c Comparison) WriteText(w io.Writer) error {
 
 // table renders the changes as a box-drawn table, numbers right-aligned.
 func (c Comparison) table(w io.Writer) error {
-	header := []string{"variant", "figure", "old", "new", "delta", "p", "verdict"}
-	right := []bool{false, false, true, true, true, true, false}
+	rows := make([][]string, len(c.Changes))
+	for i, ch := range c.Changes {
+		rows[i] = []string{oneLine(ch.Key.String()), ch.Name + " (" + ch.Unit + ")", cell(ch.Old), cell(ch.New), delta(ch.DeltaPct), pValue(ch.P, ch.Verdict), string(ch.Verdict)}
+	}
+	return render(w, []string{"variant", "figure", "old", "new", "delta", "p", "verdict"}, []bool{false, false, true, true, true, true, false}, rows)
+}
+
+// pValue formats a p value for the tables: "–" where no test could run.
+func pValue(p float64, v Verdict) string {
+	switch {
+	case v == TooFew:
+		return "–"
+	case p < 0.001:
+		return "<0.001"
+	}
+	return fmt.Sprintf("%.3f", p)
+}
+
+// render writes rows under header as a box-drawn table, the columns
+// marked right aligned to the right.
+func render(w io.Writer, header []string, right []bool, rows [][]string) error {
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignLeft
@@ -82,21 +116,32 @@ func (c Comparison) table(w io.Writer) error {
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 	)
 	tbl.Header(header)
-	for _, ch := range c.Changes {
-		p := "–"
-		switch {
-		case ch.Verdict == TooFew:
-		case ch.P < 0.001:
-			p = "<0.001"
-		default:
-			p = fmt.Sprintf("%.3f", ch.P)
-		}
-		row := []string{oneLine(ch.Key.String()), ch.Name + " (" + ch.Unit + ")", cell(ch.Old), cell(ch.New), delta(ch.DeltaPct), p, string(ch.Verdict)}
+	for _, row := range rows {
 		if err := tbl.Append(row); err != nil {
 			return err
 		}
 	}
 	return tbl.Render()
+}
+
+// ratioTable renders the ratio changes as table renders the changes.
+func (c Comparison) ratioTable(w io.Writer) error {
+	rows := make([][]string, len(c.Ratios))
+	for i, r := range c.Ratios {
+		rows[i] = []string{oneLine(r.Key.String()), r.Name + " ÷ " + r.Reference + "'s", ratioCell(r.Old), ratioCell(r.New),
+			delta(r.DeltaPct), pValue(r.P, r.Verdict), string(r.Verdict)}
+	}
+	return render(w, []string{"variant", "figure", "old", "new", "delta", "p", "verdict"}, []bool{false, false, true, true, true, true, false}, rows)
+}
+
+// ratioCell formats a ratio: "2.01 ±20% (n=3)", with the interval's
+// larger half-width in percent of the ratio.
+func ratioCell(r stats.Ratio) string {
+	if r.N < 2 {
+		return fmt.Sprintf("%s (n=%d)", num(r.Mean), r.N)
+	}
+	half := max(r.Hi-r.Mean, r.Mean-r.Lo) / r.Mean * 100
+	return fmt.Sprintf("%s ±%.0f%% (n=%d)", num(r.Mean), half, r.N)
 }
 
 // cell formats a summary: "12.3 ±4% (n=5)", "12.3 (n=1)", "–" without data.

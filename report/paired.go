@@ -3,8 +3,6 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/archbench/archbench/figures"
@@ -22,16 +20,6 @@ const pairedIntro = "Repetitions are interleaved: round k runs every variant onc
 	"the headline intervals overlap; drift within a round it cannot take out. Above 1: the figure is higher than " +
 	"the reference's. To compare against another variant, list it first in -variants."
 
-// pairedFigures are the figures the paired table compares, with how to
-// read each out of a result.
-var pairedFigures = []struct {
-	name string
-	of   func(results.VariantResult) float64
-}{
-	{figures.P50, func(v results.VariantResult) float64 { return v.Total.LatencyMs.P50 }},
-	{figures.P99, func(v results.VariantResult) float64 { return v.Total.LatencyMs.P99 }},
-}
-
 // pairing is one variant compared with the reference, round by round, on
 // one figure, in one group of results (a setting on a runtime).
 type pairing struct {
@@ -46,61 +34,36 @@ type pairing struct {
 	rivals int
 }
 
-// pairings compares each variant with the run's first, round by round: a
-// pairing per figure and variant that shares two rounds at least with the
-// reference on its runtime and setting. Modeled results, which have no
-// rounds, are left out.
+// pairings compares each variant with the run's first, round by round
+// (figures.PairByRound), testing the ratios of each figure and place
+// together.
 func pairings(vs []results.VariantResult) []pairing {
-	type group struct{ setting, runtime string }
-	type series struct {
-		variant string
-		byRound map[int]results.VariantResult
-	}
-	var groups []group
-	members := map[group][]*series{}
-	for _, v := range vs {
-		if v.Label == results.LabelModeled || v.Repetition < 1 {
-			continue
-		}
-		g := group{v.Setting, v.Runtime}
-		if _, ok := members[g]; !ok {
-			groups = append(groups, g)
-		}
-		i := slices.IndexFunc(members[g], func(s *series) bool { return s.variant == v.Variant })
-		if i < 0 {
-			members[g] = append(members[g], &series{variant: v.Variant, byRound: map[int]results.VariantResult{}})
-			i = len(members[g]) - 1
-		}
-		members[g][i].byRound[v.Repetition] = v
-	}
 	var out []pairing
-	for _, f := range pairedFigures {
-		for _, g := range groups {
-			ref := members[g][0]
-			// The variants compared with one reference on one figure
-			// are tested together: their p values are adjusted so.
-			var ps []pairing
-			for _, s := range members[g][1:] {
-				var num, den []float64
-				for _, round := range slices.Sorted(maps.Keys(s.byRound)) {
-					if r, ok := ref.byRound[round]; ok {
-						num, den = append(num, f.of(s.byRound[round])), append(den, f.of(r))
-					}
-				}
-				if r := stats.PairedRatio(num, den); r.N >= 2 {
-					ps = append(ps, pairing{figure: f.name, setting: g.setting, runtime: g.runtime, variant: s.variant,
-						reference: ref.variant, ratio: r, p: r.P, rivals: len(members[g]) - 1})
-				}
-			}
-			raw := make([]float64, len(ps))
-			for i := range ps {
-				raw[i] = ps[i].p
-			}
-			for i, p := range stats.Holm(raw) {
-				ps[i].p = p
-			}
-			out = append(out, ps...)
+	rps := figures.PairByRound(results.Run{Variants: vs})
+	for len(rps) > 0 {
+		// The variants compared with one reference on one figure are
+		// tested together: their p values are adjusted so.
+		first := rps[0]
+		n := 1
+		for n < len(rps) && rps[n].Name == first.Name && rps[n].Key.Setting == first.Key.Setting && rps[n].Key.Runtime == first.Key.Runtime {
+			n++
 		}
+		var ps []pairing
+		for _, rp := range rps[:n] {
+			if r := stats.PairedRatio(rp.Num, rp.Den); r.N >= 2 {
+				ps = append(ps, pairing{figure: rp.Name, setting: rp.Key.Setting, runtime: rp.Key.Runtime, variant: rp.Key.Variant,
+					reference: rp.Reference, ratio: r, p: r.P, rivals: rp.Rivals})
+			}
+		}
+		raw := make([]float64, len(ps))
+		for i := range ps {
+			raw[i] = ps[i].p
+		}
+		for i, p := range stats.Holm(raw) {
+			ps[i].p = p
+		}
+		out = append(out, ps...)
+		rps = rps[n:]
 	}
 	return out
 }
