@@ -21,6 +21,12 @@ fewer than two repetitions on a side nothing can be called, and the
 verdict says "n too small". OLD and NEW are run folders or results.json
 files, such as results/latest.
 
+Then, where both runs repeated their variants, it compares each variant's
+p50 and p99 divided by the first variant's in the same round, old against
+new (the test on the ratios' logarithms). A faster or slower host moves
+every absolute figure between two runs; these ratios move only when the
+variants changed against each other.
+
 With -benchfmt, prints one run (the only argument) in the Go benchmark
 format instead, one line per repetition, for benchstat:
 
