@@ -352,7 +352,13 @@ func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pri
 // random part, so that two benches finishing in one second into one -out
 // do not share it), and returns its path.
 func writeOverview(out string, ran []report.RunReport, pricing *pricingFile) (string, error) {
-	dir := filepath.Join(out, results.NewRunID("summary", time.Now()))
+	return writeOverviewTo(filepath.Join(out, results.NewRunID("summary", time.Now())), ran, pricing)
+}
+
+// writeOverviewTo writes the one-page summary of ran, and the models
+// calibrated from its steady run, into dir, which it creates if need be,
+// and returns the summary's path. The runs' links are relative to dir.
+func writeOverviewTo(dir string, ran []report.RunReport, pricing *pricingFile) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("write summary: %w", err)
 	}

@@ -140,6 +140,7 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-instances", "server=2,server=3"}, `-instances: "server" named twice`},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-rate", "5", "-sweep", "1,2"}, "-rate and -sweep cannot be given together"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server"}, "-size needs -slo-p99"},
+		{[]string{"report", "-summary", " ", "../results/example/steady"}, "-summary must name a directory"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-slo-p99", "10ms"}, "-slo-p99 goes with -size"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "0s"}, "-slo-p99 must be > 0"},
 		{[]string{"simulate", "-calibrate", "../results/example/steady", "-size", "cpu"}, "-size simulate a model and do not apply to -calibrate"},
@@ -526,6 +527,48 @@ func TestSaveKeepsTheReportWithoutTheLatestLink(t *testing.T) {
 // TestReport writes a stored run's report again in a copy of its folder:
 // the report and its charts appear, the data is left as it was, and the
 // run's own pricing copy prices it.
+// TestReportSummary writes the one-page summary of runs made one at a
+// time: the steady and coldstart runs of the example, copied. Without a
+// ramp no model is calibrated, so this stays quick.
+func TestReportSummary(t *testing.T) {
+	dir := t.TempDir()
+	var runs []string
+	for _, scenario := range []string{"steady", "coldstart"} {
+		data, err := os.ReadFile(filepath.Join("../results/example", scenario, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, filepath.Join(dir, scenario))
+		if err := os.MkdirAll(runs[len(runs)-1], 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(runs[len(runs)-1], "results.json"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	summary := filepath.Join(dir, "summary")
+	code, out, errOut := run(t, append([]string{"report", "-summary", summary}, runs...)...)
+	if code != 0 {
+		t.Fatalf("report -summary exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Summary: "+filepath.Join(summary, "SUMMARY.md")) {
+		t.Errorf("report -summary did not name the summary it wrote:\n%s", out)
+	}
+	md, err := os.ReadFile(filepath.Join(summary, "SUMMARY.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| p50 latency (ms) ", "| cold-start p99 (ms) ", "## Paired by round (measured)",
+		"[steady](../steady/REPORT.md)", "[coldstart](../coldstart/REPORT.md)"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("SUMMARY.md lacks %q:\n%s", want, md)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(runs[0], "REPORT.md")); err != nil {
+		t.Errorf("the runs' reports were not written: %v", err)
+	}
+}
+
 func TestReport(t *testing.T) {
 	dir := t.TempDir()
 	data, err := os.ReadFile("../results/example/steady/results.json")

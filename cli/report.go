@@ -19,11 +19,20 @@ things differently, or for a run copied from another machine without them.
 The measurements are read, never changed. A run folder that holds the
 pricing.json a bench kept of its -pricing is priced with it, unless
 -pricing names another table. RUN is a run folder or its results.json;
-several may be given. A summary folder has no results.json and is refused:
-it is written by 'bench -scenario all' from its runs.`
+several may be given. A summary folder has no results.json and is refused.
+
+With -summary DIR it also writes the one-page SUMMARY.md of the runs given
+into DIR, as 'bench -scenario all' does from its runs: the headline
+figures side by side, and, when steady and ramp runs are among them, a
+simulator model of each variant calibrated from steady (with spike's
+phases, if given) and checked against the ramp, its files beside the
+summary. So scenarios run one at a time get a summary too:
+
+  archbench report -summary results/my-summary results/RUN-steady results/RUN-spike results/RUN-ramp`
 
 func runReport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "report", "[flags] RUN...", reportHelp)
+	summary := fs.String("summary", "", "also write the runs' one-page SUMMARY.md, and the models calibrated from them,\ninto this `directory`")
 	pricingPath := fs.String("pricing", "", "JSON `file` of cloud prices for the cost sections (default: the run's own\npricing.json if it has one, else cost/pricing.json)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -34,10 +43,16 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() == 0 {
 		return badFlag(fs, errors.New("want one or more runs (folders or results.json files), but none were given"))
 	}
+	if setFlags(fs)["summary"] {
+		if err := requireDirs(fs, "summary"); err != nil {
+			return err
+		}
+	}
 	override, err := loadPricing(*pricingPath)
 	if err != nil {
 		return badFlag(fs, err)
 	}
+	var ran []report.RunReport
 	for _, p := range fs.Args() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -62,6 +77,19 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("report %s: %w", p, err)
 		}
 		fmt.Fprintf(env.Stdout, "Report: %s\n", path)
+		link, err := filepath.Rel(*summary, path)
+		if err != nil {
+			link = path // no relative path from the summary: an absolute one
+		}
+		ran = append(ran, report.RunReport{Run: run, Link: filepath.ToSlash(link)})
 	}
+	if *summary == "" {
+		return nil
+	}
+	path, err := writeOverviewTo(*summary, ran, override)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Summary: %s\n", path)
 	return nil
 }
