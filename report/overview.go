@@ -47,7 +47,7 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 		"every figure is measured unless its name says modeled. " + headlineIntro + "\n\n")
 	var figs []figures.Figure
 	var links []string
-	paired := table{}
+	paired, repeat := table{}, table{}
 	var ps []pairing
 	for _, r := range reports {
 		run := r.Run
@@ -56,6 +56,9 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 				p.setting = run.Scenario + cmp.Or(prefixed(": ", p.setting), "") // as the figures' below
 				ps = append(ps, p)
 			}
+		}
+		if run.Scenario == "steady" {
+			repeat = repeatTable(run.Variants)
 		}
 		if t := pairedTable(run.Variants); len(t.rows) > 0 {
 			paired.header, paired.right = t.header, t.right
@@ -87,6 +90,12 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 	if len(paired.rows) > 0 {
 		b.WriteString("\n## Paired by round (measured)\n\n" + pairedIntro + "\n\n")
 		if err := paired.markdown(&b); err != nil {
+			return fmt.Errorf("render summary: %w", err)
+		}
+	}
+	if len(repeat.rows) > 0 {
+		b.WriteString("\n## Repeatability of steady (measured)\n\n" + repeatIntro + "\n\n")
+		if err := repeat.markdown(&b); err != nil {
 			return fmt.Errorf("render summary: %w", err)
 		}
 	}

@@ -54,6 +54,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Run", "", metadataTable(run)},
 		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es), pairings(run.Variants)...)},
 		{"Paired by round (measured)", pairedIntro, pairedTable(run.Variants)},
+		{"Repeatability (measured)", repeatIntro, repeatTable(run.Variants)},
 		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},

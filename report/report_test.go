@@ -844,8 +844,8 @@ func TestOverview(t *testing.T) {
 	if strings.Contains(got, "| fault: crash cart | p99") || strings.Count(got, "p99 latency") != 1 {
 		t.Errorf("summary takes p99 from the fault run too:\n%s", got)
 	}
-	if strings.Contains(got, "Paired by round") {
-		t.Errorf("summary of runs without rounds pairs them:\n%s", got)
+	if strings.Contains(got, "Paired by round") || strings.Contains(got, "Repeatability") {
+		t.Errorf("summary of runs without rounds pairs them or gives their repeatability:\n%s", got)
 	}
 
 	// Two rounds of steady, and of the fault: the summary pairs the
@@ -870,6 +870,9 @@ func TestOverview(t *testing.T) {
 	}
 	// Each round's p50s are 3× the first's alike: the intervals of two
 	// runs overlap, the ratios do not move.
+	if !strings.Contains(got, "## Repeatability of steady (measured)") {
+		t.Errorf("summary of two rounds lacks the steady run's repeatability:\n%s", got)
+	}
 	if !regexp.MustCompile(`\| p50 latency \(ms\) +\| steady .*\| monolith, paired by round +\|`).MatchString(got) {
 		t.Errorf("summary of two rounds: want the monolith named best on p50, paired by round:\n%s", got)
 	}
