@@ -51,7 +51,8 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 	var ps []pairing
 	for _, r := range reports {
 		run := r.Run
-		for _, p := range pairings(run.Variants) {
+		runPairs := pairings(run.Variants)
+		for _, p := range runPairs {
 			if slices.Contains(overviewFigures[run.Scenario], p.figure) {
 				p.setting = run.Scenario + cmp.Or(prefixed(": ", p.setting), "") // as the figures' below
 				ps = append(ps, p)
@@ -60,7 +61,7 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 		if run.Scenario == "steady" {
 			repeat = repeatTable(run.Variants)
 		}
-		if t := pairedTable(run.Variants); len(t.rows) > 0 {
+		if t := pairedTable(runPairs); len(t.rows) > 0 {
 			paired.header, paired.right = t.header, t.right
 			for _, row := range t.rows {
 				if slices.Contains(overviewFigures[run.Scenario], row[0]) {

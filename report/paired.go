@@ -92,10 +92,9 @@ func pairedBest(ps []pairing, figure, setting, runtime string) (string, bool) {
 	return ref, n > 0 && n == rivals
 }
 
-// pairedTable sets out the pairings of vs, one row each: empty when no
-// variant repeats.
-func pairedTable(vs []results.VariantResult) table {
-	ps := pairings(vs)
+// pairedTable sets out pairings, one row each: empty when there are none
+// (no variant repeats).
+func pairedTable(ps []pairing) table {
 	settings, runtimes := map[string]bool{}, map[string]bool{}
 	for _, p := range ps {
 		settings[p.setting], runtimes[p.runtime] = true, true

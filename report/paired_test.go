@@ -11,6 +11,13 @@ import (
 	"github.com/archbench/archbench/stats"
 )
 
+// roundResult is a measured (or modeled, by label) result of variant in
+// round rep on the process runtime, with a p50 and a p99 four times it.
+func roundResult(variant string, rep int, label string, p50 float64) results.VariantResult {
+	return results.VariantResult{Variant: variant, Runtime: "process", Repetition: rep, Label: label,
+		Total: results.OpStats{Count: 1000, LatencyMs: results.Percentiles{P50: p50, P99: 4 * p50}}}
+}
+
 // TestPairedTable runs two variants through three rounds on a host whose
 // speed moves from round to round (×1, ×1.5, ×0.8): each variant's
 // repetitions spread so much that the headline's intervals overlap, but
@@ -18,18 +25,14 @@ import (
 // the paired table must say, and a difference no round shows it must not.
 func TestPairedTable(t *testing.T) {
 	t.Parallel()
-	result := func(variant string, rep int, label string, p50 float64) results.VariantResult {
-		return results.VariantResult{Variant: variant, Runtime: "process", Repetition: rep, Label: label,
-			Total: results.OpStats{Count: 1000, LatencyMs: results.Percentiles{P50: p50, P99: 4 * p50}}}
-	}
 	var run results.Run
 	for i, host := range []float64{1, 1.5, 0.8} {
 		rep := i + 1
 		run.Variants = append(run.Variants,
-			result("monolith", rep, results.LabelMeasured, 0.6*host),
-			result("microservices", rep, results.LabelMeasured, 1.2*host*(1+0.02*float64(i-1))),
+			roundResult("monolith", rep, results.LabelMeasured, 0.6*host),
+			roundResult("microservices", rep, results.LabelMeasured, 1.2*host*(1+0.02*float64(i-1))),
 			// Either side of the monolith from round to round.
-			result("hybrid", rep, results.LabelMeasured, 0.6*host*[]float64{0.9, 1.1, 1}[i]))
+			roundResult("hybrid", rep, results.LabelMeasured, 0.6*host*[]float64{0.9, 1.1, 1}[i]))
 	}
 	for _, row := range headlineTable(headlineFigures(run, make([]*cost.Estimate, len(run.Variants)))).rows {
 		if strings.HasPrefix(row[0], "p50 latency") && row[len(row)-1] != "none: intervals overlap" {
@@ -55,11 +58,11 @@ func TestPairedTable(t *testing.T) {
 		}
 	}
 	// Neither a variant run once nor a modeled result has rounds to pair.
-	modeled := result("microservices", 0, results.LabelModeled, 1)
+	modeled := roundResult("microservices", 0, results.LabelModeled, 1)
 	modeled.Runtime = "simulated"
-	run.Variants = append(run.Variants, result("serverless", 1, results.LabelMeasured, 1), modeled)
+	run.Variants = append(run.Variants, roundResult("serverless", 1, results.LabelMeasured, 1), modeled)
 
-	tab := pairedTable(run.Variants)
+	tab := pairedTable(pairings(run.Variants))
 	got := map[string][]string{}
 	for _, row := range tab.rows {
 		got[row[0]+" "+row[1]] = row
@@ -87,7 +90,7 @@ func TestPairedTable(t *testing.T) {
 	}
 
 	single := results.Run{Variants: slices.Clone(run.Variants[:2])}
-	if rows := pairedTable(single.Variants).rows; len(rows) != 0 {
+	if rows := pairedTable(pairings(single.Variants)).rows; len(rows) != 0 {
 		t.Errorf("one round: rows %q, want none", rows)
 	}
 }

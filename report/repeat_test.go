@@ -13,17 +13,13 @@ import (
 // and a modeled result have no row.
 func TestRepeatTable(t *testing.T) {
 	t.Parallel()
-	result := func(variant string, rep int, label string, p50 float64) results.VariantResult {
-		return results.VariantResult{Variant: variant, Runtime: "process", Repetition: rep, Label: label,
-			Total: results.OpStats{Count: 1000, LatencyMs: results.Percentiles{P50: p50, P99: 4 * p50}}}
-	}
 	var vs []results.VariantResult
 	for i, host := range []float64{1, 1.5, 1} {
-		vs = append(vs, result("monolith", i+1, results.LabelMeasured, 0.6*host), result("microservices", i+1, results.LabelMeasured, 1.2*host))
+		vs = append(vs, roundResult("monolith", i+1, results.LabelMeasured, 0.6*host), roundResult("microservices", i+1, results.LabelMeasured, 1.2*host))
 	}
-	modeled := result("hybrid", 0, results.LabelModeled, 1)
+	modeled := roundResult("hybrid", 0, results.LabelModeled, 1)
 	modeled.Runtime = "simulated"
-	vs = append(vs, result("serverless", 1, results.LabelMeasured, 1), modeled)
+	vs = append(vs, roundResult("serverless", 1, results.LabelMeasured, 1), modeled)
 	// CV of 1, 1.5, 1: sd 0.2887 over mean 1.1667.
 	want := [][]string{
 		{"monolith", "3", "0.700", "24.7 %", "not met", "—"},

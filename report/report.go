@@ -44,6 +44,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
 	es := estimates(run.Variants, cfg.pricing)
+	paired := pairings(run.Variants)
 	title := "archbench report: " + cmp.Or(run.Scenario, "unnamed scenario") + " — run " + run.ID
 	fmt.Fprintf(&b, "# %s\n\n> %s\n", mdText(title), howToRead)
 
@@ -52,8 +53,8 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		table          table
 	}{
 		{"Run", "", metadataTable(run)},
-		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es), pairings(run.Variants)...)},
-		{"Paired by round (measured)", pairedIntro, pairedTable(run.Variants)},
+		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es), paired...)},
+		{"Paired by round (measured)", pairedIntro, pairedTable(paired)},
 		{"Repeatability (measured)", repeatIntro, repeatTable(run.Variants)},
 		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
@@ -121,6 +122,7 @@ func writeCharts(b *bytes.Buffer, cs []charts.Chart) {
 func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 	var b bytes.Buffer
 	names := variantNames(run.Variants)
+	paired := pairings(run.Variants)
 	fmt.Fprintf(&b, "archbench %s — run %s\n", cmp.Or(run.Scenario, "unnamed scenario"), run.ID)
 	fmt.Fprintf(&b, "%s\n", howToRead)
 	type section struct {
@@ -128,11 +130,11 @@ func Terminal(w io.Writer, run results.Run, opts ...Option) error {
 		table   table
 	}
 	sections := []section{
-		{"Headline figures " + labelled(run.Variants), headlineTable(headlineFigures(run, estimates(run.Variants, newConfig(opts).pricing)), pairings(run.Variants)...)},
+		{"Headline figures " + labelled(run.Variants), headlineTable(headlineFigures(run, estimates(run.Variants, newConfig(opts).pricing)), paired...)},
 		{"Summary " + labelled(run.Variants), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), opTable("operation", run.Variants, names, operations)},
 	}
-	if t := pairedTable(run.Variants); len(t.rows) > 0 {
+	if t := pairedTable(paired); len(t.rows) > 0 {
 		sections = slices.Insert(sections, 1, section{"Paired by round (measured)", t})
 	}
 	for _, s := range []section{
