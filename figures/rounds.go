@@ -28,15 +28,6 @@ type RoundPairs struct {
 	Rivals int
 }
 
-// Ratios returns Num[i]/Den[i] for each round.
-func (p RoundPairs) Ratios() []float64 {
-	out := make([]float64, len(p.Num))
-	for i := range p.Num {
-		out[i] = p.Num[i] / p.Den[i]
-	}
-	return out
-}
-
 // pairedNames are the figures PairByRound pairs.
 var pairedNames = []string{P50, P99}
 

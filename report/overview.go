@@ -52,14 +52,14 @@ func Overview(w io.Writer, reports []RunReport, opts ...Option) error {
 	for _, r := range reports {
 		run := r.Run
 		runPairs := pairings(run.Variants)
+		if run.Scenario == "steady" {
+			repeat = repeatTable(run.Variants, runPairs)
+		}
 		for _, p := range runPairs {
 			if slices.Contains(overviewFigures[run.Scenario], p.figure) {
 				p.setting = run.Scenario + cmp.Or(prefixed(": ", p.setting), "") // as the figures' below
 				ps = append(ps, p)
 			}
-		}
-		if run.Scenario == "steady" {
-			repeat = repeatTable(run.Variants)
 		}
 		if t := pairedTable(runPairs); len(t.rows) > 0 {
 			paired.header, paired.right = t.header, t.right

@@ -20,15 +20,16 @@ const repeatIntro = "How much each variant's p50 varied over its repetitions: th
 	"divided by the first variant's in the same round (see Paired by round): lower where the host drifted between " +
 	"rounds, which moves every variant of a round alike."
 
-// repeatTable gives, for each measured variant group with two
-// repetitions or more, the CV of its p50 and of its round-by-round ratio
-// to the first variant's. Empty when no group repeats.
-func repeatTable(vs []results.VariantResult) table {
+// repeatTable gives, for each measured variant group of vs with two
+// repetitions or more, the CV of its p50 and, from paired (vs's
+// pairings), of its round-by-round ratio to the first variant's. Empty
+// when no group repeats.
+func repeatTable(vs []results.VariantResult, paired []pairing) table {
 	run := results.Run{Variants: vs}
 	ratioCV := map[figures.Key]float64{}
-	for _, rp := range figures.PairByRound(run) {
-		if rp.Name == figures.P50 {
-			ratioCV[rp.Key] = stats.Summarise(rp.Ratios()).CV
+	for _, p := range paired {
+		if p.figure == figures.P50 {
+			ratioCV[figures.Key{Variant: p.variant, Setting: p.setting, Runtime: p.runtime}] = stats.Summarise(p.ratio.Ratios).CV
 		}
 	}
 	t := table{

@@ -25,10 +25,10 @@ func TestRepeatTable(t *testing.T) {
 		{"monolith", "3", "0.700", "24.7 %", "not met", "—"},
 		{"microservices", "3", "1.40", "24.7 %", "not met", "0.0 %"},
 	}
-	if got := repeatTable(vs).rows; !reflect.DeepEqual(got, want) {
+	if got := repeatTable(vs, pairings(vs)).rows; !reflect.DeepEqual(got, want) {
 		t.Errorf("rows\n%q\nwant\n%q", got, want)
 	}
-	if rows := repeatTable(vs[:2]).rows; len(rows) != 0 {
+	if rows := repeatTable(vs[:2], pairings(vs[:2])).rows; len(rows) != 0 {
 		t.Errorf("one round: rows %q, want none", rows)
 	}
 }

@@ -55,7 +55,7 @@ func Markdown(w io.Writer, run results.Run, opts ...Option) error {
 		{"Run", "", metadataTable(run)},
 		{"Headline figures " + labelled(run.Variants), headlineIntro, headlineTable(headlineFigures(run, es), paired...)},
 		{"Paired by round (measured)", pairedIntro, pairedTable(paired)},
-		{"Repeatability (measured)", repeatIntro, repeatTable(run.Variants)},
+		{"Repeatability (measured)", repeatIntro, repeatTable(run.Variants, paired)},
 		{"Summary " + labelled(run.Variants), joinIntro(summaryIntro(run.Variants), summaryConclusion(run.Variants, names)), summaryTable(run.Variants, names)},
 		{"Operations " + labelled(run.Variants), "", opTable("operation", run.Variants, names, operations)},
 		{"Journeys " + labelled(run.Variants), "A journey's latencies are over its individual requests.", opTable("journey", run.Variants, names, journeys)},
