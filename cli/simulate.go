@@ -147,6 +147,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	run.Notes = append(run.Notes, "Every figure in this run is modeled by the simulator, not measured: see each result's notes, and the model files.")
 	opts := []simrun.Option{simrun.WithSeed(*seed), simrun.WithRequests(*requests)}
 	var sizings []string
+	sloMs := float64(*sloP99) / float64(time.Millisecond)
 	for _, m := range ms {
 		fmt.Fprintf(env.Stderr, "simulate %s: ", m.Name)
 		var v results.VariantResult
@@ -154,7 +155,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(env.Stderr, "%d rates from %g to %g req/s\n", len(rates), rates[0], rates[len(rates)-1])
 			if *size != "" {
 				var ss []simrun.Sizing
-				v, ss, err = simrun.SizedSweep(ctx, m, rates, *size, float64(*sloP99)/float64(time.Millisecond), opts...)
+				v, ss, err = simrun.SizedSweep(ctx, m, rates, *size, sloMs, opts...)
 				if err == nil {
 					sizings = append(sizings, m.Name+" (modeled): "+simrun.SweepSizing(ss))
 				}
@@ -169,7 +170,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(env.Stderr, "%g req/s\n", r)
 			if *size != "" {
 				var s simrun.Sizing
-				s, v, err = simrun.Size(ctx, m, r, *size, float64(*sloP99)/float64(time.Millisecond), opts...)
+				s, v, err = simrun.Size(ctx, m, r, *size, sloMs, opts...)
 				if err == nil {
 					sizings = append(sizings, m.Name+" (modeled): "+s.String())
 				}
@@ -379,7 +380,6 @@ func loadModel(path string) (sim.Model, error) {
 // withInstances sets replicas of stations and provisioned instances of
 // pools by name; a name the model lacks is an error naming it.
 func withInstances(m sim.Model, counts map[string]int) (sim.Model, error) {
-	m.Stations = append([]sim.Station(nil), m.Stations...)
 	m.Pools = append([]sim.Pool(nil), m.Pools...)
 	for name, n := range counts {
 		var found bool

@@ -149,17 +149,23 @@ func change(o, n figures.Figure, opts []stats.Option) Change {
 		ch.Notes = append(ch.Notes, "new: "+note)
 	}
 	ch.P, ch.Significant = stats.Significant(o.Samples, n.Samples, opts...)
-	switch {
-	case o.Stats.N < 2 || n.Stats.N < 2:
-		ch.Verdict = TooFew
-	case !ch.Significant || ch.NewMean == ch.OldMean:
-		ch.Verdict = Unchanged
-	case (ch.NewMean < ch.OldMean) == (n.Better == figures.LowerIsBetter):
-		ch.Verdict = Better
-	default:
-		ch.Verdict = Worse
-	}
+	ch.Verdict = verdict(min(o.Stats.N, n.Stats.N), ch.Significant, ch.OldMean, ch.NewMean, n.Better)
 	return ch
+}
+
+// verdict sums up a change from oldMean to newMean, tested on samples of
+// which the smaller side has n: too few to test below two, unchanged
+// unless significant, else better or worse by the figure's direction.
+func verdict(n int, significant bool, oldMean, newMean float64, better figures.Direction) Verdict {
+	switch {
+	case n < 2:
+		return TooFew
+	case !significant || newMean == oldMean:
+		return Unchanged
+	case (newMean < oldMean) == (better == figures.LowerIsBetter):
+		return Better
+	}
+	return Worse
 }
 
 // deltaPct is the change of the mean from o to n in percent of o's.

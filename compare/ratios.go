@@ -45,16 +45,7 @@ func ratioChanges(olds, news []figures.RoundPairs, opts []stats.Option) []RatioC
 				Old: stats.PairedRatio(o.Num, o.Den, opts...), New: stats.PairedRatio(n.Num, n.Den, opts...)}
 			rc.DeltaPct = (rc.New.Mean/rc.Old.Mean - 1) * 100
 			rc.P, rc.Significant = stats.Significant(logs(rc.Old.Ratios), logs(rc.New.Ratios), opts...)
-			switch {
-			case rc.Old.N < 2 || rc.New.N < 2:
-				rc.Verdict = TooFew
-			case !rc.Significant || rc.New.Mean == rc.Old.Mean:
-				rc.Verdict = Unchanged
-			case rc.New.Mean < rc.Old.Mean:
-				rc.Verdict = Better
-			default:
-				rc.Verdict = Worse
-			}
+			rc.Verdict = verdict(min(rc.Old.N, rc.New.N), rc.Significant, rc.Old.Mean, rc.New.Mean, figures.LowerIsBetter)
 			out = append(out, rc)
 		}
 	}
