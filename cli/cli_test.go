@@ -246,6 +246,17 @@ func TestSimulateSize(t *testing.T) {
 	if want := regexp.MustCompile(`mm1 \(modeled\): Sized server for a p99 of 60 ms at each rate of the sweep \(.*\): 10 req/s, 1 replica; 70 req/s, ([2-9]|\d\d+) replicas\.`); !want.MatchString(stdout) {
 		t.Errorf("simulate -size -sweep output lacks each rate's count:\n%s", stdout)
 	}
+
+	// A function pool is sized by its concurrency limit: the example's
+	// serverless model, on enough CPUs, at 20,000 req/s.
+	code, stdout, errOut = run(t, "simulate", "-model", "../results/example/summary/serverless.json", "-rate", "20000", "-instances", "cpu=20",
+		"-size", "functions", "-slo-p99", "50ms", "-requests", "20000", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate -size functions exited %d: %s", code, errOut)
+	}
+	if want := regexp.MustCompile(`serverless \(modeled\): Sized the concurrency limit of pool functions for a p99 of 50 ms at 20000 req/s: a limit of \d+ is the lowest that meets it`); !want.MatchString(stdout) {
+		t.Errorf("simulate -size functions output lacks the limit:\n%s", stdout)
+	}
 }
 
 // TestK6Export writes a k6 script for the steady scenario's load.

@@ -36,13 +36,18 @@ steady run, which you can read and edit.
 
   archbench simulate -model m.json -rate 50000 -instances cpu=40
   archbench simulate -model m.json -rate 50000 -size cpu -slo-p99 100ms
+  archbench simulate -model m.json -rate 50000 -size functions -slo-p99 100ms
   archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
 
 -size finds the fewest replicas of a station that keep the p99 within
 -slo-p99 with every request served and no queue saturated, simulating
 each count it tries (at -rate, or at each rate of -sweep), and says so;
 when more replicas stop helping (doubling them cuts the p99 by under 5 %),
-it names what is full instead, such as a database's single writer.
+it names what is full instead, such as a database's single writer. Given
+a function pool, it finds the lowest concurrency limit (max_concurrency,
+a cloud account's limit) at which the pool throttles nothing over the
+simulated requests: the peak of a run that long, which longer runs and
+bursts exceed, so ask the provider for more.
 
 Writes OUT/<run-id>/results.json and REPORT.md, with charts, as the bench
 does (the sweep as ramp steps: latency against load, cost against traffic).`
@@ -53,8 +58,8 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	rate := fs.Float64("rate", 0, "requests per second to simulate at (default: each model's own)")
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
 	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
-	size := fs.String("size", "", "a queueing `station` to size: the fewest replicas that keep the p99 within -slo-p99\nat -rate, or at each rate of -sweep")
-	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency the station's replicas must keep (e.g. 100ms)")
+	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`): the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep")
+	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency to keep (e.g. 100ms)")
 	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
 	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
 	out := fs.String("out", "results", "directory for run folders")
@@ -113,9 +118,9 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	}
 	switch {
 	case *size != "" && !set["slo-p99"]:
-		return badFlag(fs, errors.New("-size needs -slo-p99: the p99 latency the replicas must keep"))
+		return badFlag(fs, errors.New("-size needs -slo-p99: the p99 latency the count must keep"))
 	case set["slo-p99"] && *size == "":
-		return badFlag(fs, errors.New("-slo-p99 goes with -size: the station whose replicas to count"))
+		return badFlag(fs, errors.New("-slo-p99 goes with -size: the station or pool to size"))
 	case set["slo-p99"] && *sloP99 <= 0:
 		return badFlag(fs, fmt.Errorf("-slo-p99 must be > 0, but is %s", *sloP99))
 	}

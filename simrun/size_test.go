@@ -43,18 +43,18 @@ func TestSize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !s.Met() || s.Replicas < tc.min || s.Replicas > tc.max {
-				t.Fatalf("sized %d replicas (tries %+v), want %d..%d", s.Replicas, s.Tries, tc.min, tc.max)
+			if !s.Met() || s.Count < tc.min || s.Count > tc.max {
+				t.Fatalf("sized %d replicas (tries %+v), want %d..%d", s.Count, s.Tries, tc.min, tc.max)
 			}
 			// The fewest: the count found met the SLO, one fewer missed it.
-			i := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Replicas == s.Replicas })
-			j := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Replicas == s.Replicas-1 })
+			i := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Count == s.Count })
+			j := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Count == s.Count-1 })
 			if i < 0 || !s.Tries[i].Met || s.Tries[i].P99Ms > tc.slo || j < 0 || s.Tries[j].Met {
-				t.Errorf("tries %+v: want %d met and %d missed", s.Tries, s.Replicas, s.Replicas-1)
+				t.Errorf("tries %+v: want %d met and %d missed", s.Tries, s.Count, s.Count-1)
 			}
 			// The prediction returned is the one at the count found.
-			if want := fmt.Sprintf("cpu %d %% busy (%d servers over %d replicas;", int(100*s.Tries[i].Utilization+0.5), s.Replicas, s.Replicas); !strings.Contains(StationsNote(v), want) {
-				t.Errorf("stations note %q: want the cpu at %d replicas", StationsNote(v), s.Replicas)
+			if want := fmt.Sprintf("cpu %d %% busy (%d servers over %d replicas;", int(100*s.Tries[i].Utilization+0.5), s.Count, s.Count); !strings.Contains(StationsNote(v), want) {
+				t.Errorf("stations note %q: want the cpu at %d replicas", StationsNote(v), s.Count)
 			}
 			t.Logf("%s", s)
 			if note := v.Notes[len(v.Notes)-1]; !strings.Contains(note, "replicas are the fewest that meet it") {
@@ -88,7 +88,7 @@ func TestSizeBadInput(t *testing.T) {
 		slo           float64
 		want          string
 	}{
-		{"no such station", "gpu", 10, `no queueing station "gpu"; it has cpu`},
+		{"no such station", "gpu", 10, `no queueing station or function pool "gpu"; it has cpu`},
 		{"a delay", "wait", 10, `station "wait" is a delay`},
 		{"no SLO", "cpu", 0, "the p99 SLO must be > 0 ms"},
 	}
@@ -114,7 +114,7 @@ func TestSizeNearTheServiceFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := s.Tries[len(s.Tries)-1]
-	if s.Met() || len(s.Saturated) != 0 || last.Replicas > 32 || last.P99Ms < 5 {
+	if s.Met() || len(s.Saturated) != 0 || last.Count > 32 || last.P99Ms < 5 {
 		t.Errorf("sizing %+v: want no count met, stopped well short of %d replicas with no queue full", s, MaxReplicas)
 	}
 	if !strings.Contains(s.String(), "no queue is full, and replicas do not shorten service or delays") {
@@ -131,7 +131,7 @@ func TestSizedSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ss) != 2 || ss[0].Replicas != 1 || ss[1].Replicas != 3 {
+	if len(ss) != 2 || ss[0].Count != 1 || ss[1].Count != 3 {
 		t.Fatalf("sizings %+v: want 1 and 3 replicas", ss)
 	}
 	if v.Ramp == nil || len(v.Ramp.Steps) != 2 || v.Ramp.Steps[1].P99Ms > 20 || v.Ramp.Steps[1].OfferedPerSec != 2000 {
@@ -146,5 +146,73 @@ func TestSizedSweep(t *testing.T) {
 	want := "Sized cpu for a p99 of 20 ms at each rate of the sweep (the steps are the predictions at those counts): 500 req/s, 1 replica; 2000 req/s, 3 replicas."
 	if len(sized) != 1 || sized[0] != want {
 		t.Errorf("sizing notes %q, want only %q", sized, want)
+	}
+}
+
+// poolBound is a model whose requests take 1 ms of a roomy cpu station,
+// then 10 ms of a function pool's instance: at 2,000 req/s the pool
+// serves 20 requests at once on average, and more at peaks; limit is its
+// concurrency limit and cpuServers the cpu's servers.
+func poolBound(limit, cpuServers int) sim.Model {
+	return sim.Model{
+		Name: "pool-bound", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 2000},
+		Stations: []sim.Station{{Name: "cpu", Servers: cpuServers, Replicas: 1}},
+		Pools:    []sim.Pool{{Name: "functions", MemoryMB: 128, ColdStart: sim.Deterministic(20), KeepAliveSec: 60, MaxConcurrency: limit}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+			{Station: "cpu", Service: sim.Exponential(1)},
+			{Pool: "functions", Service: sim.Deterministic(10)},
+		}}},
+	}
+}
+
+// TestSizePool sizes a pool's concurrency limit: the lowest at which it
+// throttles nothing, from a limit too low and from none at all. Doubling
+// the limit cuts throttles long before it moves the p99 of the requests
+// served, so the sizing must go on while errors fall.
+func TestSizePool(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []int{4, 0} {
+		t.Run(fmt.Sprintf("from a limit of %d", limit), func(t *testing.T) {
+			t.Parallel()
+			s, v, err := Size(context.Background(), poolBound(limit, 8), 2000, "functions", 100, WithRequests(20_000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 20 at once on average: Poisson peaks over 20,000 requests
+			// reach the thirties.
+			if !s.Pool || !s.Met() || s.Count < 25 || s.Count > 60 {
+				t.Fatalf("sized %+v, want a pool's limit of 25..60", s)
+			}
+			i := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Count == s.Count })
+			j := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Count == s.Count-1 })
+			if i < 0 || s.Tries[i].Throttled != 0 || s.Tries[i].PeakInstances < s.Count-5 || j < 0 || s.Tries[j].Throttled == 0 {
+				t.Errorf("tries %+v: want %d without throttles and %d with", s.Tries, s.Count, s.Count-1)
+			}
+			want := fmt.Sprintf("Sized the concurrency limit of pool functions for a p99 of 100 ms at 2000 req/s: a limit of %d is the lowest that meets it", s.Count)
+			if note := v.Notes[len(v.Notes)-1]; !strings.HasPrefix(note, want) {
+				t.Errorf("last note %q: want it to begin %q", note, want)
+			}
+			if pl := v.Platform; pl == nil || len(pl.Functions) != 1 || pl.Functions[0].Throttles != 0 {
+				t.Errorf("platform %+v: want the prediction at the limit found, without throttles", pl)
+			}
+		})
+	}
+}
+
+// TestSizePoolElsewhere sizes a pool whose requests queue for a full cpu
+// station first: raising the limit ends the throttles but not the
+// queue, and Size names it.
+func TestSizePoolElsewhere(t *testing.T) {
+	t.Parallel()
+	s, _, err := Size(context.Background(), poolBound(4, 2), 2000, "functions", 100, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Met() || !slices.Equal(s.Saturated, []string{"cpu"}) || len(s.Tries) > 10 {
+		t.Errorf("sizing %+v: want no limit met, the cpu named, and few tries", s)
+	}
+	if !strings.Contains(s.String(), "so more would not help: cpu is full.") {
+		t.Errorf("sizing says %q: want the cpu named as full", s)
 	}
 }
