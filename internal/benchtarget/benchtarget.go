@@ -13,7 +13,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
+	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ const Body = `{"id":1,"name":"trivial"}`
 // process; call it first thing in TestMain.
 //
 // The child answers every request with [Body] on a loopback port and prints
-// the address. Each line read from standard input asks for
+// the address and its GOMAXPROCS. Each line read from standard input asks for
 // "<cpu-ns> <connections> <requests>" on standard output.
 func ServeIfChild() {
 	if os.Getenv(childEnv) == "" {
@@ -66,7 +67,7 @@ func serve(in io.Reader, out io.Writer) error {
 	}
 	go srv.Serve(ln)
 	defer srv.Close()
-	fmt.Fprintln(out, ln.Addr())
+	fmt.Fprintln(out, ln.Addr(), runtime.GOMAXPROCS(0))
 	lines := bufio.NewScanner(in)
 	for lines.Scan() {
 		fmt.Fprintln(out, int64(cputime.Process()), conns.Load(), reqs.Load())
@@ -78,16 +79,34 @@ func serve(in io.Reader, out io.Writer) error {
 type Server struct {
 	// URL is the server's base URL, such as "http://127.0.0.1:40000".
 	URL string
-	in  io.Writer
-	out *bufio.Reader
+	// GOMAXPROCS is the child's Go runtime's.
+	GOMAXPROCS int
+	in         io.Writer
+	out        *bufio.Reader
+}
+
+// Option configures the child process Start runs.
+type Option func(cmd *exec.Cmd)
+
+// WithGOMAXPROCS runs the child's Go runtime with n processors (its
+// GOMAXPROCS); n < 1 leaves the runtime's default, the machine's CPUs.
+func WithGOMAXPROCS(n int) Option {
+	return func(cmd *exec.Cmd) {
+		if n >= 1 {
+			cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(n))
+		}
+	}
 }
 
 // Start runs the trivial server in a child process, stopped when the test
 // or benchmark ends.
-func Start(tb testing.TB) *Server {
+func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), childEnv+"=1")
+	for _, o := range opts {
+		o(cmd)
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -106,11 +125,15 @@ func Start(tb testing.TB) *Server {
 		cmd.Wait()
 	})
 	s := &Server{in: stdin, out: bufio.NewReader(stdout)}
-	addr, err := s.out.ReadString('\n')
+	line, err := s.out.ReadString('\n')
+	var addr string
+	if err == nil {
+		_, err = fmt.Sscan(line, &addr, &s.GOMAXPROCS)
+	}
 	if err != nil {
 		tb.Fatalf("benchtarget: read the server's address (does TestMain call ServeIfChild?): %v", err)
 	}
-	s.URL = "http://" + strings.TrimSpace(addr)
+	s.URL = "http://" + addr
 	return s
 }
 
