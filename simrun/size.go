@@ -102,7 +102,7 @@ func (s Sizing) String() string {
 		head += "no count met it"
 		switch {
 		case last.Count >= MaxReplicas:
-			head += fmt.Sprintf(" up to %d %s, the most tried.", MaxReplicas, s.unit())
+			head += fmt.Sprintf(" up to %d %s, the most tried.", MaxReplicas, s.words().counted)
 		case len(s.Tries) < 2:
 			head += "."
 		default:
@@ -112,15 +112,15 @@ func (s Sizing) String() string {
 				use = s.Name + " is " + use
 			}
 			head += fmt.Sprintf("; from %d to %d %s the p99 went from %s to %s ms (%s), so more would not help",
-				prev.Count, last.Count, s.unit(), msText(prev.P99Ms), msText(last.P99Ms), use)
+				prev.Count, last.Count, s.words().counted, msText(prev.P99Ms), msText(last.P99Ms), use)
 			if len(s.Saturated) > 0 {
 				head += fmt.Sprintf(": %s %s full.", strings.Join(s.Saturated, ", "), map[bool]string{true: "is", false: "are"}[len(s.Saturated) == 1])
 			} else {
-				head += fmt.Sprintf(": no queue is full, and %s do not shorten service or delays.", map[bool]string{true: "instances", false: "replicas"}[s.Pool])
+				head += fmt.Sprintf(": no queue is full, and %s not shorten service or delays.", s.words().more)
 			}
 		}
 	}
-	return head + fmt.Sprintf(" %s tried: ", map[bool]string{true: "Limits", false: "Replicas"}[s.Pool]) + strings.Join(tries, "; ") + "."
+	return head + " " + s.words().tried + " tried: " + strings.Join(tries, "; ") + "."
 }
 
 // subject names what was sized: "cpu", or "the concurrency limit of
@@ -132,12 +132,18 @@ func (s Sizing) subject() string {
 	return s.Name
 }
 
-// unit is what the count counts.
-func (s Sizing) unit() string {
+// sizingWords are the words a sizing's text uses for what it counts.
+type sizingWords struct {
+	counted string // "replicas"
+	tried   string // "Replicas", as in "Replicas tried: ..."
+	more    string // "replicas do", as in "replicas do not shorten ..."
+}
+
+func (s Sizing) words() sizingWords {
 	if s.Pool {
-		return "instances at once"
+		return sizingWords{counted: "instances at once", tried: "Limits", more: "a higher limit does"}
 	}
-	return "replicas"
+	return sizingWords{counted: "replicas", tried: "Replicas", more: "replicas do"}
 }
 
 // use says how much of the sized station or pool a try used.
@@ -290,8 +296,10 @@ func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms 
 	}
 	runs := map[int]run{}
 	try := func(n int) (Try, error) {
-		sized := setLimit(m, name, n)
-		if !pool {
+		var sized sim.Model
+		if pool {
+			sized = setLimit(m, name, n)
+		} else {
 			sized, _ = SetReplicas(m, name, n)
 		}
 		v, r, err := At(ctx, sized, rate, opts...)
