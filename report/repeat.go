@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/archbench/archbench/figures"
 	"github.com/archbench/archbench/results"
@@ -16,9 +17,11 @@ const repeatTarget = 0.05
 
 // repeatIntro explains the repeatability table.
 const repeatIntro = "How much each variant's p50 varied over its repetitions: the coefficient of variation (standard " +
-	"deviation over mean), against the project's target of 5 %. The last column is the same for the variant's p50 " +
+	"deviation over mean), against the project's target of 5 %. \"p50 ÷ first variant's\" is the same for the variant's p50 " +
 	"divided by the first variant's in the same round (see Paired by round): lower where the host drifted between " +
-	"rounds, which moves every variant of a round alike."
+	"rounds, which moves every variant of a round alike. \"Stood out\" names a repetition whose errors, dropped " +
+	"journeys or cold starts were at least 5 times any other repetition's (and at least 1 % of its requests, or 10): " +
+	"a stall or a storm of cold starts in that round, which the CV includes and its report's tables show."
 
 // repeatTable gives, for each measured variant group of vs with two
 // repetitions or more, the CV of its p50 and, from paired (vs's
@@ -33,12 +36,13 @@ func repeatTable(vs []results.VariantResult, paired []pairing) table {
 		}
 	}
 	t := table{
-		header: []string{"variant", "runs", "p50 mean ms", "p50 CV", "target ≤ 5 %", "p50 ÷ first variant's, CV"},
-		right:  []bool{false, true, true, true, false, true},
+		header: []string{"variant", "runs", "p50 mean ms", "p50 CV", "target ≤ 5 %", "p50 ÷ first variant's, CV", "stood out"},
+		right:  []bool{false, true, true, true, false, true, false},
 	}
 	type repeated struct {
 		key  figures.Key
 		p50s []float64
+		reps []results.VariantResult
 	}
 	var rs []repeated
 	settings, runtimes := map[string]bool{}, map[string]bool{}
@@ -47,6 +51,7 @@ func repeatTable(vs []results.VariantResult, paired []pairing) table {
 		for _, v := range g.Results {
 			if v.Label != results.LabelModeled && v.Total.Count > 0 {
 				r.p50s = append(r.p50s, v.Total.LatencyMs.P50)
+				r.reps = append(r.reps, v)
 			}
 		}
 		if len(r.p50s) >= 2 {
@@ -71,9 +76,58 @@ func repeatTable(vs []results.VariantResult, paired []pairing) table {
 		if len(runtimes) > 1 {
 			name += " (" + cmp.Or(r.key.Runtime, "?") + ")"
 		}
-		t.rows = append(t.rows, []string{name, fmt.Sprint(s.N), sig3(s.Mean), pct(s.CV), met, ratio})
+		t.rows = append(t.rows, []string{name, fmt.Sprint(s.N), sig3(s.Mean), pct(s.CV), met, ratio, cmp.Or(standouts(r.reps), none)})
 	}
 	return t
+}
+
+// standoutRatio is how many times every other repetition's count a
+// repetition's errors, dropped journeys or cold starts must reach to
+// stand out.
+const standoutRatio = 5
+
+// standouts names the repetitions among reps (one variant's) whose errors,
+// dropped journeys or cold starts stood out: at least standoutRatio times
+// the most of any other repetition, and at least 1 % of the requests, 10
+// journeys or 10 cold starts. "#3: 9.3 % errors (the others ≤ 0.0 %), 192
+// cold starts (the others ≤ 1)"; empty when none did.
+func standouts(reps []results.VariantResult) string {
+	type measure struct {
+		of     func(results.VariantResult) float64
+		floor  float64
+		format func(x float64) string
+		what   string
+	}
+	count := func(x float64) string { return fmt.Sprintf("%.0f", x) }
+	measures := []measure{
+		{func(v results.VariantResult) float64 { return v.Total.ErrorRate }, 0.01, pct, "errors"},
+		{func(v results.VariantResult) float64 { return float64(v.Total.Dropped) }, 10, count, "dropped"},
+		{func(v results.VariantResult) float64 {
+			if v.ColdStarts == nil {
+				return 0
+			}
+			return float64(v.ColdStarts.Count)
+		}, 10, count, "cold starts"},
+	}
+	var out []string
+	for i, v := range reps {
+		var parts []string
+		for _, m := range measures {
+			x, others := m.of(v), 0.0
+			for j, w := range reps {
+				if j != i {
+					others = max(others, m.of(w))
+				}
+			}
+			if x >= m.floor && x >= standoutRatio*others {
+				parts = append(parts, fmt.Sprintf("%s %s (the others ≤ %s)", m.format(x), m.what, m.format(others)))
+			}
+		}
+		if len(parts) > 0 {
+			out = append(out, fmt.Sprintf("#%d: %s", v.Repetition, strings.Join(parts, ", ")))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // pct formats a share as a percentage to one decimal: "8.6 %".
