@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/archbench/archbench/calibrate"
 	"github.com/archbench/archbench/report"
@@ -285,51 +288,74 @@ func parseDemand(s string) (calibrate.Demand, error) {
 // calibrateRunModels calibrates a model of each variant of a steady run,
 // its CPU demand as demand says, with its load curve fitted to load's
 // windows when load is given, and, when ramp is given, validates it
-// against the ramp's steps.
+// against the ramp's steps. The variants are calibrated in parallel, as
+// many at once as there are CPUs to simulate on; each calibration is
+// seeded, so the models and summaries do not depend on the order they
+// finish in, and come back in the run's order.
 func calibrateRunModels(ctx context.Context, run results.Run, load, ramp *results.Run, demand calibrate.Demand, opts ...calibrate.Option) ([]calibrate.Calibration, []calibrate.Summary, error) {
+	var variants []string
+	for _, v := range run.Variants {
+		if !slices.Contains(variants, v.Variant) {
+			variants = append(variants, v.Variant)
+		}
+	}
+	type modeled struct {
+		cal  calibrate.Calibration
+		sums []calibrate.Summary
+	}
+	out := make([]modeled, len(variants))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(goruntime.GOMAXPROCS(0))
+	for i, variant := range variants {
+		g.Go(func() error {
+			var err error
+			out[i].cal, out[i].sums, err = calibrateVariant(ctx, run, load, ramp, variant, demand, opts)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
 	var (
 		cals []calibrate.Calibration
 		sums []calibrate.Summary
-		seen = map[string]bool{}
 	)
-	for _, v := range run.Variants {
-		if seen[v.Variant] {
-			continue
-		}
-		seen[v.Variant] = true
-		vopts := opts
-		if load != nil && slices.ContainsFunc(load.Variants, func(r results.VariantResult) bool { return r.Variant == v.Variant }) {
-			ps, err := calibrate.LoadPoints(*load, v.Variant)
-			if err != nil {
-				return nil, nil, fmt.Errorf("load points of %s: %w", v.Variant, err)
-			}
-			vopts = append(slices.Clip(opts), calibrate.WithLoadPoints(ps...))
-		}
-		c, err := calibrateDemand(ctx, run, v.Variant, demand, vopts)
-		if err != nil {
-			return nil, nil, fmt.Errorf("calibrate %s: %w", v.Variant, err)
-		}
-		cals = append(cals, c)
-		if ramp == nil {
-			continue
-		}
-		if !slices.ContainsFunc(ramp.Variants, func(r results.VariantResult) bool { return r.Variant == v.Variant }) {
-			continue
-		}
-		s, err := calibrate.Validate(ctx, c.Model, *ramp, v.Variant, opts...)
-		if err != nil {
-			return nil, nil, fmt.Errorf("validate %s: %w", v.Variant, err)
-		}
-		sums = append(sums, s)
-		if !slices.ContainsFunc(ramp.Variants, func(r results.VariantResult) bool { return r.Variant == v.Variant && r.Ramp != nil }) {
-			continue
-		}
-		if s, err = calibrate.ValidateLeaveOneOut(ctx, c.Model, *ramp, v.Variant, opts...); err != nil {
-			return nil, nil, fmt.Errorf("validate %s leaving one rate out: %w", v.Variant, err)
-		}
-		sums = append(sums, s)
+	for _, m := range out {
+		cals, sums = append(cals, m.cal), append(sums, m.sums...)
 	}
 	return cals, sums, nil
+}
+
+// calibrateVariant is calibrateRunModels for one variant: its model, and
+// its validations against ramp when ramp has the variant.
+func calibrateVariant(ctx context.Context, run results.Run, load, ramp *results.Run, variant string, demand calibrate.Demand, opts []calibrate.Option) (calibrate.Calibration, []calibrate.Summary, error) {
+	vopts := opts
+	if load != nil && slices.ContainsFunc(load.Variants, func(r results.VariantResult) bool { return r.Variant == variant }) {
+		ps, err := calibrate.LoadPoints(*load, variant)
+		if err != nil {
+			return calibrate.Calibration{}, nil, fmt.Errorf("load points of %s: %w", variant, err)
+		}
+		vopts = append(slices.Clip(opts), calibrate.WithLoadPoints(ps...))
+	}
+	c, err := calibrateDemand(ctx, run, variant, demand, vopts)
+	if err != nil {
+		return c, nil, fmt.Errorf("calibrate %s: %w", variant, err)
+	}
+	if ramp == nil || !slices.ContainsFunc(ramp.Variants, func(r results.VariantResult) bool { return r.Variant == variant }) {
+		return c, nil, nil
+	}
+	s, err := calibrate.Validate(ctx, c.Model, *ramp, variant, opts...)
+	if err != nil {
+		return c, nil, fmt.Errorf("validate %s: %w", variant, err)
+	}
+	sums := []calibrate.Summary{s}
+	if !slices.ContainsFunc(ramp.Variants, func(r results.VariantResult) bool { return r.Variant == variant && r.Ramp != nil }) {
+		return c, sums, nil
+	}
+	if s, err = calibrate.ValidateLeaveOneOut(ctx, c.Model, *ramp, variant, opts...); err != nil {
+		return c, nil, fmt.Errorf("validate %s leaving one rate out: %w", variant, err)
+	}
+	return c, append(sums, s), nil
 }
 
 // calibrateDemand calibrates variant's model from run with demand; auto
