@@ -81,51 +81,12 @@ func repeatTable(vs []results.VariantResult, paired []pairing) table {
 	return t
 }
 
-// standoutRatio is how many times every other repetition's count a
-// repetition's errors, dropped journeys or cold starts must reach to
-// stand out.
-const standoutRatio = 5
-
-// standouts names the repetitions among reps (one variant's) whose errors,
-// dropped journeys or cold starts stood out: at least standoutRatio times
-// the most of any other repetition, and at least 1 % of the requests, 10
-// journeys or 10 cold starts. "#3: 9.3 % errors (the others ≤ 0.0 %), 192
-// cold starts (the others ≤ 1)"; empty when none did.
+// standouts names the repetitions among reps (one variant's) that stood
+// out (figures.Standouts), "; "-separated; empty when none did.
 func standouts(reps []results.VariantResult) string {
-	type measure struct {
-		of     func(results.VariantResult) float64
-		floor  float64
-		format func(x float64) string
-		what   string
-	}
-	count := func(x float64) string { return fmt.Sprintf("%.0f", x) }
-	measures := []measure{
-		{func(v results.VariantResult) float64 { return v.Total.ErrorRate }, 0.01, pct, "errors"},
-		{func(v results.VariantResult) float64 { return float64(v.Total.Dropped) }, 10, count, "dropped"},
-		{func(v results.VariantResult) float64 {
-			if v.ColdStarts == nil {
-				return 0
-			}
-			return float64(v.ColdStarts.Count)
-		}, 10, count, "cold starts"},
-	}
 	var out []string
-	for i, v := range reps {
-		var parts []string
-		for _, m := range measures {
-			x, others := m.of(v), 0.0
-			for j, w := range reps {
-				if j != i {
-					others = max(others, m.of(w))
-				}
-			}
-			if x >= m.floor && x >= standoutRatio*others {
-				parts = append(parts, fmt.Sprintf("%s %s (the others ≤ %s)", m.format(x), m.what, m.format(others)))
-			}
-		}
-		if len(parts) > 0 {
-			out = append(out, fmt.Sprintf("#%d: %s", v.Repetition, strings.Join(parts, ", ")))
-		}
+	for _, s := range figures.Standouts(reps) {
+		out = append(out, s.String())
 	}
 	return strings.Join(out, "; ")
 }
