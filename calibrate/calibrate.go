@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/archbench/archbench/figures"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/sim"
 )
@@ -89,10 +90,12 @@ type Source struct {
 	RunID    string `json:"run_id,omitempty"`
 	Scenario string `json:"scenario,omitempty"`
 	// Variant and Setting name the variant's result; Repetitions counts
-	// the repetitions merged.
-	Variant     string `json:"variant"`
-	Setting     string `json:"setting,omitempty"`
-	Repetitions int    `json:"repetitions"`
+	// the repetitions merged, and LeftOut says which others were left out
+	// and why (FromRun).
+	Variant     string   `json:"variant"`
+	Setting     string   `json:"setting,omitempty"`
+	Repetitions int      `json:"repetitions"`
+	LeftOut     []string `json:"left_out,omitempty"`
 	// RatePerSec is the measured request rate, the model's arrival rate.
 	RatePerSec float64 `json:"rate_per_sec"`
 	// CPUs is the number of CPUs of the machine the result was measured
@@ -150,13 +153,16 @@ type Quantiles struct {
 
 // FromRun calibrates a model of variant from a measured steady-load run:
 // the variant's results in it (one per repetition, merged; WithSetting
-// picks among settings), on the run's machine.
+// picks among settings), on the run's machine. A repetition whose errors,
+// dropped journeys or cold starts stood out from the others' (see
+// figures.Standouts) is left out, with a note: a stall, or a storm of
+// cold starts in one round, is not the steady state the model is of.
 func FromRun(ctx context.Context, run results.Run, variant string, opts ...Option) (Calibration, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return Calibration{}, fmt.Errorf("calibrate: %w", err)
 	}
-	vs, err := resultsOf(run, variant, cfg.setting)
+	vs, leftOut, err := steadyResults(run, variant, cfg.setting)
 	if err != nil {
 		return Calibration{}, err
 	}
@@ -168,13 +174,49 @@ func FromRun(ctx context.Context, run results.Run, variant string, opts ...Optio
 		}
 		ms = append(ms, m)
 	}
-	cfg.runID, cfg.scenario = run.ID, run.Scenario
+	cfg.runID, cfg.scenario, cfg.leftOut = run.ID, run.Scenario, len(leftOut)
 	c, err := build(ctx, mergeMeasures(ms), run.Machine.CPUs, cfg)
 	if err != nil {
 		return c, err
 	}
 	c.P50Spread = spread(vs)
+	c.Source.LeftOut = leftOut
 	return c, nil
+}
+
+// steadyResults returns run's measured results for variant (resultsOf)
+// without the repetitions that stood out from the others (see
+// figures.Standouts: errors, dropped journeys or cold starts five times
+// every other repetition's, a stall or a storm of cold starts in that
+// round alone), and what stood out in each left out (Standout.String);
+// all of them when every one stood out.
+func steadyResults(run results.Run, variant string, setting *string) ([]results.VariantResult, []string, error) {
+	vs, err := resultsOf(run, variant, setting)
+	if err != nil {
+		return nil, nil, err
+	}
+	outs := figures.Standouts(vs)
+	if len(outs) == 0 || len(outs) == len(vs) {
+		return vs, nil, nil
+	}
+	drop := make([]bool, len(vs))
+	names := make([]string, len(outs))
+	for i, s := range outs {
+		drop[s.Index], names[i] = true, s.String()
+	}
+	var kept []results.VariantResult
+	for i, v := range vs {
+		if !drop[i] {
+			kept = append(kept, v)
+		}
+	}
+	return kept, names, nil
+}
+
+// leftOutText says which repetitions steadyResults left out and why.
+func leftOutText(leftOut []string) string {
+	return "left out, as a stall or a storm of cold starts rather than the steady state of this rate " +
+		"(errors, dropped journeys or cold starts at least five times every other repetition's): " + strings.Join(leftOut, "; ")
 }
 
 // spread is the largest relative distance of one result's total p50 from
@@ -421,7 +463,10 @@ func modelDescription(m measure, cfg config) string {
 	if m.setting != "" {
 		fmt.Fprintf(&b, " (%s)", m.setting)
 	}
-	if m.reps > 1 {
+	switch {
+	case cfg.leftOut > 0:
+		fmt.Fprintf(&b, ", %d repetition%s (%d more left out: a stall or a storm of cold starts)", m.reps, map[bool]string{true: "s"}[m.reps > 1], cfg.leftOut)
+	case m.reps > 1:
 		fmt.Fprintf(&b, ", %d repetitions", m.reps)
 	}
 	fmt.Fprintf(&b, " at %.1f req/s; demand: %s", m.rate, cfg.demand)
@@ -540,6 +585,9 @@ func (c Calibration) Explain() string {
 	}
 	if src.Setting != "" {
 		fmt.Fprintf(&b, " (%s)", src.Setting)
+	}
+	if len(src.LeftOut) > 0 {
+		fmt.Fprintf(&b, ", its repetitions %s", leftOutText(src.LeftOut))
 	}
 	b.WriteString(". ")
 	hold := "exactly"

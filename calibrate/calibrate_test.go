@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -428,6 +429,50 @@ func TestFromRun(t *testing.T) {
 	c, err = FromRun(ctx, run, "toy", WithSetting("keep-alive 2s"), WithRounds(0), WithRequests(2_000))
 	if err != nil || c.Source.Repetitions != 1 || c.Source.Setting != "keep-alive 2s" {
 		t.Errorf("FromRun with a setting: %+v, %v; want the one result with it", c.Source, err)
+	}
+}
+
+// storm is toy's repetition n in a round where a stall set off a storm
+// of cold starts: 9 % errors, 190 cold starts, every latency 100 times
+// toy's.
+func storm(n int) results.VariantResult {
+	v := toy()
+	v.Repetition = n
+	v.Total.ErrorRate = 0.09
+	v.ColdStarts = &results.ColdStarts{Count: 190}
+	v.Operations = []results.OpStats{
+		{Name: "A", Count: 750, LatencyMs: results.Percentiles{Min: 100, P50: 200, P90: 300, P99: 600, P999: 700, Max: 800}},
+		{Name: "B", Count: 250, LatencyMs: results.Percentiles{Min: 300, P50: 500, P90: 600, P99: 900, P999: 1000, Max: 1200}},
+	}
+	v.Total.LatencyMs = results.Percentiles{P50: 250, P99: 800}
+	return v
+}
+
+// TestFromRunLeavesOutAStorm calibrates from three repetitions, the last
+// a storm: the model is the first two's, and says what it left out. With
+// every repetition a storm, none is left out.
+func TestFromRunLeavesOutAStorm(t *testing.T) {
+	ctx := context.Background()
+	a, b := toy(), toy()
+	a.Repetition, b.Repetition = 1, 2
+	a.Total.LatencyMs.P50, b.Total.LatencyMs.P50 = 2, 2
+	run := results.Run{ID: "r1", Scenario: "steady", Machine: results.Machine{CPUs: 2}, Variants: []results.VariantResult{a, b, storm(3)}}
+	c, err := FromRun(ctx, run, "toy", WithRounds(0), WithRequests(2_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source.Repetitions != 2 || c.Ops[0].Measured.P50Ms != 2 || c.P50Spread != 0 {
+		t.Errorf("source %+v, A's p50 %g, spread %g: want the two calm repetitions alone", c.Source, c.Ops[0].Measured.P50Ms, c.P50Spread)
+	}
+	want := "#3: 9.0 % errors (the others ≤ 0.0 %), 190 cold starts (the others ≤ 0)"
+	if !slices.Equal(c.Source.LeftOut, []string{want}) || !strings.Contains(c.Explain(), "its repetitions left out, as a stall or a storm of cold starts") ||
+		!strings.HasPrefix(c.Model.Description, "calibrated from steady run r1, 2 repetitions (1 more left out") {
+		t.Errorf("left out %q, explained %q, description %q: want %q, said in both", c.Source.LeftOut, c.Explain(), c.Model.Description, want)
+	}
+
+	run.Variants = []results.VariantResult{storm(1)}
+	if c, err = FromRun(ctx, run, "toy", WithRounds(0), WithRequests(2_000)); err != nil || c.Source.Repetitions != 1 {
+		t.Errorf("one storm alone: %+v, %v; want it calibrated from", c.Source, err)
 	}
 }
 

@@ -23,7 +23,11 @@ package calibrate
 // be trusted, in words for a report.
 const Method = `How the model is built. Each operation of the variant is a class of
 the model, weighted by its share of the measured requests, arriving as a
-Poisson stream at the measured request rate. A request first visits a
+Poisson stream at the measured request rate; the steady run's repetitions
+are merged, leaving out one whose errors, dropped journeys or cold starts
+were five times every other's (a stall, or a storm of cold starts, in that
+round alone: not the steady state the model is of), as the model's line
+below says. A request first visits a
 station "cpu" with as many servers as the machine has CPUs and holds one
 for the operation's CPU demand (always that long by default, so no request
 is faster than measured; exponential with WithCPUService). The demand is by

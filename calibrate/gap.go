@@ -3,6 +3,7 @@ package calibrate
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/archbench/archbench/results"
 )
@@ -18,7 +19,9 @@ type Gap struct {
 	// From are the calibration run's measured figures, and Against the
 	// other run's at RatePerSec: interpolated linearly between the two
 	// ramp steps below saturation around it, or the nearest one's when
-	// none lies on either side (Note says so).
+	// none lies on either side (Note says so). From leaves out the
+	// repetitions that stood out from the others, as FromRun does (Note
+	// names them).
 	From    Figures `json:"from"`
 	Against Figures `json:"against"`
 	// Err holds the relative differences, (From − Against) / Against.
@@ -34,7 +37,7 @@ func MeasureGap(from, against results.Run, variant string, opts ...Option) (Gap,
 	if err != nil {
 		return Gap{}, fmt.Errorf("calibrate: gap: %w", err)
 	}
-	fs, err := resultsOf(from, variant, cfg.setting)
+	fs, leftOut, err := steadyResults(from, variant, cfg.setting)
 	if err != nil {
 		return Gap{}, err
 	}
@@ -110,6 +113,9 @@ func MeasureGap(from, against results.Run, variant string, opts ...Option) (Gap,
 		ThroughputPerSec: relErr(g.From.ThroughputPerSec, g.Against.ThroughputPerSec),
 		P50Ms:            relErr(g.From.P50Ms, g.Against.P50Ms),
 		P99Ms:            relErr(g.From.P99Ms, g.Against.P99Ms),
+	}
+	if len(leftOut) > 0 {
+		g.Note = strings.TrimPrefix(g.Note+"; from's repetitions "+leftOutText(leftOut), "; ")
 	}
 	return g, nil
 }

@@ -67,8 +67,10 @@ type config struct {
 	keepAlive      time.Duration
 	maxConcurrency int
 	loadPoints     []LoadPoint
-	// runID and scenario name the calibration source; FromRun sets them.
+	// runID and scenario name the calibration source, and leftOut counts
+	// its repetitions left out; FromRun sets them.
 	runID, scenario string
+	leftOut         int
 	err             error
 }
 

@@ -282,6 +282,13 @@ func TestMeasureGap(t *testing.T) {
 	if g.RatePerSec != 100 || !near(g.Against.P50Ms, 2, 1e-9) || !near(g.Against.P99Ms, 8, 1e-9) || !near(g.Err.P50Ms, 0.2, 1e-9) || g.Err.P99Ms != 0 || g.Note != "" {
 		t.Errorf("gap %+v, want p50 2 and p99 8 against, +20 %% and 0", g)
 	}
+	// A storm in a second repetition of the steady run is left out.
+	calm := from
+	calm.Repetition = 1
+	g, err = MeasureGap(results.Run{Variants: []results.VariantResult{calm, storm(2)}}, results.Run{Variants: []results.VariantResult{ramp}}, "toy")
+	if err != nil || g.From.P50Ms != 2.4 || !strings.HasPrefix(g.Note, "from's repetitions left out") {
+		t.Errorf("gap %+v, %v; want the calm repetition's p50, 2.4, and a note leaving the storm out", g, err)
+	}
 	from.Achieved.RequestsPerSec = 1000
 	g, err = MeasureGap(results.Run{Variants: []results.VariantResult{from}}, results.Run{Variants: []results.VariantResult{ramp}}, "toy")
 	if err != nil || g.Against.P50Ms != 3 || !strings.Contains(g.Note, "nearest") {
