@@ -215,7 +215,7 @@ func steadyResults(run results.Run, variant string, setting *string) ([]results.
 
 // leftOutText says which repetitions steadyResults left out and why.
 func leftOutText(leftOut []string) string {
-	return "left out, as a stall or a storm of cold starts rather than the steady state of this rate " +
+	return "left out as a stall or a storm of cold starts rather than the steady state of this rate " +
 		"(errors, dropped journeys or cold starts at least five times every other repetition's): " + strings.Join(leftOut, "; ")
 }
 
@@ -587,7 +587,7 @@ func (c Calibration) Explain() string {
 		fmt.Fprintf(&b, " (%s)", src.Setting)
 	}
 	if len(src.LeftOut) > 0 {
-		fmt.Fprintf(&b, ", its repetitions %s", leftOutText(src.LeftOut))
+		fmt.Fprintf(&b, ", with its repetitions %s", leftOutText(src.LeftOut))
 	}
 	b.WriteString(". ")
 	hold := "exactly"

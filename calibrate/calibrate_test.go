@@ -465,7 +465,7 @@ func TestFromRunLeavesOutAStorm(t *testing.T) {
 		t.Errorf("source %+v, A's p50 %g, spread %g: want the two calm repetitions alone", c.Source, c.Ops[0].Measured.P50Ms, c.P50Spread)
 	}
 	want := "#3: 9.0 % errors (the others ≤ 0.0 %), 190 cold starts (the others ≤ 0)"
-	if !slices.Equal(c.Source.LeftOut, []string{want}) || !strings.Contains(c.Explain(), "its repetitions left out, as a stall or a storm of cold starts") ||
+	if !slices.Equal(c.Source.LeftOut, []string{want}) || !strings.Contains(c.Explain(), "with its repetitions left out as a stall or a storm of cold starts") ||
 		!strings.HasPrefix(c.Model.Description, "calibrated from steady run r1, 2 repetitions (1 more left out") {
 		t.Errorf("left out %q, explained %q, description %q: want %q, said in both", c.Source.LeftOut, c.Explain(), c.Model.Description, want)
 	}
