@@ -105,6 +105,10 @@ type Figure struct {
 	// open-loop generator offers each variant the same rate, and Winner
 	// calls none among groups that all carried it.
 	Carried bool
+	// StoodOut numbers the repetitions that stood out from the group's
+	// others (see Standouts): in Samples like the rest, and to be named
+	// beside them.
+	StoodOut []int
 	// Notes qualify the figure: repetitions without it, a spike never
 	// recovered from, figures that were modeled.
 	Notes []string
@@ -283,6 +287,11 @@ func extract(g Group, m metric) (Figure, bool) {
 		f.Notes = append(f.Notes, "modeled, not measured")
 	}
 	f.Stats = stats.Summarise(f.Samples)
+	if len(f.Samples) > 0 {
+		for _, s := range Standouts(g.Results) {
+			f.StoodOut = append(f.StoodOut, cmp.Or(s.Repetition, s.Index+1))
+		}
+	}
 	if m.name == Throughput && len(f.Samples) > 0 {
 		f.Carried = !slices.ContainsFunc(g.Results, func(v results.VariantResult) bool { return !carried(v) })
 	}

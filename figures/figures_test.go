@@ -445,3 +445,22 @@ func TestKeyString(t *testing.T) {
 		t.Errorf("Direction strings: %v %v", HigherIsBetter, LowerIsBetter)
 	}
 }
+
+// TestExtractStoodOut: a repetition with errors the others had not stood
+// out, and every figure of its group names it; the other group's none.
+func TestExtractStoodOut(t *testing.T) {
+	run := results.Run{Scenario: "steady", Variants: []results.VariantResult{
+		result("monolith", "", 1, 1, 10, 500, 0), result("serverless", "", 1, 2, 20, 500, 0),
+		result("monolith", "", 2, 1, 10, 500, 0), result("serverless", "", 2, 2, 20, 500, 0),
+		result("monolith", "", 3, 1, 10, 500, 0), result("serverless", "", 3, 90, 2000, 460, 0.09),
+	}}
+	for _, f := range Extract(run) {
+		want := []int(nil)
+		if f.Key.Variant == "serverless" {
+			want = []int{3}
+		}
+		if !slices.Equal(f.StoodOut, want) {
+			t.Errorf("%s %s: stood out %v, want %v", f.Key, f.Name, f.StoodOut, want)
+		}
+	}
+}

@@ -18,7 +18,8 @@ const perMillion = "cost per 1M requests, modeled"
 
 // headlineIntro explains the headline table.
 const headlineIntro = "Each cell is the mean over the repetitions (-count) with its 95 % confidence interval " +
-	"(Student's t) and the number of runs; outliers (Tukey's fences) are flagged, not dropped. " +
+	"(Student's t) and the number of runs; outliers (Tukey's fences) are flagged, not dropped, and so is a repetition that " +
+	"stood out, its errors, dropped journeys or cold starts five times every other's (a stall, or a storm of cold starts). " +
 	"A winner is named only where its interval overlaps no other variant's on the same runtime; with one run each no interval " +
 	"exists and no winner is called: repeat the run with -count 3 or more. Where the intervals overlap but, paired by round, " +
 	"every other variant's latency was above one variant's beyond doubt, that variant is named, \"paired by round\" " +
@@ -142,6 +143,13 @@ func headlineCell(f figures.Figure) string {
 		if len(s.Outliers) > 1 {
 			out += "s"
 		}
+	}
+	if len(f.StoodOut) > 0 {
+		reps := make([]string, len(f.StoodOut))
+		for i, r := range f.StoodOut {
+			reps[i] = fmt.Sprintf("#%d", r)
+		}
+		out += ", " + strings.Join(reps, " and ") + " stood out"
 	}
 	return out
 }
