@@ -155,8 +155,9 @@ type Quantiles struct {
 // the variant's results in it (one per repetition, merged; WithSetting
 // picks among settings), on the run's machine. A repetition whose errors,
 // dropped journeys or cold starts stood out from the others' (see
-// figures.Standouts) is left out, with a note: a stall, or a storm of
-// cold starts in one round, is not the steady state the model is of.
+// figures.Standouts) is left out, and named in Source.LeftOut: a stall,
+// or a storm of cold starts in one round, is not the steady state the
+// model is of.
 func FromRun(ctx context.Context, run results.Run, variant string, opts ...Option) (Calibration, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
