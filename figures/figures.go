@@ -235,8 +235,15 @@ func Extract(run results.Run) []Figure {
 	var figs []Figure
 	ms := metrics()
 	for _, g := range Groups(run) {
+		var stoodOut []int
+		for _, s := range Standouts(g.Results) {
+			stoodOut = append(stoodOut, cmp.Or(s.Repetition, s.Index+1))
+		}
 		for _, m := range ms {
 			if f, ok := extract(g, m); ok {
+				if len(f.Samples) > 0 {
+					f.StoodOut = slices.Clone(stoodOut)
+				}
 				figs = append(figs, f)
 			}
 		}
@@ -287,11 +294,6 @@ func extract(g Group, m metric) (Figure, bool) {
 		f.Notes = append(f.Notes, "modeled, not measured")
 	}
 	f.Stats = stats.Summarise(f.Samples)
-	if len(f.Samples) > 0 {
-		for _, s := range Standouts(g.Results) {
-			f.StoodOut = append(f.StoodOut, cmp.Or(s.Repetition, s.Index+1))
-		}
-	}
 	if m.name == Throughput && len(f.Samples) > 0 {
 		f.Carried = !slices.ContainsFunc(g.Results, func(v results.VariantResult) bool { return !carried(v) })
 	}

@@ -55,11 +55,11 @@ func Standouts(reps []results.VariantResult) []Standout {
 			return float64(v.ColdStarts.Count)
 		}, 10, count, "cold starts"},
 	}
+	if len(reps) < 2 {
+		return nil
+	}
 	var out []Standout
 	for i, v := range reps {
-		if len(reps) < 2 {
-			break
-		}
 		s := Standout{Index: i, Repetition: v.Repetition}
 		for _, m := range measures {
 			x, others := m.of(v), 0.0
