@@ -27,6 +27,12 @@ new (the test on the ratios' logarithms). A faster or slower host moves
 every absolute figure between two runs; these ratios move only when the
 variants changed against each other.
 
+Its notes say how the runs differ beyond their figures (scenario, profile,
+machine, parameters), and name any repetition that stood out from its
+variant's others in either run (errors, dropped journeys or cold starts
+five times every other repetition's: a stall, or a storm of cold starts),
+which may be what moved a figure.
+
 With -benchfmt, prints one run (the only argument) in the Go benchmark
 format instead, one line per repetition, for benchstat:
 

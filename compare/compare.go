@@ -198,12 +198,24 @@ func withRecordedDefaults(params map[string]any) map[string]any {
 	return out
 }
 
-// runNotes says how a and b differ other than in their figures.
+// runNotes says how a and b differ other than in their figures, and
+// which repetitions stood out in either (figures.Standouts).
 func runNotes(a, b results.Run) []string {
 	var notes []string
 	differ := func(what, x, y string) {
 		if x != y {
 			notes = append(notes, fmt.Sprintf("%s differs: %q in the old run, %q in the new", what, x, y))
+		}
+	}
+	for _, run := range []struct {
+		name string
+		run  results.Run
+	}{{"old", a}, {"new", b}} {
+		for _, g := range figures.Groups(run.run) {
+			for _, s := range figures.Standouts(g.Results) {
+				notes = append(notes, fmt.Sprintf("in the %s run, a repetition of %s stood out from its others (a stall, or a "+
+					"storm of cold starts; its figures are compared with the rest, and may move the comparison): %s", run.name, g.Key, s))
+			}
 		}
 	}
 	differ("scenario", a.Scenario, b.Scenario)

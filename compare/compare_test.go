@@ -449,3 +449,23 @@ func TestCompareRatios(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareNotesStandouts: a repetition that stood out in either run
+// is named in the notes, with the run it is in.
+func TestCompareNotesStandouts(t *testing.T) {
+	old := steadyRun("r1", 3, nil)
+	storm := steadyRun("r2", 3, func(v *results.VariantResult) {
+		if v.Variant == "microservices" && v.Repetition == 2 {
+			v.Total.ErrorRate = 0.05
+		}
+	})
+	c := Compare(old, storm)
+	want := "in the new run, a repetition of microservices/process stood out from its others (a stall, or a storm of cold starts; " +
+		"its figures are compared with the rest, and may move the comparison): #2: 5.0 % errors (the others ≤ 0.0 %)"
+	if !slices.Equal(c.Notes, []string{want}) {
+		t.Errorf("notes %q, want only %q", c.Notes, want)
+	}
+	if c = Compare(storm, old); len(c.Notes) != 1 || !strings.HasPrefix(c.Notes[0], "in the old run, ") {
+		t.Errorf("notes %q, want the old run's repetition named", c.Notes)
+	}
+}
