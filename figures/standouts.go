@@ -37,6 +37,9 @@ func (s Standout) String() string {
 // of the requests, 10 journeys or 10 cold starts, in the order of reps.
 // Fewer than two repetitions have none.
 func Standouts(reps []results.VariantResult) []Standout {
+	if len(reps) < 2 {
+		return nil
+	}
 	type measure struct {
 		of     func(results.VariantResult) float64
 		floor  float64
@@ -54,9 +57,6 @@ func Standouts(reps []results.VariantResult) []Standout {
 			}
 			return float64(v.ColdStarts.Count)
 		}, 10, count, "cold starts"},
-	}
-	if len(reps) < 2 {
-		return nil
 	}
 	var out []Standout
 	for i, v := range reps {

@@ -89,7 +89,8 @@ type Server struct {
 type Option func(cmd *exec.Cmd)
 
 // WithGOMAXPROCS runs the child's Go runtime with n processors (its
-// GOMAXPROCS); n < 1 leaves the runtime's default, the machine's CPUs.
+// GOMAXPROCS); n < 1 leaves the child what it inherits: this process's
+// GOMAXPROCS variable if set, else the runtime's default.
 func WithGOMAXPROCS(n int) Option {
 	return func(cmd *exec.Cmd) {
 		if n >= 1 {
