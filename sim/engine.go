@@ -716,6 +716,7 @@ func (s *sim) appendSecond() {
 	sec := s.sec
 	sec.Second = len(s.seconds)
 	if s.secHist.TotalCount() > 0 {
+		sec.P50Ms = float64(s.secHist.ValueAtQuantile(50)) / 1000
 		sec.P99Ms = float64(s.secHist.ValueAtQuantile(99)) / 1000
 		s.secHist.Reset()
 	}

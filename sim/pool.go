@@ -107,6 +107,7 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		s.instancesNow++
 		s.sec.Instances = max(s.sec.Instances, s.instancesNow)
 		cold = p.cold.sample(s.rng)
+		s.sec.ColdStarts++
 		if measured {
 			p.coldStarts++
 		}

@@ -51,6 +51,19 @@ func TestPoolColdStartsAndKeepAlive(t *testing.T) {
 		if s.Instances != want {
 			t.Errorf("second %d: %d instances, want %d", s.Second, s.Instances, want)
 		}
+		// Cold starts in the seconds of the first and third bursts only;
+		// every request of a burst ends 350 ms (cold) or 100 ms (warm)
+		// after it, within its second, so the second's p50 is that.
+		wantCold, wantP50 := int64(0), 0.0
+		switch s.Second {
+		case 1, 20:
+			wantCold, wantP50 = n, 350
+		case 3:
+			wantP50 = 100
+		}
+		if s.ColdStarts != wantCold || math.Abs(s.P50Ms-wantP50) > wantP50/100 {
+			t.Errorf("second %d: %d cold starts, p50 %g ms; want %d and %g", s.Second, s.ColdStarts, s.P50Ms, wantCold, wantP50)
+		}
 	}
 	// 10 instances live 1 s → 8.1 s and 20 s → 25.35 s (the run's
 	// window ends at 30 s).

@@ -156,9 +156,15 @@ type Second struct {
 	Completed int64 `json:"completed"`
 	Failed    int64 `json:"failed"`
 	Rejected  int64 `json:"rejected"`
-	// P99Ms is the 99th percentile of the latency of the requests that
-	// completed in the second (2 significant digits), 0 if none did.
+	// P50Ms and P99Ms are the 50th and 99th percentiles of the latency of
+	// the requests that completed in the second (2 significant digits), 0
+	// if none did: the second a request ended, as a monitoring dashboard
+	// draws it, not the second it arrived.
+	P50Ms float64 `json:"p50_ms"`
 	P99Ms float64 `json:"p99_ms"`
+	// ColdStarts counts the function instances started in the second,
+	// over all pools: each is a request's cold start.
+	ColdStarts int64 `json:"cold_starts"`
 	// Instances is the most function instances, over all pools, and
 	// Replicas the most station replicas, that existed at once in the
 	// second.
