@@ -232,6 +232,7 @@ type sim struct {
 	secHist      *hdrhistogram.Histogram
 	seconds      []Second
 	instancesNow int
+	busyNow      int // instances serving a request (or starting for one), over all pools
 	replicasNow  int
 }
 
@@ -726,7 +727,7 @@ func (s *sim) appendSecond() {
 }
 
 func (s *sim) secMaxReset() {
-	s.sec.Instances, s.sec.Replicas = s.instancesNow, s.replicasNow
+	s.sec.Instances, s.sec.BusyInstances, s.sec.Replicas = s.instancesNow, s.busyNow, s.replicasNow
 }
 
 func (s *sim) result(m Model, cfg config) Result {

@@ -113,6 +113,8 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		}
 		r.rep = 0
 	}
+	s.busyNow++
+	s.sec.BusyInstances = max(s.sec.BusyInstances, s.busyNow)
 	draw := &s.classes[r.class].route[r.step].svc
 	svc := draw.sample(s.rng)
 	if p.loadScale != nil {
@@ -129,6 +131,7 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 func (s *sim) poolDone(ri int32) {
 	r := &s.reqs[ri]
 	p := &s.pools[r.at-s.nst]
+	s.busyNow--
 	if r.rep == 1 {
 		p.provIdle++
 	} else {

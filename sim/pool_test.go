@@ -54,15 +54,17 @@ func TestPoolColdStartsAndKeepAlive(t *testing.T) {
 		// Cold starts in the seconds of the first and third bursts only;
 		// every request of a burst ends 350 ms (cold) or 100 ms (warm)
 		// after it, within its second, so the second's p50 is that.
-		wantCold, wantP50 := int64(0), 0.0
+		// Every instance of a burst is busy at once in its second.
+		wantCold, wantP50, wantBusy := int64(0), 0.0, 0
 		switch s.Second {
 		case 1, 20:
-			wantCold, wantP50 = n, 350
+			wantCold, wantP50, wantBusy = n, 350, n
 		case 3:
-			wantP50 = 100
+			wantP50, wantBusy = 100, n
 		}
-		if s.ColdStarts != wantCold || math.Abs(s.P50Ms-wantP50) > wantP50/100 {
-			t.Errorf("second %d: %d cold starts, p50 %g ms; want %d and %g", s.Second, s.ColdStarts, s.P50Ms, wantCold, wantP50)
+		if s.ColdStarts != wantCold || math.Abs(s.P50Ms-wantP50) > wantP50/100 || s.BusyInstances != wantBusy {
+			t.Errorf("second %d: %d cold starts, p50 %g ms, %d busy; want %d, %g and %d",
+				s.Second, s.ColdStarts, s.P50Ms, s.BusyInstances, wantCold, wantP50, wantBusy)
 		}
 	}
 	// 10 instances live 1 s → 8.1 s and 20 s → 25.35 s (the run's

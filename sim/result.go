@@ -167,9 +167,11 @@ type Second struct {
 	ColdStarts int64 `json:"cold_starts"`
 	// Instances is the most function instances, over all pools, and
 	// Replicas the most station replicas, that existed at once in the
-	// second.
-	Instances int `json:"instances"`
-	Replicas  int `json:"replicas"`
+	// second; BusyInstances the most instances serving a request (or
+	// starting for one) at once.
+	Instances     int `json:"instances"`
+	BusyInstances int `json:"busy_instances"`
+	Replicas      int `json:"replicas"`
 }
 
 // Class returns the result of the class with the given name.
