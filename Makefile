@@ -33,7 +33,8 @@ FUZZ_TARGETS := \
 	./usl:FuzzFit \
 	./runtime/process:FuzzParseStat \
 	./k6:FuzzParseSummary \
-	./sim:FuzzParseModel
+	./sim:FuzzParseModel \
+	./simrun:FuzzParsePhases
 
 .PHONY: all bench test unit fuzz lint staticcheck build clean help
 

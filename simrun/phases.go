@@ -2,10 +2,13 @@ package simrun
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/sim"
@@ -19,14 +22,21 @@ const (
 	// its warm-up's included: about two minutes of simulating the
 	// microservices model on this project's two-core machine.
 	MaxPhaseRequests = 100_000_000
-	// PhaseWarmupSec is how long a phased simulation runs at its first
-	// phase's rate before it measures: long enough for a pool's
-	// instances and an autoscaler's replicas to settle at that rate.
+	// PhaseWarmupSec is how long a phased simulation warms up before it
+	// measures, as the bench's spike scenario does: rising from nothing
+	// to the first phase's rate over its first half (in warmupSteps
+	// steps), then at that rate. Long enough for a pool's instances and
+	// an autoscaler's replicas to settle; and rising, not jumping, to the
+	// rate, so that a pool does not start an instance for every request
+	// of its first cold-start time, which its keep-alive would carry
+	// into the phases.
 	PhaseWarmupSec = 10
+	// warmupSteps is how many steps the warm-up rises in.
+	warmupSteps = 10
 )
 
 // Phases simulates m through phases, one after another, after a warm-up
-// of PhaseWarmupSec at the first phase's rate, and returns the prediction
+// (PhaseWarmupSec) rising to the first phase's rate, and returns the prediction
 // as a modeled result whose per-second series covers the phases: what a
 // spike, a ramp or an idle gap does at a scale this machine cannot offer,
 // second by second. Every phase lasts a whole number of seconds, so each
@@ -56,7 +66,7 @@ func Phases(ctx context.Context, m sim.Model, phases []sim.Phase, opts ...Option
 	total, offered := phaseTotals(phases)
 	v := Result(pm, r, offered/total)
 	v.Series = phaseSeries(r, PhaseWarmupSec, int(total))
-	v.Notes = append(v.Notes, "Simulated through phases, after a warm-up of "+fmt.Sprint(PhaseWarmupSec)+" s at the first one's rate: "+
+	v.Notes = append(v.Notes, "Simulated through phases, after a warm-up of "+fmt.Sprint(PhaseWarmupSec)+" s rising to the first one's rate: "+
 		PhasesText(phases)+". The requested rate is their mean. "+
 		"Each second of the series counts the requests that arrived and the ones that failed or were turned away in it, "+
 		"and the latency of the requests that ended in it (a measured series: of those sent in it).")
@@ -71,7 +81,7 @@ func phased(m sim.Model, phases []sim.Phase) (sim.Model, error) {
 	}
 	total, offered := phaseTotals(phases)
 	w := float64(PhaseWarmupSec)
-	if n := offered + phases[0].RatePerSec*w; n > MaxPhaseRequests {
+	if n := offered + phases[0].RatePerSec*w*3/4; n > MaxPhaseRequests {
 		return sim.Model{}, fmt.Errorf("the phases and their warm-up offer %.0f requests, more than the %d a phased simulation may: shorten the phases or lower their rates",
 			n, MaxPhaseRequests)
 	}
@@ -80,7 +90,7 @@ func phased(m sim.Model, phases []sim.Phase) (sim.Model, error) {
 			return sim.Model{}, fmt.Errorf("the model's arrivals.bursts[%d] comes at %g s, after the phases' end (%g s): its time counts from the first phase's start", i, b.AtSec, total)
 		}
 	}
-	m.Arrivals.Phases = append([]sim.Phase{{DurationSec: w, RatePerSec: phases[0].RatePerSec}}, phases...)
+	m.Arrivals.Phases = append(warmupPhases(phases[0].RatePerSec), phases...)
 	// After the phases no request arrives (the run ends there); the base
 	// rate sets the load curve of the requests that drain.
 	m.Arrivals.RatePerSec = phases[len(phases)-1].RatePerSec
@@ -95,6 +105,62 @@ func phased(m sim.Model, phases []sim.Phase) (sim.Model, error) {
 	}
 	m.WarmupSec, m.DurationSec = w, w+total
 	return m, nil
+}
+
+// ParsePhases reads phases written as DURATION:RATE pairs separated by
+// commas, such as "30s:1000,5s:10000,30s:1000" (30 s at 1,000 req/s,
+// then 5 s at 10,000, then 30 s at 1,000): each duration as Go writes one
+// (30s, 2m), a whole number of seconds; each rate in requests per second,
+// 0 for an idle gap. A bad pair is an error naming it, and the phases are
+// validated as ValidatePhases does.
+func ParsePhases(s string) ([]sim.Phase, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("no phases: want DURATION:RATE pairs, such as 30s:1000,5s:10000,30s:1000")
+	}
+	fields := strings.Split(s, ",")
+	if len(fields) > MaxPhases {
+		return nil, fmt.Errorf("%d phases, at most %d", len(fields), MaxPhases)
+	}
+	var (
+		out  []sim.Phase
+		errs []error
+	)
+	for i, f := range fields {
+		d, r, ok := strings.Cut(strings.TrimSpace(f), ":")
+		if !ok {
+			errs = append(errs, fmt.Errorf("phase %d is %q: want DURATION:RATE, such as 30s:1000", i+1, f))
+			continue
+		}
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("phase %d's duration %q is not a duration such as 30s or 2m", i+1, d))
+			continue
+		}
+		rate, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("phase %d's rate %q is not a number of requests per second", i+1, r))
+			continue
+		}
+		out = append(out, sim.Phase{DurationSec: dur.Seconds(), RatePerSec: rate})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := ValidatePhases(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// warmupPhases rise from nothing to rate over the first half of
+// PhaseWarmupSec, in warmupSteps steps, and hold rate over the second.
+func warmupPhases(rate float64) []sim.Phase {
+	half := float64(PhaseWarmupSec) / 2
+	out := make([]sim.Phase, 0, warmupSteps+1)
+	for i := 1; i <= warmupSteps; i++ {
+		out = append(out, sim.Phase{DurationSec: half / warmupSteps, RatePerSec: rate * float64(i) / warmupSteps})
+	}
+	return append(out, sim.Phase{DurationSec: half, RatePerSec: rate})
 }
 
 // ValidatePhases reports every problem with phases, each naming the
@@ -181,7 +247,7 @@ func phaseSeries(r sim.Result, warmup, n int) []results.Second {
 		}
 		out = append(out, results.Second{
 			T: int64(s.Second - warmup), Requests: s.Arrivals, Errors: s.Failed + s.Rejected,
-			ColdStarts: s.ColdStarts, P50Ms: s.P50Ms, P99Ms: s.P99Ms, Instances: s.Instances,
+			ColdStarts: s.ColdStarts, P50Ms: s.P50Ms, P99Ms: s.P99Ms, Instances: s.Instances, BusyInstances: s.BusyInstances,
 		})
 	}
 	return out

@@ -46,6 +46,9 @@ func TestPhasesSpike(t *testing.T) {
 			during += s.Requests
 			peakDuring = max(peakDuring, s.Instances)
 		}
+		if s.BusyInstances > s.Instances || s.Requests > 0 && s.BusyInstances == 0 {
+			t.Errorf("second %d: %d busy of %d instances: want some busy, and no more than exist", s.T, s.BusyInstances, s.Instances)
+		}
 		if s.Requests > 0 && !(s.P50Ms >= 10 && s.P99Ms >= s.P50Ms) {
 			t.Errorf("second %d: p50 %g ms, p99 %g ms: want at least the 11 ms of service, p99 ≥ p50", s.T, s.P50Ms, s.P99Ms)
 		}
@@ -111,5 +114,28 @@ func TestPhasesBadInput(t *testing.T) {
 				t.Errorf("error %v: want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestParsePhases(t *testing.T) {
+	t.Parallel()
+	got, err := ParsePhases(" 30s:1000, 5s:10000 ,1m:0")
+	want := []sim.Phase{{DurationSec: 30, RatePerSec: 1000}, {DurationSec: 5, RatePerSec: 10000}, {DurationSec: 60, RatePerSec: 0}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ParsePhases = %+v, %v; want %+v", got, err, want)
+	}
+	bad := []struct{ in, want string }{
+		{"", "no phases"},
+		{"30s", `phase 1 is "30s": want DURATION:RATE`},
+		{"30s:1000,5:10", `phase 2's duration "5" is not a duration`},
+		{"30s:lots", `phase 1's rate "lots" is not a number`},
+		{"500ms:10", "phase 1's duration must be a whole number of seconds, at least 1, but is 0.5 s"},
+		{"10s:0", "every phase's rate is 0"},
+		{strings.Repeat("1s:1,", MaxPhases) + "1s:1", "65 phases, at most 64"},
+	}
+	for _, tc := range bad {
+		if _, err := ParsePhases(tc.in); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParsePhases(%q) error %v: want one containing %q", tc.in, err, tc.want)
+		}
 	}
 }
