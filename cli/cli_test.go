@@ -143,6 +143,12 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"report", "-summary", " ", "../results/example/steady"}, "-summary must name a directory"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-slo-p99", "10ms"}, "-slo-p99 goes with -size"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-size", "server", "-slo-p99", "0s"}, "-slo-p99 must be > 0"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s"}, `-phases: phase 1 is "30s": want DURATION:RATE`},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-rate", "5"}, "-phases cannot be given with -rate or -sweep"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-requests", "5000"}, "-requests does not apply to -phases"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-size", "server", "-slo-p99", "1s"}, "-size does not take -phases"},
+		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-slo-p99", "-1s"}, "-slo-p99 must be > 0"},
+		{[]string{"simulate", "-calibrate", "../results/example/steady", "-phases", "1s:1"}, "-phases simulate a model and do not apply to -calibrate"},
 		{[]string{"simulate", "-calibrate", "../results/example/steady", "-size", "cpu"}, "-size simulate a model and do not apply to -calibrate"},
 		{[]string{"simulate", "-model", filepath.Join(dir, "bad-field.json")}, "-model"},
 		{[]string{"k6", "export", "-scenario", "fault"}, "-scenario must be steady, spike or ramp"},
@@ -256,6 +262,73 @@ func TestSimulateSize(t *testing.T) {
 	}
 	if want := regexp.MustCompile(`serverless \(modeled\): Sized the concurrency limit of pool functions for a p99 of 50 ms at 20000 req/s: a limit of \d+ is the lowest that meets it`); !want.MatchString(stdout) {
 		t.Errorf("simulate -size functions output lacks the limit:\n%s", stdout)
+	}
+}
+
+// TestSimulatePhases runs the M/M/1 model (100 req/s of capacity)
+// through a spike it cannot carry: the run has a per-second series over
+// the phases and the spike's figures, with the SLO given, and its report
+// draws the spike.
+func TestSimulatePhases(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, errOut := run(t, "simulate", "-model", "../sim/testdata/mm1.json", "-phases", "5s:20,3s:150,10s:20", "-slo-p99", "80ms", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate -phases exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(stdout, "Spike (modeled") {
+		t.Errorf("simulate -phases output lacks the spike:\n%s", stdout)
+	}
+	r, err := results.Read(filepath.Join(out, results.LatestLink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := r.Variants[0]
+	if len(v.Series) != 18 || r.Params["phases"] != "5s:20,3s:150,10s:20" {
+		t.Fatalf("%d seconds, params %v: want the 18 s of phases, and the phases recorded", len(v.Series), r.Params)
+	}
+	// 150 req/s on 100 of capacity builds a backlog of 150 requests
+	// that takes seconds to drain after the burst.
+	if sp := v.Spike; sp == nil || sp.SLOMs != 80 || sp.BaseRate != 20 || sp.PeakRate != 150 || sp.StartSec != 5 || sp.EndSec != 8 ||
+		sp.MaxP99MsDuring < 200 || sp.RecoverySec < 1 {
+		t.Errorf("spike %+v: want 20 → 150 req/s over seconds 5–8, an SLO of 80 ms, breached, and a recovery after it", sp)
+	}
+	if _, err := os.Stat(filepath.Join(out, results.LatestLink, "spike.png")); err != nil {
+		t.Errorf("no spike chart: %v", err)
+	}
+}
+
+func TestSpikeOf(t *testing.T) {
+	t.Parallel()
+	p := func(sec, rate float64) sim.Phase { return sim.Phase{DurationSec: sec, RatePerSec: rate} }
+	tests := []struct {
+		name   string
+		phases []sim.Phase
+		spike  bool
+	}{
+		{"a spike", []sim.Phase{p(30, 100), p(5, 800), p(60, 100)}, true},
+		{"two phases", []sim.Phase{p(30, 100), p(5, 800)}, false},
+		{"a different rate after", []sim.Phase{p(30, 100), p(5, 800), p(60, 200)}, false},
+		{"a dip", []sim.Phase{p(30, 100), p(5, 50), p(60, 100)}, false},
+		{"from idle", []sim.Phase{p(30, 0), p(5, 800), p(60, 0)}, false},
+	}
+	for _, tc := range tests {
+		s, ok := spikeOf(tc.phases, time.Second)
+		if ok != tc.spike {
+			t.Errorf("%s: spike %v, want %v", tc.name, ok, tc.spike)
+			continue
+		}
+		if ok && (s.Factor != 8 || s.Before != 30*time.Second || s.During != 5*time.Second || s.After != time.Minute || s.SLO != time.Second) {
+			t.Errorf("%s: %+v, want the phases' shape", tc.name, s)
+		}
+	}
+}
+
+// TestPhaseSLOIsTheBenchSpikes keeps a simulated spike's default SLO the
+// bench's.
+func TestPhaseSLOIsTheBenchSpikes(t *testing.T) {
+	s, err := scenarios.SpikeProfile("quick")
+	if err != nil || s.SLO != phaseSLO {
+		t.Errorf("the bench's spike SLO is %v (%v), -phases' default %v: want them alike", s.SLO, err, phaseSLO)
 	}
 }
 

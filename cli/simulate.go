@@ -41,6 +41,7 @@ steady run, which you can read and edit.
   archbench simulate -model m.json -rate 50000 -size cpu -slo-p99 100ms
   archbench simulate -model m.json -rate 50000 -size functions -slo-p99 100ms
   archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
+  archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -slo-p99 100ms
 
 -size finds the fewest replicas of a station that keep the p99 within
 -slo-p99 with every request served and no queue saturated, simulating
@@ -52,6 +53,16 @@ a cloud account's limit) at which the pool throttles nothing over the
 simulated requests: the peak of a run that long, which longer runs and
 bursts exceed, so ask the provider for more.
 
+-phases runs each model through phases of DURATION:RATE, one after
+another, after a 10 s warm-up at the first one's rate, and records every
+second: requests, errors and throttles, cold starts, instances, p50 and
+p99 (of the requests that ended in the second). Three phases whose middle
+one is the highest and whose first and last are alike are a spike: the
+report then gives the spike's figures as the bench's spike scenario does
+(the worst p99 during the burst, errors, the seconds to recover), with
+-slo-p99 as its SLO (default 50 ms, as the bench's). The model's faults
+and bursts count from the first phase's start.
+
 Writes OUT/<run-id>/results.json and REPORT.md, with charts, as the bench
 does (the sweep as ramp steps: latency against load, cost against traffic).`
 
@@ -60,9 +71,10 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	models := fs.String("model", "", "comma-separated model `files` to simulate")
 	rate := fs.Float64("rate", 0, "requests per second to simulate at (default: each model's own)")
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
+	phases := fs.String("phases", "", "`DURATION:RATE,...` phases to simulate each model through, second by second,\ne.g. 30s:1000,10s:8000,60s:1000 (a spike)")
 	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
 	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`): the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep")
-	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency to keep (e.g. 100ms)")
+	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency to keep (e.g. 100ms); with -phases, a spike's SLO")
 	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
 	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
 	out := fs.String("out", "results", "directory for run folders")
@@ -88,7 +100,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		}
 		set := setFlags(fs)
 		var ignored []string
-		for _, name := range []string{"rate", "sweep", "instances", "requests", "out", "pricing", "size", "slo-p99"} {
+		for _, name := range []string{"rate", "sweep", "phases", "instances", "requests", "out", "pricing", "size", "slo-p99"} {
 			if set[name] {
 				ignored = append(ignored, "-"+name)
 			}
@@ -119,16 +131,29 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return badFlag(fs, fmt.Errorf("-sweep: %w", err))
 	}
+	var phased []sim.Phase
+	if set["phases"] {
+		if phased, err = simrun.ParsePhases(*phases); err != nil {
+			return badFlag(fs, fmt.Errorf("-phases: %w", err))
+		}
+	}
 	switch {
+	case *size != "" && phased != nil:
+		return badFlag(fs, errors.New("-size does not take -phases: it sizes for one rate (-rate) or each rate of -sweep"))
 	case *size != "" && !set["slo-p99"]:
 		return badFlag(fs, errors.New("-size needs -slo-p99: the p99 latency the count must keep"))
-	case set["slo-p99"] && *size == "":
-		return badFlag(fs, errors.New("-slo-p99 goes with -size: the station or pool to size"))
+	case set["slo-p99"] && *size == "" && phased == nil:
+		return badFlag(fs, errors.New("-slo-p99 goes with -size, the station or pool to size, or with -phases, a spike's SLO"))
 	case set["slo-p99"] && *sloP99 <= 0:
 		return badFlag(fs, fmt.Errorf("-slo-p99 must be > 0, but is %s", *sloP99))
 	}
-	if len(rates) > 0 && set["rate"] {
+	switch {
+	case len(rates) > 0 && set["rate"]:
 		return badFlag(fs, errors.New("-rate and -sweep cannot be given together: a sweep's rates are its own"))
+	case phased != nil && (set["rate"] || len(rates) > 0):
+		return badFlag(fs, errors.New("-phases cannot be given with -rate or -sweep: the phases' rates are their own"))
+	case phased != nil && set["requests"]:
+		return badFlag(fs, errors.New("-requests does not apply to -phases: the phases' durations and rates say how many requests arrive"))
 	}
 	counts, err := runtime.ParseCountsUpTo(*instances, 10_000)
 	if err != nil {
@@ -152,6 +177,14 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 
 	run := results.NewRun("simulate", "modeled", time.Now())
 	run.Params = map[string]any{"models": *models, "seed": *seed, "requests": *requests, "instances": *instances}
+	if phased != nil {
+		delete(run.Params, "requests")
+		run.Params["phases"] = *phases
+	}
+	spikeSLO := phaseSLO
+	if set["slo-p99"] {
+		spikeSLO = *sloP99
+	}
 	run.Notes = append(run.Notes, "Every figure in this run is modeled by the simulator, not measured: see each result's notes, and the model files.")
 	opts := []simrun.Option{simrun.WithSeed(*seed), simrun.WithRequests(*requests)}
 	var sizings []string
@@ -159,7 +192,10 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	for _, m := range ms {
 		fmt.Fprintf(env.Stderr, "simulate %s: ", m.Name)
 		var v results.VariantResult
-		if len(rates) > 0 {
+		if phased != nil {
+			fmt.Fprintf(env.Stderr, "%s\n", simrun.PhasesText(phased))
+			v, err = simulatePhases(ctx, m, phased, spikeSLO, opts)
+		} else if len(rates) > 0 {
 			fmt.Fprintf(env.Stderr, "%d rates from %g to %g req/s\n", len(rates), rates[0], rates[len(rates)-1])
 			if *size != "" {
 				var ss []simrun.Sizing

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/scenarios"
+	"github.com/archbench/archbench/sim"
+	"github.com/archbench/archbench/simrun"
+)
+
+// phaseSLO is a simulated spike's p99 SLO unless -slo-p99 sets one: the
+// bench's spike scenario's (scenarios.SpikeProfile), so that a spike
+// predicted at cloud scale is judged as the measured one is.
+const phaseSLO = 50 * time.Millisecond
+
+// simulatePhases simulates m through phases and, when they are a spike,
+// reads the spike's figures off the series with slo as its SLO, as the
+// bench's spike scenario does.
+func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, slo time.Duration, opts []simrun.Option) (results.VariantResult, error) {
+	v, _, err := simrun.Phases(ctx, m, phases, opts...)
+	if err != nil {
+		return v, err
+	}
+	if sp, ok := spikeOf(phases, slo); ok {
+		v.Spike = sp.Summarise(v.Series)
+		v.Notes = append(v.Notes, fmt.Sprintf("The phases are a spike: its figures read off the series (modeled), with a p99 SLO of %s.", slo))
+	}
+	return v, nil
+}
+
+// spikeOf returns the spike scenario that phases are, with slo as its SLO:
+// a base rate, a higher one, and the base again. ok is false for any other
+// shape, which has no spike figures.
+func spikeOf(phases []sim.Phase, slo time.Duration) (s scenarios.Spike, ok bool) {
+	if len(phases) != 3 {
+		return scenarios.Spike{}, false
+	}
+	before, during, after := phases[0], phases[1], phases[2]
+	if !(before.RatePerSec > 0 && during.RatePerSec > before.RatePerSec && after.RatePerSec == before.RatePerSec) {
+		return scenarios.Spike{}, false
+	}
+	d := func(sec float64) time.Duration { return time.Duration(sec * float64(time.Second)) }
+	return scenarios.Spike{
+		Base: before.RatePerSec, Factor: during.RatePerSec / before.RatePerSec,
+		Before: d(before.DurationSec), During: d(during.DurationSec), After: d(after.DurationSec), SLO: slo,
+	}, true
+}
