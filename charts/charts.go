@@ -1,7 +1,8 @@
 // Package charts draws a stored run (results.Run) as PNG charts for the
 // report: latency against offered load, the latency distribution, the
-// scalability fit, fault isolation over time, function instances over time,
-// and the modeled monthly cost against traffic.
+// scalability fit, fault isolation over time, latency and errors through a
+// spike, function instances over time, and the modeled monthly cost against
+// traffic.
 //
 // Drawing only reads the run, as package report does: every figure comes
 // from results.json (and, for the cost chart, a pricing table), so the
@@ -96,9 +97,10 @@ type drawer func(run results.Run, pal palette, cfg config) ([]figure, error)
 // Render writes every chart run has data for into dir, creating dir when
 // needed, and returns them in report order: latency against offered load
 // and the scalability fit (ramp runs), the latency distribution, the fault
-// timelines (fault and deploy runs, one chart per capability), function
-// instances over time, and the modeled cost against monthly traffic. A run
-// with no data for any chart gives none and no error.
+// timelines (fault and deploy runs, one chart per capability), latency and
+// errors through the spike (spike runs), function instances over time, and
+// the modeled cost against monthly traffic. A run with no data for any
+// chart gives none and no error.
 func Render(dir string, run results.Run, opts ...Option) ([]Chart, error) {
 	cfg := config{width: DefaultWidth, height: DefaultHeight, dpi: DefaultDPI, pricing: cost.Default()}
 	for _, o := range opts {
@@ -110,7 +112,7 @@ func Render(dir string, run results.Run, opts ...Option) ([]Chart, error) {
 	pal := newPalette(run.Variants)
 	var figs []figure
 	// The charts, in report order.
-	for _, d := range []drawer{latencyVsLoad, latencyCDF, uslChart, faultTimelines, instancesChart, costChart} {
+	for _, d := range []drawer{latencyVsLoad, latencyCDF, uslChart, faultTimelines, spikeChart, instancesChart, costChart} {
 		fs, err := d(run, pal, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("charts: %w", err)

@@ -79,7 +79,7 @@ func TestRenderExamples(t *testing.T) {
 	}{
 		{"steady", []string{"latency-cdf.png", "instances.png", "cost.png"}},
 		{"ramp", []string{"latency-vs-load.png", "latency-cdf.png", "usl.png", "instances.png", "cost.png"}},
-		{"spike", []string{"latency-cdf.png", "instances.png", "cost.png"}},
+		{"spike", []string{"latency-cdf.png", "spike.png", "instances.png", "cost.png"}},
 		{"coldstart", []string{"latency-cdf.png", "instances.png", "cost.png"}},
 		{"fault", []string{"latency-cdf.png", "fault-timeline-crash-cart.png", "fault-timeline-hog-cart.png", "fault-timeline-latency-cart.png",
 			"fault-timeline-crash-payment.png", "instances.png", "cost.png"}},
@@ -102,7 +102,7 @@ func TestRenderExamples(t *testing.T) {
 				t.Fatalf("charts %q, want %q", got, tt.want)
 			}
 			for _, c := range charts {
-				tall := strings.HasPrefix(c.File, "fault-timeline") || c.File == "instances.png"
+				tall := strings.HasPrefix(c.File, "fault-timeline") || c.File == "instances.png" || c.File == "spike.png"
 				checkPNG(t, filepath.Join(dir, c.File), w, h, tall)
 				if c.Title == "" || !strings.HasSuffix(c.Alt, ".") || strings.Contains(c.Alt, "\n") {
 					t.Errorf("%s: title %q, alt %q: want a title and a one-sentence alt text", c.File, c.Title, c.Alt)

@@ -418,3 +418,23 @@ func thousands(v float64) string {
 func decadesAround(lo, hi float64) (float64, float64) {
 	return math.Pow(10, math.Floor(math.Log10(lo))), math.Pow(10, math.Ceil(math.Log10(hi)))
 }
+
+// countTicks marks an axis of counts (instances, requests): gonum's
+// default ticks less those between whole numbers, labelled as whole
+// numbers ("250", not "250.00").
+type countTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(min, max) {
+		if t.Value != math.Trunc(t.Value) {
+			continue
+		}
+		if t.Label != "" {
+			t.Label = number(t.Value)
+		}
+		out = append(out, t)
+	}
+	return out
+}

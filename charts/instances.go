@@ -132,6 +132,7 @@ func instancesChart(run results.Run, pal palette, _ config) ([]figure, error) {
 	}
 	top.Y.Min, top.Y.Max = 0, max(imax*1.1, 1)
 	bottom.Y.Min, bottom.Y.Max = 0, max(cmax*1.1, 1)
+	top.Y.Tick.Marker, bottom.Y.Tick.Marker = countTicks{}, countTicks{}
 	label := labelOf(groupResults(gs))
 	spike := ""
 	if len(bursts) > 0 {
