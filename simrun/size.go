@@ -24,10 +24,10 @@ const minGain = 0.05
 type Try struct {
 	// Count is the station's replicas, or the pool's concurrency limit.
 	Count int
-	// P99Ms is the p99 latency over every request; Errors counts the
-	// requests that did not complete (rejected, throttled, failed or
-	// unfinished), and Throttled those a pool sized turned away at its
-	// limit.
+	// P99Ms is the p99 latency over every request or, through phases,
+	// the worst second's; Errors counts the requests that did not
+	// complete (rejected, throttled, failed or unfinished), and
+	// Throttled those a pool sized turned away at its limit.
 	P99Ms     float64
 	Errors    int64
 	Throttled int64
@@ -35,6 +35,8 @@ type Try struct {
 	// instances a pool sized had at once, busy or idle.
 	Utilization   float64
 	PeakInstances int
+	// ColdStarts counts a pool sized's cold starts.
+	ColdStarts int64
 	// Saturated says whether some queueing station was 95 % busy or more
 	// (sim.SaturatedUtilization).
 	Saturated bool
@@ -43,21 +45,36 @@ type Try struct {
 	Met bool
 }
 
-// Sizing is what Size found: the fewest replicas of a station, or the
-// lowest concurrency limit of a function pool, that meet a p99 SLO at a
-// rate, or why none does.
+// Sizing is what Size or SizePhases found: the fewest replicas of a
+// station, the lowest concurrency limit of a function pool, or the fewest
+// instances to provision in one, that meet a p99 SLO at a rate or through
+// phases, or why none does.
 type Sizing struct {
 	// Name is the station or pool sized, and Pool says it is a pool;
-	// Rate and SLOP99Ms are what it was sized for.
-	Name     string
-	Pool     bool
-	Rate     float64
-	SLOP99Ms float64
-	// Count is the fewest replicas, or the lowest limit, that met the
-	// SLO; 0 when none tried did.
+	// Provisioned says its provisioned instances were sized, not its
+	// limit. Rate (or, through phases, Phases) and SLOP99Ms are what it
+	// was sized for.
+	Name        string
+	Pool        bool
+	Provisioned bool
+	Rate        float64
+	Phases      []sim.Phase
+	SLOP99Ms    float64
+	// Count is the fewest replicas or provisioned instances, or the
+	// lowest limit, that met the SLO; Found says some count did (a
+	// count of 0 provisioned instances can).
 	Count int
+	Found bool
 	// Tries are the simulations, in the order run.
 	Tries []Try
+	// waitName is the queueing station whose visits waited longest on
+	// average in the last try, and waitMs that mean wait: where a burst
+	// queues, which the busy shares, averaged over every phase, hide.
+	waitName string
+	waitMs   float64
+	// Limit is the concurrency limit of a pool whose provisioned
+	// instances were sized (0: none), which caps them.
+	Limit int
 	// Saturated, when no count met the SLO, names the stations the last
 	// try kept 95 % busy or more (sim.SaturatedUtilization): where the
 	// time went instead, if a queue took it.
@@ -65,7 +82,7 @@ type Sizing struct {
 }
 
 // Met reports whether some count met the SLO.
-func (s Sizing) Met() bool { return s.Count > 0 }
+func (s Sizing) Met() bool { return s.Found }
 
 // String says what the sizing found, for a note and the terminal.
 func (s Sizing) String() string {
@@ -90,19 +107,27 @@ func (s Sizing) String() string {
 		}
 		tries = append(tries, fmt.Sprintf("%d: p99 %s ms, %s, %d errors (%s)", t.Count, msText(t.P99Ms), s.use(t), t.Errors, mark))
 	}
-	head := fmt.Sprintf(sizingPrefix+"%s for a p99 of %s ms at %g req/s: ", s.subject(), msText(s.SLOP99Ms), s.Rate)
+	head := fmt.Sprintf(sizingPrefix+"%s for a p99 of %s ms %s: ", s.subject(), msText(s.SLOP99Ms), s.load())
 	if s.Met() {
-		if s.Pool {
+		switch {
+		case s.Provisioned:
+			head += fmt.Sprintf("%d provisioned instances are the fewest that meet it, without throttles, errors or a saturated queue.", s.Count)
+		case s.Pool:
 			head += fmt.Sprintf("a limit of %d is the lowest that meets it, without throttles, errors or a saturated queue.", s.Count)
-		} else {
+		default:
 			head += fmt.Sprintf("%d replicas are the fewest that meet it, without errors or a saturated queue.", s.Count)
 		}
 	} else {
 		last := s.Tries[len(s.Tries)-1]
 		head += "no count met it"
 		switch {
+		case s.Provisioned && s.Limit > 0 && last.Count >= s.Limit:
+			head += fmt.Sprintf(" up to %d, the pool's concurrency limit, which caps its provisioned instances (%s): raise the limit (max_concurrency).",
+				s.Limit, s.use(last))
 		case last.Count >= MaxReplicas:
 			head += fmt.Sprintf(" up to %d %s, the most tried.", MaxReplicas, s.words().counted)
+		case s.Provisioned:
+			head += fmt.Sprintf("; with %d provisioned (%s) no request waited for a cold start, so more would not help", last.Count, s.use(last)) + s.elsewhere()
 		case len(s.Tries) < 2:
 			head += "."
 		default:
@@ -112,24 +137,48 @@ func (s Sizing) String() string {
 				use = s.Name + " is " + use
 			}
 			head += fmt.Sprintf("; from %d to %d %s the p99 went from %s to %s ms (%s), so more would not help",
-				prev.Count, last.Count, s.words().counted, msText(prev.P99Ms), msText(last.P99Ms), use)
-			if len(s.Saturated) > 0 {
-				head += fmt.Sprintf(": %s %s full.", strings.Join(s.Saturated, ", "), map[bool]string{true: "is", false: "are"}[len(s.Saturated) == 1])
-			} else {
-				head += fmt.Sprintf(": no queue is full, and %s not shorten service or delays.", s.words().more)
-			}
+				prev.Count, last.Count, s.words().counted, msText(prev.P99Ms), msText(last.P99Ms), use) + s.elsewhere()
 		}
 	}
 	return head + " " + s.words().tried + " tried: " + strings.Join(tries, "; ") + "."
 }
 
-// subject names what was sized: "cpu", or "the concurrency limit of
-// pool functions".
+// elsewhere ends the text of a sizing that more of its count would not
+// help: where the time goes instead.
+func (s Sizing) elsewhere() string {
+	if len(s.Saturated) > 0 {
+		return fmt.Sprintf(": %s %s full.", strings.Join(s.Saturated, ", "), map[bool]string{true: "is", false: "are"}[len(s.Saturated) == 1])
+	}
+	if len(s.Phases) > 0 && s.waitMs >= s.SLOP99Ms/10 {
+		// Busy shares average over every phase: a queue the busiest
+		// phase fills can look roomy, but its waits show.
+		return fmt.Sprintf(": requests queue for %s (%s ms on average), which the busiest phase fills.", s.waitName, msText(s.waitMs))
+	}
+	if len(s.Phases) > 0 {
+		return ": no queue is long, and the time goes to service or delays."
+	}
+	return fmt.Sprintf(": no queue is full, and %s not shorten service or delays.", s.words().more)
+}
+
+// subject names what was sized: "cpu", "the concurrency limit of pool
+// functions" or "the provisioned instances of pool functions".
 func (s Sizing) subject() string {
-	if s.Pool {
+	switch {
+	case s.Provisioned:
+		return "the provisioned instances of pool " + s.Name
+	case s.Pool:
 		return "the concurrency limit of pool " + s.Name
 	}
 	return s.Name
+}
+
+// load says what it was sized for: "at 2000 req/s", or "in every second
+// of 30 s at 1,000 req/s, then ...".
+func (s Sizing) load() string {
+	if len(s.Phases) > 0 {
+		return "in every second of " + PhasesText(s.Phases)
+	}
+	return fmt.Sprintf("at %g req/s", s.Rate)
 }
 
 // sizingWords are the words a sizing's text uses for what it counts.
@@ -140,6 +189,9 @@ type sizingWords struct {
 }
 
 func (s Sizing) words() sizingWords {
+	if s.Provisioned {
+		return sizingWords{counted: "provisioned instances", tried: "Provisioned instances", more: "more provisioned instances do"}
+	}
 	if s.Pool {
 		return sizingWords{counted: "instances at once", tried: "Limits", more: "a higher limit does"}
 	}
@@ -148,6 +200,9 @@ func (s Sizing) words() sizingWords {
 
 // use says how much of the sized station or pool a try used.
 func (s Sizing) use(t Try) string {
+	if s.Provisioned {
+		return fmt.Sprintf("%d throttled, %d cold starts, peak %d instances", t.Throttled, t.ColdStarts, t.PeakInstances)
+	}
 	if s.Pool {
 		return fmt.Sprintf("%d throttled, peak %d instances", t.Throttled, t.PeakInstances)
 	}
@@ -279,58 +334,141 @@ func sizable(m sim.Model, name string) (pool bool, start int, err error) {
 // size is Size, with the simulation's own result at the count returned.
 func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms float64, opts ...Option) (Sizing, results.VariantResult, sim.Result, error) {
 	s := Sizing{Name: name, Rate: rate, SLOP99Ms: sloP99Ms}
-	fail := func(err error) (Sizing, results.VariantResult, sim.Result, error) {
+	pool, start, err := sizable(m, name)
+	if err != nil {
 		return s, results.VariantResult{}, sim.Result{}, err
 	}
-	if !(sloP99Ms > 0) {
-		return fail(fmt.Errorf("size %s: the p99 SLO must be > 0 ms, but is %g", m.Name, sloP99Ms))
+	s.Pool = pool
+	z := sizer{start: start, least: 1, most: MaxReplicas,
+		set: func(n int) sim.Model {
+			if pool {
+				return setLimit(m, name, n)
+			}
+			sized, _ := SetReplicas(m, name, n)
+			return sized
+		},
+		run: func(sized sim.Model) (results.VariantResult, sim.Result, error) { return At(ctx, sized, rate, opts...) },
+		p99: func(_ results.VariantResult, r sim.Result) float64 { return r.Total.Latency.P99Ms },
+	}
+	return search(m, s, z)
+}
+
+// SizePhases sizes name for every second of phases, as Size sizes it for
+// one rate, simulating each count through the phases as Phases does: the
+// fewest replicas of a queueing station, or the fewest instances to
+// provision in a function pool (warm from the start, never stopped: what
+// takes a burst's cold starts away), with which no second's p99 exceeds
+// sloP99Ms, every request completes and no queueing station saturates.
+// Provisioned instances are capped by the pool's concurrency limit; when
+// the limit is what throttles, the sizing says to raise it.
+func SizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name string, sloP99Ms float64, opts ...Option) (Sizing, results.VariantResult, error) {
+	s := Sizing{Name: name, Phases: phases, SLOP99Ms: sloP99Ms}
+	if err := ValidatePhases(phases); err != nil {
+		return s, results.VariantResult{}, fmt.Errorf("size %s through phases: %w", m.Name, err)
 	}
 	pool, start, err := sizable(m, name)
 	if err != nil {
-		return fail(err)
+		return s, results.VariantResult{}, err
 	}
-	s.Pool = pool
+	s.Pool, s.Provisioned = pool, pool
+	z := sizer{start: start, least: 1, most: MaxReplicas,
+		set: func(n int) sim.Model {
+			sized, _ := SetReplicas(m, name, n)
+			return sized
+		},
+		run: func(sized sim.Model) (results.VariantResult, sim.Result, error) {
+			return Phases(ctx, sized, phases, opts...)
+		},
+		p99: func(v results.VariantResult, _ sim.Result) float64 {
+			var worst float64
+			for _, sec := range v.Series {
+				worst = max(worst, sec.P99Ms)
+			}
+			return worst
+		},
+	}
+	if pool {
+		i := slices.IndexFunc(m.Pools, func(p sim.Pool) bool { return p.Name == name })
+		s.Limit = m.Pools[i].MaxConcurrency
+		z.start, z.least, z.set = m.Pools[i].Provisioned, 0, func(n int) sim.Model { return setProvisioned(m, name, n) }
+		if s.Limit > 0 {
+			z.most = s.Limit
+		}
+	}
+	s, v, _, err := search(m, s, z)
+	return s, v, err
+}
+
+// setProvisioned returns m with n instances provisioned in the pool named.
+func setProvisioned(m sim.Model, pool string, n int) sim.Model {
+	m.Pools = append([]sim.Pool(nil), m.Pools...)
+	for i := range m.Pools {
+		if p := &m.Pools[i]; p.Name == pool {
+			p.Provisioned = n
+		}
+	}
+	return m
+}
+
+// sizer is what a sizing varies and how it judges a count: set returns
+// the model with a count, run simulates it, p99 reads the latency held to
+// the SLO; counts go from start up to most, and none is below least (1,
+// or 0 for provisioned instances).
+type sizer struct {
+	start, least, most int
+	set                func(n int) sim.Model
+	run                func(sim.Model) (results.VariantResult, sim.Result, error)
+	p99                func(results.VariantResult, sim.Result) float64
+}
+
+// search finds the count s names the subject of, as Size describes: it
+// doubles the count from z.start until the SLO is met, then halves the
+// gap to the last count that missed.
+func search(m sim.Model, s Sizing, z sizer) (Sizing, results.VariantResult, sim.Result, error) {
+	fail := func(err error) (Sizing, results.VariantResult, sim.Result, error) {
+		return s, results.VariantResult{}, sim.Result{}, err
+	}
+	if !(s.SLOP99Ms > 0) {
+		return fail(fmt.Errorf("size %s: the p99 SLO must be > 0 ms, but is %g", m.Name, s.SLOP99Ms))
+	}
 	type run struct {
 		v results.VariantResult
 		r sim.Result
 	}
 	runs := map[int]run{}
 	try := func(n int) (Try, error) {
-		var sized sim.Model
-		if pool {
-			sized = setLimit(m, name, n)
-		} else {
-			sized, _ = SetReplicas(m, name, n)
-		}
-		v, r, err := At(ctx, sized, rate, opts...)
+		v, r, err := z.run(z.set(n))
 		if err != nil {
 			return Try{}, err
 		}
-		t := Try{Count: n, P99Ms: r.Total.Latency.P99Ms,
+		t := Try{Count: n, P99Ms: z.p99(v, r),
 			Errors: r.Total.Rejected + r.Total.Throttled + r.Total.Failed + r.Total.Unfinished}
-		if st, ok := r.Station(name); ok && !pool {
+		if st, ok := r.Station(s.Name); ok && !s.Pool {
 			t.Utilization = st.Utilization
 		}
-		if p, ok := r.Pool(name); ok && pool {
-			t.Throttled, t.PeakInstances = p.Throttled, p.PeakInstances
+		if p, ok := r.Pool(s.Name); ok && s.Pool {
+			t.Throttled, t.PeakInstances, t.ColdStarts = p.Throttled, p.PeakInstances, p.ColdStarts
 		}
-		s.Saturated = s.Saturated[:0]
+		s.Saturated, s.waitName, s.waitMs = s.Saturated[:0], "", 0
 		for _, st := range r.Stations {
 			if st.Utilization >= sim.SaturatedUtilization {
 				s.Saturated = append(s.Saturated, st.Name)
+			}
+			if st.MeanWaitMs > s.waitMs {
+				s.waitName, s.waitMs = st.Name, st.MeanWaitMs
 			}
 		}
 		// A saturated queue has no steady state: its p99 within the SLO
 		// holds only for a run this short.
 		t.Saturated = len(s.Saturated) > 0
-		t.Met = t.Errors == 0 && t.P99Ms <= sloP99Ms && !t.Saturated
+		t.Met = t.Errors == 0 && t.P99Ms <= s.SLOP99Ms && !t.Saturated
 		s.Tries = append(s.Tries, t)
 		runs[n] = run{v, r}
 		return t, nil
 	}
 	// Double until met, then bisect between the last miss and the first
 	// count that met.
-	missed, n := 0, start
+	missed, n := z.least-1, z.start
 	var before *Try
 	for {
 		t, err := try(n)
@@ -341,14 +479,22 @@ func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms 
 			break
 		}
 		missed = n
+		// More replicas or a higher limit stop helping when they cut
+		// neither errors nor the p99; more provisioned instances, once
+		// no request waits for a cold start. (Provisioned instances
+		// first stand in for the warm ones on demand, so a few more cut
+		// nothing at first.)
 		flat := before != nil && t.Errors >= before.Errors && t.P99Ms > (1-minGain)*before.P99Ms
-		if flat || n >= MaxReplicas {
+		if s.Provisioned {
+			flat = t.ColdStarts == 0
+		}
+		if flat || n >= z.most {
 			last := runs[n]
 			last.v.Notes = append(last.v.Notes, s.String())
 			return s, last.v, last.r, nil
 		}
 		before = &t
-		n = min(2*n, MaxReplicas)
+		n = min(max(2*n, 1), z.most)
 	}
 	met := n
 	for met-missed > 1 {
@@ -363,7 +509,7 @@ func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms 
 			missed = mid
 		}
 	}
-	s.Count, s.Saturated = met, nil
+	s.Count, s.Found, s.Saturated = met, true, nil
 	found := runs[met]
 	found.v.Notes = append(found.v.Notes, s.String())
 	return s, found.v, found.r, nil

@@ -216,3 +216,78 @@ func TestSizePoolElsewhere(t *testing.T) {
 		t.Errorf("sizing says %q: want the cpu named as full", s)
 	}
 }
+
+// TestSizePhases sizes for every second of a spike: a pool's provisioned
+// instances, which take the burst's cold starts away (each adds 20 ms to
+// a request of 11 ms, so a second with more than 1 % of them misses a
+// 25 ms p99), a pool whose concurrency limit throttles the burst whatever
+// is provisioned, and a station's replicas.
+func TestSizePhases(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		m          sim.Model
+		size       string
+		met        bool
+		lo, hi     int
+		wantInText string
+	}{
+		{"provisioned instances", poolBound(0, 64), "functions", true, 10, 60,
+			"provisioned instances are the fewest that meet it, without throttles, errors or a saturated queue. Provisioned instances tried: 0: "},
+		{"a limit that throttles", poolBound(20, 64), "functions", false, 20, 20,
+			"no count met it up to 20, the pool's concurrency limit, which caps its provisioned instances"},
+		{"a station's replicas", cpuBound(1), "cpu", true, 3, 5, "replicas are the fewest that meet it"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			phases := spikePhases
+			if tc.size == "cpu" {
+				phases = []sim.Phase{{DurationSec: 10, RatePerSec: 500}, {DurationSec: 5, RatePerSec: 2500}, {DurationSec: 10, RatePerSec: 500}}
+			}
+			s, v, err := SizePhases(context.Background(), tc.m, phases, tc.size, 25)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Met() != tc.met || s.Tries[len(s.Tries)-1].Count < tc.lo || (tc.met && (s.Count < tc.lo || s.Count > tc.hi)) {
+				t.Fatalf("sizing %+v: want met %v with a count of %d..%d", s, tc.met, tc.lo, tc.hi)
+			}
+			if !strings.Contains(s.String(), tc.wantInText) || !strings.Contains(s.String(), "in every second of 10 s at ") {
+				t.Errorf("sizing says %q: want it to contain %q and the phases", s, tc.wantInText)
+			}
+			if !tc.met {
+				return
+			}
+			// The count found met the SLO in every second; one fewer did not.
+			i := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Count == s.Count })
+			j := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Count == s.Count-1 })
+			if i < 0 || !s.Tries[i].Met || j < 0 || s.Tries[j].Met {
+				t.Errorf("tries %+v: want %d met and %d missed", s.Tries, s.Count, s.Count-1)
+			}
+			for _, sec := range v.Series {
+				if sec.P99Ms > 25 || sec.Errors > 0 {
+					t.Errorf("second %d at the count found: p99 %g ms, %d errors: want within 25 ms, none", sec.T, sec.P99Ms, sec.Errors)
+				}
+			}
+		})
+	}
+}
+
+// TestSizePhasesElsewhere provisions for a burst that a full cpu station
+// slows whatever the pool does: sizing stops once no request waits for a
+// cold start, and says the time goes elsewhere.
+func TestSizePhasesElsewhere(t *testing.T) {
+	t.Parallel()
+	m := poolBound(0, 2) // 2,000 req/s of 1 ms on two servers: full in the burst
+	s, _, err := SizePhases(context.Background(), m, spikePhases, "functions", 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := s.Tries[len(s.Tries)-1]
+	if s.Met() || last.ColdStarts != 0 || last.Count > 128 {
+		t.Fatalf("sizing %+v: want none met, stopping once no cold start is left", s)
+	}
+	if want := "no request waited for a cold start, so more would not help: requests queue for cpu ("; !strings.Contains(s.String(), want) {
+		t.Errorf("sizing says %q: want %q", s, want)
+	}
+}
