@@ -146,7 +146,6 @@ func TestBadUsageNamesTheField(t *testing.T) {
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s"}, `-phases: phase 1 is "30s": want DURATION:RATE`},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-rate", "5"}, "-phases cannot be given with -rate or -sweep"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-requests", "5000"}, "-requests does not apply to -phases"},
-		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-size", "server", "-slo-p99", "1s"}, "-size does not take -phases"},
 		{[]string{"simulate", "-model", "../sim/testdata/mm1.json", "-phases", "30s:10", "-slo-p99", "-1s"}, "-slo-p99 must be > 0"},
 		{[]string{"simulate", "-calibrate", "../results/example/steady", "-phases", "1s:1"}, "-phases simulate a model and do not apply to -calibrate"},
 		{[]string{"simulate", "-calibrate", "../results/example/steady", "-size", "cpu"}, "-size simulate a model and do not apply to -calibrate"},
@@ -294,6 +293,24 @@ func TestSimulatePhases(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, results.LatestLink, "spike.png")); err != nil {
 		t.Errorf("no spike chart: %v", err)
+	}
+
+	// Sized for every second of the spike, the server needs a second
+	// replica (one builds a backlog of seconds, two are 75 % busy in the
+	// burst): the run is the prediction at that count, and no second
+	// breaches the SLO.
+	code, stdout, errOut = run(t, "simulate", "-model", "../sim/testdata/mm1.json", "-phases", "5s:20,3s:150,10s:20", "-size", "server", "-slo-p99", "200ms", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate -phases -size exited %d: %s", code, errOut)
+	}
+	if want := regexp.MustCompile(`mm1 \(modeled\): Sized server for a p99 of 200 ms in every second of 5 s at 20 req/s, then 3 s at 150 req/s, then 10 s at 20 req/s: 2 replicas are the fewest`); !want.MatchString(stdout) {
+		t.Errorf("simulate -phases -size output lacks the count:\n%s", stdout)
+	}
+	if r, err = results.Read(filepath.Join(out, results.LatestLink)); err != nil {
+		t.Fatal(err)
+	}
+	if sp := r.Variants[0].Spike; sp == nil || sp.MaxP99MsDuring > 200 || sp.RecoverySec != 0 {
+		t.Errorf("spike %+v at the count found: want it within the SLO throughout", sp)
 	}
 }
 

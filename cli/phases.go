@@ -16,19 +16,27 @@ import (
 // predicted at cloud scale is judged as the measured one is.
 const phaseSLO = 50 * time.Millisecond
 
-// simulatePhases simulates m through phases and, when they are a spike,
-// reads the spike's figures off the series with slo as its SLO, as the
-// bench's spike scenario does.
-func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, slo time.Duration, opts []simrun.Option) (results.VariantResult, error) {
-	v, _, err := simrun.Phases(ctx, m, phases, opts...)
+// simulatePhases simulates m through phases, or, when name is not "",
+// sizes the station or pool it names for every second of them (see
+// simrun.SizePhases), and, when the phases are a spike, reads the spike's
+// figures off the series with slo as its SLO, as the bench's spike
+// scenario does. sizing is "" when nothing was sized.
+func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name string, slo time.Duration, opts []simrun.Option) (v results.VariantResult, sizing string, err error) {
+	if name != "" {
+		var s simrun.Sizing
+		s, v, err = simrun.SizePhases(ctx, m, phases, name, float64(slo)/float64(time.Millisecond), opts...)
+		sizing = s.String()
+	} else {
+		v, _, err = simrun.Phases(ctx, m, phases, opts...)
+	}
 	if err != nil {
-		return v, err
+		return v, "", err
 	}
 	if sp, ok := spikeOf(phases, slo); ok {
 		v.Spike = sp.Summarise(v.Series)
 		v.Notes = append(v.Notes, fmt.Sprintf("The phases are a spike: its figures read off the series (modeled), with a p99 SLO of %s.", slo))
 	}
-	return v, nil
+	return v, sizing, nil
 }
 
 // spikeOf returns the spike scenario that phases are, with slo as its SLO:

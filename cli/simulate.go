@@ -51,7 +51,10 @@ it names what is full instead, such as a database's single writer. Given
 a function pool, it finds the lowest concurrency limit (max_concurrency,
 a cloud account's limit) at which the pool throttles nothing over the
 simulated requests: the peak of a run that long, which longer runs and
-bursts exceed, so ask the provider for more.
+bursts exceed, so ask the provider for more. With -phases, -size sizes
+for every second of the phases (no second's p99 over -slo-p99): a
+station's replicas, or the fewest instances to provision in a pool, warm
+from the start, that take a burst's cold starts away.
 
 -phases runs each model through phases of DURATION:RATE, one after
 another, after a 10 s warm-up at the first one's rate, and records every
@@ -73,7 +76,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
 	phases := fs.String("phases", "", "`DURATION:RATE,...` phases to simulate each model through, second by second,\ne.g. 30s:1000,10s:8000,60s:1000 (a spike)")
 	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
-	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`): the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep")
+	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`): the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep;\nwith -phases, replicas or a pool's provisioned instances, for every second of the phases")
 	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency to keep (e.g. 100ms); with -phases, a spike's SLO")
 	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
 	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
@@ -138,8 +141,6 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	switch {
-	case *size != "" && phased != nil:
-		return badFlag(fs, errors.New("-size does not take -phases: it sizes for one rate (-rate) or each rate of -sweep"))
 	case *size != "" && !set["slo-p99"]:
 		return badFlag(fs, errors.New("-size needs -slo-p99: the p99 latency the count must keep"))
 	case set["slo-p99"] && *size == "" && phased == nil:
@@ -194,7 +195,11 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		var v results.VariantResult
 		if phased != nil {
 			fmt.Fprintf(env.Stderr, "%s\n", simrun.PhasesText(phased))
-			v, err = simulatePhases(ctx, m, phased, spikeSLO, opts)
+			var sizing string
+			v, sizing, err = simulatePhases(ctx, m, phased, *size, spikeSLO, opts)
+			if sizing != "" {
+				sizings = append(sizings, m.Name+" (modeled): "+sizing)
+			}
 		} else if len(rates) > 0 {
 			fmt.Fprintf(env.Stderr, "%d rates from %g to %g req/s\n", len(rates), rates[0], rates[len(rates)-1])
 			if *size != "" {
