@@ -386,6 +386,14 @@ type PlatformFunction struct {
 	// PeakInstances is the most instances of the function that existed at
 	// once.
 	PeakInstances int `json:"peak_instances"`
+	// Provisioned is how many instances the function had provisioned
+	// (provisioned concurrency): started ahead, never stopped for
+	// idleness, and billed by the hour whether busy or not. Absent for
+	// none.
+	Provisioned int `json:"provisioned,omitempty"`
+	// ProvisionedGBSeconds is the part of GBSeconds billed on provisioned
+	// instances, which the cloud bills at a lower duration price.
+	ProvisionedGBSeconds float64 `json:"provisioned_gb_seconds,omitempty"`
 }
 
 // InitPercentiles summarises cold-start initialisation times in

@@ -29,6 +29,7 @@ type pool struct {
 	peak                                       int
 	invocations, coldStarts, throttled, failed int64
 	billedMs                                   int64
+	provBilledMs                               int64 // of billedMs, on provisioned instances
 }
 
 func newPool(m Pool) pool {
@@ -122,8 +123,12 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 	}
 	svc *= factor
 	if measured {
+		billed := int64(math.Ceil(cold + svc - 1e-9))
 		p.invocations++
-		p.billedMs += int64(math.Ceil(cold + svc - 1e-9))
+		p.billedMs += billed
+		if r.rep == 1 {
+			p.provBilledMs += billed
+		}
 	}
 	s.push(s.now+cold+svc, evPoolDone, ri)
 }
@@ -159,5 +164,8 @@ func (p *pool) result(m Pool) PoolResult {
 		InstanceSeconds: (p.mark[1] - p.mark[0]) / 1000,
 		BilledMs:        p.billedMs,
 		GBSeconds:       float64(p.billedMs) / 1000 * float64(m.MemoryMB) / 1024,
+		Provisioned:     p.prov,
+		// Zero when no provisioned instance served a measured request.
+		ProvisionedGBSeconds: float64(p.provBilledMs) / 1000 * float64(m.MemoryMB) / 1024,
 	}
 }

@@ -103,6 +103,12 @@ func TestPoolProvisioned(t *testing.T) {
 	if l := res.Total.Latency; l.P50Ms > 100.1 || math.Abs(l.MaxMs-350) > 1e-6 {
 		t.Errorf("latency p50 %g ms, max %g ms; want 100 (warm) and 350 (cold)", l.P50Ms, l.MaxMs)
 	}
+	// The 3 provisioned instances bill 100 ms each, apart from the 2
+	// started on demand (350 ms each), for the cloud's two prices.
+	if want := 3 * 0.1 * 512 / 1024; p.Provisioned != 3 || math.Abs(p.ProvisionedGBSeconds-want) > 1e-12 ||
+		math.Abs(p.GBSeconds-want-2*0.35*512/1024) > 1e-12 {
+		t.Errorf("provisioned %d, billed %g GB-s on them of %g: want 3, %g of %g", p.Provisioned, p.ProvisionedGBSeconds, p.GBSeconds, want, want+2*0.35*512/1024)
+	}
 	// With no keep-alive the 2 on-demand instances go at once; the
 	// provisioned ones stay: 3 × 30 s + 2 × 0.35 s.
 	within(t, "instance-seconds", p.InstanceSeconds, 3*30+2*0.35, 1e-9)

@@ -143,6 +143,11 @@ type PoolResult struct {
 	// is not included.
 	BilledMs  int64   `json:"billed_ms"`
 	GBSeconds float64 `json:"gb_seconds"`
+	// Provisioned is the pool's provisioned instances, and
+	// ProvisionedGBSeconds the part of GBSeconds billed for invocations
+	// they served, which the cloud bills at a lower duration price.
+	Provisioned          int     `json:"provisioned,omitempty"`
+	ProvisionedGBSeconds float64 `json:"provisioned_gb_seconds,omitempty"`
 }
 
 // Second is one simulated second of the run.

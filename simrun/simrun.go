@@ -189,6 +189,7 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 			pl.Functions = append(pl.Functions, results.PlatformFunction{
 				Name: p.Name, MemoryMB: p.MemoryMB, Invocations: p.Invocations, Throttles: p.Throttled,
 				ColdStarts: p.ColdStarts, BilledMs: p.BilledMs, GBSeconds: p.GBSeconds, PeakInstances: p.PeakInstances,
+				Provisioned: p.Provisioned, ProvisionedGBSeconds: p.ProvisionedGBSeconds,
 			})
 		}
 		pl.Total = results.SumPlatform(pl.Functions)
