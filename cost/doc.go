@@ -9,8 +9,14 @@
 // A variant with a function platform (VariantResult.Platform present) is
 // billed as serverless, pay per use:
 //
-//   - compute: the platform's billed GB-seconds × functions.gb_second_usd;
+//   - compute: the platform's billed GB-seconds × functions.gb_second_usd,
+//     those billed on provisioned instances at
+//     functions.provisioned_duration_gb_second_usd instead;
 //   - invocations: the platform's invocations × functions.per_million_requests_usd;
+//   - provisioned instances (provisioned concurrency), when a function has
+//     any: their memory, by the hour, busy or not, at
+//     functions.provisioned_gb_second_usd, a fixed cost like a load
+//     balancer's;
 //   - front door: the clients' requests × api_gateway.per_million_requests_usd,
 //     when clients enter through the platform (the default; WithEntry names
 //     another entry, such as the hybrid's gateway, which is then billed as a

@@ -396,14 +396,34 @@ func (b *builder) serverless() error {
 	}
 	entryIsPlatform := b.cfg.entry == "" || b.cfg.entry == pl.Component
 
+	provGBs, provGB, err := provisionedUse(pl, t)
+	if err != nil {
+		return err
+	}
 	f := b.p.Functions
 	b.price("function compute", f.GBSecondUSD, "USD/GB-s", f.Offer)
 	b.price("function invocations", f.PerMillionRequestsUSD, "USD/million invocations", f.Offer)
-	gbs := t.GBSeconds / requests * million
+	gbs := (t.GBSeconds - provGBs) / requests * million
 	inv := float64(t.Invocations) / requests * million
 	b.item("function compute", gbs, "GB-s", f.GBSecondUSD)
 	b.item("function invocations", inv, "invocations", f.PerMillionRequestsUSD/million)
 	perMillion := gbs*f.GBSecondUSD + inv*f.PerMillionRequestsUSD/million
+	if provGBs > 0 {
+		b.input("billed compute on provisioned instances", provGBs, "GB-s", "platform.functions[].provisioned_gb_seconds")
+		price := f.ProvisionedDurationGBSecondUSD
+		if price > 0 {
+			b.price("function compute on provisioned instances", price, "USD/GB-s", f.Offer)
+		} else {
+			price = f.GBSecondUSD
+			b.note("The pricing table has no duration price for provisioned instances (functions.provisioned_duration_gb_second_usd): their billed compute is priced as on demand.")
+		}
+		q := provGBs / requests * million
+		b.item("function compute on provisioned instances", q, "GB-s", price)
+		perMillion += q * price
+	}
+	if provGB > 0 {
+		b.provisionedInstances(provGB)
+	}
 	if entryIsPlatform {
 		g := b.p.APIGateway
 		b.price("API gateway requests", g.PerMillionRequestsUSD, "USD/million requests", g.Offer)
@@ -438,6 +458,41 @@ func (b *builder) serverless() error {
 		b.loadBalancer()
 	}
 	return nil
+}
+
+// provisionedUse reads a platform's provisioned instances: the billed
+// compute they served (GB-s, part of t's) and their memory (GB), checked.
+func provisionedUse(pl *results.Platform, t results.PlatformTotal) (gbs, gb float64, err error) {
+	for i, fn := range pl.Functions {
+		if fn.Provisioned < 0 || fn.Provisioned > 0 && fn.MemoryMB <= 0 {
+			return 0, 0, fmt.Errorf("platform.functions[%d]: provisioned must be >= 0, with memory_mb > 0, but are %d and %d", i, fn.Provisioned, fn.MemoryMB)
+		}
+		if !(fn.ProvisionedGBSeconds >= 0) || math.IsInf(fn.ProvisionedGBSeconds, 0) {
+			return 0, 0, fmt.Errorf("platform.functions[%d].provisioned_gb_seconds must be >= 0, but is %g", i, fn.ProvisionedGBSeconds)
+		}
+		gbs += fn.ProvisionedGBSeconds
+		gb += float64(fn.Provisioned) * float64(fn.MemoryMB) / 1024
+	}
+	if gbs > t.GBSeconds*(1+slack)+slack {
+		return 0, 0, fmt.Errorf("platform.functions[].provisioned_gb_seconds add up to %g, more than platform.total.gb_seconds (%g), of which they are part", gbs, t.GBSeconds)
+	}
+	return gbs, gb, nil
+}
+
+// provisionedInstances bills gb of provisioned instances by the hour,
+// busy or not, as the cloud bills provisioned concurrency.
+func (b *builder) provisionedInstances(gb float64) {
+	b.input("provisioned instances' memory", gb, "GB", "platform.functions[].provisioned × memory_mb")
+	f := b.p.Functions
+	if !(f.ProvisionedGBSecondUSD > 0) {
+		b.note("The pricing table has no price for provisioned instances (functions.provisioned_gb_second_usd): their standing charge (%.3g GB kept provisioned) is left out.", gb)
+		return
+	}
+	hour := gb * secondsPerHour * f.ProvisionedGBSecondUSD
+	b.e.FixedUSDPerHour += hour
+	b.price("provisioned instances", f.ProvisionedGBSecondUSD, "USD/GB-s provisioned", f.Offer)
+	b.item("provisioned instances", b.hoursPerMillion, "hours", hour)
+	b.note("Provisioned instances (%.3g GB of them) are billed by the hour, busy or not, whatever the traffic: %.2f USD a month.", gb, hour*HoursPerMonth)
 }
 
 // provisioned bills a variant without a platform.

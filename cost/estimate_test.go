@@ -2,6 +2,7 @@ package cost
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -424,6 +425,12 @@ func TestOfErrors(t *testing.T) {
 			"the CPU headroom must be a number >= 1, but is 0.5"},
 		{"memory headroom infinite", provisionedResult(), Default(), []Option{WithHeadroom(2, math.Inf(1))},
 			"the memory headroom must be a number >= 1, but is +Inf"},
+		{"provisioned compute beyond the total", edit(serverlessResult(), func(v *results.VariantResult) {
+			v.Platform.Functions = []results.PlatformFunction{{Name: "fn", MemoryMB: 512, Provisioned: 1, ProvisionedGBSeconds: 200_000}}
+		}), Default(), nil, "provisioned_gb_seconds add up to 200000, more than platform.total.gb_seconds (100000)"},
+		{"negative provisioned", edit(serverlessResult(), func(v *results.VariantResult) {
+			v.Platform.Functions = []results.PlatformFunction{{Name: "fn", MemoryMB: 512, Provisioned: -1}}
+		}), Default(), nil, "platform.functions[0]: provisioned must be >= 0"},
 		{"invalid pricing", provisionedResult(), badPricing, nil,
 			"pricing: functions.gb_second_usd must be > 0, but is -1"},
 		{"out of range", serverlessResult(), hugePricing, nil, "out of range"},
@@ -457,5 +464,62 @@ func TestMonthlyAtBadRates(t *testing.T) {
 	}
 	if !near(zero, 52.4651, 1e-9) {
 		t.Errorf("MonthlyAt(0) = %g, want the one-instance-each 52.4651", zero)
+	}
+}
+
+// TestOfProvisionedConcurrency bills provisioned instances as the cloud
+// bills provisioned concurrency: their memory by the hour, busy or not,
+// and the duration they served at its own price; the rest as on demand.
+func TestOfProvisionedConcurrency(t *testing.T) {
+	v := serverlessResult()
+	// 10 provisioned instances of 2 GB; 40,000 of the 100,000 GB-s billed
+	// on them.
+	v.Platform.Functions = []results.PlatformFunction{{Name: "fn", MemoryMB: 2048, Provisioned: 10, ProvisionedGBSeconds: 40_000, GBSeconds: 100_000}}
+	p := Default()
+	e, err := Of(v, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Functions
+	hour := 20.0 * 3600 * f.ProvisionedGBSecondUSD // 20 GB provisioned
+	if !near(e.FixedUSDPerHour, hour, 1e-12) || !near(e.MonthlyAt(0), hour*HoursPerMonth, 1e-9) {
+		t.Errorf("fixed %g USD/hour, %g a month at no traffic: want %g by the hour, busy or not", e.FixedUSDPerHour, e.MonthlyAt(0), hour)
+	}
+	items := map[string]Item{}
+	for _, it := range e.Items {
+		items[it.Name] = it
+	}
+	// Per million requests: the platform's counts cover 1,000,000 client
+	// requests, so its quantities are per million as they are.
+	if it := items["function compute"]; !near(it.Quantity, 60_000, 1e-9) || it.UnitUSD != f.GBSecondUSD {
+		t.Errorf("on-demand compute %+v: want 60,000 GB-s at the on-demand price", it)
+	}
+	if it := items["function compute on provisioned instances"]; !near(it.Quantity, 40_000, 1e-9) || it.UnitUSD != f.ProvisionedDurationGBSecondUSD {
+		t.Errorf("provisioned compute %+v: want 40,000 GB-s at the provisioned duration price", it)
+	}
+	// A million requests at 1,000 req/s take 1,000 s.
+	if it := items["provisioned instances"]; !near(it.Quantity, 1000.0/3600, 1e-12) || !near(it.USD, hour*1000/3600, 1e-12) {
+		t.Errorf("standing charge %+v: want the hours a million requests take at the hourly charge", it)
+	}
+	if !slices.ContainsFunc(e.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "Provisioned instances (20 GB of them) are billed by the hour")
+	}) {
+		t.Errorf("notes %q: want the standing charge explained", e.Notes)
+	}
+
+	// A pricing table without the provisioned prices leaves the standing
+	// charge out and prices the duration as on demand, and says both.
+	p.Functions.ProvisionedGBSecondUSD, p.Functions.ProvisionedDurationGBSecondUSD = 0, 0
+	e, err = Of(v, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.FixedUSDPerHour != 0 || !near(e.PerMillionUSD, 100_000*f.GBSecondUSD+f.PerMillionRequestsUSD+p.APIGateway.PerMillionRequestsUSD, 1e-9) {
+		t.Errorf("fixed %g, per million %g: want no standing charge and every GB-s on demand", e.FixedUSDPerHour, e.PerMillionUSD)
+	}
+	for _, want := range []string{"functions.provisioned_gb_second_usd", "functions.provisioned_duration_gb_second_usd"} {
+		if !slices.ContainsFunc(e.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+			t.Errorf("notes %q: want one naming %s", e.Notes, want)
+		}
 	}
 }

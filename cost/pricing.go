@@ -69,6 +69,15 @@ type FunctionPrices struct {
 	GBSecondUSD float64 `json:"gb_second_usd"`
 	// PerMillionRequestsUSD is the price of a million invocations.
 	PerMillionRequestsUSD float64 `json:"per_million_requests_usd"`
+	// ProvisionedGBSecondUSD is the standing price of provisioned
+	// concurrency: one GB-second of instances kept provisioned, busy or
+	// not. Optional: without it (0) provisioned instances' standing
+	// charge is left out, and an estimate says so.
+	ProvisionedGBSecondUSD float64 `json:"provisioned_gb_second_usd,omitempty"`
+	// ProvisionedDurationGBSecondUSD prices a GB-second of billed
+	// duration on a provisioned instance, in place of GBSecondUSD.
+	// Optional: without it (0) GBSecondUSD applies.
+	ProvisionedDurationGBSecondUSD float64 `json:"provisioned_duration_gb_second_usd,omitempty"`
 }
 
 // APIGatewayPrices prices the front door that maps HTTP requests to
@@ -164,6 +173,8 @@ func (p Pricing) Validate() error {
 	v.offer("functions", p.Functions.Offer)
 	v.positive("functions.gb_second_usd", p.Functions.GBSecondUSD)
 	v.positive("functions.per_million_requests_usd", p.Functions.PerMillionRequestsUSD)
+	v.optional("functions.provisioned_gb_second_usd", p.Functions.ProvisionedGBSecondUSD)
+	v.optional("functions.provisioned_duration_gb_second_usd", p.Functions.ProvisionedDurationGBSecondUSD)
 	v.offer("api_gateway", p.APIGateway.Offer)
 	v.positive("api_gateway.per_million_requests_usd", p.APIGateway.PerMillionRequestsUSD)
 	v.offer("containers", p.Containers.Offer)
@@ -192,6 +203,14 @@ func (v *validator) addf(format string, args ...any) {
 func (v *validator) positive(field string, x float64) {
 	if !(x > 0) || math.IsInf(x, 0) {
 		v.addf("%s must be > 0, but is %g", field, x)
+	}
+}
+
+// optional checks that a price that may be left out (0) is a finite
+// number, not below zero.
+func (v *validator) optional(field string, x float64) {
+	if !(x >= 0) || math.IsInf(x, 0) {
+		v.addf("%s must be >= 0 (0 or absent: not priced), but is %g", field, x)
 	}
 }
 

@@ -3,6 +3,7 @@ package cost
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -152,6 +153,15 @@ func TestValidate(t *testing.T) {
 			"containers.gb_hour_usd must be > 0, but is -2",
 			"vm.hour_usd must be > 0, but is 0",
 			"load_balancer.hour_usd must be > 0, but is 0",
+		}},
+		{"provisioned prices left out", func(p *Pricing) {
+			p.Functions.ProvisionedGBSecondUSD, p.Functions.ProvisionedDurationGBSecondUSD = 0, 0
+		}, nil},
+		{"provisioned prices below zero", func(p *Pricing) {
+			p.Functions.ProvisionedGBSecondUSD, p.Functions.ProvisionedDurationGBSecondUSD = -1, math.Inf(1)
+		}, []string{
+			"functions.provisioned_gb_second_usd must be >= 0 (0 or absent: not priced), but is -1",
+			"functions.provisioned_duration_gb_second_usd must be >= 0 (0 or absent: not priced), but is +Inf",
 		}},
 		{"vm shape", func(p *Pricing) { p.VM.InstanceType, p.VM.VCPUs, p.VM.MemoryGB = "", 0, -8 }, []string{
 			"vm.instance_type must name the machine type",
