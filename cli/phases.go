@@ -34,7 +34,7 @@ func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name s
 	}
 	if sp, ok := spikeOf(phases, slo); ok {
 		v.Spike = sp.Summarise(v.Series)
-		v.Notes = append(v.Notes, fmt.Sprintf("The phases are a spike: its figures read off the series (modeled), with a p99 SLO of %s.", slo))
+		v.Notes = append(v.Notes, fmt.Sprintf("The phases are a spike: its figures read off the series (modeled), with a p99 SLO of %g ms.", float64(slo)/float64(time.Millisecond)))
 	}
 	return v, sizing, nil
 }
