@@ -12,14 +12,17 @@
 //	  container), timed apart from the     the function's init code, reported
 //	  handler                              as Init Duration
 //	idle instances are reused, most        warm starts; instances are frozen
-//	  recently used first                  between invocations
+//	  recently used first (provisioned     between invocations
+//	  ones before the others)
 //	idle longer than KeepAlive: reclaimed  Lambda reclaims idle environments
 //	  (scale to zero)                      (minutes, not published)
 //	ReservedConcurrency per function and   reserved concurrency and the regional
 //	  AccountConcurrency across functions  account limit: beyond them, 429
 //	  cap busy instances; beyond: 429      TooManyRequestsException (throttles)
-//	Provisioned instances start before     provisioned concurrency
-//	  traffic and are never reclaimed
+//	Provisioned instances start before     provisioned concurrency: used
+//	  traffic, are never reclaimed, are    before on-demand environments,
+//	  replaced when they die, and their    billed a standing charge and a
+//	  invocations are billed apart         lower duration price
 //	MemoryMB per function; billing by      Lambda pricing: duration rounded up
 //	  GB-second, duration rounded up to    to 1 ms (since Dec 2020) × memory;
 //	  1 ms, init included on cold starts   the INIT phase billed (since Aug 2025)
@@ -52,6 +55,7 @@
 // start, InitDurationHeader, so a load generator can split latency into
 // cold and warm. Stats, served at StatsPath, hold per function the
 // invocations, cold starts and their init times, throttles, errors, dead
-// letters, billed duration and GB-seconds, and the instance count second by
-// second.
+// letters, billed duration and GB-seconds (the part on provisioned
+// instances apart), the provisioned instances, and the instance count
+// second by second.
 package faas

@@ -159,7 +159,7 @@ func (p *Platform) InvokeEvent(ctx context.Context, fn, subject string, data []b
 	status, err := p.post(ctx, l, subject, data)
 	l.status = status
 	l.failed = err != nil
-	p.meter.invoked(fn, time.Since(started), l.init, l.cold, l.failed || status >= 500)
+	p.meter.invoked(fn, l.invocation(time.Since(started), l.failed || status >= 500))
 	p.release(l, !l.failed)
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", fn, err)

@@ -47,6 +47,14 @@ type FunctionStats struct {
 	BilledMs int64 `json:"billed_ms"`
 	// GBSeconds is BilledMs × MemoryMB, in GB-seconds.
 	GBSeconds float64 `json:"gb_seconds"`
+	// Provisioned is how many provisioned instances the function is
+	// configured with (provisioned concurrency), which the cloud bills by
+	// the GB-second configured, busy or not; absent for none.
+	Provisioned int `json:"provisioned,omitempty"`
+	// ProvisionedGBSeconds is the part of GBSeconds billed for invocations
+	// that a provisioned instance served, which the cloud bills at a lower
+	// duration price; the rest ran on instances started on demand.
+	ProvisionedGBSeconds float64 `json:"provisioned_gb_seconds,omitempty"`
 	// Instances is how many instances exist now; PeakInstances the most at
 	// once since the platform started.
 	Instances     int `json:"instances"`
@@ -106,30 +114,46 @@ func newMeter(fns []Function) *meter {
 	for _, f := range fns {
 		m.order = append(m.order, f.Name)
 		m.fns[f.Name] = &fnMeter{
-			stats: FunctionStats{Name: f.Name, MemoryMB: f.MemoryMB},
+			stats: FunctionStats{Name: f.Name, MemoryMB: f.MemoryMB, Provisioned: f.Provisioned},
 			init:  hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3),
 		}
 	}
 	return m
 }
 
-// invoked records one invocation that reached an instance: how long it
-// took, the instance's initialisation if it was a cold start (0 if warm),
-// and whether it failed.
-func (m *meter) invoked(fn string, took, init time.Duration, cold, failed bool) {
+// invocation is what the meter learns of one invocation that reached an
+// instance.
+type invocation struct {
+	// took is how long the invocation ran; init how long its instance took
+	// to start, if it was started for it (cold), 0 if warm.
+	took, init time.Duration
+	cold       bool
+	// provisioned marks an invocation served by one of the function's
+	// provisioned instances.
+	provisioned bool
+	// failed marks an invocation that failed on the platform's side.
+	failed bool
+}
+
+// invoked records one invocation of fn that reached an instance.
+func (m *meter) invoked(fn string, inv invocation) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f := m.fns[fn]
 	s := &f.stats
 	s.Invocations++
-	billed := BilledMs(took + init)
+	billed := BilledMs(inv.took + inv.init)
+	gbs := GBSeconds(billed, s.MemoryMB)
 	s.BilledMs += billed
-	s.GBSeconds += GBSeconds(billed, s.MemoryMB)
-	if cold {
-		s.ColdStarts++
-		_ = f.init.RecordValue(max(int64(init/time.Microsecond), 1))
+	s.GBSeconds += gbs
+	if inv.provisioned {
+		s.ProvisionedGBSeconds += gbs
 	}
-	if failed {
+	if inv.cold {
+		s.ColdStarts++
+		_ = f.init.RecordValue(max(int64(inv.init/time.Microsecond), 1))
+	}
+	if inv.failed {
 		s.Errors++
 	}
 }

@@ -12,11 +12,11 @@ func TestBillingByHand(t *testing.T) {
 	m := newMeter([]Function{{Name: "small", MemoryMB: 512}, {Name: "big", MemoryMB: 1536}})
 	us := time.Microsecond
 	// small: 1 ms exactly → 1; 1.0001 ms → 2; cold 100 ms + 50.5 ms init → 151.
-	m.invoked("small", time.Millisecond, 0, false, false)
-	m.invoked("small", time.Millisecond+100*time.Nanosecond, 0, false, false)
-	m.invoked("small", 100*time.Millisecond, 50*time.Millisecond+500*us, true, false)
+	m.invoked("small", invocation{took: time.Millisecond})
+	m.invoked("small", invocation{took: time.Millisecond + 100*time.Nanosecond})
+	m.invoked("small", invocation{took: 100 * time.Millisecond, init: 50*time.Millisecond + 500*us, cold: true})
 	// big: 20.2 ms → 21, failed (still billed); a throttle costs nothing.
-	m.invoked("big", 20*time.Millisecond+200*us, 0, false, true)
+	m.invoked("big", invocation{took: 20*time.Millisecond + 200*us, failed: true})
 	m.throttled("big")
 
 	s := m.snapshot()
@@ -37,6 +37,44 @@ func TestBillingByHand(t *testing.T) {
 	}
 	if big.Errors != 1 || big.Throttles != 1 || big.Invocations != 1 {
 		t.Errorf("big counts %+v, want 1 invocation, 1 error, 1 throttle", big)
+	}
+}
+
+// TestMeterProvisioned checks that the meter reports each function's
+// provisioned instances, and puts in ProvisionedGBSeconds the GB-seconds of
+// the invocations that provisioned instances served, and only those.
+func TestMeterProvisioned(t *testing.T) {
+	tests := []struct {
+		name        string
+		provisioned int
+		invocations []invocation
+		// wantGBs and wantProvGBs are the function's GB-seconds, all and on
+		// provisioned instances, at 1,024 MB: its billed seconds.
+		wantGBs, wantProvGBs float64
+	}{
+		{"none provisioned", 0, []invocation{{took: 100 * time.Millisecond}, {took: 50 * time.Millisecond, init: 200 * time.Millisecond, cold: true}}, 0.35, 0},
+		{"all on provisioned instances", 2, []invocation{{took: 100 * time.Millisecond, provisioned: true}, {took: 300 * time.Millisecond, provisioned: true, failed: true}}, 0.4, 0.4},
+		{"spill-over on demand", 1, []invocation{
+			{took: 100*time.Millisecond + time.Microsecond, provisioned: true}, // 101 ms
+			{took: 250 * time.Millisecond, init: 150 * time.Millisecond, cold: true},
+			{took: 20 * time.Millisecond},
+		}, 0.521, 0.101},
+		{"provisioned, never invoked", 3, nil, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMeter([]Function{{Name: "f", MemoryMB: 1024, Provisioned: tt.provisioned}})
+			for _, inv := range tt.invocations {
+				m.invoked("f", inv)
+			}
+			s := m.snapshot().Functions[0]
+			if s.Provisioned != tt.provisioned {
+				t.Errorf("provisioned %d, want %d", s.Provisioned, tt.provisioned)
+			}
+			if math.Abs(s.GBSeconds-tt.wantGBs) > 1e-12 || math.Abs(s.ProvisionedGBSeconds-tt.wantProvGBs) > 1e-12 {
+				t.Errorf("%g GB-s, %g of them provisioned; want %g, %g", s.GBSeconds, s.ProvisionedGBSeconds, tt.wantGBs, tt.wantProvGBs)
+			}
+		})
 	}
 }
 

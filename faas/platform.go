@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -88,12 +89,20 @@ type pool struct {
 	idle  []*instance // most recently used last
 	busy  int         // serving or starting
 	count int         // idle + busy
+	// provisioned counts the instances of count that are provisioned ones,
+	// starting ones included; the reaper starts more while it is below
+	// fn.Provisioned.
+	provisioned int
 }
 
 type instance struct {
 	Instance
 	id       string
 	lastUsed time.Time
+	// provisioned marks one of its function's provisioned instances: started
+	// ahead of invocations, never reclaimed for idleness, taken before the
+	// others, and billed apart (see FunctionStats.ProvisionedGBSeconds).
+	provisioned bool
 	// faultVersion is the version of the fault table the instance was
 	// last brought up to date with (0: never); faultMu serialises that.
 	// It is written holding both faultMu and the platform's mu, and read
@@ -233,11 +242,9 @@ func (p *Platform) Close() {
 	for _, pl := range p.pools {
 		for _, in := range pl.idle {
 			p.stopLater(in)
+			p.forget(pl, in.provisioned)
 		}
-		pl.count -= len(pl.idle)
-		p.total -= len(pl.idle)
 		pl.idle = nil
-		p.countInstances(pl)
 	}
 	for in := range p.leased {
 		p.stopLater(in)
@@ -313,6 +320,12 @@ func (w *callerWriter) Write(b []byte) (int, error) {
 // reach the caller's writer.
 func (w *callerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// invocation is what the meter learns of the invocation that held l: it
+// ran for took, and failed on the platform's side if failed.
+func (l *lease) invocation(took time.Duration, failed bool) invocation {
+	return invocation{took: took, init: l.init, cold: l.cold, provisioned: l.in.provisioned, failed: failed}
+}
+
 type leaseKey struct{}
 
 // mark adds the platform's headers to an instance's response.
@@ -325,8 +338,9 @@ func (l *lease) mark(r *http.Response) {
 	}
 }
 
-// acquire takes an idle instance of fn, or starts one: a cold start. It
-// fails with ErrThrottled when a concurrency limit is reached.
+// acquire takes an idle instance of fn (see pool.takeIdle), or starts one:
+// a cold start. It fails with ErrThrottled when a concurrency limit is
+// reached.
 func (p *Platform) acquire(fn string) (*lease, error) {
 	p.mu.Lock()
 	pl := p.pools[fn]
@@ -347,12 +361,9 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 	pl.busy++
 	p.meter.tick(p.total, p.busy, time.Now())
 	for len(pl.idle) > 0 {
-		in := pl.idle[len(pl.idle)-1]
-		pl.idle = pl.idle[:len(pl.idle)-1]
+		in := pl.takeIdle()
 		if in.exited() { // died while idle
-			pl.count--
-			p.total--
-			p.countInstances(pl)
+			p.forget(pl, in.provisioned)
 			continue
 		}
 		p.leased[in] = struct{}{}
@@ -378,9 +389,7 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 	}
 	if err != nil {
 		p.unbusy(pl)
-		pl.count--
-		p.total--
-		p.countInstances(pl)
+		p.forget(pl, false)
 		p.mu.Unlock()
 		return nil, err
 	}
@@ -388,6 +397,25 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 	p.mu.Unlock()
 	p.syncFault(in, fn) // part of the cold start: the new code has the fault too
 	return p.newLease(fn, in, true, time.Since(started)), nil
+}
+
+// takeIdle removes from the idle pool, which is not empty, the instance an
+// invocation goes to: a provisioned one if one is idle, as the cloud sends
+// invocations to provisioned concurrency before on-demand instances; the
+// most recently used among those. p.mu is held.
+func (pl *pool) takeIdle() *instance {
+	i := len(pl.idle) - 1
+	if pl.provisioned > 0 {
+		for j := i; j >= 0; j-- {
+			if pl.idle[j].provisioned {
+				i = j
+				break
+			}
+		}
+	}
+	in := pl.idle[i]
+	pl.idle = slices.Delete(pl.idle, i, i+1)
+	return in
 }
 
 // unbusy counts one instance of pl as no longer busy. p.mu is held.
@@ -424,11 +452,17 @@ func (p *Platform) launch(ctx context.Context, fn Function) (*instance, error) {
 	return &instance{Instance: in, id: id, lastUsed: time.Now()}, nil
 }
 
-// prewarm starts one instance of fn, giving up when ctx ends, and parks it
-// idle.
+// prewarm starts one provisioned instance of fn, giving up when ctx ends,
+// and parks it idle. It does nothing if fn has all its provisioned
+// instances, starting ones included.
 func (p *Platform) prewarm(ctx context.Context, fn string) error {
 	p.mu.Lock()
 	pl := p.pools[fn]
+	if pl.provisioned >= pl.fn.Provisioned {
+		p.mu.Unlock()
+		return nil
+	}
+	pl.provisioned++
 	pl.count++
 	p.total++
 	p.countInstances(pl)
@@ -441,14 +475,13 @@ func (p *Platform) prewarm(ctx context.Context, fn string) error {
 	}
 	defer p.mu.Unlock()
 	if err != nil || p.closed {
-		pl.count--
-		p.total--
-		p.countInstances(pl)
+		p.forget(pl, true)
 		if in != nil {
 			p.stopLater(in)
 		}
 		return err
 	}
+	in.provisioned = true
 	pl.idle = append(pl.idle, in)
 	return nil
 }
@@ -493,9 +526,7 @@ func (p *Platform) release(l *lease, healthy bool) {
 		pl.idle = append(pl.idle, l.in)
 		return
 	}
-	pl.count--
-	p.total--
-	p.countInstances(pl)
+	p.forget(pl, l.in.provisioned)
 	p.stopLater(l.in)
 }
 
@@ -509,14 +540,25 @@ func (p *Platform) stopLater(in *instance) {
 	}()
 }
 
+// forget takes one instance of pl out of the counts: one that exited, is
+// being stopped, or failed to start; provisioned says whether it is, or was
+// to be, a provisioned one. p.mu is held.
+func (p *Platform) forget(pl *pool, provisioned bool) {
+	pl.count--
+	p.total--
+	if provisioned {
+		pl.provisioned--
+	}
+	p.countInstances(pl)
+}
+
 // countInstances reports pl's instance count to the meter. p.mu is held.
 func (p *Platform) countInstances(pl *pool) {
 	p.meter.instances(pl.fn.Name, pl.count, p.total, p.busy, time.Now())
 }
 
-// reap reclaims instances idle for longer than the keep-alive, keeping each
-// function's provisioned instances, and replaces provisioned instances that
-// died.
+// reap reclaims instances idle for longer than the keep-alive, except
+// provisioned ones, and replaces provisioned instances that are gone.
 func (p *Platform) reap() {
 	every := min(max(p.cfg.KeepAlive/4, 5*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
@@ -539,12 +581,9 @@ func (p *Platform) reap() {
 					dead = true
 				default:
 				}
-				// The oldest come first; keep the provisioned ones.
-				expired := now.Sub(in.lastUsed) >= p.cfg.KeepAlive && pl.count > pl.fn.Provisioned
+				expired := !in.provisioned && now.Sub(in.lastUsed) >= p.cfg.KeepAlive
 				if dead || expired {
-					pl.count--
-					p.total--
-					p.countInstances(pl)
+					p.forget(pl, in.provisioned)
 					if !dead {
 						p.stopLater(in)
 					}
@@ -554,7 +593,7 @@ func (p *Platform) reap() {
 			}
 			clear(pl.idle[len(kept):])
 			pl.idle = kept
-			for range pl.fn.Provisioned - pl.count {
+			for range pl.fn.Provisioned - pl.provisioned {
 				refill = append(refill, pl.fn.Name)
 			}
 		}
@@ -608,7 +647,7 @@ func (p *Platform) serve(fn string) http.Handler {
 			if !completed {
 				l.failed = true
 			}
-			p.meter.invoked(fn, time.Since(started), l.init, l.cold, l.failed || l.status >= 500)
+			p.meter.invoked(fn, l.invocation(time.Since(started), l.failed || l.status >= 500))
 			p.release(l, !l.failed && !l.broken)
 		}()
 		r = r.WithContext(ctx)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -416,6 +417,102 @@ func TestProvisionedInstancesAreWarm(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // well past the keep-alive
 	if s := stats(t, f, "hot"); s.Instances != 2 {
 		t.Fatalf("instances long after the keep-alive: %d, want the 2 provisioned", s.Instances)
+	}
+}
+
+// TestProvisionedInvocationsBilledApart: the platform reports a function's provisioned
+// instances, and bills apart the invocations they serve. An invocation
+// that finds the provisioned instance busy spills over to an instance
+// started on demand; afterwards the provisioned instance is taken first,
+// though the on-demand one was used more recently, as the cloud routes to
+// provisioned concurrency first.
+func TestProvisionedInvocationsBilledApart(t *testing.T) {
+	const memoryMB = 256
+	f := start(t, faas.Config{
+		Functions: []faas.Function{{Name: "fn", MemoryMB: memoryMB, Provisioned: 1, Timeout: 10 * time.Second}},
+		Routes:    []faas.Route{{Pattern: "GET /sleep", Function: "fn"}},
+		KeepAlive: time.Minute,
+	})
+	if s := stats(t, f, "fn"); s.Provisioned != 1 || s.ProvisionedGBSeconds != 0 {
+		t.Fatalf("stats after start: %+v, want 1 provisioned and nothing billed", s)
+	}
+	// onDemand is the part of s's GB-seconds billed on on-demand instances.
+	onDemand := func(s faas.FunctionStats) float64 { return s.GBSeconds - s.ProvisionedGBSeconds }
+
+	held, spilled := make(chan reply, 1), make(chan reply, 1)
+	go func() { held <- f.get(t, "/sleep?ms=300&mark=held") }()
+	f.waitMark(t, "held")
+	go func() { spilled <- f.get(t, "/sleep?ms=600") }() // released after the provisioned one
+	prov, demand := <-held, <-spilled
+	if prov.status != http.StatusOK || prov.cold || demand.status != http.StatusOK || !demand.cold || prov.instance == demand.instance {
+		t.Fatalf("replies %+v and %+v: want a warm one on the provisioned instance, a cold one on another", prov, demand)
+	}
+	s := stats(t, f, "fn")
+	if s.Provisioned != 1 || s.Invocations != 2 || s.ColdStarts != 1 {
+		t.Fatalf("stats after the spill-over: %+v, want 1 provisioned, 2 invocations, 1 cold start", s)
+	}
+	if s.ProvisionedGBSeconds < faas.GBSeconds(300, memoryMB) || onDemand(s) < faas.GBSeconds(600, memoryMB) {
+		t.Fatalf("%g GB-s provisioned, %g on demand; want the 300 ms invocation's at least, and the 600 ms one's at least",
+			s.ProvisionedGBSeconds, onDemand(s))
+	}
+
+	next := f.get(t, "/sleep?ms=100")
+	if next.status != http.StatusOK || next.cold || next.instance != prov.instance {
+		t.Fatalf("next invocation %+v, want it warm on the provisioned instance %s", next, prov.instance)
+	}
+	after := stats(t, f, "fn")
+	if got := after.ProvisionedGBSeconds - s.ProvisionedGBSeconds; got < faas.GBSeconds(100, memoryMB) {
+		t.Errorf("the invocation on the provisioned instance added %g provisioned GB-s, want at least %g", got, faas.GBSeconds(100, memoryMB))
+	}
+	if math.Abs(onDemand(after)-onDemand(s)) > 1e-9 {
+		t.Errorf("on-demand GB-s went from %g to %g on an invocation of the provisioned instance", onDemand(s), onDemand(after))
+	}
+}
+
+// TestProvisionedInstanceIsReplaced: a provisioned instance that dies is
+// replaced by a new provisioned one, though an on-demand instance idles
+// beside it, and the new one serves as provisioned.
+func TestProvisionedInstanceIsReplaced(t *testing.T) {
+	f := start(t, faas.Config{
+		Functions: []faas.Function{{Name: "fn", Provisioned: 1, Timeout: 10 * time.Second}},
+		Routes:    []faas.Route{{Pattern: "GET /sleep", Function: "fn"}},
+		KeepAlive: time.Minute,
+	})
+	held, spilled := make(chan reply, 1), make(chan reply, 1)
+	go func() { held <- f.get(t, "/sleep?ms=300&mark=held") }()
+	f.waitMark(t, "held")
+	go func() { spilled <- f.get(t, "/sleep?ms=1") }()
+	prov, demand := <-held, <-spilled
+	if prov.pid == 0 || demand.pid == 0 || prov.pid == demand.pid {
+		t.Fatalf("replies %+v and %+v: want two instances", prov, demand)
+	}
+	if err := syscall.Kill(prov.pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the provisioned instance's replacement", func() bool {
+		return len(f.launcher.launched()) == 3 && stats(t, f, "fn").Instances == 2
+	})
+	// The replacement is parked idle a moment after its launch returns;
+	// until then an invocation goes to the on-demand instance. Invoke
+	// until one reaches another process, each billed on its own.
+	var (
+		r             reply
+		before, after faas.FunctionStats
+	)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		before = stats(t, f, "fn")
+		r = f.get(t, "/sleep?ms=1")
+		after = stats(t, f, "fn")
+		if r.pid != demand.pid || time.Now().After(deadline) {
+			break
+		}
+	}
+	if r.status != http.StatusOK || r.cold || r.pid == prov.pid || r.pid == demand.pid {
+		t.Fatalf("invocation after the replacement: %+v, want it warm on a third process", r)
+	}
+	onDemand := func(s faas.FunctionStats) float64 { return s.GBSeconds - s.ProvisionedGBSeconds }
+	if after.ProvisionedGBSeconds <= before.ProvisionedGBSeconds || math.Abs(onDemand(after)-onDemand(before)) > 1e-9 {
+		t.Fatalf("stats %+v after %+v: want the invocation billed as provisioned", after, before)
 	}
 }
 

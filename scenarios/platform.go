@@ -70,17 +70,19 @@ func platformResult(component string, st faas.Stats) *results.Platform {
 	p := &results.Platform{Component: component, Functions: make([]results.PlatformFunction, 0, len(st.Functions))}
 	for _, f := range st.Functions {
 		p.Functions = append(p.Functions, results.PlatformFunction{
-			Name:          f.Name,
-			MemoryMB:      f.MemoryMB,
-			Invocations:   f.Invocations,
-			Errors:        f.Errors,
-			Throttles:     f.Throttles,
-			ColdStarts:    f.ColdStarts,
-			InitMs:        results.InitPercentiles{P50: f.InitMs.P50, P99: f.InitMs.P99, Max: f.InitMs.Max},
-			DeadLetters:   f.DeadLetters,
-			BilledMs:      f.BilledMs,
-			GBSeconds:     f.GBSeconds,
-			PeakInstances: f.PeakInstances,
+			Name:                 f.Name,
+			MemoryMB:             f.MemoryMB,
+			Invocations:          f.Invocations,
+			Errors:               f.Errors,
+			Throttles:            f.Throttles,
+			ColdStarts:           f.ColdStarts,
+			InitMs:               results.InitPercentiles{P50: f.InitMs.P50, P99: f.InitMs.P99, Max: f.InitMs.Max},
+			DeadLetters:          f.DeadLetters,
+			BilledMs:             f.BilledMs,
+			GBSeconds:            f.GBSeconds,
+			PeakInstances:        f.PeakInstances,
+			Provisioned:          f.Provisioned,
+			ProvisionedGBSeconds: f.ProvisionedGBSeconds,
 		})
 	}
 	p.Total = results.SumPlatform(p.Functions)

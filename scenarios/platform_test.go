@@ -14,14 +14,16 @@ import (
 	"github.com/archbench/archbench/results"
 )
 
-// cannedStats is a platform's account: two functions, and instance counts
-// for the wall-clock seconds 1,700,000,099 to 1,700,000,105.
+// cannedStats is a platform's account: two functions, the first with
+// provisioned instances, and instance counts for the wall-clock seconds
+// 1,700,000,099 to 1,700,000,105.
 func cannedStats() faas.Stats {
 	return faas.Stats{
 		Functions: []faas.FunctionStats{{
 			Name: "catalog", MemoryMB: 128, Invocations: 900, Errors: 1, Throttles: 4, ColdStarts: 3,
 			InitMs:   faas.InitPercentiles{P50: 120, P99: 250, Max: 260},
 			BilledMs: 8000, GBSeconds: faas.GBSeconds(8000, 128), Instances: 2, PeakInstances: 3,
+			Provisioned: 2, ProvisionedGBSeconds: faas.GBSeconds(6000, 128),
 		}, {
 			Name: "notify", MemoryMB: 256, Invocations: 100, ColdStarts: 1, DeadLetters: 2,
 			InitMs:   faas.InitPercentiles{P50: 90, P99: 90, Max: 90},
@@ -66,6 +68,7 @@ func TestAddPlatform(t *testing.T) {
 		Name: "catalog", MemoryMB: 128, Invocations: 900, Errors: 1, Throttles: 4, ColdStarts: 3,
 		InitMs:   results.InitPercentiles{P50: 120, P99: 250, Max: 260},
 		BilledMs: 8000, GBSeconds: 1, PeakInstances: 3,
+		Provisioned: 2, ProvisionedGBSeconds: 0.75,
 	}, {
 		Name: "notify", MemoryMB: 256, Invocations: 100, ColdStarts: 1, DeadLetters: 2,
 		InitMs:   results.InitPercentiles{P50: 90, P99: 90, Max: 90},
