@@ -42,6 +42,7 @@ steady run, which you can read and edit.
   archbench simulate -model m.json -rate 50000 -size functions -slo-p99 100ms
   archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
   archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -slo-p99 100ms
+  archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -size functions -slo-p99 100ms
 
 -size finds the fewest replicas of a station that keep the p99 within
 -slo-p99 with every request served and no queue saturated, simulating
@@ -57,7 +58,7 @@ station's replicas, or the fewest instances to provision in a pool, warm
 from the start, that take a burst's cold starts away.
 
 -phases runs each model through phases of DURATION:RATE, one after
-another, after a 10 s warm-up at the first one's rate, and records every
+another, after a 10 s warm-up rising to the first one's rate, and records every
 second: requests, errors and throttles, cold starts, instances, p50 and
 p99 (of the requests that ended in the second). Three phases whose middle
 one is the highest and whose first and last are alike are a spike: the
@@ -74,7 +75,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	models := fs.String("model", "", "comma-separated model `files` to simulate")
 	rate := fs.Float64("rate", 0, "requests per second to simulate at (default: each model's own)")
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
-	phases := fs.String("phases", "", "`DURATION:RATE,...` phases to simulate each model through, second by second,\ne.g. 30s:1000,10s:8000,60s:1000 (a spike)")
+	phases := fs.String("phases", "", "phases, as `DURATION:RATE,...`, to simulate each model through, second by second,\ne.g. 30s:1000,10s:8000,60s:1000 (a spike)")
 	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
 	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`): the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep;\nwith -phases, replicas or a pool's provisioned instances, for every second of the phases")
 	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency to keep (e.g. 100ms); with -phases, a spike's SLO")
