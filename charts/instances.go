@@ -33,6 +33,34 @@ func platformSeries(run results.Run, v results.VariantResult) ([]results.Second,
 	return nil, 0, false
 }
 
+// spikeBursts returns the distinct bursts of the groups' spikes, each as
+// [start, end) in seconds of the measured schedule: Spike counts them so,
+// as the x axes of the charts over time run.
+func spikeBursts(gs []group) [][2]float64 {
+	var bursts [][2]float64
+	for _, g := range gs {
+		for _, v := range g.vs {
+			if sp := v.Spike; sp != nil && sp.EndSec > sp.StartSec {
+				b := [2]float64{float64(sp.StartSec), float64(sp.EndSec)}
+				if !slices.Contains(bursts, b) {
+					bursts = append(bursts, b)
+				}
+			}
+		}
+	}
+	return bursts
+}
+
+// shadeBursts shades each burst on every plot; added before the lines, it
+// lies under them.
+func shadeBursts(bursts [][2]float64, ps ...*plot.Plot) {
+	for _, b := range bursts {
+		for _, p := range ps {
+			p.Add(band{x0: b[0], x1: b[1], fill: burstFill})
+		}
+	}
+}
+
 // steps draws per-second counts as a step line: each second's count held
 // from its start to the next.
 func steps(pts plotter.XYs) plotter.XYs {
@@ -57,29 +85,17 @@ func instancesChart(run results.Run, pal palette, _ config) ([]figure, error) {
 	top := newGridPlot("function instances (the most that existed in each second)", "seconds of the measured schedule", "instances")
 	bottom := newGridPlot("cold starts (responses from a fresh instance, per second)", "seconds of the measured schedule", "cold starts")
 	fig := figure{}
-	// The spikes' bursts, shaded under the lines: Spike counts seconds from
-	// the start of the measured schedule, as the x axis does.
-	var bursts [][2]float64
+	bursts := spikeBursts(gs)
+	shadeBursts(bursts, top, bottom)
 	busy, anyCold := false, false
 	for _, g := range gs {
 		for _, v := range g.vs {
-			if sp := v.Spike; sp != nil && sp.EndSec > sp.StartSec {
-				b := [2]float64{float64(sp.StartSec), float64(sp.EndSec)}
-				if !slices.Contains(bursts, b) {
-					bursts = append(bursts, b)
-				}
-			}
 			s, _, _ := platformSeries(run, v)
 			for _, sec := range s {
 				busy = busy || sec.BusyInstances > 0
 				anyCold = anyCold || sec.ColdStarts > 0
 			}
 		}
-	}
-	for _, b := range bursts {
-		sh := band{x0: b[0], x1: b[1], fill: burstFill}
-		top.Add(sh)
-		bottom.Add(sh)
 	}
 	var xmax, imax, cmax float64
 	for _, g := range gs {

@@ -68,13 +68,7 @@ func latencyVsLoad(run results.Run, pal palette, _ config) ([]figure, error) {
 		&plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: black, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}})
 	fig.add("p50 (dashed, rings)", &plotter.Line{LineStyle: lineStyle{Color: black, Width: lineWidth * 0.8, Dashes: p50Dashes()}},
 		&plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: black, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}})
-	slices.Sort(slos)
-	for _, slo := range slos {
-		h := hline{sc.y(slo), sloStyle()}
-		p.Add(h)
-		ys = append(ys, slo)
-		fig.add(fmt.Sprintf("p99 SLO, %s ms", number(slo)), h)
-	}
+	ys = append(ys, addSLOs(p, &fig, sc, slos)...)
 	logAxis(&p.X, slices.Min(xs)/1.25, slices.Max(xs)*1.25, number)
 	logAxis(&p.Y, slices.Min(ys)/1.5, slices.Max(ys)*1.5, number)
 	slo := ""
@@ -215,4 +209,16 @@ func latencyCDF(run results.Run, pal palette, _ config) ([]figure, error) {
 	}
 	fig.tiles = []*plot.Plot{p}
 	return []figure{fig}, nil
+}
+
+// addSLOs draws each p99 SLO (ms) across p, in order, with a legend entry
+// in fig, and returns them sorted: values the latency axis must reach.
+func addSLOs(p *plot.Plot, fig *figure, sc scales, slos []float64) []float64 {
+	slos = slices.Sorted(slices.Values(slos))
+	for _, slo := range slos {
+		h := hline{sc.y(slo), sloStyle()}
+		p.Add(h)
+		fig.add(fmt.Sprintf("p99 SLO, %s ms", number(slo)), h)
+	}
+	return slos
 }

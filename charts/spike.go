@@ -66,21 +66,12 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 	top := newGridPlot("p99 latency of the requests "+which+" each second", "seconds of the measured schedule", "p99 latency (ms, log scale)")
 	bottom := newGridPlot(failedTitle, "seconds of the measured schedule", "per second")
 	fig := figure{}
-	// The bursts and SLOs, and whether anything failed or was dropped: the
-	// bottom tile and its legend depend on it.
-	var bursts [][2]float64
+	// The SLOs, and whether anything failed or was dropped: the bottom
+	// tile and its legend depend on it.
 	var slos []float64
 	anyErr, anyDropped := false, false
 	for _, g := range gs {
 		for _, v := range g.vs {
-			// Spike counts seconds from the start of the measured
-			// schedule, as the x axis does.
-			if sp := v.Spike; sp.EndSec > sp.StartSec {
-				b := [2]float64{float64(sp.StartSec), float64(sp.EndSec)}
-				if !slices.Contains(bursts, b) {
-					bursts = append(bursts, b)
-				}
-			}
 			if slo := v.Spike.SLOMs; slo > 0 && finite(slo) && !slices.Contains(slos, slo) {
 				slos = append(slos, slo)
 			}
@@ -91,11 +82,8 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 			}
 		}
 	}
-	for _, b := range bursts {
-		sh := band{x0: b[0], x1: b[1], fill: burstFill}
-		top.Add(sh)
-		bottom.Add(sh)
-	}
+	bursts := spikeBursts(gs)
+	shadeBursts(bursts, top, bottom)
 	if anyDropped {
 		bottom.Title.Text = "failed requests (solid) and dropped iterations (dotted) per second"
 	}
@@ -144,13 +132,7 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 		}
 		fig.add(g.name, &plotter.Line{LineStyle: g.style()})
 	}
-	slices.Sort(slos)
-	for _, slo := range slos {
-		h := hline{sc.y(slo), sloStyle()}
-		top.Add(h)
-		ys = append(ys, slo)
-		fig.add(fmt.Sprintf("SLO p99 %s ms", number(slo)), h)
-	}
+	ys = append(ys, addSLOs(top, &fig, sc, slos)...)
 	if anyDropped {
 		fig.add("dotted: iterations dropped (never sent)", &plotter.Line{LineStyle: lineStyle{Color: black, Width: lineWidth * 0.7, Dashes: busyDashes()}})
 	}

@@ -157,7 +157,7 @@ func TestSpikeChartFigure(t *testing.T) {
 	for _, e := range fig.legend {
 		legend = append(legend, e.text)
 	}
-	for _, want := range []string{"monolith", "serverless, 2 repetitions", "SLO p99 50 ms", "burst, seconds 4–9", "a gap: no request completed"} {
+	for _, want := range []string{"monolith", "serverless, 2 repetitions", "p99 SLO, 50 ms", "burst, seconds 4–9", "a gap: no request completed"} {
 		if !slices.Contains(legend, want) {
 			t.Errorf("legend %q lacks %q", legend, want)
 		}
