@@ -51,8 +51,10 @@ const (
 // the ones that failed or were turned away in it, the cold starts begun
 // in it, and the latency percentiles of the requests that ended in it:
 // the second a request ended, as a dashboard draws it, where a measured
-// series puts a request in the second it was sent. The two differ only
-// for requests that wait longer than a second.
+// series puts a request in the second it was sent. The two tell alike
+// while latencies are a small part of a second, and apart under a backlog,
+// where a measured second's p99 rises as its requests are sent and a
+// simulated one's as they end.
 func Phases(ctx context.Context, m sim.Model, phases []sim.Phase, opts ...Option) (results.VariantResult, sim.Result, error) {
 	cfg := newConfig(opts)
 	pm, err := phased(m, phases)
