@@ -183,45 +183,8 @@ func (s Spike) Run(ctx context.Context, t Target) (results.VariantResult, error)
 // instance counts, which arrive after Run.
 func (s Spike) Finish(res *results.VariantResult) { res.Spike = s.Summarise(res.Series) }
 
-// Summarise reads the spike's figures off the per-second series.
+// Summarise reads the spike's figures off the per-second series
+// (results.SpikeOf).
 func (s Spike) Summarise(series []results.Second) *results.SpikeSummary {
-	start, end := int64(s.Before/time.Second), int64((s.Before+s.During)/time.Second)
-	slo := float64(s.SLO) / 1e6
-	out := &results.SpikeSummary{
-		BaseRate: s.Base, PeakRate: s.Base * s.Factor, StartSec: start, EndSec: end, SLOMs: slo, RecoverySec: -1,
-	}
-	var before []float64
-	lastBreach := int64(-1)
-	for _, sec := range series {
-		switch {
-		case sec.T < start:
-			before = append(before, sec.P99Ms)
-		case sec.T < end:
-			out.ErrorsDuring += sec.Errors
-			out.DroppedDuring += sec.Dropped
-			out.RequestsDuring += sec.Requests
-			out.MaxP99MsDuring = max(out.MaxP99MsDuring, sec.P99Ms)
-			out.PeakInstances = max(out.PeakInstances, sec.Instances)
-		default:
-			out.ErrorsAfter += sec.Errors
-		}
-		if sec.T >= start && (sec.P99Ms > slo || sec.Errors > 0) {
-			lastBreach = sec.T
-		}
-	}
-	if len(before) > 0 {
-		slices.Sort(before)
-		out.P99MsBefore = before[len(before)/2]
-	}
-	last := int64(-1)
-	if n := len(series); n > 0 {
-		last = series[n-1].T
-	}
-	switch {
-	case lastBreach < end:
-		out.RecoverySec = 0 // never breached after the burst ended
-	case lastBreach < last:
-		out.RecoverySec = float64(lastBreach + 1 - end)
-	}
-	return out
+	return results.SpikeOf(series, s.Base, s.Base*s.Factor, int64(s.Before/time.Second), int64((s.Before+s.During)/time.Second), float64(s.SLO)/1e6)
 }
