@@ -447,7 +447,44 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 		return err
 	}
 	b.WriteString("\n")
-	return calibrate.WriteMarkdown(b, sums...)
+	if err := calibrate.WriteMarkdown(b, sums...); err != nil {
+		return err
+	}
+	if spike == nil {
+		return nil
+	}
+	return appendSpikeChecks(b, cals, *spike)
+}
+
+// appendSpikeChecks writes how each model predicts the bench's spike as it
+// unfolded, second by second; a variant the check cannot be made for is
+// named with the reason instead.
+func appendSpikeChecks(b *bytes.Buffer, cals []calibrate.Calibration, spike results.Run) error {
+	var (
+		checks []calibrate.SpikeCheck
+		missed []string
+	)
+	for _, c := range cals {
+		sc, err := calibrate.CheckSpike(context.Background(), c.Model, spike, c.Source.Variant)
+		if err != nil {
+			missed = append(missed, err.Error())
+			continue
+		}
+		checks = append(checks, sc)
+	}
+	if len(checks) == 0 && len(missed) == 0 {
+		return nil
+	}
+	fmt.Fprintf(b, "### The spike, modeled against measured run %s\n\n%s\n\n", spike.ID, calibrate.SpikeMethod)
+	if len(checks) > 0 {
+		if err := calibrate.WriteSpikeChecks(b, checks...); err != nil {
+			return err
+		}
+	}
+	for _, m := range missed {
+		fmt.Fprintf(b, "\nNo check: %s.\n", m)
+	}
+	return nil
 }
 
 // steadyFor returns the steady scenario of a profile with the -rate and

@@ -477,7 +477,8 @@ func TestOverviewFolders(t *testing.T) {
 
 // TestOverviewModels: a bench that ran steady, spike and ramp gets a
 // summary with a calibrated model of each variant, its load curve fitted
-// to the spike, written beside it and checked against the ramp.
+// to the spike, written beside it and checked against the ramp and
+// against the spike second by second.
 func TestOverviewModels(t *testing.T) {
 	var ran []report.RunReport
 	for _, sc := range []string{"steady", "ramp", "spike"} {
@@ -498,7 +499,9 @@ func TestOverviewModels(t *testing.T) {
 	for _, want := range []string{"## Model against measurement (modeled)", "(monolith.json)", "ramp step 1",
 		"the delays scale with the offered load", "| held out |", "rates the model was not calibrated at",
 		// The examples measured CPU per phase, so the demand is the marginal CPU.
-		"CPU demand (marginal cpu:", "| CPU cores measured | CPU cores modeled |"} {
+		"CPU demand (marginal cpu:", "| CPU cores measured | CPU cores modeled |",
+		// Each model is checked against the spike as it unfolded.
+		"### The spike, modeled against measured run ", "| serverless | 124 → "} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("summary lacks %q", want)
 		}
