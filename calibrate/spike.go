@@ -51,7 +51,11 @@ func CheckSpike(ctx context.Context, m sim.Model, run results.Run, variant strin
 		return SpikeCheck{}, fmt.Errorf("check spike of %s: run %s has no spike of it", variant, run.ID)
 	}
 	sp := *v.Spike
-	phases, err := spikePhases(v.Series, sp.StartSec, sp.EndSec)
+	perIteration := 1.0
+	if a := v.Achieved; a.Iterations > 0 && a.Requests > 0 {
+		perIteration = float64(a.Requests) / float64(a.Iterations)
+	}
+	phases, err := spikePhases(v.Series, sp.StartSec, sp.EndSec, perIteration)
 	if err != nil {
 		return SpikeCheck{}, fmt.Errorf("check spike of %s in run %s: %w", variant, run.ID, err)
 	}
@@ -70,8 +74,11 @@ func CheckSpike(ctx context.Context, m sim.Model, run results.Run, variant strin
 
 // spikePhases reads the phases of a measured spike off its series: the
 // seconds before start, from start to end, and after, each at the mean
-// request rate measured in it.
-func spikePhases(series []results.Second, start, end int64) ([]sim.Phase, error) {
+// request rate offered in it: the requests sent, and perIteration for
+// each iteration the generator dropped, unable to send it (the scenario
+// offered it; the model, without the generator's cap on requests in
+// flight, gets it).
+func spikePhases(series []results.Second, start, end int64, perIteration float64) ([]sim.Phase, error) {
 	if len(series) == 0 {
 		return nil, fmt.Errorf("no per-second series")
 	}
@@ -79,21 +86,21 @@ func spikePhases(series []results.Second, start, end int64) ([]sim.Phase, error)
 	if !(start > 0 && end > start && last >= end) {
 		return nil, fmt.Errorf("the series (seconds 0 to %d) does not cover a burst over seconds %d–%d with seconds before and after it", last, start, end)
 	}
-	var requests [3]int64
+	var requests [3]float64
 	for _, s := range series {
+		i := 2
 		switch {
 		case s.T < start:
-			requests[0] += s.Requests
+			i = 0
 		case s.T < end:
-			requests[1] += s.Requests
-		default:
-			requests[2] += s.Requests
+			i = 1
 		}
+		requests[i] += float64(s.Requests) + perIteration*float64(s.Dropped)
 	}
 	secs := [3]int64{start, end - start, last + 1 - end}
 	phases := make([]sim.Phase, 3)
 	for i := range phases {
-		phases[i] = sim.Phase{DurationSec: float64(secs[i]), RatePerSec: float64(requests[i]) / float64(secs[i])}
+		phases[i] = sim.Phase{DurationSec: float64(secs[i]), RatePerSec: requests[i] / float64(secs[i])}
 	}
 	if err := simrun.ValidatePhases(phases); err != nil {
 		return nil, err
@@ -146,7 +153,8 @@ func recoveryCell(sec float64) string {
 }
 
 // SpikeMethod says what WriteSpikeChecks' table holds, for a report.
-const SpikeMethod = "Each model simulated through the measured spike: its three phases at the request rates measured in them, " +
+const SpikeMethod = "Each model simulated through the measured spike: its three phases at the request rates offered in them " +
+	"(the requests sent, and those of the iterations the load generator dropped, unable to send them; dropped iterations are not among the measured errors), " +
 	"after a warm-up rising to the base rate, read second by second by the spike scenario's own rule. " +
 	"The calibration fits the models' load curves to the spike's base and burst; nothing fits how the spike unfolds, " +
 	"which this checks: the worst second's p99 in the burst, its errors (throttles included), the instances and cold starts, " +
