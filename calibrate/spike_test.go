@@ -92,3 +92,22 @@ func TestCheckSpikeBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestSpikePhases reads a spike's phases off a series: whole seconds
+// before, during and after the burst, each at the rate offered in it,
+// the dropped iterations' requests included.
+func TestSpikePhases(t *testing.T) {
+	var series []results.Second
+	for s := range int64(10) {
+		sec := results.Second{T: s, Requests: 100}
+		if s >= 4 && s < 6 {
+			sec.Requests, sec.Dropped = 500, 100 // 100 iterations of 2.5 requests never sent
+		}
+		series = append(series, sec)
+	}
+	got, err := spikePhases(series, 4, 6, 2.5)
+	want := []sim.Phase{{DurationSec: 4, RatePerSec: 100}, {DurationSec: 2, RatePerSec: 750}, {DurationSec: 4, RatePerSec: 100}}
+	if err != nil || len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("phases %+v (%v), want %+v", got, err, want)
+	}
+}
