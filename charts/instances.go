@@ -114,19 +114,12 @@ func instancesChart(run results.Run, pal palette, _ config) ([]figure, error) {
 			if n := len(inst); n > 1 && inst[n-1].Y == 0 && inst[n-2].Y > 0 {
 				inst, live = inst[:n-1], live[:n-1]
 			}
-			li := newLine(steps(inst), g.style(), scales{})
-			li.StepStyle = plotter.PostStep
+			li := stepLine(inst, g.style(), scales{})
 			top.Add(li)
 			if busy {
-				st := g.style()
-				st.Width *= 0.7
-				st.Dashes = busyDashes()
-				lb := newLine(steps(live), st, scales{})
-				lb.StepStyle = plotter.PostStep
-				top.Add(lb)
+				top.Add(stepLine(live, thinDotted(g.style()), scales{}))
 			}
-			lc := newLine(steps(cold), g.style(), scales{})
-			lc.StepStyle = plotter.PostStep
+			lc := stepLine(cold, g.style(), scales{})
 			bottom.Add(lc)
 			for _, pt := range li.XYs {
 				xmax, imax = max(xmax, pt.X), max(imax, pt.Y)
@@ -138,7 +131,7 @@ func instancesChart(run results.Run, pal palette, _ config) ([]figure, error) {
 		fig.add(g.name, &plotter.Line{LineStyle: g.style()})
 	}
 	if busy {
-		fig.add("dotted: instances busy serving", &plotter.Line{LineStyle: lineStyle{Color: black, Width: lineWidth * 0.7, Dashes: busyDashes()}})
+		fig.add("dotted: instances busy serving", &plotter.Line{LineStyle: thinDotted(lineStyle{Color: black, Width: lineWidth})})
 	}
 	for _, b := range bursts {
 		fig.add(fmt.Sprintf("burst, seconds %g–%g", b[0], b[1]), swatch{fill: burstFill})
@@ -169,6 +162,22 @@ func instancesChart(run results.Run, pal palette, _ config) ([]figure, error) {
 		fig.tiles = []*plot.Plot{top}
 	}
 	return []figure{fig}, nil
+}
+
+// stepLine draws per-second values as a step line: each second's value
+// held from its start to the next.
+func stepLine(pts plotter.XYs, st lineStyle, sc scales) *plotter.Line {
+	l := newLine(steps(pts), st, sc)
+	l.StepStyle = plotter.PostStep
+	return l
+}
+
+// thinDotted is st thinner and dotted: a second line of a group beside
+// its main one, such as the instances busy beside those that exist.
+func thinDotted(st lineStyle) lineStyle {
+	st.Width *= 0.7
+	st.Dashes = busyDashes()
+	return st
 }
 
 // busyDashes draws the instances busy serving.

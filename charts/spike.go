@@ -99,8 +99,7 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 			runs, gap := p99Runs(s, t0)
 			anyGap = anyGap || gap
 			for _, r := range runs {
-				l := newLine(steps(r), g.style(), sc)
-				l.StepStyle = plotter.PostStep
+				l := stepLine(r, g.style(), sc)
 				top.Add(l)
 				for _, pt := range r {
 					ys = append(ys, pt.Y)
@@ -115,16 +114,9 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 				errs = append(errs, plotter.XY{X: x, Y: float64(sec.Errors)})
 				dropped = append(dropped, plotter.XY{X: x, Y: float64(sec.Dropped)})
 			}
-			le := newLine(steps(errs), g.style(), scales{})
-			le.StepStyle = plotter.PostStep
-			bottom.Add(le)
+			bottom.Add(stepLine(errs, g.style(), scales{}))
 			if anyDropped {
-				st := g.style()
-				st.Width *= 0.7
-				st.Dashes = busyDashes()
-				ld := newLine(steps(dropped), st, scales{})
-				ld.StepStyle = plotter.PostStep
-				bottom.Add(ld)
+				bottom.Add(stepLine(dropped, thinDotted(g.style()), scales{}))
 			}
 			for _, pt := range slices.Concat(errs, dropped) {
 				emax = max(emax, pt.Y)
@@ -134,7 +126,7 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 	}
 	ys = append(ys, addSLOs(top, &fig, sc, slos)...)
 	if anyDropped {
-		fig.add("dotted: iterations dropped (never sent)", &plotter.Line{LineStyle: lineStyle{Color: black, Width: lineWidth * 0.7, Dashes: busyDashes()}})
+		fig.add("dotted: iterations dropped (never sent)", &plotter.Line{LineStyle: thinDotted(lineStyle{Color: black, Width: lineWidth})})
 	}
 	for _, b := range bursts {
 		fig.add(fmt.Sprintf("burst, seconds %g–%g", b[0], b[1]), swatch{fill: burstFill})
