@@ -329,12 +329,12 @@ func TestSpikeOf(t *testing.T) {
 		{"from idle", []sim.Phase{p(30, 0), p(5, 800), p(60, 0)}, false},
 	}
 	for _, tc := range tests {
-		s, ok := spikeOf(tc.phases, time.Second)
+		s, ok := spikeOf(tc.phases, nil, time.Second)
 		if ok != tc.spike {
 			t.Errorf("%s: spike %v, want %v", tc.name, ok, tc.spike)
 			continue
 		}
-		if ok && (s.Factor != 8 || s.Before != 30*time.Second || s.During != 5*time.Second || s.After != time.Minute || s.SLO != time.Second) {
+		if ok && (s.BaseRate != 100 || s.PeakRate != 800 || s.StartSec != 30 || s.EndSec != 35 || s.SLOMs != 1000) {
 			t.Errorf("%s: %+v, want the phases' shape", tc.name, s)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/results"
-	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/sim"
 	"github.com/archbench/archbench/simrun"
 )
@@ -32,27 +31,24 @@ func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name s
 	if err != nil {
 		return v, "", err
 	}
-	if sp, ok := spikeOf(phases, slo); ok {
-		v.Spike = sp.Summarise(v.Series)
+	if sp, ok := spikeOf(phases, v.Series, slo); ok {
+		v.Spike = sp
 		v.Notes = append(v.Notes, fmt.Sprintf("The phases are a spike: its figures read off the series (modeled), with a p99 SLO of %g ms.", float64(slo)/float64(time.Millisecond)))
 	}
 	return v, sizing, nil
 }
 
-// spikeOf returns the spike scenario that phases are, with slo as its SLO:
-// a base rate, a higher one, and the base again. ok is false for any other
-// shape, which has no spike figures.
-func spikeOf(phases []sim.Phase, slo time.Duration) (s scenarios.Spike, ok bool) {
+// spikeOf reads the spike's figures off series (results.SpikeOf) when
+// phases are a spike: a base rate, a higher one, and the base again, with
+// slo as the SLO. ok is false for any other shape, which has none.
+func spikeOf(phases []sim.Phase, series []results.Second, slo time.Duration) (s *results.SpikeSummary, ok bool) {
 	if len(phases) != 3 {
-		return scenarios.Spike{}, false
+		return nil, false
 	}
 	before, during, after := phases[0], phases[1], phases[2]
 	if !(before.RatePerSec > 0 && during.RatePerSec > before.RatePerSec && after.RatePerSec == before.RatePerSec) {
-		return scenarios.Spike{}, false
+		return nil, false
 	}
-	d := func(sec float64) time.Duration { return time.Duration(sec * float64(time.Second)) }
-	return scenarios.Spike{
-		Base: before.RatePerSec, Factor: during.RatePerSec / before.RatePerSec,
-		Before: d(before.DurationSec), During: d(during.DurationSec), After: d(after.DurationSec), SLO: slo,
-	}, true
+	start, end := int64(before.DurationSec), int64(before.DurationSec+during.DurationSec)
+	return results.SpikeOf(series, before.RatePerSec, during.RatePerSec, start, end, float64(slo)/float64(time.Millisecond)), true
 }
