@@ -585,6 +585,14 @@ type pricingFile struct {
 	pricing cost.Pricing
 }
 
+// table returns the prices: the file's, or the default table for nil.
+func (p *pricingFile) table() cost.Pricing {
+	if p == nil {
+		return cost.Default()
+	}
+	return p.pricing
+}
+
 // loadPricing reads and validates a pricing file; "" means the default
 // table, returned as nil.
 func loadPricing(path string) (*pricingFile, error) {

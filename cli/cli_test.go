@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/archbench/archbench/calibrate"
+	"github.com/archbench/archbench/cost"
 	"github.com/archbench/archbench/report"
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/sim"
+	"github.com/archbench/archbench/simrun"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -336,6 +338,34 @@ func TestSpikeOf(t *testing.T) {
 		}
 		if ok && (s.BaseRate != 100 || s.PeakRate != 800 || s.StartSec != 30 || s.EndSec != 35 || s.SLOMs != 1000) {
 			t.Errorf("%s: %+v, want the phases' shape", tc.name, s)
+		}
+	}
+}
+
+// TestStandingCharge prices the provisioned instances a sizing found,
+// kept around the clock, at the pricing table's price.
+func TestStandingCharge(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{Pools: []sim.Pool{{Name: "functions", MemoryMB: 1024}}}
+	found := simrun.Sizing{Name: "functions", Pool: true, Provisioned: true, Count: 10, Found: true}
+	unpriced := cost.Default()
+	unpriced.Functions.ProvisionedGBSecondUSD = 0
+	tests := []struct {
+		name string
+		s    simrun.Sizing
+		p    cost.Pricing
+		want string
+	}{
+		// 10 GB × 0.0000041667 USD/GB-s × 3,600 s × 730 h = 109.5 USD.
+		{"priced", found, cost.Default(), "they cost about 110 USD a month (modeled: 10 GB at 0.0000041667 USD per GB-second)"},
+		{"no price", found, unpriced, "is not priced: the pricing table has no functions.provisioned_gb_second_usd"},
+		{"a limit, not provisioned instances", simrun.Sizing{Name: "functions", Pool: true, Count: 10, Found: true}, cost.Default(), ""},
+		{"none needed", simrun.Sizing{Name: "functions", Pool: true, Provisioned: true, Found: true}, cost.Default(), ""},
+	}
+	for _, tc := range tests {
+		got := standingCharge(m, tc.s, tc.p)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -196,10 +196,14 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		var v results.VariantResult
 		if phased != nil {
 			fmt.Fprintf(env.Stderr, "%s\n", simrun.PhasesText(phased))
-			var sizing string
+			var sizing *simrun.Sizing
 			v, sizing, err = simulatePhases(ctx, m, phased, *size, spikeSLO, opts)
-			if sizing != "" {
-				sizings = append(sizings, m.Name+" (modeled): "+sizing)
+			if sizing != nil {
+				line := sizing.String()
+				if c := standingCharge(m, *sizing, pricing.table()); c != "" {
+					line += " " + c
+				}
+				sizings = append(sizings, m.Name+" (modeled): "+line)
 			}
 		} else if len(rates) > 0 {
 			fmt.Fprintf(env.Stderr, "%d rates from %g to %g req/s\n", len(rates), rates[0], rates[len(rates)-1])
