@@ -158,5 +158,5 @@ const SpikeMethod = "Each model simulated through the measured spike: its three 
 	"after a warm-up rising to the base rate, read second by second by the spike scenario's own rule. " +
 	"The calibration fits the models' load curves to the spike's base and burst; nothing fits how the spike unfolds, " +
 	"which this checks: the worst second's p99 in the burst, its errors (throttles included), the instances and cold starts, " +
-	"and the seconds until every second met the SLO again with no error. A measured second holds the requests sent in it; " +
-	"a modeled one's p99, the requests that ended in it."
+	"and the seconds until every second met the SLO again with no error. A second holds the requests sent in it, " +
+	"measured or modeled, however late they ended."

@@ -56,14 +56,14 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 		return nil, nil
 	}
 	sc := scales{logY: true}
-	// A measured series puts a request in the second it was sent; the
-	// simulator's (package simrun), in the second it ended.
+	// A series, measured or modeled (package simrun), puts a request in
+	// the second it was sent.
 	label := labelOf(groupResults(gs))
-	which, failed, failedTitle := "scheduled in", "failed requests (bottom: no response, a 5xx or not the response expected)", "failed requests per second"
+	failed, failedTitle := "failed requests (bottom: no response, a 5xx or not the response expected)", "failed requests per second"
 	if label == results.LabelModeled {
-		which, failed, failedTitle = "that ended in", "failed or throttled requests (bottom)", "failed or throttled requests per second"
+		failed, failedTitle = "failed or throttled requests (bottom)", "failed or throttled requests per second"
 	}
-	top := newGridPlot("p99 latency of the requests "+which+" each second", "seconds of the measured schedule", "p99 latency (ms, log scale)")
+	top := newGridPlot("p99 latency of the requests scheduled in each second", "seconds of the measured schedule", "p99 latency (ms, log scale)")
 	bottom := newGridPlot(failedTitle, "seconds of the measured schedule", "per second")
 	fig := figure{}
 	// The SLOs, and whether anything failed or was dropped: the bottom
@@ -168,14 +168,14 @@ func spikeChart(run results.Run, pal palette, _ config) ([]figure, error) {
 			counted = "failed requests (bottom, solid: no response, a 5xx or not the response expected) and iterations the load generator dropped because no worker was free (bottom, dotted)"
 		}
 		fig.chart.Title = fmt.Sprintf("Latency and errors through the spike (%s)", label)
-		fig.chart.Alt = fmt.Sprintf("The p99 latency of the requests %s each second of the measured schedule (top, log scale)%s, and the %s in each second, for %s%s%s.",
-			which, slo, counted, variantList(gs), burst, gaps)
+		fig.chart.Alt = fmt.Sprintf("The p99 latency of the requests scheduled in each second of the measured schedule (top, log scale)%s, and the %s in each second, for %s%s%s.",
+			slo, counted, variantList(gs), burst, gaps)
 		fig.tiles = []*plot.Plot{top, bottom}
 		fig.tall = 1.3
 	} else {
 		fig.chart.Title = fmt.Sprintf("Latency through the spike, no errors (%s)", label)
-		fig.chart.Alt = fmt.Sprintf("The p99 latency of the requests %s each second of the measured schedule (log scale)%s, for %s%s; no request failed and no iteration was dropped%s.",
-			which, slo, variantList(gs), burst, gaps)
+		fig.chart.Alt = fmt.Sprintf("The p99 latency of the requests scheduled in each second of the measured schedule (log scale)%s, for %s%s; no request failed and no iteration was dropped%s.",
+			slo, variantList(gs), burst, gaps)
 		fig.tiles = []*plot.Plot{top}
 	}
 	return []figure{fig}, nil

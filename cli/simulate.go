@@ -60,7 +60,8 @@ from the start, that take a burst's cold starts away.
 -phases runs each model through phases of DURATION:RATE, one after
 another, after a 10 s warm-up rising to the first one's rate, and records every
 second: requests, errors and throttles, cold starts, instances, p50 and
-p99 (of the requests that ended in the second). Three phases whose middle
+p99 (of the requests that arrived in the second, as a measured series
+counts them by the second they were sent). Three phases whose middle
 one is the highest and whose first and last are alike are a spike: the
 report then gives the spike's figures as the bench's spike scenario does
 (the worst p99 during the burst, errors, the seconds to recover), with

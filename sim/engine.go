@@ -229,7 +229,7 @@ type sim struct {
 
 	nextSecond   float64
 	sec          Second
-	secHist      *hdrhistogram.Histogram
+	sent         sentSeconds
 	seconds      []Second
 	instancesNow int
 	busyNow      int // instances serving a request (or starting for one), over all pools
@@ -248,7 +248,6 @@ func newSim(m Model, cfg config) *sim {
 		end:        math.Inf(1),
 		drainUntil: math.Inf(1),
 		nextSecond: 1000,
-		secHist:    hdrhistogram.New(1, maxHistUs, secondSigFigs),
 	}
 	if s.limit > 0 {
 		s.stop = maxDurationSec * 1000
@@ -402,6 +401,7 @@ func (s *sim) run(ctx context.Context) error {
 	}
 	s.flushSeconds(s.now)
 	s.appendSecond() // the last, partial second
+	s.sent.settle(s.seconds, true)
 	return nil
 }
 
@@ -496,6 +496,7 @@ func (s *sim) arrive() {
 		s.measured++
 	}
 	s.sec.Arrivals++
+	s.sent.arrived(secondOf(s.now))
 	s.touchFlight()
 	s.inFlight++
 	s.enter(ri)
@@ -596,7 +597,7 @@ func (s *sim) complete(ri int32) {
 	lat := s.now - r.start
 	us := micros(lat)
 	s.sec.Completed++
-	_ = s.secHist.RecordValue(us)
+	s.sent.completed(secondOf(r.start), us, s.seconds)
 	if r.flags&fMeasured != 0 {
 		c := &s.stats[r.class]
 		c.completed++
@@ -624,7 +625,7 @@ func (s *sim) fail(ri int32, f *fault, counter *int64) {
 func (s *sim) failed(ri int32) {
 	r := &s.reqs[ri]
 	if r.flags&fDetached == 0 {
-		s.sec.Failed++
+		s.sent.failed(secondOf(r.start), false, s.seconds)
 		if r.flags&fMeasured != 0 {
 			c := &s.stats[r.class]
 			c.failed++
@@ -644,7 +645,7 @@ func (s *sim) turnAway(ri int32, throttled bool, counter *int64) {
 		*counter++
 	}
 	if r.flags&fDetached == 0 {
-		s.sec.Rejected++
+		s.sent.failed(secondOf(r.start), true, s.seconds)
 		if measured {
 			if throttled {
 				s.stats[r.class].throttled++
@@ -716,15 +717,14 @@ func (s *sim) flushSeconds(t float64) {
 func (s *sim) appendSecond() {
 	sec := s.sec
 	sec.Second = len(s.seconds)
-	if s.secHist.TotalCount() > 0 {
-		sec.P50Ms = float64(s.secHist.ValueAtQuantile(50)) / 1000
-		sec.P99Ms = float64(s.secHist.ValueAtQuantile(99)) / 1000
-		s.secHist.Reset()
-	}
 	s.seconds = append(s.seconds, sec)
 	s.sec = Second{}
 	s.secMaxReset()
+	s.sent.settle(s.seconds, false)
 }
+
+// secondOf returns the second of the run that holds time t (ms).
+func secondOf(t float64) int { return int(t / 1000) }
 
 func (s *sim) secMaxReset() {
 	s.sec.Instances, s.sec.BusyInstances, s.sec.Replicas = s.instancesNow, s.busyNow, s.replicasNow

@@ -154,19 +154,24 @@ type PoolResult struct {
 type Second struct {
 	// Second counts from 0 at the start of the run.
 	Second int `json:"second"`
-	// Arrivals, Completed, Failed and Rejected (throttled included) count
-	// requests that arrived, completed, failed or were turned away in the
-	// second.
+	// Arrivals counts the requests that arrived in the second, and
+	// Completed those that completed in it (the throughput, however long
+	// ago they arrived).
 	Arrivals  int64 `json:"arrivals"`
 	Completed int64 `json:"completed"`
-	Failed    int64 `json:"failed"`
-	Rejected  int64 `json:"rejected"`
-	// P50Ms and P99Ms are the 50th and 99th percentiles of the latency of
-	// the requests that completed in the second (2 significant digits), 0
-	// if none did: the second a request ended, as a monitoring dashboard
-	// draws it, not the second it arrived.
-	P50Ms float64 `json:"p50_ms"`
-	P99Ms float64 `json:"p99_ms"`
+	// Failed and Rejected (throttled included) count the requests that
+	// arrived in the second and failed or were turned away, whenever they
+	// did; P50Ms and P99Ms are the 50th and 99th percentiles of the latency
+	// of those that arrived in it and completed (2 significant digits), 0
+	// if none did. This is how a measured series counts, by the second a
+	// request was sent, so that the two compare second by second: a
+	// backlog shows in the second whose requests waited, not in the later
+	// second they ended in. A request still in flight when the run ended
+	// counts in none of them.
+	Failed   int64   `json:"failed"`
+	Rejected int64   `json:"rejected"`
+	P50Ms    float64 `json:"p50_ms"`
+	P99Ms    float64 `json:"p99_ms"`
 	// ColdStarts counts the function instances started in the second,
 	// over all pools: each is a request's cold start.
 	ColdStarts int64 `json:"cold_starts"`

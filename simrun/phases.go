@@ -48,13 +48,10 @@ const (
 // (the end of the warm-up), and a burst must fall within the phases.
 //
 // The series counts, in each second, the requests that arrived in it,
-// the ones that failed or were turned away in it, the cold starts begun
-// in it, and the latency percentiles of the requests that ended in it:
-// the second a request ended, as a dashboard draws it, where a measured
-// series puts a request in the second it was sent. The two tell alike
-// while latencies are a small part of a second, and apart under a backlog,
-// where a measured second's p99 rises as its requests are sent and a
-// simulated one's as they end.
+// those of them that failed or were turned away, and the cold starts begun
+// in it, and gives the latency percentiles of those of its requests that
+// completed: a request counts in the second it arrived, however late it
+// ended, as a measured series puts it in the second it was sent.
 func Phases(ctx context.Context, m sim.Model, phases []sim.Phase, opts ...Option) (results.VariantResult, sim.Result, error) {
 	cfg := newConfig(opts)
 	pm, err := phased(m, phases)
@@ -70,8 +67,8 @@ func Phases(ctx context.Context, m sim.Model, phases []sim.Phase, opts ...Option
 	v.Series = phaseSeries(r, PhaseWarmupSec, int(total))
 	v.Notes = append(v.Notes, "Simulated through phases, after a warm-up of "+fmt.Sprint(PhaseWarmupSec)+" s rising to the first one's rate: "+
 		PhasesText(phases)+". The requested rate is their mean. "+
-		"Each second of the series counts the requests that arrived and the ones that failed or were turned away in it, "+
-		"and the latency of the requests that ended in it (a measured series: of those sent in it).")
+		"Each second of the series holds the requests that arrived in it, however late they ended, "+
+		"as a measured series holds those sent in it.")
 	return v, r, nil
 }
 
