@@ -230,6 +230,9 @@ type sim struct {
 	nextSecond   float64
 	sec          Second
 	sent         sentSeconds
+	accountConc  int // Model.AccountConcurrency
+	provisioned  int // the pools' provisioned instances, in all
+	onDemandBusy int // instances of busyNow that are not provisioned
 	seconds      []Second
 	instancesNow int
 	busyNow      int // instances serving a request (or starting for one), over all pools
@@ -238,16 +241,17 @@ type sim struct {
 
 func newSim(m Model, cfg config) *sim {
 	s := &sim{
-		rng:        rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
-		nst:        int32(len(m.Stations)),
-		warmup:     m.WarmupSec * 1000,
-		stop:       m.DurationSec * 1000,
-		bursts:     m.Arrivals.Bursts,
-		open:       true,
-		limit:      cfg.requests,
-		end:        math.Inf(1),
-		drainUntil: math.Inf(1),
-		nextSecond: 1000,
+		rng:         rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
+		nst:         int32(len(m.Stations)),
+		warmup:      m.WarmupSec * 1000,
+		stop:        m.DurationSec * 1000,
+		bursts:      m.Arrivals.Bursts,
+		open:        true,
+		limit:       cfg.requests,
+		end:         math.Inf(1),
+		drainUntil:  math.Inf(1),
+		nextSecond:  1000,
+		accountConc: m.AccountConcurrency,
 	}
 	if s.limit > 0 {
 		s.stop = maxDurationSec * 1000
@@ -265,6 +269,7 @@ func newSim(m Model, cfg config) *sim {
 		node[p.Name] = s.nst + int32(i)
 		s.pools = append(s.pools, newPool(p))
 		s.instancesNow += p.Provisioned
+		s.provisioned += p.Provisioned
 	}
 	for _, f := range m.Faults {
 		cf := fault{start: f.StartSec * 1000, end: f.EndSec * 1000, down: f.Kind == FaultDown, factor: f.Factor}

@@ -52,6 +52,14 @@ type Model struct {
 	Stations []Station `json:"stations,omitempty"`
 	// Pools are function platforms: one instance per concurrent request.
 	Pools []Pool `json:"pools,omitempty"`
+	// AccountConcurrency bounds the requests served at once over all
+	// pools together, as a cloud account's concurrency limit bounds its
+	// functions' (each pool a function). Provisioned instances are
+	// reserved out of it, for their pool alone; the rest is shared by the
+	// other instances of every pool, and a request beyond it is throttled
+	// even where its pool has an idle instance, unless a provisioned
+	// instance of its pool is free. 0 means no limit.
+	AccountConcurrency int `json:"account_concurrency,omitempty"`
 	// Classes are the kinds of request (operations), each with its share
 	// of the arrivals and its route.
 	Classes []Class `json:"classes"`

@@ -37,6 +37,7 @@ func fullModel() Model {
 		},
 		Pools: []Pool{{Name: "mail", MemoryMB: 256, ColdStart: LogNormal(200, 800), KeepAliveSec: 10, MaxConcurrency: 20, Provisioned: 2,
 			LoadFactors: []LoadFactor{{RatePerSec: 100, Factor: 1.1}}}},
+		AccountConcurrency: 50,
 		Classes: []Class{
 			{Name: "read", Weight: 3, Route: []Visit{
 				{Station: "gateway", Service: Exponential(0.2)},
@@ -146,6 +147,13 @@ func TestValidate(t *testing.T) {
 		{"warmup negative", func(m *Model) { m.WarmupSec = -1 }, "warmup_sec must be >= 0"},
 		{"warmup too long", func(m *Model) { m.WarmupSec = 20 }, "warmup_sec must be less than duration_sec (20), but is 20"},
 		{"no arrivals", func(m *Model) { m.Arrivals = Arrivals{} }, "arrivals must bring requests"},
+		{"account limit", func(m *Model) { m.AccountConcurrency = -1 }, "account_concurrency must be 0 to"},
+		{"account limit below provisioned", func(m *Model) { m.AccountConcurrency = 1 }, "the pools' provisioned instances (2 in all) must not exceed account_concurrency (1)"},
+		{"account limit without pools", func(m *Model) {
+			m.Pools = nil
+			m.Classes = m.Classes[:1]
+			m.Faults = nil
+		}, "account_concurrency bounds the pools' instances, but the model has no pool"},
 		{"rate", func(m *Model) { m.Arrivals.RatePerSec = -1 }, "arrivals.rate_per_sec must be >= 0"},
 		{"phase duration", func(m *Model) { m.Arrivals.Phases[1].DurationSec = 0 }, "arrivals.phases[1].duration_sec must be > 0"},
 		{"burst late", func(m *Model) { m.Arrivals.Bursts[0].AtSec = 20 }, "arrivals.bursts[0].at_sec must be before duration_sec"},

@@ -83,6 +83,11 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 	case p.provIdle > 0:
 		p.provIdle--
 		r.rep = 1
+	case s.accountConc > 0 && s.onDemandBusy >= s.accountConc-s.provisioned:
+		// The account's limit, less what the provisioned instances
+		// reserve: only a free provisioned instance serves beyond it.
+		s.turnAway(ri, true, &p.throttled)
+		return
 	case p.idle.len() > 0:
 		p.idle.popBack()
 		p.busy++
@@ -115,6 +120,9 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		r.rep = 0
 	}
 	s.busyNow++
+	if r.rep == 0 {
+		s.onDemandBusy++
+	}
 	s.sec.BusyInstances = max(s.sec.BusyInstances, s.busyNow)
 	draw := &s.classes[r.class].route[r.step].svc
 	svc := draw.sample(s.rng)
@@ -140,6 +148,7 @@ func (s *sim) poolDone(ri int32) {
 	if r.rep == 1 {
 		p.provIdle++
 	} else {
+		s.onDemandBusy--
 		p.busy--
 		p.idle.pushBack(s.now)
 	}

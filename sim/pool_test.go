@@ -203,3 +203,57 @@ func TestSecondInstancesLeaveOutExpired(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountConcurrency checks the account's limit over all pools: a
+// request beyond it is throttled even where its pool has an idle
+// instance, and a free provisioned instance still serves.
+func TestAccountConcurrency(t *testing.T) {
+	t.Parallel()
+	// Each request runs 100 ms on a, then sets off 1 s on b. The first
+	// burst's two leave a with two idle instances and b with two busy
+	// ones until 2.6 s; in the second burst, at 2 s, one request takes an
+	// idle instance of a, reaching the limit of 3, and the other is
+	// throttled. With two provisioned instances of a, they serve both
+	// bursts, and b has only the one instance the limit leaves
+	// unreserved: of its four invocations, the one that finds it free
+	// runs, and the other three are throttled.
+	model := func(provisioned int) Model {
+		return Model{
+			Name: "account", DurationSec: 5, AccountConcurrency: 3,
+			Arrivals: Arrivals{Bursts: []Burst{{AtSec: 1, Requests: 2}, {AtSec: 2, Requests: 2}}},
+			Pools: []Pool{
+				{Name: "a", MemoryMB: 128, ColdStart: Deterministic(250), KeepAliveSec: 60, Provisioned: provisioned},
+				{Name: "b", MemoryMB: 128, ColdStart: Deterministic(250), KeepAliveSec: 60},
+			},
+			Classes: []Class{{Name: "job", Weight: 1, Route: []Visit{
+				{Pool: "a", Service: Deterministic(100)},
+				{Pool: "b", Service: Deterministic(1000), Async: true},
+			}}},
+		}
+	}
+	tests := []struct {
+		name                          string
+		provisioned                   int
+		throttled, completed, bThrott int64
+	}{
+		{name: "on demand", throttled: 1, completed: 3},
+		{name: "provisioned instances are reserved", provisioned: 2, throttled: 0, completed: 4, bThrott: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := run(t, model(tc.provisioned))
+			a, _ := res.Pool("a")
+			if a.Throttled != tc.throttled || res.Total.Throttled != tc.throttled || res.Total.Completed != tc.completed {
+				t.Errorf("pool a throttled %d, class throttled %d, completed %d; want %d, %d, %d",
+					a.Throttled, res.Total.Throttled, res.Total.Completed, tc.throttled, tc.throttled, tc.completed)
+			}
+			if b, _ := res.Pool("b"); b.Throttled != tc.bThrott {
+				t.Errorf("pool b throttled %d, want %d", b.Throttled, tc.bThrott)
+			}
+			if s := res.Seconds[2]; s.BusyInstances > 3 {
+				t.Errorf("second 2: %d instances busy at once, over the account's limit of 3", s.BusyInstances)
+			}
+		})
+	}
+}

@@ -71,10 +71,19 @@ func (m Model) Validate() error {
 		delays[s.Name] = s.IsDelay()
 		s.validate(&v, p)
 	}
+	provisioned := 0
 	for i, pl := range m.Pools {
 		p := fmt.Sprintf("pools[%d]", i)
 		define(p+".name", pl.Name, "pool")
 		pl.validate(&v, p)
+		provisioned += pl.Provisioned
+	}
+	v.intRange("account_concurrency", m.AccountConcurrency, 0, maxInstances)
+	if m.AccountConcurrency > 0 && provisioned > m.AccountConcurrency {
+		v.addf("the pools' provisioned instances (%d in all) must not exceed account_concurrency (%d)", provisioned, m.AccountConcurrency)
+	}
+	if m.AccountConcurrency > 0 && len(m.Pools) == 0 {
+		v.addf("account_concurrency bounds the pools' instances, but the model has no pool")
 	}
 	// target checks that exactly one of station and pool is set and names
 	// one of its kind.
