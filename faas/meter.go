@@ -13,6 +13,10 @@ import (
 // what it would be billed; and how many instances ran, second by second.
 // The platform serves it at StatsPath.
 type Stats struct {
+	// AccountConcurrency and KeepAliveSec are the platform's settings (see
+	// Config), so that an account says what limited it.
+	AccountConcurrency int     `json:"account_concurrency"`
+	KeepAliveSec       float64 `json:"keep_alive_sec"`
 	// Functions in the order they were configured.
 	Functions []FunctionStats `json:"functions"`
 	// Seconds holds, for each wall-clock second the platform was up (the
@@ -24,6 +28,13 @@ type Stats struct {
 type FunctionStats struct {
 	Name     string `json:"name"`
 	MemoryMB int    `json:"memory_mb"`
+	// Routes are the front door's route patterns that invoke the function
+	// ("GET /products/{id}"), as configured; none for a function that only
+	// events or a schedule invoke.
+	Routes []string `json:"routes,omitempty"`
+	// ReservedConcurrency is the function's own limit, as configured; 0
+	// for none (the account's applies).
+	ReservedConcurrency int `json:"reserved_concurrency,omitempty"`
 	// Invocations counts invocations that reached an instance (throttled
 	// ones did not), synchronous and asynchronous.
 	Invocations int64 `json:"invocations"`
@@ -96,6 +107,8 @@ func BilledMs(d time.Duration) int64 {
 // concurrent use.
 type meter struct {
 	mu      sync.Mutex
+	account int     // Config.AccountConcurrency
+	keep    float64 // Config.KeepAlive, seconds
 	order   []string
 	fns     map[string]*fnMeter
 	seconds []InstanceSecond // ring of the last maxSeconds, oldest first
@@ -109,13 +122,19 @@ type fnMeter struct {
 // maxSeconds bounds the instance time series kept in memory.
 const maxSeconds = 3600
 
-func newMeter(fns []Function) *meter {
-	m := &meter{fns: make(map[string]*fnMeter, len(fns))}
-	for _, f := range fns {
+// newMeter returns a meter for cfg's functions.
+func newMeter(cfg Config) *meter {
+	m := &meter{account: cfg.AccountConcurrency, keep: cfg.KeepAlive.Seconds(), fns: make(map[string]*fnMeter, len(cfg.Functions))}
+	for _, f := range cfg.Functions {
 		m.order = append(m.order, f.Name)
 		m.fns[f.Name] = &fnMeter{
-			stats: FunctionStats{Name: f.Name, MemoryMB: f.MemoryMB, Provisioned: f.Provisioned},
+			stats: FunctionStats{Name: f.Name, MemoryMB: f.MemoryMB, ReservedConcurrency: f.ReservedConcurrency, Provisioned: f.Provisioned},
 			init:  hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3),
+		}
+	}
+	for _, r := range cfg.Routes {
+		if f, ok := m.fns[r.Function]; ok {
+			f.stats.Routes = append(f.stats.Routes, r.Pattern)
 		}
 	}
 	return m
@@ -208,10 +227,11 @@ func (m *meter) tick(total, busy int, now time.Time) {
 func (m *meter) snapshot() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := Stats{Seconds: slices.Clone(m.seconds)}
+	out := Stats{AccountConcurrency: m.account, KeepAliveSec: m.keep, Seconds: slices.Clone(m.seconds)}
 	for _, name := range m.order {
 		f := m.fns[name]
 		s := f.stats
+		s.Routes = slices.Clone(s.Routes)
 		if f.init.TotalCount() > 0 {
 			s.InitMs = InitPercentiles{
 				P50: float64(f.init.ValueAtQuantile(50)) / 1000,

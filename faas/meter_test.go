@@ -2,6 +2,7 @@ package faas
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 // TestBillingByHand checks the meter against GB-seconds computed by hand
 // for a known sequence of invocations of a 512 MB and a 1,536 MB function.
 func TestBillingByHand(t *testing.T) {
-	m := newMeter([]Function{{Name: "small", MemoryMB: 512}, {Name: "big", MemoryMB: 1536}})
+	m := newMeter(Config{Functions: []Function{{Name: "small", MemoryMB: 512}, {Name: "big", MemoryMB: 1536}}})
 	us := time.Microsecond
 	// small: 1 ms exactly → 1; 1.0001 ms → 2; cold 100 ms + 50.5 ms init → 151.
 	m.invoked("small", invocation{took: time.Millisecond})
@@ -63,7 +64,7 @@ func TestMeterProvisioned(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newMeter([]Function{{Name: "f", MemoryMB: 1024, Provisioned: tt.provisioned}})
+			m := newMeter(Config{Functions: []Function{{Name: "f", MemoryMB: 1024, Provisioned: tt.provisioned}}})
 			for _, inv := range tt.invocations {
 				m.invoked("f", inv)
 			}
@@ -92,7 +93,7 @@ func TestBilledMs(t *testing.T) {
 // TestInstanceSeconds: the per-second series keeps the most instances of
 // each second, and quiet seconds appear through ticks.
 func TestInstanceSeconds(t *testing.T) {
-	m := newMeter([]Function{{Name: "f", MemoryMB: 128}})
+	m := newMeter(Config{Functions: []Function{{Name: "f", MemoryMB: 128}}})
 	t0 := time.Unix(1000, 0)
 	m.instances("f", 1, 1, 1, t0)
 	m.instances("f", 3, 3, 2, t0.Add(300*time.Millisecond))
@@ -105,5 +106,38 @@ func TestInstanceSeconds(t *testing.T) {
 	}
 	if f := s.Functions[0]; f.Instances != 2 || f.PeakInstances != 3 {
 		t.Fatalf("instances %d, peak %d; want 2, 3", f.Instances, f.PeakInstances)
+	}
+}
+
+// TestStatsSayTheSettings checks that the account carries the settings
+// that shaped it: each function's routes and limits, and the account's.
+func TestStatsSayTheSettings(t *testing.T) {
+	m := newMeter(Config{
+		Functions: []Function{
+			{Name: "read", MemoryMB: 256, ReservedConcurrency: 5, Provisioned: 2},
+			{Name: "mail", MemoryMB: 128},
+		},
+		Routes: []Route{
+			{Pattern: "GET /items", Function: "read"},
+			{Pattern: "GET /items/{id}", Function: "read"},
+		},
+		AccountConcurrency: 40,
+		KeepAlive:          90 * time.Second,
+	})
+	s := m.snapshot()
+	if s.AccountConcurrency != 40 || s.KeepAliveSec != 90 {
+		t.Errorf("account concurrency %d, keep-alive %g s; want 40, 90", s.AccountConcurrency, s.KeepAliveSec)
+	}
+	read, mail := s.Functions[0], s.Functions[1]
+	if !slices.Equal(read.Routes, []string{"GET /items", "GET /items/{id}"}) || read.ReservedConcurrency != 5 || read.Provisioned != 2 {
+		t.Errorf("read: routes %q, reserved %d, provisioned %d; want both routes, 5, 2", read.Routes, read.ReservedConcurrency, read.Provisioned)
+	}
+	if len(mail.Routes) != 0 {
+		t.Errorf("mail: routes %q, want none (events invoke it)", mail.Routes)
+	}
+	// The snapshot is a copy: changing it leaves the meter's alone.
+	read.Routes[0] = "changed"
+	if got := m.snapshot().Functions[0].Routes[0]; got != "GET /items" {
+		t.Errorf("a snapshot's routes alias the meter's: now %q", got)
 	}
 }

@@ -142,7 +142,7 @@ func New(cfg Config, launcher Launcher, opts ...Option) (*Platform, error) {
 	for _, f := range cfg.Functions {
 		p.pools[f.Name] = &pool{fn: f}
 	}
-	p.meter = newMeter(cfg.Functions)
+	p.meter = newMeter(cfg)
 	transport := &http.Transport{
 		MaxIdleConns:        4 * cfg.AccountConcurrency,
 		MaxIdleConnsPerHost: 2, // an instance serves one request at a time

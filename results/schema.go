@@ -351,6 +351,13 @@ type Second struct {
 type Platform struct {
 	// Component names the variant's component that runs the platform.
 	Component string `json:"component,omitempty"`
+	// AccountConcurrency is the most instances the platform let serve at
+	// once over all functions (a cloud account's limit), and KeepAliveSec
+	// how long it kept an idle instance: its settings, recorded so that a
+	// model of the run need not assume them. Absent in results from
+	// before they were recorded.
+	AccountConcurrency int     `json:"account_concurrency,omitempty"`
+	KeepAliveSec       float64 `json:"keep_alive_sec,omitempty"`
 	// Functions holds one entry per function, in the platform's order.
 	Functions []PlatformFunction `json:"functions"`
 	// Total sums Functions.
@@ -363,6 +370,14 @@ type PlatformFunction struct {
 	Name string `json:"name"`
 	// MemoryMB is the memory the function is configured, and billed, with.
 	MemoryMB int `json:"memory_mb"`
+	// Routes are the platform's front-door routes that invoke the
+	// function, as operation names ("GET /products/{id}"); none for a
+	// function that only events or a schedule invoke, and in results from
+	// before they were recorded.
+	Routes []string `json:"routes,omitempty"`
+	// ReservedConcurrency is the function's own concurrency limit; absent
+	// for none (the account's applies).
+	ReservedConcurrency int `json:"reserved_concurrency,omitempty"`
 	// Invocations counts invocations that reached an instance (throttled
 	// ones did not), synchronous and asynchronous.
 	Invocations int64 `json:"invocations"`

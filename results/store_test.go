@@ -77,13 +77,14 @@ func sampleRun() Run {
 		{T: 11, Requests: 400, Dropped: 3, ColdStarts: 1, P50Ms: 0.42, P99Ms: 2.4, Instances: 4, BusyInstances: 1},
 	}
 	fns := []PlatformFunction{{
-		Name: "catalog", MemoryMB: 128, Invocations: 14000, ColdStarts: 3,
+		Name: "catalog", MemoryMB: 128, Routes: []string{"GET /products", "GET /products/{id}"}, ReservedConcurrency: 20,
+		Invocations: 14000, ColdStarts: 3,
 		InitMs: InitPercentiles{P50: 150, P99: 210, Max: 210}, BilledMs: 28000, GBSeconds: 3.5, PeakInstances: 3,
 	}, {
 		Name: "checkout", MemoryMB: 512, Invocations: 12000, Errors: 2, Throttles: 5, ColdStarts: 3, DeadLetters: 1,
 		InitMs: InitPercentiles{P50: 170, P99: 300, Max: 300}, BilledMs: 36000, GBSeconds: 18, PeakInstances: 2,
 	}}
-	faas.Platform = &Platform{Component: "platform", Functions: fns, Total: SumPlatform(fns)}
+	faas.Platform = &Platform{Component: "platform", AccountConcurrency: 100, KeepAliveSec: 60, Functions: fns, Total: SumPlatform(fns)}
 	return Run{
 		Schema: SchemaVersion, ID: "20261122-235815-steady-3f9a0c", Scenario: "steady", Profile: "quick",
 		StartedAt: started, FinishedAt: started.Add(150 * time.Second),

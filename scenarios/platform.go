@@ -67,11 +67,14 @@ func fetchPlatformStats(ctx context.Context, baseURL string) (faas.Stats, error)
 
 // platformResult converts the platform's account into the results schema.
 func platformResult(component string, st faas.Stats) *results.Platform {
-	p := &results.Platform{Component: component, Functions: make([]results.PlatformFunction, 0, len(st.Functions))}
+	p := &results.Platform{Component: component, AccountConcurrency: st.AccountConcurrency, KeepAliveSec: st.KeepAliveSec,
+		Functions: make([]results.PlatformFunction, 0, len(st.Functions))}
 	for _, f := range st.Functions {
 		p.Functions = append(p.Functions, results.PlatformFunction{
 			Name:                 f.Name,
 			MemoryMB:             f.MemoryMB,
+			Routes:               f.Routes,
+			ReservedConcurrency:  f.ReservedConcurrency,
 			Invocations:          f.Invocations,
 			Errors:               f.Errors,
 			Throttles:            f.Throttles,

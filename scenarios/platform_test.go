@@ -19,8 +19,10 @@ import (
 // 1,700,000,099 to 1,700,000,105.
 func cannedStats() faas.Stats {
 	return faas.Stats{
+		AccountConcurrency: 100, KeepAliveSec: 60,
 		Functions: []faas.FunctionStats{{
-			Name: "catalog", MemoryMB: 128, Invocations: 900, Errors: 1, Throttles: 4, ColdStarts: 3,
+			Name: "catalog", MemoryMB: 128, Routes: []string{"GET /products", "GET /products/{id}"}, ReservedConcurrency: 10,
+			Invocations: 900, Errors: 1, Throttles: 4, ColdStarts: 3,
 			InitMs:   faas.InitPercentiles{P50: 120, P99: 250, Max: 260},
 			BilledMs: 8000, GBSeconds: faas.GBSeconds(8000, 128), Instances: 2, PeakInstances: 3,
 			Provisioned: 2, ProvisionedGBSeconds: faas.GBSeconds(6000, 128),
@@ -65,7 +67,8 @@ func TestAddPlatform(t *testing.T) {
 		_, _ = w.Write(body)
 	})
 	wantFns := []results.PlatformFunction{{
-		Name: "catalog", MemoryMB: 128, Invocations: 900, Errors: 1, Throttles: 4, ColdStarts: 3,
+		Name: "catalog", MemoryMB: 128, Routes: []string{"GET /products", "GET /products/{id}"}, ReservedConcurrency: 10,
+		Invocations: 900, Errors: 1, Throttles: 4, ColdStarts: 3,
 		InitMs:   results.InitPercentiles{P50: 120, P99: 250, Max: 260},
 		BilledMs: 8000, GBSeconds: 1, PeakInstances: 3,
 		Provisioned: 2, ProvisionedGBSeconds: 0.75,
@@ -111,7 +114,7 @@ func TestAddPlatform(t *testing.T) {
 			if p == nil {
 				t.Fatal("no Platform recorded")
 			}
-			if p.Component != "platform" || !reflect.DeepEqual(p.Functions, wantFns) || p.Total != wantTotal {
+			if p.Component != "platform" || p.AccountConcurrency != 100 || p.KeepAliveSec != 60 || !reflect.DeepEqual(p.Functions, wantFns) || p.Total != wantTotal {
 				t.Errorf("Platform = %+v\nwant functions %+v, total %+v", *p, wantFns, wantTotal)
 			}
 			var gotInst, gotBusy []int
