@@ -531,7 +531,7 @@ func (s *sim) enter(ri int32) {
 		s.reqs[ci] = request{start: r.start, enq: s.now, class: r.class, step: r.step, at: r.at, flags: r.flags | fDetached}
 		s.move(ci, v.node)
 		r = &s.reqs[ri]
-		r.step++
+		r.step = s.nextStep(v, r.step)
 		if int(r.step) == len(cl.route) {
 			s.complete(ri)
 			return
@@ -571,24 +571,28 @@ func (s *sim) advance(ri int32) {
 		return
 	}
 	cl := &s.classes[r.class]
-	v := &cl.route[r.step]
-	next := r.step + 1
-	if len(v.next) > 0 {
-		u := s.rng.Float64()
-		for _, j := range v.next {
-			if u < j.prob {
-				next = j.to
-				break
-			}
-			u -= j.prob
-		}
-	}
+	next := s.nextStep(&cl.route[r.step], r.step)
 	if int(next) == len(cl.route) {
 		s.complete(ri)
 		return
 	}
 	r.step = next
 	s.enter(ri)
+}
+
+// nextStep returns the visit that follows visit v, at step, in its route:
+// a jump's target, drawn by the jumps' probabilities, or the next one.
+func (s *sim) nextStep(v *visit, step int32) int32 {
+	if len(v.next) > 0 {
+		u := s.rng.Float64()
+		for _, j := range v.next {
+			if u < j.prob {
+				return j.to
+			}
+			u -= j.prob
+		}
+	}
+	return step + 1
 }
 
 // leave takes a request (not a copy) out of the in-flight count.

@@ -137,3 +137,34 @@ func TestHoldIsFreedHoweverTheRequestLeaves(t *testing.T) {
 		})
 	}
 }
+
+// TestAsyncJump checks jumps after an async visit: each request makes at
+// most one of two async visits, chosen by the jumps of the visit before
+// them, and the first jumps past the second once it has sent its copy.
+func TestAsyncJump(t *testing.T) {
+	t.Parallel()
+	m := Model{
+		Name: "fan", DurationSec: 20,
+		Arrivals: Arrivals{RatePerSec: 1000},
+		Stations: []Station{{Name: "front", Delay: true}},
+		Pools: []Pool{
+			{Name: "x", MemoryMB: 128, ColdStart: Deterministic(10), KeepAliveSec: 60},
+			{Name: "y", MemoryMB: 128, ColdStart: Deterministic(10), KeepAliveSec: 60},
+		},
+		Classes: []Class{{Name: "job", Weight: 1, Route: []Visit{
+			{Station: "front", Service: Deterministic(1), Next: []Jump{{Prob: 0.3, To: 1}, {Prob: 0.2, To: 2}, {Prob: 0.5, To: 3}}},
+			{Pool: "x", Service: Deterministic(5), Async: true, Next: []Jump{{Prob: 1, To: 3}}},
+			{Pool: "y", Service: Deterministic(5), Async: true},
+		}}},
+	}
+	res := run(t, m)
+	x, _ := res.Pool("x")
+	y, _ := res.Pool("y")
+	n := float64(res.Total.Arrivals)
+	within(t, "share of requests invoking x", float64(x.Invocations)/n, 0.3, 0.03)
+	within(t, "share of requests invoking y", float64(y.Invocations)/n, 0.2, 0.03)
+	if c := res.Total; c.Completed != c.Arrivals || c.Latency.MaxMs > 1+1e-9 {
+		t.Errorf("completed %d of %d, max latency %g ms; want all, within front's 1 ms (async visits do not delay the request)",
+			c.Completed, c.Arrivals, c.Latency.MaxMs)
+	}
+}

@@ -241,6 +241,8 @@ type Visit struct {
 	// Next, when set, routes the request on probabilistically after this
 	// visit, as in a Jackson network: with probability Prob it goes to
 	// visit To, and with the remaining probability to the following visit.
+	// After an async visit the request jumps as soon as it has sent the
+	// copy; the copy ends with its visit.
 	Next []Jump `json:"next,omitempty"`
 }
 

@@ -205,7 +205,7 @@ func TestValidate(t *testing.T) {
 			m.Classes[0].Route[2].Next = []Jump{{Prob: 0.6, To: 0}, {Prob: 0.6, To: 3}}
 		}, "classes[0].route[2].next's probabilities must add up to at most 1, but add up to 1.2"},
 		{"certain loop", func(m *Model) { m.Classes[0].Route[2].Next[0].Prob = 1 }, "classes[0].route must let every request leave, but from route[0] a request can never leave"},
-		{"async jump", func(m *Model) { m.Classes[1].Route[2].Next = []Jump{{Prob: 0.5, To: 0}} }, "classes[1].route[2].next must be empty on an async visit"},
+		{"async certain loop", func(m *Model) { m.Classes[1].Route[2].Next = []Jump{{Prob: 1, To: 2}} }, "classes[1].route must let every request leave, but from route[0] a request can never leave"},
 		{"hold and release", func(m *Model) { m.Classes[1].Route[1].Release = true }, "classes[1].route[1] sets both hold and release"},
 		{"hold async", func(m *Model) { m.Classes[1].Route[2].Hold = true }, "classes[1].route[2].async must be false on a visit that holds or releases a server"},
 		{"release async", func(m *Model) { m.Classes[1].Route[2].Release = true }, "classes[1].route[2].async must be false on a visit that holds or releases a server"},

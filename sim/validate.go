@@ -151,9 +151,6 @@ func (m Model) Validate() error {
 			case vis.Release:
 				held = ""
 			}
-			if vis.Async && len(vis.Next) > 0 {
-				v.addf("%s.next must be empty on an async visit, but has %d jumps", vp, len(vis.Next))
-			}
 			var sum float64
 			for k, jmp := range vis.Next {
 				jp := fmt.Sprintf("%s.next[%d]", vp, k)
