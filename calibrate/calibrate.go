@@ -361,9 +361,20 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		},
 	}
 	delayAt := sim.Visit{Station: StationWait}
-	pool, async := poolOf(m, cfg, &c.Notes)
-	if pool != nil {
+	var (
+		asyncs    []asyncVisit
+		poolForOp map[string]string // the operation's function's pool
+	)
+	if fp, ok := functionPoolsOf(m, cfg, &c.Notes); ok {
+		model.Pools, model.AccountConcurrency, asyncs = fp.pools, fp.account, fp.async
+		if m.platformIsEntry() {
+			delayAt, poolForOp = sim.Visit{Pool: PoolFunctions}, fp.poolOf
+		}
+	} else if pool, async := poolOf(m, cfg, &c.Notes); pool != nil {
 		model.Pools = []sim.Pool{*pool}
+		if async != nil {
+			asyncs = []asyncVisit{*async}
+		}
 		if m.platformIsEntry() {
 			delayAt = sim.Visit{Pool: PoolFunctions}
 		}
@@ -412,10 +423,11 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 
 		rest := max(round3(onPath-writerCPU(f.Writers)), minMs)
 		route := []sim.Visit{{Station: StationCPU, Service: service(rest)}, delayAt}
-		route[1].Service = f.Delay
-		if async != nil {
-			route = appendAsync(route, *async)
+		if pl, ok := poolForOp[o.name]; ok {
+			route[1].Pool = pl
 		}
+		route[1].Service = f.Delay
+		route = appendAsyncs(route, asyncs)
 		if f.OffPathMs > 0 {
 			// After the async visit to the pool, so that appendAsync's jump
 			// past that visit lands here.
@@ -559,8 +571,9 @@ func poolOf(m measure, cfg config, notes *[]string) (*sim.Pool, *asyncVisit) {
 }
 
 // asyncVisit is a fire-and-forget invocation a request makes with some
-// probability.
+// probability, in pool (PoolFunctions if empty).
 type asyncVisit struct {
+	pool    string
 	prob    float64
 	service sim.Dist
 }
@@ -572,7 +585,7 @@ func appendAsync(route []sim.Visit, a asyncVisit) []sim.Visit {
 	if a.prob < 1 {
 		route[n-1].Next = []sim.Jump{{Prob: round4(1 - a.prob), To: n + 1}}
 	}
-	return append(route, sim.Visit{Pool: PoolFunctions, Service: a.service, Async: true})
+	return append(route, sim.Visit{Pool: cmp.Or(a.pool, PoolFunctions), Service: a.service, Async: true})
 }
 
 // Explain describes, in a few sentences for a report, how c was built
@@ -610,7 +623,11 @@ func (c Calibration) Explain() string {
 		b.WriteString("the part of an operation's demand beyond its latency floor is off the request's path, an async visit to the cpu station; ")
 	}
 	where := "a delay station with no queue"
-	if c.Model.Pools != nil && len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[1].Pool != "" {
+	switch {
+	case len(c.Model.Classes) == 0 || c.Model.Classes[0].Route[1].Pool == "":
+	case len(c.Model.Pools) > 1:
+		where = "its function's pool"
+	default:
 		where = "the function pool"
 	}
 	fmt.Fprintf(&b, "the rest of its latency is %s, fitted to its measured percentiles. ", where)

@@ -49,8 +49,9 @@ CPU on each request that a busy one does not, which would steepen the
 line), split over the operations by their floors as well; CPU that does
 not grow with load (the line's value at no load) is left out. The rest of
 each operation's latency (I/O, network hops, the payment provider, a function's
-run) is a delay without a queue (the "wait" station, or the "functions"
-pool when a function platform is the front door): its distribution runs
+run) is a delay without a queue (the "wait" station, or, when a function
+platform is the front door, the pool of the function the operation's
+route invokes): its distribution runs
 through the operation's measured percentiles less the demand, with points
 between them from p50 up that follow a power law of the share of requests
 beyond (so that the tenth of requests beyond p90 lies mostly near p90, not
@@ -65,9 +66,15 @@ operation's writes to it, per request as measured, take it and hold it
 through the part of the operation's CPU demand on its path that they
 held it for (beyond that demand, through a delay), so that a write whose
 goroutine waits for a CPU keeps the writer from the writes behind it. A
-function platform adds a pool with the measured cold starts and billed
-memory, the variants' keep-alive (60 s) and the platform's account limit
-(100); invocations beyond the requests' own become async visits to it.
+function platform adds a pool per function, as a cloud scales, keeps
+warm and cold-starts each function apart: its memory, provisioned
+instances and measured cold starts, and the platform's keep-alive, with
+the platform's account limit over all of them, as the platform recorded
+them. The functions no route invokes (an event's consumer, a schedule's
+job) are async visits, at most one a request, spread evenly over the
+operations. A result from before the platform recorded its routes and
+limits gets one pool for every function, with the variants' keep-alive
+(60 s) and an account limit of 100.
 Measured latencies fall as load rises, well before queueing makes them
 grow (busy CPUs do not sleep between requests, caches stay warm, a busy
 runtime hands work over without waking threads), which no queue produces.
@@ -123,9 +130,8 @@ measured, and it missed saturation at 24 steps. Without load points the delays d
 load; with them, the curve is measured at two or three rates and assumed
 between and beyond them, and rates near them are not held out (the
 validation table says which are). Run-to-run differences of p50 at one
-rate can come near the target on their own. A function platform is one pool for every function, its cold starts
+rate can come near the target on their own. A function's cold starts are
 as long as at the calibration rate (under load they take longer) and free
-of CPU; the platform's concurrency limits are not in the results and are
-assumed, and the CPU that starting an instance takes is left out (under
-load it slows every request and throttles the platform). Hop counts are
+of CPU: the CPU that starting an instance takes is left out (under load it
+slows every request and throttles the platform). Hop counts are
 recorded in class names only: their cost is inside the measured latencies.`

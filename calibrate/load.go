@@ -206,7 +206,7 @@ func withLoadCurve(m sim.Model, curve []sim.LoadFactor) sim.Model {
 	return m
 }
 
-// setLoadCurve puts curve on m's station or pool that holds the delays.
+// setLoadCurve puts curve on m's station, or pools, that hold the delays.
 func setLoadCurve(m *sim.Model, curve []sim.LoadFactor) {
 	for i := range m.Stations {
 		if m.Stations[i].Name == StationWait {
@@ -214,10 +214,9 @@ func setLoadCurve(m *sim.Model, curve []sim.LoadFactor) {
 			return
 		}
 	}
+	// The delays are in the pools, one or one per function.
 	for i := range m.Pools {
-		if m.Pools[i].Name == PoolFunctions {
-			m.Pools[i].LoadFactors = curve
-		}
+		m.Pools[i].LoadFactors = curve
 	}
 }
 

@@ -57,6 +57,12 @@ type opMeasure struct {
 // functions.
 type platformMeasure struct {
 	component string
+	// account and keepAliveSec are the platform's settings, 0 where the
+	// result did not record them (results from before they were).
+	account      int
+	keepAliveSec float64
+	// fns are the functions one by one, in the platform's order.
+	fns []fnMeasure
 	// invocations and billedMs sum the functions'; memBilled sums
 	// billed ms × memory, memInv invocations × memory.
 	invocations, billedMs int64
@@ -67,6 +73,30 @@ type platformMeasure struct {
 	coldStarts       int64
 	initP50, initP99 float64
 	initMax          float64
+}
+
+// fnMeasure is one function's account.
+type fnMeasure struct {
+	name                  string
+	routes                []string
+	memoryMB              int
+	reserved, provisioned int
+	// invocations, billedMs and coldStarts count; initP50 and initP99 are
+	// the init percentiles (weighted by cold starts over repetitions).
+	invocations, billedMs, coldStarts int64
+	initP50, initP99                  float64
+}
+
+// merge adds b, another repetition's account of the same function.
+func (f *fnMeasure) merge(b fnMeasure) {
+	if n := f.coldStarts + b.coldStarts; n > 0 {
+		wa, wb := float64(f.coldStarts), float64(b.coldStarts)
+		f.initP50 = (wa*f.initP50 + wb*b.initP50) / float64(n)
+		f.initP99 = (wa*f.initP99 + wb*b.initP99) / float64(n)
+	}
+	f.invocations += b.invocations
+	f.billedMs += b.billedMs
+	f.coldStarts += b.coldStarts
 }
 
 // measureOf reads one result. It rejects what calibration cannot use,
@@ -183,9 +213,15 @@ func checkPercentiles(p results.Percentiles) error {
 }
 
 func platformOf(p results.Platform) *platformMeasure {
-	pm := &platformMeasure{component: p.Component}
+	pm := &platformMeasure{component: p.Component, account: p.AccountConcurrency, keepAliveSec: p.KeepAliveSec}
 	var w50, w99 float64
 	for _, f := range p.Functions {
+		fm := fnMeasure{name: f.Name, routes: f.Routes, memoryMB: f.MemoryMB, reserved: f.ReservedConcurrency, provisioned: f.Provisioned,
+			invocations: f.Invocations, billedMs: f.BilledMs}
+		if f.ColdStarts > 0 && f.InitMs.P50 > 0 {
+			fm.coldStarts, fm.initP50, fm.initP99 = f.ColdStarts, f.InitMs.P50, max(f.InitMs.P99, f.InitMs.P50)
+		}
+		pm.fns = append(pm.fns, fm)
 		pm.invocations += f.Invocations
 		pm.billedMs += f.BilledMs
 		pm.memBilled += float64(f.BilledMs) * float64(f.MemoryMB)
@@ -307,6 +343,16 @@ func mergePlatform(a, b platformMeasure) platformMeasure {
 		out.initP99 = (wa*a.initP99 + wb*b.initP99) / n
 	}
 	out.initMax = max(a.initMax, b.initMax)
+	out.account = cmp.Or(a.account, b.account)
+	out.keepAliveSec = cmp.Or(a.keepAliveSec, b.keepAliveSec)
+	out.fns = slices.Clone(a.fns)
+	for _, f := range b.fns {
+		if i := slices.IndexFunc(out.fns, func(o fnMeasure) bool { return o.name == f.name }); i >= 0 {
+			out.fns[i].merge(f)
+		} else {
+			out.fns = append(out.fns, f)
+		}
+	}
 	return out
 }
 

@@ -22,6 +22,11 @@ import (
 // docker.
 const Runtime = "simulated"
 
+// PlatformComponent names a modeled result's function platform when the
+// model has a pool per function; a model with one pool names it after
+// that pool.
+const PlatformComponent = "functions"
+
 // Option configures a simulation.
 type Option func(*config)
 
@@ -184,7 +189,10 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 		}
 	}
 	if len(r.Pools) > 0 {
-		pl := &results.Platform{Component: r.Pools[0].Name}
+		pl := &results.Platform{Component: r.Pools[0].Name, AccountConcurrency: m.AccountConcurrency}
+		if len(r.Pools) > 1 {
+			pl.Component = PlatformComponent
+		}
 		for _, p := range r.Pools {
 			pl.Functions = append(pl.Functions, results.PlatformFunction{
 				Name: p.Name, MemoryMB: p.MemoryMB, Invocations: p.Invocations, Throttles: p.Throttled,

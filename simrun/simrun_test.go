@@ -400,3 +400,32 @@ func TestAtTooLongForTheSimulator(t *testing.T) {
 		})
 	}
 }
+
+// TestAtFunctionPools checks a modeled platform with a pool per function:
+// one platform named PlatformComponent, a function per pool, and the
+// account's limit as the model sets it.
+func TestAtFunctionPools(t *testing.T) {
+	m := sim.Model{
+		Name: "fns", DurationSec: 10, AccountConcurrency: 20,
+		Arrivals: sim.Arrivals{RatePerSec: 100},
+		Pools: []sim.Pool{
+			{Name: "read", MemoryMB: 256, ColdStart: sim.Deterministic(20), KeepAliveSec: 60},
+			{Name: "mail", MemoryMB: 128, ColdStart: sim.Deterministic(20), KeepAliveSec: 60},
+		},
+		Classes: []sim.Class{{Name: "get", Weight: 1, Route: []sim.Visit{
+			{Pool: "read", Service: sim.Deterministic(2)},
+			{Pool: "mail", Service: sim.Deterministic(1), Async: true},
+		}}},
+	}
+	v, _, err := At(context.Background(), m, 100, WithRequests(2_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := v.Platform
+	if p == nil || p.Component != PlatformComponent || p.AccountConcurrency != 20 || len(p.Functions) != 2 || p.Functions[1].Name != "mail" {
+		t.Fatalf("platform %+v, want %q with both functions and the account's limit of 20", p, PlatformComponent)
+	}
+	if p.Functions[0].Invocations != p.Functions[1].Invocations || p.Functions[0].Invocations == 0 {
+		t.Errorf("invocations: read %d, mail %d; want each request to invoke both", p.Functions[0].Invocations, p.Functions[1].Invocations)
+	}
+}

@@ -1,0 +1,137 @@
+package calibrate
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
+)
+
+// platformToy is toy served by a function platform that recorded its
+// routes and limits: A's function, B's, and two that events invoke.
+func platformToy() results.VariantResult {
+	v := toy()
+	v.Platform = &results.Platform{
+		Component: "toy", AccountConcurrency: 50, KeepAliveSec: 30,
+		Functions: []results.PlatformFunction{
+			{Name: "a", MemoryMB: 256, Routes: []string{"A"}, Invocations: 750, BilledMs: 1000, ColdStarts: 3,
+				InitMs: results.InitPercentiles{P50: 10, P99: 20, Max: 20}, Provisioned: 2},
+			{Name: "b", MemoryMB: 512, Routes: []string{"B", "unused"}, ReservedConcurrency: 5, Invocations: 250, BilledMs: 1000,
+				ColdStarts: 1, InitMs: results.InitPercentiles{P50: 30, P99: 30, Max: 30}},
+			{Name: "mail", MemoryMB: 128, Invocations: 100, BilledMs: 300},
+			{Name: "sweep", MemoryMB: 128, Invocations: 50, BilledMs: 100, ColdStarts: 1, InitMs: results.InitPercentiles{P50: 40, P99: 40, Max: 40}},
+			{Name: "idle", MemoryMB: 128, Routes: []string{"GET /idle"}},
+		},
+	}
+	return v
+}
+
+// TestCalibrateFunctionPools checks the model of a platform that
+// recorded its routes and limits: a pool per function, each operation's
+// delay in its function's pool, and the functions no route invokes as
+// async visits, at most one a request.
+func TestCalibrateFunctionPools(t *testing.T) {
+	c, err := Calibrate(context.Background(), platformToy(), 2, WithRounds(0), WithRequests(5_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Model
+	wantPools := []sim.Pool{
+		{Name: "a", MemoryMB: 256, ColdStart: sim.LogNormal(10, 20), KeepAliveSec: 30, Provisioned: 2},
+		{Name: "b", MemoryMB: 512, ColdStart: sim.Deterministic(30), KeepAliveSec: 30, MaxConcurrency: 5},
+		// mail measured no cold start: the platform's p50, weighted over
+		// the functions' cold starts ((3×10 + 30 + 40) / 5).
+		{Name: "mail", MemoryMB: 128, ColdStart: sim.Deterministic(20), KeepAliveSec: 30},
+		{Name: "sweep", MemoryMB: 128, ColdStart: sim.Deterministic(40), KeepAliveSec: 30},
+	}
+	for i := range m.Pools {
+		m.Pools[i].LoadFactors = nil
+	}
+	if !reflect.DeepEqual(m.Pools, wantPools) || m.AccountConcurrency != 50 {
+		t.Errorf("pools %+v, account limit %d;\nwant %+v, 50", m.Pools, m.AccountConcurrency, wantPools)
+	}
+	// 1000 requests: 10 % set off mail (3 ms each), 5 % sweep (2 ms).
+	wantAsync := []sim.Visit{
+		{Pool: "mail", Service: sim.Exponential(3), Async: true, Next: []sim.Jump{{Prob: 1, To: 4}}},
+		{Pool: "sweep", Service: sim.Exponential(2), Async: true},
+	}
+	for i, want := range []string{"a", "b"} {
+		r := m.Classes[i].Route
+		if len(r) != 4 || r[1].Pool != want {
+			t.Fatalf("class %s: route %+v, want cpu, pool %s, then two async visits", m.Classes[i].Name, r, want)
+		}
+		if jumps := []sim.Jump{{Prob: 0.1, To: 2}, {Prob: 0.05, To: 3}, {Prob: 0.85, To: 4}}; !reflect.DeepEqual(r[1].Next, jumps) {
+			t.Errorf("class %s: jumps %+v, want %+v", m.Classes[i].Name, r[1].Next, jumps)
+		}
+		if !reflect.DeepEqual(r[2:], wantAsync) {
+			t.Errorf("class %s: async visits %+v, want %+v", m.Classes[i].Name, r[2:], wantAsync)
+		}
+	}
+	if x := c.Explain(); !strings.Contains(x, "its function's pool") {
+		t.Errorf("Explain() = %q, want it to put the delays in each operation's function's pool", x)
+	}
+	if notes := strings.Join(c.Notes, "\n"); !strings.Contains(notes, "one per function") || !strings.Contains(notes, "at most 50 instances busy at once") {
+		t.Errorf("notes %q, want the pools and the account's limit said", c.Notes)
+	}
+
+	// The simulator runs it: every request completes, and the async
+	// functions take their shares.
+	res, err := sim.Run(context.Background(), m, sim.WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := float64(res.Total.Arrivals)
+	mail, _ := res.Pool("mail")
+	if got := float64(mail.Invocations) / n; !near(got, 0.1, 0.1) || res.Total.Completed != res.Total.Arrivals {
+		t.Errorf("mail invoked by %.3g of the requests, %d of %d completed; want 0.1, all", got, res.Total.Completed, res.Total.Arrivals)
+	}
+}
+
+// TestCalibrateFunctionPoolsFallBack checks the cases that keep one pool
+// for all the functions.
+func TestCalibrateFunctionPoolsFallBack(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*results.VariantResult)
+		note string
+	}{
+		{"limits not recorded", func(v *results.VariantResult) { v.Platform.AccountConcurrency = 0 }, ""},
+		{"an operation no function served", func(v *results.VariantResult) { v.Platform.Functions[1].Routes = nil },
+			"No function of the platform served B as measured"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := platformToy()
+			tt.edit(&v)
+			c, err := Calibrate(context.Background(), v, 2, WithRounds(0), WithRequests(5_000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Model.Pools) != 1 || c.Model.Pools[0].Name != PoolFunctions || c.Model.AccountConcurrency != 0 {
+				t.Errorf("pools %+v, account limit %d; want the one pool %q", c.Model.Pools, c.Model.AccountConcurrency, PoolFunctions)
+			}
+			if notes := strings.Join(c.Notes, "\n"); !strings.Contains(notes, tt.note) {
+				t.Errorf("notes %q, want %q", c.Notes, tt.note)
+			}
+		})
+	}
+}
+
+// TestCalibrateFunctionPoolsBehindGateway checks a platform that is not
+// the front door: its functions are all invoked beside the requests.
+func TestCalibrateFunctionPoolsBehindGateway(t *testing.T) {
+	v := platformToy()
+	v.Entry = "gateway"
+	v.Platform.Functions = v.Platform.Functions[2:4] // mail and sweep
+	c, err := Calibrate(context.Background(), v, 2, WithRounds(0), WithRequests(5_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Model.Classes[0].Route
+	if len(c.Model.Pools) != 2 || r[1].Station != StationWait || len(r) != 4 || r[2].Pool != "mail" || r[3].Pool != "sweep" {
+		t.Errorf("pools %+v, route %+v; want mail and sweep, the delay at the wait station, then their async visits", c.Model.Pools, r)
+	}
+}
