@@ -759,3 +759,44 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestWithInstances sets replicas, provisioned instances and the
+// account's limit by name, and names what a model has for a name it
+// lacks.
+func TestWithInstances(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{
+		Name: "m", DurationSec: 10, Arrivals: sim.Arrivals{RatePerSec: 10},
+		Stations: []sim.Station{{Name: "cpu", Servers: 2, Replicas: 1}},
+		Pools:    []sim.Pool{{Name: "read", MemoryMB: 128, ColdStart: sim.Deterministic(10)}},
+		Classes: []sim.Class{{Name: "get", Weight: 1, Route: []sim.Visit{
+			{Station: "cpu", Service: sim.Deterministic(1)}, {Pool: "read", Service: sim.Deterministic(1)},
+		}}},
+	}
+	tests := []struct {
+		name   string
+		counts map[string]int
+		check  func(sim.Model) bool
+		err    string
+	}{
+		{"replicas", map[string]int{"cpu": 4}, func(m sim.Model) bool { return m.Stations[0].Replicas == 4 }, ""},
+		{"provisioned", map[string]int{"read": 3}, func(m sim.Model) bool { return m.Pools[0].Provisioned == 3 }, ""},
+		{"the account's limit", map[string]int{"account": 1000}, func(m sim.Model) bool { return m.AccountConcurrency == 1000 }, ""},
+		{"provisioned beyond the account's limit", map[string]int{"read": 3, "account": 2}, nil, "must not exceed account_concurrency (2)"},
+		{"unknown", map[string]int{"db": 1}, nil, `model m has no station or pool "db"; it has cpu, read, account`},
+	}
+	for _, tc := range tests {
+		got, err := withInstances(m, tc.counts)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
+			}
+		case err != nil || !tc.check(got):
+			t.Errorf("%s: %+v, %v", tc.name, got, err)
+		}
+	}
+	if m.Pools[0].Provisioned != 0 || m.AccountConcurrency != 0 {
+		t.Errorf("withInstances changed the model it was given: %+v", m)
+	}
+}

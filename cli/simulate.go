@@ -49,10 +49,13 @@ steady run, which you can read and edit.
 each count it tries (at -rate, or at each rate of -sweep), and says so;
 when more replicas stop helping (doubling them cuts the p99 by under 5 %),
 it names what is full instead, such as a database's single writer. Given
-a function pool, it finds the lowest concurrency limit (max_concurrency,
-a cloud account's limit) at which the pool throttles nothing over the
-simulated requests: the peak of a run that long, which longer runs and
-bursts exceed, so ask the provider for more. With -phases, -size sizes
+a function pool, it finds the lowest concurrency limit (max_concurrency:
+a function's reserved concurrency or, where one pool stands for every
+function, the account's limit) at which the pool throttles nothing over
+the simulated requests: the peak of a run that long, which longer runs
+and bursts exceed, so ask the provider for more. Given "account", in a
+model with a pool per function, it sizes the account's limit over all
+of them (account_concurrency) the same way. With -phases, -size sizes
 for every second of the phases (no second's p99 over -slo-p99): a
 station's replicas, or the fewest instances to provision in a pool, warm
 from the start, that take a burst's cold starts away.
@@ -77,7 +80,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	rate := fs.Float64("rate", 0, "requests per second to simulate at (default: each model's own)")
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
 	phases := fs.String("phases", "", "phases, as `DURATION:RATE,...`, to simulate each model through, second by second,\ne.g. 30s:1000,10s:8000,60s:1000 (a spike)")
-	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...")
+	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...;\naccount=N sets the account's concurrency limit over every pool")
 	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`): the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep;\nwith -phases, replicas or a pool's provisioned instances, for every second of the phases")
 	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency to keep (e.g. 100ms); with -phases, a spike's SLO")
 	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
@@ -456,7 +459,8 @@ func loadModel(path string) (sim.Model, error) {
 }
 
 // withInstances sets replicas of stations and provisioned instances of
-// pools by name; a name the model lacks is an error naming it.
+// pools by name, and the account's concurrency limit as simrun.Account; a
+// name the model lacks is an error naming it.
 func withInstances(m sim.Model, counts map[string]int) (sim.Model, error) {
 	m.Pools = append([]sim.Pool(nil), m.Pools...)
 	for name, n := range counts {
@@ -468,6 +472,9 @@ func withInstances(m sim.Model, counts map[string]int) (sim.Model, error) {
 				m.Pools[i].Provisioned = n
 			}
 		}
+		if !found && name == simrun.Account && len(m.Pools) > 0 {
+			found, m.AccountConcurrency = true, n
+		}
 		if !found {
 			var names []string
 			for _, s := range m.Stations {
@@ -475,6 +482,9 @@ func withInstances(m sim.Model, counts map[string]int) (sim.Model, error) {
 			}
 			for _, p := range m.Pools {
 				names = append(names, p.Name)
+			}
+			if len(m.Pools) > 0 {
+				names = append(names, simrun.Account)
 			}
 			return m, fmt.Errorf("model %s has no station or pool %q; it has %s", m.Name, name, strings.Join(names, ", "))
 		}

@@ -14,6 +14,11 @@ import (
 // tries.
 const MaxReplicas = 10_000
 
+// Account is the name Size and SizePhases take for the account's
+// concurrency limit over every pool of a model (sim.Model's
+// AccountConcurrency), unless a station or pool of the model bears it.
+const Account = "account"
+
 // minGain is the least share by which doubling the count must cut the p99
 // for Size to go on doubling: below it the p99 is near what the count
 // cannot shorten (service, delays, another full queue).
@@ -52,11 +57,13 @@ type Try struct {
 type Sizing struct {
 	// Name is the station or pool sized, and Pool says it is a pool;
 	// Provisioned says its provisioned instances were sized, not its
-	// limit. Rate (or, through phases, Phases) and SLOP99Ms are what it
-	// was sized for.
+	// limit; Account that the account's limit over every pool was sized
+	// (Name is Account, and Pool is set too). Rate (or, through phases,
+	// Phases) and SLOP99Ms are what it was sized for.
 	Name        string
 	Pool        bool
 	Provisioned bool
+	Account     bool
 	Rate        float64
 	Phases      []sim.Phase
 	SLOP99Ms    float64
@@ -73,8 +80,10 @@ type Sizing struct {
 	waitName string
 	waitMs   float64
 	// Limit is the concurrency limit of a pool whose provisioned
-	// instances were sized (0: none), which caps them.
-	Limit int
+	// instances were sized (0: none), which caps them, and LimitName
+	// the field that sets it.
+	Limit     int
+	LimitName string
 	// Saturated, when no count met the SLO, names the stations the last
 	// try kept 95 % busy or more (sim.SaturatedUtilization): where the
 	// time went instead, if a queue took it.
@@ -122,8 +131,12 @@ func (s Sizing) String() string {
 		head += "no count met it"
 		switch {
 		case s.Provisioned && s.Limit > 0 && last.Count >= s.Limit:
-			head += fmt.Sprintf(" up to %d, the pool's concurrency limit, which caps its provisioned instances (%s): raise the limit (max_concurrency).",
-				s.Limit, s.use(last))
+			what := "the pool's concurrency limit"
+			if s.LimitName != "max_concurrency" {
+				what = "what the account's concurrency limit leaves the pool"
+			}
+			head += fmt.Sprintf(" up to %d, %s, which caps its provisioned instances (%s): raise the limit (%s).",
+				s.Limit, what, s.use(last), s.LimitName)
 		case last.Count >= MaxReplicas:
 			head += fmt.Sprintf(" up to %d %s, the most tried.", MaxReplicas, s.words().counted)
 		case s.Provisioned:
@@ -166,6 +179,8 @@ func (s Sizing) subject() string {
 	switch {
 	case s.Provisioned:
 		return "the provisioned instances of pool " + s.Name
+	case s.Account:
+		return "the account's concurrency limit over every pool"
 	case s.Pool:
 		return "the concurrency limit of pool " + s.Name
 	}
@@ -307,16 +322,25 @@ func SweepSizing(ss []Sizing) string {
 		sizingPrefix, ss[0].subject(), msText(ss[0].SLOP99Ms), strings.Join(parts, "; "))
 }
 
-// sizable says whether name is a queueing station or a function pool of
-// m, and the count Size starts from.
-func sizable(m sim.Model, name string) (pool bool, start int, err error) {
+// sizeKind is what a name sized names.
+type sizeKind int
+
+const (
+	kindStation sizeKind = iota
+	kindPool
+	kindAccount
+)
+
+// sizable says whether name is a queueing station, a function pool or
+// the account of m, and the count Size starts from.
+func sizable(m sim.Model, name string) (kind sizeKind, start int, err error) {
 	var names []string
 	for _, st := range m.Stations {
 		if st.Name == name {
 			if st.IsDelay() {
-				return false, 0, fmt.Errorf("size %s: station %q is a delay, with unlimited servers: replicas do not change it", m.Name, name)
+				return kindStation, 0, fmt.Errorf("size %s: station %q is a delay, with unlimited servers: replicas do not change it", m.Name, name)
 			}
-			return false, max(st.Replicas, 1), nil
+			return kindStation, max(st.Replicas, 1), nil
 		}
 		if !st.IsDelay() {
 			names = append(names, st.Name)
@@ -324,24 +348,48 @@ func sizable(m sim.Model, name string) (pool bool, start int, err error) {
 	}
 	for _, p := range m.Pools {
 		if p.Name == name {
-			return true, max(p.MaxConcurrency, 1), nil
+			return kindPool, max(p.MaxConcurrency, 1), nil
 		}
 		names = append(names, "pool "+p.Name)
 	}
-	return false, 0, fmt.Errorf("size %s: no queueing station or function pool %q; it has %s", m.Name, name, strings.Join(names, ", "))
+	if len(m.Pools) > 0 {
+		if name == Account {
+			return kindAccount, max(m.AccountConcurrency, provisionedIn(m), 1), nil
+		}
+		names = append(names, Account+" (the account's limit over every pool)")
+	}
+	return kindStation, 0, fmt.Errorf("size %s: no queueing station or function pool %q; it has %s", m.Name, name, strings.Join(names, ", "))
+}
+
+// provisionedIn counts the provisioned instances of m's pools.
+func provisionedIn(m sim.Model) int {
+	n := 0
+	for _, p := range m.Pools {
+		n += p.Provisioned
+	}
+	return n
+}
+
+// setAccount returns m with n as its account's concurrency limit.
+func setAccount(m sim.Model, n int) sim.Model {
+	m.AccountConcurrency = n
+	return m
 }
 
 // size is Size, with the simulation's own result at the count returned.
 func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms float64, opts ...Option) (Sizing, results.VariantResult, sim.Result, error) {
 	s := Sizing{Name: name, Rate: rate, SLOP99Ms: sloP99Ms}
-	pool, start, err := sizable(m, name)
+	kind, start, err := sizable(m, name)
 	if err != nil {
 		return s, results.VariantResult{}, sim.Result{}, err
 	}
-	s.Pool = pool
+	s.Pool, s.Account = kind != kindStation, kind == kindAccount
 	z := sizer{start: start, least: 1, most: MaxReplicas,
 		set: func(n int) sim.Model {
-			if pool {
+			switch kind {
+			case kindAccount:
+				return setAccount(m, n)
+			case kindPool:
 				return setLimit(m, name, n)
 			}
 			sized, _ := SetReplicas(m, name, n)
@@ -366,13 +414,16 @@ func SizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name strin
 	if err := ValidatePhases(phases); err != nil {
 		return s, results.VariantResult{}, fmt.Errorf("size %s through phases: %w", m.Name, err)
 	}
-	pool, start, err := sizable(m, name)
+	kind, start, err := sizable(m, name)
 	if err != nil {
 		return s, results.VariantResult{}, err
 	}
-	s.Pool, s.Provisioned = pool, pool
+	s.Pool, s.Provisioned, s.Account = kind != kindStation, kind == kindPool, kind == kindAccount
 	z := sizer{start: start, least: 1, most: MaxReplicas,
 		set: func(n int) sim.Model {
+			if kind == kindAccount {
+				return setAccount(m, n)
+			}
 			sized, _ := SetReplicas(m, name, n)
 			return sized
 		},
@@ -387,10 +438,19 @@ func SizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name strin
 			return worst
 		},
 	}
-	if pool {
+	switch kind {
+	case kindAccount:
+		z.least = max(provisionedIn(m), 1)
+	case kindPool:
 		i := slices.IndexFunc(m.Pools, func(p sim.Pool) bool { return p.Name == name })
-		s.Limit = m.Pools[i].MaxConcurrency
-		z.start, z.least, z.set = m.Pools[i].Provisioned, 0, func(n int) sim.Model { return setProvisioned(m, name, n) }
+		own := m.Pools[i].Provisioned
+		s.Limit, s.LimitName = m.Pools[i].MaxConcurrency, "max_concurrency"
+		if a := m.AccountConcurrency; a > 0 && (s.Limit == 0 || a-provisionedIn(m)+own < s.Limit) {
+			// The account reserves the other pools' provisioned
+			// instances; the rest is what this pool can provision.
+			s.Limit, s.LimitName = a-provisionedIn(m)+own, "account_concurrency"
+		}
+		z.start, z.least, z.set = own, 0, func(n int) sim.Model { return setProvisioned(m, name, n) }
 		if s.Limit > 0 {
 			z.most = s.Limit
 		}
@@ -446,8 +506,17 @@ func search(m sim.Model, s Sizing, z sizer) (Sizing, results.VariantResult, sim.
 		if st, ok := r.Station(s.Name); ok && !s.Pool {
 			t.Utilization = st.Utilization
 		}
-		if p, ok := r.Pool(s.Name); ok && s.Pool {
+		if p, ok := r.Pool(s.Name); ok && s.Pool && !s.Account {
 			t.Throttled, t.PeakInstances, t.ColdStarts = p.Throttled, p.PeakInstances, p.ColdStarts
+		}
+		if s.Account {
+			for _, p := range r.Pools {
+				t.Throttled += p.Throttled
+				t.ColdStarts += p.ColdStarts
+			}
+			for _, sec := range r.Seconds {
+				t.PeakInstances = max(t.PeakInstances, sec.Instances)
+			}
 		}
 		s.Saturated, s.waitName, s.waitMs = s.Saturated[:0], "", 0
 		for _, st := range r.Stations {

@@ -291,3 +291,68 @@ func TestSizePhasesElsewhere(t *testing.T) {
 		t.Errorf("sizing says %q: want %q", s, want)
 	}
 }
+
+// splitPools is poolBound's load over two functions' pools, half each,
+// under an account's limit.
+func splitPools(account int) sim.Model {
+	m := poolBound(0, 8)
+	m.AccountConcurrency = account
+	m.Pools = []sim.Pool{
+		{Name: "read", MemoryMB: 128, ColdStart: sim.Deterministic(20), KeepAliveSec: 60},
+		{Name: "write", MemoryMB: 128, ColdStart: sim.Deterministic(20), KeepAliveSec: 60},
+	}
+	route := m.Classes[0].Route
+	m.Classes = []sim.Class{
+		{Name: "get", Weight: 1, Route: []sim.Visit{route[0], {Pool: "read", Service: route[1].Service}}},
+		{Name: "put", Weight: 1, Route: []sim.Visit{route[0], {Pool: "write", Service: route[1].Service}}},
+	}
+	return m
+}
+
+// TestSizeAccount sizes the account's limit over two pools: the lowest
+// at which neither throttles, about what one pool of both loads needs.
+func TestSizeAccount(t *testing.T) {
+	t.Parallel()
+	s, v, err := Size(context.Background(), splitPools(4), 2000, Account, 100, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Account || !s.Met() || s.Count < 25 || s.Count > 60 {
+		t.Fatalf("sized %+v, want the account's limit at 25..60", s)
+	}
+	j := slices.IndexFunc(s.Tries, func(tr Try) bool { return tr.Count == s.Count-1 })
+	if j < 0 || s.Tries[j].Throttled == 0 {
+		t.Errorf("tries %+v: want %d to throttle", s.Tries, s.Count-1)
+	}
+	want := fmt.Sprintf("Sized the account's concurrency limit over every pool for a p99 of 100 ms at 2000 req/s: a limit of %d is the lowest", s.Count)
+	if note := v.Notes[len(v.Notes)-1]; !strings.HasPrefix(note, want) {
+		t.Errorf("last note %q: want it to begin %q", note, want)
+	}
+	if pl := v.Platform; pl == nil || pl.AccountConcurrency != s.Count {
+		t.Errorf("platform %+v: want the prediction at the limit found", pl)
+	}
+	// A model without pools has no account to size.
+	if _, _, err := Size(context.Background(), cpuBound(1), 2000, Account, 100); err == nil || !strings.Contains(err.Error(), `no queueing station or function pool "account"`) {
+		t.Errorf("sizing the account of a model without pools: %v", err)
+	}
+}
+
+// TestSizePhasesUnderTheAccount sizes a pool's provisioned instances
+// where the account's limit, less what the other pool provisions, caps
+// them: the sizing says which limit to raise.
+func TestSizePhasesUnderTheAccount(t *testing.T) {
+	t.Parallel()
+	m := splitPools(12)
+	m.Pools[1].Provisioned = 4
+	phases := []sim.Phase{{DurationSec: 10, RatePerSec: 200}, {DurationSec: 5, RatePerSec: 2000}, {DurationSec: 10, RatePerSec: 200}}
+	s, _, err := SizePhases(context.Background(), m, phases, "read", 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Met() || s.Limit != 8 || s.LimitName != "account_concurrency" {
+		t.Fatalf("sized %+v, want none met, capped at 8 by the account (12 less write's 4)", s)
+	}
+	if last := s.Tries[len(s.Tries)-1]; last.Count != 8 || !strings.Contains(s.String(), "up to 8, what the account's concurrency limit leaves the pool") {
+		t.Errorf("last try %+v, sizing %q: want it stopped at 8, naming the account's limit", last, s)
+	}
+}
