@@ -72,7 +72,7 @@ func functionPoolsOf(m measure, cfg config, notes *[]string) (fp functionPools, 
 
 	var async []asyncVisit
 	var extraSum float64
-	var names []string
+	var names, rare []string
 	provisioned := 0
 	for i, f := range pm.fns {
 		// A function no route invokes (an event's consumer, a schedule's
@@ -80,6 +80,11 @@ func functionPoolsOf(m measure, cfg config, notes *[]string) (fp functionPools, 
 		// through another component, is invoked beside the requests.
 		routed := entry && len(f.routes) > 0
 		if f.invocations <= 0 || (!used[i] && routed) {
+			continue
+		}
+		extra := float64(f.invocations) / m.all
+		if !routed && extra < 0.001 {
+			rare = append(rare, f.name)
 			continue
 		}
 		p := sim.Pool{Name: poolName(f.name), MemoryMB: max(f.memoryMB, 1), KeepAliveSec: ka.Seconds(),
@@ -104,10 +109,6 @@ func functionPoolsOf(m measure, cfg config, notes *[]string) (fp functionPools, 
 		if routed {
 			continue
 		}
-		extra := float64(f.invocations) / m.all
-		if extra < 0.001 {
-			continue
-		}
 		extraSum += extra
 		mean := max(round3(float64(f.billedMs)/float64(f.invocations)), minMs)
 		async = append(async, asyncVisit{pool: p.Name, prob: extra, service: sim.Exponential(mean)})
@@ -128,6 +129,9 @@ func functionPoolsOf(m measure, cfg config, notes *[]string) (fp functionPools, 
 	fp.async = async
 	*notes = append(*notes, fmt.Sprintf("Function pools, one per function as the cloud scales them: %s; keep-alive %s (%s); at most %d instances busy at once over all of them (%s).",
 		strings.Join(names, ", "), ka.Round(time.Millisecond), src, fp.account, asrc))
+	if len(rare) > 0 {
+		*notes = append(*notes, fmt.Sprintf("Left out, invoked for under 0.1 %% of the requests: %s.", strings.Join(rare, ", ")))
+	}
 	if len(async) > 0 {
 		var parts []string
 		for _, a := range async {

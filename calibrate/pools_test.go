@@ -135,3 +135,22 @@ func TestCalibrateFunctionPoolsBehindGateway(t *testing.T) {
 		t.Errorf("pools %+v, route %+v; want mail and sweep, the delay at the wait station, then their async visits", c.Model.Pools, r)
 	}
 }
+
+// TestFunctionPoolsLeaveRareOnesOut checks that a function invoked for
+// under 0.1 % of the requests (a schedule's job) gets no pool: no visit
+// would reach it.
+func TestFunctionPoolsLeaveRareOnesOut(t *testing.T) {
+	m := measure{all: 100_000, entry: "platform", ops: []opMeasure{{name: "A", count: 100_000}},
+		platform: &platformMeasure{component: "platform", account: 100, invocations: 100_050, fns: []fnMeasure{
+			{name: "a", routes: []string{"A"}, memoryMB: 128, invocations: 100_000},
+			{name: "cron", memoryMB: 128, invocations: 50},
+		}}}
+	var notes []string
+	fp, ok := functionPoolsOf(m, config{}, &notes)
+	if !ok || len(fp.pools) != 1 || fp.pools[0].Name != "a" || len(fp.async) != 0 {
+		t.Errorf("pools %+v, async %+v (ok %v); want a alone", fp.pools, fp.async, ok)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "Left out, invoked for under 0.1 % of the requests: cron.") {
+		t.Errorf("notes %q, want cron named as left out", notes)
+	}
+}
