@@ -261,8 +261,20 @@ func TestSimulateSize(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("simulate -size functions exited %d: %s", code, errOut)
 	}
-	if want := regexp.MustCompile(`serverless \(modeled\): Sized the concurrency limit of pool functions for a p99 of 50 ms at 20000 req/s: a limit of \d+ is the lowest that meets it`); !want.MatchString(stdout) {
-		t.Errorf("simulate -size functions output lacks the limit:\n%s", stdout)
+	want = regexp.MustCompile(`serverless \(modeled\): Sized the concurrency limit of pool functions for a p99 of 50 ms at 20000 req/s: a limit of (\d+) is the lowest that meets it`)
+	pool := want.FindStringSubmatch(stdout)
+	if pool == nil {
+		t.Fatalf("simulate -size functions output lacks the limit:\n%s", stdout)
+	}
+	// Its one pool stands for every function: sizing the account sizes
+	// that pool's limit.
+	code, stdout, errOut = run(t, "simulate", "-model", "../results/example/summary/serverless.json", "-rate", "20000", "-instances", "cpu=20",
+		"-size", "account", "-slo-p99", "50ms", "-requests", "20000", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate -size account exited %d: %s", code, errOut)
+	}
+	if want := "Sized the account's concurrency limit over every pool for a p99 of 50 ms at 20000 req/s: a limit of " + pool[1] + " is the lowest"; !strings.Contains(stdout, want) {
+		t.Errorf("simulate -size account output lacks %q:\n%s", want, stdout)
 	}
 }
 
@@ -768,9 +780,11 @@ func TestWithInstances(t *testing.T) {
 	m := sim.Model{
 		Name: "m", DurationSec: 10, Arrivals: sim.Arrivals{RatePerSec: 10},
 		Stations: []sim.Station{{Name: "cpu", Servers: 2, Replicas: 1}},
-		Pools:    []sim.Pool{{Name: "read", MemoryMB: 128, ColdStart: sim.Deterministic(10)}},
+		Pools: []sim.Pool{{Name: "read", MemoryMB: 128, ColdStart: sim.Deterministic(10)},
+			{Name: "mail", MemoryMB: 128, ColdStart: sim.Deterministic(10)}},
 		Classes: []sim.Class{{Name: "get", Weight: 1, Route: []sim.Visit{
 			{Station: "cpu", Service: sim.Deterministic(1)}, {Pool: "read", Service: sim.Deterministic(1)},
+			{Pool: "mail", Service: sim.Deterministic(1), Async: true},
 		}}},
 	}
 	tests := []struct {
@@ -783,7 +797,7 @@ func TestWithInstances(t *testing.T) {
 		{"provisioned", map[string]int{"read": 3}, func(m sim.Model) bool { return m.Pools[0].Provisioned == 3 }, ""},
 		{"the account's limit", map[string]int{"account": 1000}, func(m sim.Model) bool { return m.AccountConcurrency == 1000 }, ""},
 		{"provisioned beyond the account's limit", map[string]int{"read": 3, "account": 2}, nil, "must not exceed account_concurrency (2)"},
-		{"unknown", map[string]int{"db": 1}, nil, `model m has no station or pool "db"; it has cpu, read, account`},
+		{"unknown", map[string]int{"db": 1}, nil, `model m has no station or pool "db"; it has cpu, read, mail, account`},
 	}
 	for _, tc := range tests {
 		got, err := withInstances(m, tc.counts)
@@ -798,5 +812,13 @@ func TestWithInstances(t *testing.T) {
 	}
 	if m.Pools[0].Provisioned != 0 || m.AccountConcurrency != 0 {
 		t.Errorf("withInstances changed the model it was given: %+v", m)
+	}
+	// Where one pool stands for every function, its limit is the
+	// account's.
+	one := m
+	one.Pools = m.Pools[:1]
+	one.Classes = []sim.Class{{Name: "get", Weight: 1, Route: m.Classes[0].Route[:2]}}
+	if got, err := withInstances(one, map[string]int{"account": 30}); err != nil || got.Pools[0].MaxConcurrency != 30 || got.AccountConcurrency != 0 {
+		t.Errorf("one pool: %+v, %v; want its max_concurrency 30", got.Pools, err)
 	}
 }

@@ -473,7 +473,7 @@ func withInstances(m sim.Model, counts map[string]int) (sim.Model, error) {
 			}
 		}
 		if !found && name == simrun.Account && len(m.Pools) > 0 {
-			found, m.AccountConcurrency = true, n
+			found, m = true, simrun.SetAccount(m, n)
 		}
 		if !found {
 			var names []string

@@ -353,6 +353,9 @@ func sizable(m sim.Model, name string) (kind sizeKind, start int, err error) {
 		names = append(names, "pool "+p.Name)
 	}
 	if len(m.Pools) > 0 {
+		if name == Account && onePool(m) {
+			return kindAccount, max(m.Pools[0].MaxConcurrency, 1), nil
+		}
 		if name == Account {
 			return kindAccount, max(m.AccountConcurrency, provisionedIn(m), 1), nil
 		}
@@ -370,11 +373,21 @@ func provisionedIn(m sim.Model) int {
 	return n
 }
 
-// setAccount returns m with n as its account's concurrency limit.
-func setAccount(m sim.Model, n int) sim.Model {
+// SetAccount returns m with n as its account's concurrency limit over
+// every pool; in a model whose one pool stands for every function, with
+// no account limit of its own (calibrated from a result that did not
+// record one), that pool's limit is the account's, and n is set there.
+func SetAccount(m sim.Model, n int) sim.Model {
+	if onePool(m) {
+		return setLimit(m, m.Pools[0].Name, n)
+	}
 	m.AccountConcurrency = n
 	return m
 }
+
+// onePool says whether m's one pool stands for the account (see
+// SetAccount).
+func onePool(m sim.Model) bool { return m.AccountConcurrency == 0 && len(m.Pools) == 1 }
 
 // size is Size, with the simulation's own result at the count returned.
 func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms float64, opts ...Option) (Sizing, results.VariantResult, sim.Result, error) {
@@ -388,7 +401,7 @@ func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms 
 		set: func(n int) sim.Model {
 			switch kind {
 			case kindAccount:
-				return setAccount(m, n)
+				return SetAccount(m, n)
 			case kindPool:
 				return setLimit(m, name, n)
 			}
@@ -422,7 +435,7 @@ func SizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name strin
 	z := sizer{start: start, least: 1, most: MaxReplicas,
 		set: func(n int) sim.Model {
 			if kind == kindAccount {
-				return setAccount(m, n)
+				return SetAccount(m, n)
 			}
 			sized, _ := SetReplicas(m, name, n)
 			return sized
