@@ -164,8 +164,9 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 // Validate and MeasureGap.
 func WithSetting(s string) Option { return func(c *config) { c.setting = &s } }
 
-// WithKeepAlive sets the function pool's keep-alive, overriding what the
-// result's setting says and DefaultKeepAlive. For Calibrate and FromRun.
+// WithKeepAlive sets the function pools' keep-alive, overriding what the
+// platform recorded, what the result's setting says and DefaultKeepAlive.
+// For Calibrate and FromRun.
 func WithKeepAlive(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {
@@ -175,9 +176,11 @@ func WithKeepAlive(d time.Duration) Option {
 	}
 }
 
-// WithMaxConcurrency sets the function pool's concurrency limit (default
-// DefaultMaxConcurrency), which results do not record. For Calibrate and
-// FromRun.
+// WithMaxConcurrency sets the account's concurrency limit over the
+// function pools, overriding what the platform recorded: with a pool per
+// function, the model's account_concurrency; with one pool for every
+// function (a result from before the platform recorded its limits), that
+// pool's limit (default DefaultMaxConcurrency). For Calibrate and FromRun.
 func WithMaxConcurrency(n int) Option {
 	return func(c *config) {
 		if n < 1 {

@@ -55,13 +55,12 @@ func functionPoolsOf(m measure, cfg config, notes *[]string) (fp functionPools, 
 	}
 
 	ka, src := DefaultKeepAlive, "the variants' default"
-	switch {
+	switch d, found := keepAliveOf(m.setting); {
 	case cfg.keepAlive > 0:
 		ka, src = cfg.keepAlive, "WithKeepAlive"
 	case pm.keepAliveSec > 0:
 		ka, src = time.Duration(pm.keepAliveSec*float64(time.Second)), "the platform's, as recorded"
-	}
-	if d, found := keepAliveOf(m.setting); found && cfg.keepAlive <= 0 && pm.keepAliveSec <= 0 {
+	case found:
 		ka, src = d, "the result's setting"
 	}
 	fp.account = pm.account

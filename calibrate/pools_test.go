@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/archbench/archbench/results"
 	"github.com/archbench/archbench/sim"
@@ -152,5 +153,18 @@ func TestFunctionPoolsLeaveRareOnesOut(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(notes, "\n"), "Left out, invoked for under 0.1 % of the requests: cron.") {
 		t.Errorf("notes %q, want cron named as left out", notes)
+	}
+}
+
+// TestCalibrateFunctionPoolsOptions checks that WithKeepAlive and
+// WithMaxConcurrency override what the platform recorded.
+func TestCalibrateFunctionPoolsOptions(t *testing.T) {
+	c, err := Calibrate(context.Background(), platformToy(), 2, WithRounds(0), WithRequests(5_000),
+		WithKeepAlive(5*time.Minute), WithMaxConcurrency(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Model; m.AccountConcurrency != 1000 || len(m.Pools) != 4 || m.Pools[0].KeepAliveSec != 300 || m.Pools[3].KeepAliveSec != 300 {
+		t.Errorf("account limit %d, pools %+v; want 1000 and a keep-alive of 300 s each", m.AccountConcurrency, m.Pools)
 	}
 }
