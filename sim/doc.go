@@ -44,9 +44,11 @@
 // of its own, reusing the most recently idle one or starting a new one
 // (a cold start, added to that request's latency); instances idle for the
 // keep-alive stop, provisioned ones never do; beyond the concurrency
-// limit requests are throttled. Billing follows AWS Lambda: each
-// invocation's duration, cold start included, rounded up to the
-// millisecond, times the memory.
+// limit requests are throttled, and beyond the account's, over every
+// pool, too. A cold start may hold a server of a station (a CPU of the
+// machine the instances start on) for its length, queueing there with
+// the requests. Billing follows AWS Lambda: each invocation's duration,
+// cold start included, rounded up to the millisecond, times the memory.
 //
 // Moving between two different stations or pools costs a network hop,
 // drawn from the model's Hop distribution. An async visit is fire and

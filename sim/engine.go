@@ -117,6 +117,7 @@ const (
 const (
 	fMeasured uint8 = 1 << iota // arrived in the measured window
 	fDetached                   // an async visit's copy
+	fStarting                   // at a pool's ColdStartStation, starting its instance
 )
 
 // request is a request in flight, pooled in sim.reqs and named by index.
@@ -230,9 +231,10 @@ type sim struct {
 	nextSecond   float64
 	sec          Second
 	sent         sentSeconds
-	accountConc  int // Model.AccountConcurrency
-	provisioned  int // the pools' provisioned instances, in all
-	onDemandBusy int // instances of busyNow that are not provisioned
+	starting     map[int32]coldStart // requests whose instances start at a station, by index
+	accountConc  int                 // Model.AccountConcurrency
+	provisioned  int                 // the pools' provisioned instances, in all
+	onDemandBusy int                 // instances of busyNow that are not provisioned
 	seconds      []Second
 	instancesNow int
 	busyNow      int // instances serving a request (or starting for one), over all pools
@@ -268,6 +270,11 @@ func newSim(m Model, cfg config) *sim {
 	for i, p := range m.Pools {
 		node[p.Name] = s.nst + int32(i)
 		s.pools = append(s.pools, newPool(p))
+		s.pools[i].coldAt = -1
+		if p.ColdStartStation != "" {
+			s.pools[i].coldAt = node[p.ColdStartStation]
+			s.starting = map[int32]coldStart{}
+		}
 		s.instancesNow += p.Provisioned
 		s.provisioned += p.Provisioned
 	}

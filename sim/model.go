@@ -168,6 +168,13 @@ type Pool struct {
 	// ColdStart is how long a new instance takes before it serves its
 	// first request.
 	ColdStart Dist `json:"cold_start"`
+	// ColdStartStation, when set, names a station (with servers) whose
+	// server a cold start holds for its length, as starting a process
+	// takes a CPU of the machine it starts on: starts then queue for the
+	// station with the requests, and a burst's starts slow each other and
+	// the requests down. Empty: a cold start takes no station's capacity,
+	// as on a cloud's own hosts.
+	ColdStartStation string `json:"cold_start_station,omitempty"`
 	// KeepAliveSec is how long an idle instance lives; 0 stops it as soon
 	// as it finishes.
 	KeepAliveSec float64 `json:"keep_alive_sec"`

@@ -35,7 +35,7 @@ func fullModel() Model {
 			{Name: "db", Servers: 8, Lock: true, LoadFactors: []LoadFactor{{RatePerSec: 50, Factor: 1.2}, {RatePerSec: 400, Factor: 0.9}}},
 			{Name: "provider", Delay: true, Replicas: 1},
 		},
-		Pools: []Pool{{Name: "mail", MemoryMB: 256, ColdStart: LogNormal(200, 800), KeepAliveSec: 10, MaxConcurrency: 20, Provisioned: 2,
+		Pools: []Pool{{Name: "mail", MemoryMB: 256, ColdStart: LogNormal(200, 800), ColdStartStation: "api", KeepAliveSec: 10, MaxConcurrency: 20, Provisioned: 2,
 			LoadFactors: []LoadFactor{{RatePerSec: 100, Factor: 1.1}}}},
 		AccountConcurrency: 50,
 		Classes: []Class{
@@ -148,6 +148,8 @@ func TestValidate(t *testing.T) {
 		{"warmup too long", func(m *Model) { m.WarmupSec = 20 }, "warmup_sec must be less than duration_sec (20), but is 20"},
 		{"no arrivals", func(m *Model) { m.Arrivals = Arrivals{} }, "arrivals must bring requests"},
 		{"account limit", func(m *Model) { m.AccountConcurrency = -1 }, "account_concurrency must be 0 to"},
+		{"cold start station unknown", func(m *Model) { m.Pools[0].ColdStartStation = "gpu" }, `pools[0].cold_start_station must name a station with servers, but is "gpu"`},
+		{"cold start station a delay", func(m *Model) { m.Pools[0].ColdStartStation = "provider" }, `pools[0].cold_start_station must name a station with servers, but is "provider"`},
 		{"account limit below provisioned", func(m *Model) { m.AccountConcurrency = 1 }, "the pools' provisioned instances (2 in all) must not exceed account_concurrency (1)"},
 		{"account limit without pools", func(m *Model) {
 			m.Pools = nil

@@ -19,6 +19,7 @@ type pool struct {
 	count     int // instances: prov + busy + idle
 	faults    []fault
 	loadScale []float64 // service-time factor per arrival segment; nil: 1
+	coldAt    int32     // Pool.ColdStartStation's index; -1: none
 
 	// area integrates count over time (ms × instances); mark holds it at
 	// the window's start and end.
@@ -130,6 +131,18 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		svc = draw.loaded(svc, p.loadScale[s.segNow()])
 	}
 	svc *= factor
+	if cold > 0 && p.coldAt >= 0 {
+		// The start holds a server of the station for its length; the
+		// invocation runs once it has one and is done (see started).
+		if measured {
+			p.invocations++
+		}
+		s.starting[ri] = coldStart{cold: cold, svc: svc, since: s.now}
+		r.flags |= fStarting
+		r.at = p.coldAt
+		s.stationArrive(ri, &s.stations[p.coldAt])
+		return
+	}
 	if measured {
 		billed := int64(math.Ceil(cold + svc - 1e-9))
 		p.invocations++
@@ -139,6 +152,29 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		}
 	}
 	s.push(s.now+cold+svc, evPoolDone, ri)
+}
+
+// coldStart is a request whose new instance starts at the pool's
+// ColdStartStation: how long the start holds a server, the invocation
+// after it, and when the request reached the pool.
+type coldStart struct {
+	cold, svc, since float64
+}
+
+// started runs the invocation of a request whose instance has started at
+// the pool's ColdStartStation, and bills its wall time, the wait for a
+// server included, as the instance's initialisation.
+func (s *sim) started(ri int32) {
+	cs := s.starting[ri]
+	delete(s.starting, ri)
+	r := &s.reqs[ri]
+	r.flags &^= fStarting
+	r.at, r.rep = s.classes[r.class].route[r.step].node, 0
+	if r.flags&fMeasured != 0 {
+		p := &s.pools[r.at-s.nst]
+		p.billedMs += int64(math.Ceil(s.now - cs.since + cs.svc - 1e-9))
+	}
+	s.push(s.now+cs.svc, evPoolDone, ri)
 }
 
 func (s *sim) poolDone(ri int32) {

@@ -257,3 +257,38 @@ func TestAccountConcurrency(t *testing.T) {
 		})
 	}
 }
+
+// TestColdStartStation checks cold starts that hold a station's server:
+// a burst's starts queue for the one CPU, each instance ready when its
+// start has had the CPU for its length, and each start billed for its
+// wait too, as a measured initialisation would be.
+func TestColdStartStation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		station string
+		maxMs   float64
+		billed  int64
+	}{
+		// Ready at 100, 200 and 300 ms; 10 ms of invocation after.
+		{name: "on the cpu", station: "cpu", maxMs: 310, billed: 110 + 210 + 310},
+		{name: "on the cloud's hosts", maxMs: 110, billed: 3 * 110},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := poolModel(100, 10, 60, Burst{AtSec: 1, Requests: 3})
+			m.Stations = []Station{{Name: "cpu", Servers: 1}}
+			m.Pools[0].ColdStartStation = tc.station
+			res := run(t, m)
+			p, c := res.Pools[0], res.Total
+			if c.Completed != 3 || p.ColdStarts != 3 || math.Abs(c.Latency.MaxMs-tc.maxMs) > 1e-6 || p.BilledMs != tc.billed {
+				t.Errorf("completed %d, cold starts %d, max latency %g ms, billed %d ms; want 3, 3, %g, %d",
+					c.Completed, p.ColdStarts, c.Latency.MaxMs, p.BilledMs, tc.maxMs, tc.billed)
+			}
+			if cpu, _ := res.Station("cpu"); tc.station != "" && cpu.Utilization == 0 {
+				t.Errorf("cpu utilisation 0: the starts held it")
+			}
+		})
+	}
+}

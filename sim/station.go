@@ -152,7 +152,8 @@ func (s *sim) stationArrive(ri int32, st *station) {
 	if r.flags&fMeasured != 0 {
 		st.visits++
 	}
-	if len(st.faults) > 0 {
+	starting := r.flags&fStarting != 0 // never failed or turned away: the instance is on its way
+	if len(st.faults) > 0 && !starting {
 		if f, _ := faultAt(st.faults, s.now); f != nil {
 			s.fail(ri, f, &st.failed)
 			return
@@ -165,7 +166,7 @@ func (s *sim) stationArrive(ri int32, st *station) {
 		s.serve(ri, st, rep)
 		return
 	}
-	if st.queueLimit > 0 && rep.q.len() >= st.queueLimit {
+	if st.queueLimit > 0 && rep.q.len() >= st.queueLimit && !starting {
 		s.turnAway(ri, false, &st.rejected)
 		return
 	}
@@ -181,10 +182,15 @@ func (s *sim) serve(ri int32, st *station, rep *replica) {
 	st.touch(s.now)
 	st.busy++
 	rep.busy++
-	draw := &s.classes[r.class].route[r.step].svc
-	svc := draw.sample(s.rng)
-	if st.loadScale != nil {
-		svc = draw.loaded(svc, st.loadScale[s.segNow()])
+	var svc float64
+	if r.flags&fStarting != 0 {
+		svc = s.starting[ri].cold
+	} else {
+		draw := &s.classes[r.class].route[r.step].svc
+		svc = draw.sample(s.rng)
+		if st.loadScale != nil {
+			svc = draw.loaded(svc, st.loadScale[s.segNow()])
+		}
 	}
 	if len(st.faults) > 0 {
 		_, f := faultAt(st.faults, s.now)
@@ -203,6 +209,11 @@ func (s *sim) serve(ri int32, st *station, rep *replica) {
 func (s *sim) stationDone(ri int32) {
 	r := &s.reqs[ri]
 	st := &s.stations[r.at]
+	if r.flags&fStarting != 0 {
+		s.freeServer(st, r.rep)
+		s.started(ri)
+		return
+	}
 	v := &s.classes[r.class].route[r.step]
 	switch {
 	case v.hold:

@@ -77,6 +77,11 @@ func (m Model) Validate() error {
 		define(p+".name", pl.Name, "pool")
 		pl.validate(&v, p)
 		provisioned += pl.Provisioned
+		if cs := pl.ColdStartStation; cs != "" {
+			if isDelay, ok := delays[cs]; !ok || isDelay {
+				v.addf("%s.cold_start_station must name a station with servers, but is %q", p, cs)
+			}
+		}
 	}
 	v.intRange("account_concurrency", m.AccountConcurrency, 0, maxInstances)
 	if m.AccountConcurrency > 0 && provisioned > m.AccountConcurrency {
