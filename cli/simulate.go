@@ -39,10 +39,10 @@ steady run, which you can read and edit.
 
   archbench simulate -model m.json -rate 50000 -instances cpu=40
   archbench simulate -model m.json -rate 50000 -size cpu -slo-p99 100ms
-  archbench simulate -model m.json -rate 50000 -size functions -slo-p99 100ms
+  archbench simulate -model m.json -rate 50000 -size account -slo-p99 100ms
   archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
   archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -slo-p99 100ms
-  archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -size functions -slo-p99 100ms
+  archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -size checkout -slo-p99 100ms
 
 -size finds the fewest replicas of a station that keep the p99 within
 -slo-p99 with every request served and no queue saturated, simulating
@@ -81,7 +81,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	sweep := fs.String("sweep", "", "comma-separated request rates to simulate each model at, e.g. 10,100,1000")
 	phases := fs.String("phases", "", "phases, as `DURATION:RATE,...`, to simulate each model through, second by second,\ne.g. 30s:1000,10s:8000,60s:1000 (a spike)")
 	instances := fs.String("instances", "", "replicas of stations, or provisioned instances of pools, as name=N,...;\naccount=N sets the account's concurrency limit over every pool")
-	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`): the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep;\nwith -phases, replicas or a pool's provisioned instances, for every second of the phases")
+	size := fs.String("size", "", "a queueing station or a function pool to size (its `name`), or account: the fewest replicas,\nor the lowest concurrency limit, that keep the p99 within -slo-p99 at -rate, or at each rate of -sweep;\nwith -phases, replicas or a pool's provisioned instances, for every second of the phases")
 	sloP99 := fs.Duration("slo-p99", 0, "with -size: the p99 latency to keep (e.g. 100ms); with -phases, a spike's SLO")
 	requests := fs.Int("requests", 200_000, "requests each simulation counts after its warm-up")
 	seed := fs.Uint64("seed", sim.DefaultSeed, "the simulator's seed: the same seed gives the same prediction")
