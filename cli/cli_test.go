@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"net/http"
@@ -820,5 +821,39 @@ func TestWithInstances(t *testing.T) {
 	one.Classes = []sim.Class{{Name: "get", Weight: 1, Route: m.Classes[0].Route[:2]}}
 	if got, err := withInstances(one, map[string]int{"account": 30}); err != nil || got.Pools[0].MaxConcurrency != 30 || got.AccountConcurrency != 0 {
 		t.Errorf("one pool: %+v, %v; want its max_concurrency 30", got.Pools, err)
+	}
+}
+
+// TestSimulatePhasesSizeFunctions sizes every function pool of a model
+// with a pool per function for a burst, and prices what it provisions.
+func TestSimulatePhasesSizeFunctions(t *testing.T) {
+	pool := func(name string) sim.Pool {
+		return sim.Pool{Name: name, MemoryMB: 512, ColdStart: sim.Deterministic(20), KeepAliveSec: 60}
+	}
+	m := sim.Model{
+		Name: "fns", DurationSec: 10, AccountConcurrency: 200,
+		Arrivals: sim.Arrivals{RatePerSec: 200},
+		Stations: []sim.Station{{Name: "cpu", Servers: 8, Replicas: 1}},
+		Pools:    []sim.Pool{pool("read"), pool("write")},
+		Classes: []sim.Class{
+			{Name: "get", Weight: 1, Route: []sim.Visit{{Station: "cpu", Service: sim.Exponential(1)}, {Pool: "read", Service: sim.Deterministic(10)}}},
+			{Name: "put", Weight: 1, Route: []sim.Visit{{Station: "cpu", Service: sim.Exponential(1)}, {Pool: "write", Service: sim.Deterministic(10)}}},
+		},
+	}
+	path := filepath.Join(t.TempDir(), "fns.json")
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errOut := run(t, "simulate", "-model", path, "-phases", "10s:200,5s:2000,10s:200", "-size", "functions", "-slo-p99", "25ms", "-out", t.TempDir())
+	if code != 0 {
+		t.Fatalf("simulate -phases -size functions exited %d: %s", code, errOut)
+	}
+	want := regexp.MustCompile(`fns \(modeled\): Sized the provisioned instances of every function pool, .*: read \d+, write \d+; \d+ in all .* it meets it .* they cost about \d+ USD a month`)
+	if !want.MatchString(stdout) {
+		t.Errorf("simulate -size functions output lacks each pool's count and the charge:\n%s", stdout)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/archbench/archbench/cost"
@@ -20,25 +21,49 @@ const phaseSLO = 50 * time.Millisecond
 
 // simulatePhases simulates m through phases, or, when name is not "",
 // sizes the station or pool it names for every second of them (see
-// simrun.SizePhases), and, when the phases are a spike, reads the spike's
-// figures off the series with slo as its SLO, as the bench's spike
-// scenario does. sizing is nil when nothing was sized.
-func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name string, slo time.Duration, opts []simrun.Option) (v results.VariantResult, sizing *simrun.Sizing, err error) {
-	if name != "" {
+// simrun.SizePhases), or, as simrun.Functions in a model with a pool per
+// function and none of that name, every function's provisioned instances
+// (simrun.SizeFunctions); and, when the phases are a spike, reads the
+// spike's figures off the series with slo as its SLO, as the bench's
+// spike scenario does. line says what was sized and what the instances
+// provisioned would cost a month at p's prices; "" when nothing was.
+func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name string, slo time.Duration, p cost.Pricing, opts []simrun.Option) (v results.VariantResult, line string, err error) {
+	sloMs := float64(slo) / float64(time.Millisecond)
+	switch {
+	case name == simrun.Functions && !hasNode(m, name) && len(m.Pools) > 1:
+		var f simrun.FunctionsSizing
+		f, v, err = simrun.SizeFunctions(ctx, m, phases, sloMs, opts...)
+		if _, gb := f.Total(); err == nil {
+			line = joinNonEmpty(f.String(), provisionedCharge(gb, p))
+		}
+	case name != "":
 		var s simrun.Sizing
-		s, v, err = simrun.SizePhases(ctx, m, phases, name, float64(slo)/float64(time.Millisecond), opts...)
-		sizing = &s
-	} else {
+		s, v, err = simrun.SizePhases(ctx, m, phases, name, sloMs, opts...)
+		if err == nil {
+			line = joinNonEmpty(s.String(), standingCharge(m, s, p))
+		}
+	default:
 		v, _, err = simrun.Phases(ctx, m, phases, opts...)
 	}
 	if err != nil {
-		return v, nil, err
+		return v, "", err
 	}
 	if sp, ok := spikeOf(phases, v.Series, slo); ok {
 		v.Spike = sp
 		v.Notes = append(v.Notes, fmt.Sprintf("The phases are a spike: its figures read off the series (modeled), with a p99 SLO of %g ms.", float64(slo)/float64(time.Millisecond)))
 	}
-	return v, sizing, nil
+	return v, line, nil
+}
+
+// hasNode says whether m has a station or pool named name.
+func hasNode(m sim.Model, name string) bool {
+	return slices.ContainsFunc(m.Stations, func(s sim.Station) bool { return s.Name == name }) ||
+		slices.ContainsFunc(m.Pools, func(p sim.Pool) bool { return p.Name == name })
+}
+
+// joinNonEmpty joins the texts that are not empty with a space.
+func joinNonEmpty(texts ...string) string {
+	return strings.Join(slices.DeleteFunc(texts, func(s string) bool { return s == "" }), " ")
 }
 
 // spikeOf reads the spike's figures off series (results.SpikeOf) when
@@ -65,7 +90,16 @@ func standingCharge(m sim.Model, s simrun.Sizing, p cost.Pricing) string {
 	if !s.Provisioned || !s.Met() || s.Count == 0 || i < 0 {
 		return ""
 	}
-	gb := float64(s.Count) * float64(m.Pools[i].MemoryMB) / 1024
+	return provisionedCharge(float64(s.Count)*float64(m.Pools[i].MemoryMB)/1024, p)
+}
+
+// provisionedCharge says what gb of provisioned instances cost a month,
+// kept around the clock, at p's price for provisioned concurrency; "" for
+// none.
+func provisionedCharge(gb float64, p cost.Pricing) string {
+	if gb <= 0 {
+		return ""
+	}
 	price := p.Functions.ProvisionedGBSecondUSD
 	if !(price > 0) {
 		return fmt.Sprintf("Their standing charge (%.3g GB kept provisioned) is not priced: the pricing table has no functions.provisioned_gb_second_usd.", gb)

@@ -43,6 +43,7 @@ steady run, which you can read and edit.
   archbench simulate -model a.json,b.json -sweep 10,100,1000,10000,100000
   archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -slo-p99 100ms
   archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -size checkout -slo-p99 100ms
+  archbench simulate -model m.json -phases 30s:1000,10s:8000,60s:1000 -size functions -slo-p99 100ms
 
 -size finds the fewest replicas of a station that keep the p99 within
 -slo-p99 with every request served and no queue saturated, simulating
@@ -58,7 +59,9 @@ model with a pool per function, it sizes the account's limit over all
 of them (account_concurrency) the same way. With -phases, -size sizes
 for every second of the phases (no second's p99 over -slo-p99): a
 station's replicas, or the fewest instances to provision in a pool, warm
-from the start, that take a burst's cold starts away.
+from the start, that take a burst's cold starts away; given "functions",
+in a model with a pool per function, every function's, one after
+another, and what they cost a month.
 
 -phases runs each model through phases of DURATION:RATE, one after
 another, after a 10 s warm-up rising to the first one's rate, and records every
@@ -200,13 +203,9 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		var v results.VariantResult
 		if phased != nil {
 			fmt.Fprintf(env.Stderr, "%s\n", simrun.PhasesText(phased))
-			var sizing *simrun.Sizing
-			v, sizing, err = simulatePhases(ctx, m, phased, *size, spikeSLO, opts)
-			if sizing != nil {
-				line := sizing.String()
-				if c := standingCharge(m, *sizing, pricing.table()); c != "" {
-					line += " " + c
-				}
+			var line string
+			v, line, err = simulatePhases(ctx, m, phased, *size, spikeSLO, pricing.table(), opts)
+			if line != "" {
 				sizings = append(sizings, m.Name+" (modeled): "+line)
 			}
 		} else if len(rates) > 0 {

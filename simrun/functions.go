@@ -1,0 +1,171 @@
+package simrun
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/archbench/archbench/results"
+	"github.com/archbench/archbench/sim"
+)
+
+// Functions is the name SizePhases' caller may give for every function
+// pool of a model with a pool per function: see SizeFunctions.
+const Functions = "functions"
+
+// FunctionsSizing is what SizeFunctions found: how many instances to
+// provision in each function's pool, and what the phases came to with
+// them all.
+type FunctionsSizing struct {
+	Phases   []sim.Phase
+	SLOP99Ms float64
+	// Pools are the pools sized, in the model's order, and Counts the
+	// provisioned instances found for each: the fewest with which the
+	// pool started no instance in the phases, or, where even its limit
+	// (Limits, 0 for none) did not get there, that limit.
+	Pools  []string
+	Counts []int
+	Limits []int
+	// MemoryMB is each pool's instance memory, to price what is
+	// provisioned.
+	MemoryMB []int
+	// P99Ms is the worst second's p99 with every count, Errors the
+	// requests that did not complete, ColdStarts the instances still
+	// started, and Sims the simulations run.
+	P99Ms      float64
+	Errors     int64
+	ColdStarts int64
+	Sims       int
+}
+
+// Met reports whether the phases met the SLO, without errors, with every
+// pool provisioned as found.
+func (f FunctionsSizing) Met() bool { return f.Errors == 0 && f.P99Ms <= f.SLOP99Ms }
+
+// Total is the provisioned instances over every pool, and GB their memory.
+func (f FunctionsSizing) Total() (n int, gb float64) {
+	for i, c := range f.Counts {
+		n += c
+		gb += float64(c) * float64(f.MemoryMB[i]) / 1024
+	}
+	return n, gb
+}
+
+// String says what SizeFunctions found, for a note and the terminal.
+func (f FunctionsSizing) String() string {
+	var each []string
+	for i, name := range f.Pools {
+		s := fmt.Sprintf("%s %d", name, f.Counts[i])
+		if f.Limits[i] > 0 && f.Counts[i] >= f.Limits[i] {
+			s += " (its limit)"
+		}
+		each = append(each, s)
+	}
+	n, gb := f.Total()
+	verdict := "meets it"
+	if !f.Met() {
+		verdict = "misses it"
+	}
+	return fmt.Sprintf("%sthe provisioned instances of every function pool, each the fewest with which it starts no instance %s: %s; %d in all (%.3g GB). With them the worst second's p99 is %s ms against %s ms, with %d errors and %d cold starts: it %s (%d simulations).",
+		sizingPrefix, "in every second of "+PhasesText(f.Phases), strings.Join(each, ", "), n, gb,
+		msText(f.P99Ms), msText(f.SLOP99Ms), f.Errors, f.ColdStarts, verdict, f.Sims)
+}
+
+// SizeFunctions sizes the provisioned instances of every function pool of
+// m for phases, one pool after another in the model's order: for each,
+// the fewest with which it starts no instance in the phases (a cold
+// start is what provisioning takes away), the pools before it
+// provisioned as found. Each count is capped by what the pool's and the
+// account's limits leave it. It then simulates the phases with every
+// count and returns that prediction, the sizing in its notes; whether
+// the SLO (sloP99Ms, for the worst second's p99, with no error) is met
+// with them is in FunctionsSizing.Met.
+func SizeFunctions(ctx context.Context, m sim.Model, phases []sim.Phase, sloP99Ms float64, opts ...Option) (FunctionsSizing, results.VariantResult, error) {
+	f := FunctionsSizing{Phases: phases, SLOP99Ms: sloP99Ms}
+	if err := ValidatePhases(phases); err != nil {
+		return f, results.VariantResult{}, fmt.Errorf("size %s's functions through phases: %w", m.Name, err)
+	}
+	if !(sloP99Ms > 0) {
+		return f, results.VariantResult{}, fmt.Errorf("size %s's functions: the p99 SLO must be > 0 ms, but is %g", m.Name, sloP99Ms)
+	}
+	if len(m.Pools) < 2 {
+		return f, results.VariantResult{}, fmt.Errorf("size %s's functions: it has %d function pools; size one by its name", m.Name, len(m.Pools))
+	}
+	coldStarts := func(sized sim.Model, pool string) (int64, error) {
+		f.Sims++
+		_, r, err := Phases(ctx, sized, phases, opts...)
+		if err != nil {
+			return 0, err
+		}
+		p, _ := r.Pool(pool)
+		return p.ColdStarts, nil
+	}
+	for _, p := range m.Pools {
+		limit := p.MaxConcurrency
+		if a := m.AccountConcurrency; a > 0 {
+			left := a - provisionedIn(m) + p.Provisioned
+			if limit == 0 || left < limit {
+				limit = left
+			}
+		}
+		n, err := fewestWarm(p.Provisioned, limit, func(n int) (int64, error) { return coldStarts(setProvisioned(m, p.Name, n), p.Name) })
+		if err != nil {
+			return f, results.VariantResult{}, fmt.Errorf("size %s's function %s: %w", m.Name, p.Name, err)
+		}
+		m = setProvisioned(m, p.Name, n)
+		f.Pools, f.Counts, f.Limits, f.MemoryMB = append(f.Pools, p.Name), append(f.Counts, n), append(f.Limits, limit), append(f.MemoryMB, p.MemoryMB)
+	}
+	f.Sims++
+	v, r, err := Phases(ctx, m, phases, opts...)
+	if err != nil {
+		return f, results.VariantResult{}, fmt.Errorf("size %s's functions: %w", m.Name, err)
+	}
+	for _, sec := range v.Series {
+		f.P99Ms = max(f.P99Ms, sec.P99Ms)
+	}
+	f.Errors = r.Total.Rejected + r.Total.Throttled + r.Total.Failed + r.Total.Unfinished
+	for _, p := range r.Pools {
+		f.ColdStarts += p.ColdStarts
+	}
+	v.Notes = append(v.Notes, f.String())
+	return f, v, nil
+}
+
+// fewestWarm returns the fewest provisioned instances, up to limit (0:
+// MaxReplicas), with which cold reports no cold start: from start, it
+// doubles until none, then bisects down to the last count with some (or
+// below start, if start had none); limit if even it has some.
+func fewestWarm(start, limit int, cold func(n int) (int64, error)) (int, error) {
+	most := MaxReplicas
+	if limit > 0 {
+		most = limit
+	}
+	n := min(start, most)
+	c, err := cold(n)
+	if err != nil {
+		return 0, err
+	}
+	missed := -1 // the most tried with cold starts
+	for c > 0 {
+		if n >= most {
+			return most, nil
+		}
+		missed, n = n, min(max(2*n, 1), most)
+		if c, err = cold(n); err != nil {
+			return 0, err
+		}
+	}
+	for n-missed > 1 {
+		mid := missed + (n-missed)/2
+		c, err := cold(mid)
+		if err != nil {
+			return 0, err
+		}
+		if c == 0 {
+			n = mid
+		} else {
+			missed = mid
+		}
+	}
+	return n, nil
+}
