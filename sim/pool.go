@@ -1,6 +1,10 @@
 package sim
 
-import "math"
+import (
+	"math"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
 
 // pool is a function pool's state during a run. Instances are
 // interchangeable, so only their number is kept, and for idle on-demand
@@ -29,6 +33,7 @@ type pool struct {
 
 	peak                                       int
 	invocations, coldStarts, throttled, failed int64
+	inits                                      *hdrhistogram.Histogram // µs, of measured cold starts; nil before the first
 	billedMs                                   int64
 	provBilledMs                               int64 // of billedMs, on provisioned instances
 }
@@ -117,6 +122,9 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		s.sec.ColdStarts++
 		if measured {
 			p.coldStarts++
+			if p.coldAt < 0 || cold <= 0 { // else recorded once started
+				p.recordInit(cold)
+			}
 		}
 		r.rep = 0
 	}
@@ -173,6 +181,7 @@ func (s *sim) started(ri int32) {
 	if r.flags&fMeasured != 0 {
 		p := &s.pools[r.at-s.nst]
 		p.billedMs += int64(math.Ceil(s.now - cs.since + cs.svc - 1e-9))
+		p.recordInit(s.now - cs.since)
 	}
 	s.push(s.now+cs.svc, evPoolDone, ri)
 }
@@ -197,8 +206,24 @@ func (s *sim) poolDone(ri int32) {
 	s.advance(ri)
 }
 
+// recordInit records a measured cold start of ms.
+func (p *pool) recordInit(ms float64) {
+	if p.inits == nil {
+		p.inits = hdrhistogram.New(1, maxHistUs, classSigFigs)
+	}
+	_ = p.inits.RecordValue(micros(ms))
+}
+
 func (p *pool) result(m Pool) PoolResult {
+	var p50, p99, most float64
+	if p.inits != nil {
+		p50, p99 = float64(p.inits.ValueAtQuantile(50))/1000, float64(p.inits.ValueAtQuantile(99))/1000
+		most = float64(p.inits.Max()) / 1000
+	}
 	return PoolResult{
+		InitP50Ms:       p50,
+		InitP99Ms:       p99,
+		InitMaxMs:       most,
 		Name:            m.Name,
 		MemoryMB:        m.MemoryMB,
 		Invocations:     p.invocations,

@@ -265,14 +265,15 @@ func TestAccountConcurrency(t *testing.T) {
 func TestColdStartStation(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		station string
-		maxMs   float64
-		billed  int64
+		name         string
+		station      string
+		maxMs        float64
+		billed       int64
+		initP50, max float64
 	}{
 		// Ready at 100, 200 and 300 ms; 10 ms of invocation after.
-		{name: "on the cpu", station: "cpu", maxMs: 310, billed: 110 + 210 + 310},
-		{name: "on the cloud's hosts", maxMs: 110, billed: 3 * 110},
+		{name: "on the cpu", station: "cpu", maxMs: 310, billed: 110 + 210 + 310, initP50: 200, max: 300},
+		{name: "on the cloud's hosts", maxMs: 110, billed: 3 * 110, initP50: 100, max: 100},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -285,6 +286,9 @@ func TestColdStartStation(t *testing.T) {
 			if c.Completed != 3 || p.ColdStarts != 3 || math.Abs(c.Latency.MaxMs-tc.maxMs) > 1e-6 || p.BilledMs != tc.billed {
 				t.Errorf("completed %d, cold starts %d, max latency %g ms, billed %d ms; want 3, 3, %g, %d",
 					c.Completed, p.ColdStarts, c.Latency.MaxMs, p.BilledMs, tc.maxMs, tc.billed)
+			}
+			if math.Abs(p.InitP50Ms-tc.initP50) > 1 || math.Abs(p.InitMaxMs-tc.max) > 1 {
+				t.Errorf("init p50 %g ms, max %g ms; want %g and %g (the wait for the station included)", p.InitP50Ms, p.InitMaxMs, tc.initP50, tc.max)
 			}
 			if cpu, _ := res.Station("cpu"); tc.station != "" && cpu.Utilization == 0 {
 				t.Errorf("cpu utilisation 0: the starts held it")

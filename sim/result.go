@@ -129,6 +129,13 @@ type PoolResult struct {
 	// Invocations reached an instance; ColdStarts of them started one.
 	Invocations int64 `json:"invocations"`
 	ColdStarts  int64 `json:"cold_starts"`
+	// InitP50Ms, InitP99Ms and InitMaxMs summarise those cold starts'
+	// durations (a wait for the ColdStartStation's server included), as a
+	// platform's meter reports its instances' initialisation; 0 without
+	// cold starts.
+	InitP50Ms float64 `json:"init_p50_ms,omitempty"`
+	InitP99Ms float64 `json:"init_p99_ms,omitempty"`
+	InitMaxMs float64 `json:"init_max_ms,omitempty"`
 	// Throttled requests found the pool at MaxConcurrency; Failed found
 	// it down.
 	Throttled int64 `json:"throttled"`

@@ -197,6 +197,7 @@ func Result(m sim.Model, r sim.Result, rate float64) results.VariantResult {
 			pl.Functions = append(pl.Functions, results.PlatformFunction{
 				Name: p.Name, MemoryMB: p.MemoryMB, Invocations: p.Invocations, Throttles: p.Throttled,
 				ColdStarts: p.ColdStarts, BilledMs: p.BilledMs, GBSeconds: p.GBSeconds, PeakInstances: p.PeakInstances,
+				InitMs:      results.InitPercentiles{P50: p.InitP50Ms, P99: p.InitP99Ms, Max: p.InitMaxMs},
 				Provisioned: p.Provisioned, ProvisionedGBSeconds: p.ProvisionedGBSeconds,
 			})
 		}

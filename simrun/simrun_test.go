@@ -410,7 +410,8 @@ func TestAtFunctionPools(t *testing.T) {
 		Arrivals: sim.Arrivals{RatePerSec: 100},
 		Pools: []sim.Pool{
 			{Name: "read", MemoryMB: 256, ColdStart: sim.Deterministic(20), KeepAliveSec: 60},
-			{Name: "mail", MemoryMB: 128, ColdStart: sim.Deterministic(20), KeepAliveSec: 60},
+			// No keep-alive: every invocation starts an instance.
+			{Name: "mail", MemoryMB: 128, ColdStart: sim.Deterministic(20)},
 		},
 		Classes: []sim.Class{{Name: "get", Weight: 1, Route: []sim.Visit{
 			{Pool: "read", Service: sim.Deterministic(2)},
@@ -427,5 +428,14 @@ func TestAtFunctionPools(t *testing.T) {
 	}
 	if p.Functions[0].Invocations != p.Functions[1].Invocations || p.Functions[0].Invocations == 0 {
 		t.Errorf("invocations: read %d, mail %d; want each request to invoke both", p.Functions[0].Invocations, p.Functions[1].Invocations)
+	}
+	// Every cold start takes the pools' 20 ms.
+	if mail := p.Functions[1]; mail.ColdStarts != mail.Invocations {
+		t.Fatalf("mail: %d cold starts of %d invocations, want every one", mail.ColdStarts, mail.Invocations)
+	}
+	for _, f := range p.Functions {
+		if f.ColdStarts > 0 && (f.InitMs.P50 < 19.9 || f.InitMs.Max > 20.1) {
+			t.Errorf("%s: %d cold starts, init %+v; want 20 ms each", f.Name, f.ColdStarts, f.InitMs)
+		}
 	}
 }
