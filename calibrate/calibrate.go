@@ -389,6 +389,11 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		}
 		return sim.Deterministic(ms)
 	}
+	if delayAt.Station != "" {
+		// A function platform at the front door has its instances'
+		// writers, not counted (see below).
+		asyncs = append(asyncs, backgroundWrites(m.writes, heldWriters(m), m.requests)...)
+	}
 	var demandMean float64
 	for i, o := range m.ops {
 		hops, ok := m.hops[o.name]
@@ -570,12 +575,21 @@ func poolOf(m measure, cfg config, notes *[]string) (*sim.Pool, *asyncVisit) {
 	return &p, &asyncVisit{prob: round4(extra), service: sim.Exponential(mean)}
 }
 
-// asyncVisit is a fire-and-forget invocation a request makes with some
-// probability, in pool (PoolFunctions if empty).
+// asyncVisit is a fire-and-forget visit a request makes with some
+// probability: an invocation in pool (PoolFunctions if empty and station
+// is too), or a hold of station (a background write).
 type asyncVisit struct {
-	pool    string
-	prob    float64
-	service sim.Dist
+	pool, station string
+	prob          float64
+	service       sim.Dist
+}
+
+// visit is a's visit.
+func (a asyncVisit) visit() sim.Visit {
+	if a.station != "" {
+		return sim.Visit{Station: a.station, Service: a.service, Async: true}
+	}
+	return sim.Visit{Pool: cmp.Or(a.pool, PoolFunctions), Service: a.service, Async: true}
 }
 
 // appendAsync ends route with an async visit to the pool, made with
@@ -585,7 +599,7 @@ func appendAsync(route []sim.Visit, a asyncVisit) []sim.Visit {
 	if a.prob < 1 {
 		route[n-1].Next = []sim.Jump{{Prob: round4(1 - a.prob), To: n + 1}}
 	}
-	return append(route, sim.Visit{Pool: cmp.Or(a.pool, PoolFunctions), Service: a.service, Async: true})
+	return append(route, a.visit())
 }
 
 // Explain describes, in a few sentences for a report, how c was built

@@ -162,7 +162,7 @@ func coldText(f fnMeasure, pm *platformMeasure) string {
 	}
 }
 
-// appendAsyncs ends route with async visits to pools, each made with its
+// appendAsyncs ends route with async visits, each made with its
 // probability and at most one a request: the last visit jumps to one of
 // them, or past them all, and each jumps past the rest once it has sent
 // its copy. With one, it is appendAsync.
@@ -186,7 +186,7 @@ func appendAsyncs(route []sim.Visit, as []asyncVisit) []sim.Visit {
 	}
 	route[n-1].Next = jumps
 	for i, a := range as {
-		v := sim.Visit{Pool: a.pool, Service: a.service, Async: true}
+		v := a.visit()
 		if i < len(as)-1 {
 			v.Next = []sim.Jump{{Prob: 1, To: end}}
 		}

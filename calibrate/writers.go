@@ -34,9 +34,9 @@ func writerStation(component, database string) string {
 	return "writer " + component + " " + database
 }
 
-// writesOf reads what each writer did for each operation in ws. Writes no
-// request started (Operation "") are left out: they hold the writer off
-// any request's path, which the model has no class for.
+// writesOf reads what each writer did for each operation in ws, and
+// counts the writes no request started (Operation "": an event's
+// consumer, an outbox), which are in out too, with op "".
 func writesOf(ws []results.WriterUsage) (out []writeMeasure, background int64) {
 	for _, w := range ws {
 		for _, o := range w.Operations {
@@ -45,13 +45,42 @@ func writesOf(ws []results.WriterUsage) (out []writeMeasure, background int64) {
 			}
 			if o.Operation == "" {
 				background += o.Writes
-				continue
 			}
 			out = append(out, writeMeasure{station: writerStation(w.Component, w.Database), op: o.Operation,
 				writes: o.Writes, heldMs: o.Held.Seconds() * 1000})
 		}
 	}
 	return out, background
+}
+
+// backgroundWrites returns the writes no request started to each of
+// stations (the writers requests hold) as async holds of the writer that
+// a request sets off, per request as measured over requests, each as long
+// as such a write held it on average: load on the writer off any
+// request's path, which requests then queue behind. Writers no request
+// holds, and stations written less than minWritesPerRequest a request in
+// the background, are left out.
+func backgroundWrites(ws []writeMeasure, stations []string, requests int64) []asyncVisit {
+	if requests <= 0 {
+		return nil
+	}
+	var out []asyncVisit
+	for _, st := range stations {
+		var writes int64
+		var heldMs float64
+		for _, w := range ws {
+			if w.op == "" && w.station == st {
+				writes += w.writes
+				heldMs += w.heldMs
+			}
+		}
+		n := float64(writes) / float64(requests)
+		if n < minWritesPerRequest || !(heldMs > 0) {
+			continue
+		}
+		out = append(out, asyncVisit{station: st, prob: round4(n), service: sim.Deterministic(max(round4(heldMs/float64(writes)), minMs))})
+	}
+	return out
 }
 
 // WriterFit is how an operation's writes to one database became a hold
@@ -124,6 +153,21 @@ func writerFits(ws []writeMeasure, op string, count int64, onPath float64) []Wri
 		}
 	}
 	return fits
+}
+
+// heldWriters names the writer stations some operation of m holds (see
+// writerFits), in order.
+func heldWriters(m measure) []string {
+	var out []string
+	for _, o := range m.ops {
+		for _, f := range writerFits(m.writes, o.name, o.count, 1) {
+			if !slices.Contains(out, f.Station) {
+				out = append(out, f.Station)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // writerCPU is the demand on the path that fits take from an operation's
@@ -217,6 +261,6 @@ func backgroundNote(background int64, requests int64) string {
 	if background <= 0 || requests <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d writes (%.2g a request) were made by no request (event consumers, outboxes): the model's writers leave them out.",
+	return fmt.Sprintf("%d writes (%.2g a request) were made by no request (event consumers, outboxes): a writer that requests hold gets those made to its database as async holds that requests set off, spread evenly over the operations; those to other databases are left out.",
 		background, float64(background)/float64(requests))
 }
