@@ -105,9 +105,12 @@ queue, and the SQLite writers where the calibration run counted them per
 operation: no memory, garbage-collection pauses, other locks, connection
 pools or per-process limits. A writer's hold is what a write held it
 for at the calibration rate, where writes waited little for a CPU (the
-cpu station adds the waits of busier rates); writes no request started (event consumers, outboxes) are left out, and
-so is the file lock between processes that share a database (each
-component's replicas are one writer). The validation tables give each
+cpu station adds the waits of busier rates); writes no request started
+(event consumers, outboxes) hold a writer as async visits that requests
+set off, spread evenly over the operations, not when their events come,
+and only on writers that requests hold; the file lock between processes
+that share a database is left out (each component's replicas are one
+writer). The validation tables give each
 ramp step's busiest writer as measured (how busy, and how long a write
 waited for it) beside the model's. CPU accounted per request at low load includes CPU
 that does not grow with load (idle runtimes spinning, timers, background
