@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -175,11 +176,24 @@ func appendAsyncs(route []sim.Visit, as []asyncVisit) []sim.Visit {
 	}
 	n := len(route)
 	end := n + len(as)
+	var sum float64
+	for _, a := range as {
+		sum += a.prob
+	}
+	scale := 1.0
+	if sum > 1 {
+		// More than one a request: at most one, each scaled down alike.
+		scale = 1 / sum
+	}
 	var jumps []sim.Jump
 	rest := 1.0
 	for i, a := range as {
-		jumps = append(jumps, sim.Jump{Prob: a.prob, To: n + i})
-		rest -= a.prob
+		p := a.prob
+		if scale < 1 {
+			p = math.Floor(p*scale*1e4+1e-6) / 1e4 // rounded down: the sum stays at most 1
+		}
+		jumps = append(jumps, sim.Jump{Prob: p, To: n + i})
+		rest -= p
 	}
 	if rest = round4(rest); rest > 0 {
 		jumps = append(jumps, sim.Jump{Prob: rest, To: end})

@@ -168,3 +168,35 @@ func TestCalibrateFunctionPoolsOptions(t *testing.T) {
 		t.Errorf("account limit %d, pools %+v; want 1000 and a keep-alive of 300 s each", m.AccountConcurrency, m.Pools)
 	}
 }
+
+// TestAppendAsyncs checks the routes async visits make: one jumps past
+// its visit, several are each reached by a jump and jump past the rest,
+// and shares over one a request are scaled down to at most one.
+func TestAppendAsyncs(t *testing.T) {
+	head := func() []sim.Visit { return []sim.Visit{{Station: StationCPU, Service: sim.Deterministic(1)}} }
+	a := asyncVisit{pool: "mail", prob: 0.25, service: sim.Exponential(2)}
+	b := asyncVisit{station: "writer core shop.db", prob: 0.5, service: sim.Deterministic(0.5)}
+	tests := []struct {
+		name  string
+		as    []asyncVisit
+		jumps []sim.Jump
+		tail  []sim.Visit
+	}{
+		{"none", nil, nil, nil},
+		{"one", []asyncVisit{a}, []sim.Jump{{Prob: 0.75, To: 2}},
+			[]sim.Visit{{Pool: "mail", Service: sim.Exponential(2), Async: true}}},
+		{"two", []asyncVisit{a, b}, []sim.Jump{{Prob: 0.25, To: 1}, {Prob: 0.5, To: 2}, {Prob: 0.25, To: 3}},
+			[]sim.Visit{{Pool: "mail", Service: sim.Exponential(2), Async: true, Next: []sim.Jump{{Prob: 1, To: 3}}},
+				{Station: "writer core shop.db", Service: sim.Deterministic(0.5), Async: true}}},
+		{"over one a request", []asyncVisit{{pool: "mail", prob: 0.9, service: sim.Exponential(2)}, {pool: "sms", prob: 0.6, service: sim.Exponential(2)}},
+			[]sim.Jump{{Prob: 0.6, To: 1}, {Prob: 0.4, To: 2}},
+			[]sim.Visit{{Pool: "mail", Service: sim.Exponential(2), Async: true, Next: []sim.Jump{{Prob: 1, To: 3}}},
+				{Pool: "sms", Service: sim.Exponential(2), Async: true}}},
+	}
+	for _, tc := range tests {
+		r := appendAsyncs(head(), tc.as)
+		if len(r) != 1+len(tc.tail) || !reflect.DeepEqual(r[0].Next, tc.jumps) || len(tc.tail) > 0 && !reflect.DeepEqual(r[1:], tc.tail) {
+			t.Errorf("%s: route %+v, want jumps %+v and then %+v", tc.name, r, tc.jumps, tc.tail)
+		}
+	}
+}
