@@ -856,4 +856,10 @@ func TestSimulatePhasesSizeFunctions(t *testing.T) {
 	if !want.MatchString(stdout) {
 		t.Errorf("simulate -size functions output lacks each pool's count and the charge:\n%s", stdout)
 	}
+	// At a rate there is no burst to provision for: the error says what
+	// to size instead.
+	code, _, errOut = run(t, "simulate", "-model", path, "-rate", "100", "-size", "functions", "-slo-p99", "25ms", "-out", t.TempDir())
+	if code == 0 || !strings.Contains(errOut, "sizes through -phases; at a rate, size the account's limit (-size account)") {
+		t.Errorf("simulate -size functions at a rate exited %d: %s; want an error saying what to size", code, errOut)
+	}
 }
