@@ -530,14 +530,9 @@ func poolOf(m measure, cfg config, notes *[]string) (*sim.Pool, *asyncVisit) {
 		p.MemoryMB = int(math.Round(pm.memInv / float64(pm.invocations)))
 	}
 	p.MemoryMB = max(p.MemoryMB, 1)
-	switch {
-	case pm.coldStarts == 0:
-		p.ColdStart = sim.Deterministic(0)
+	p.ColdStart = coldStartOf(pm.coldStarts, pm.initP50, pm.initP99)
+	if pm.coldStarts == 0 {
 		*notes = append(*notes, "The platform measured no cold start: the pool's cold_start is 0 ms; edit it.")
-	case pm.initP99 > pm.initP50*1.001:
-		p.ColdStart = sim.LogNormal(round3(pm.initP50), round3(pm.initP99))
-	default:
-		p.ColdStart = sim.Deterministic(round3(pm.initP50))
 	}
 	ka, src := DefaultKeepAlive, "the variants' default"
 	if d, ok := keepAliveOf(m.setting); ok {
@@ -573,6 +568,20 @@ func poolOf(m measure, cfg config, notes *[]string) (*sim.Pool, *asyncVisit) {
 	mean := max(round3(float64(pm.billedMs)/float64(pm.invocations)), minMs)
 	*notes = append(*notes, fmt.Sprintf("%.3g of the requests make an async invocation (the platform's invocations beyond the requests' own, spread evenly over the operations), of %.3g ms on average (the mean billed duration).", extra, mean))
 	return &p, &asyncVisit{prob: round4(extra), service: sim.Exponential(mean)}
+}
+
+// coldStartOf is the cold start of n measured with the percentiles p50
+// and p99 (ms): a log-normal through them, or p50 where they are one, or
+// 0 without any.
+func coldStartOf(n int64, p50, p99 float64) sim.Dist {
+	switch {
+	case n == 0:
+		return sim.Deterministic(0)
+	case p99 > p50*1.001:
+		return sim.LogNormal(round3(p50), round3(p99))
+	default:
+		return sim.Deterministic(round3(p50))
+	}
 }
 
 // asyncVisit is a fire-and-forget visit a request makes with some

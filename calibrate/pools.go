@@ -89,16 +89,11 @@ func functionPoolsOf(m measure, cfg config, notes *[]string) (fp functionPools, 
 		}
 		p := sim.Pool{Name: poolName(f.name), MemoryMB: max(f.memoryMB, 1), KeepAliveSec: ka.Seconds(),
 			MaxConcurrency: f.reserved, Provisioned: f.provisioned}
-		switch {
-		case f.coldStarts > 0 && f.initP99 > f.initP50*1.001:
-			p.ColdStart = sim.LogNormal(round3(f.initP50), round3(f.initP99))
-		case f.coldStarts > 0:
-			p.ColdStart = sim.Deterministic(round3(f.initP50))
-		case pm.coldStarts > 0:
-			// None of this function's: the platform's, over its functions.
-			p.ColdStart = sim.Deterministic(round3(pm.initP50))
-		default:
-			p.ColdStart = sim.Deterministic(0)
+		p.ColdStart = coldStartOf(f.coldStarts, f.initP50, f.initP99)
+		if f.coldStarts == 0 {
+			// None of this function's: the platform's p50, over its
+			// functions.
+			p.ColdStart = coldStartOf(pm.coldStarts, pm.initP50, pm.initP50)
 		}
 		if p.Provisioned > 0 && p.MaxConcurrency > 0 {
 			p.MaxConcurrency = max(p.MaxConcurrency, p.Provisioned)
