@@ -91,29 +91,21 @@ func SizeFunctions(ctx context.Context, m sim.Model, phases []sim.Phase, sloP99M
 	if len(m.Pools) < 2 {
 		return f, results.VariantResult{}, fmt.Errorf("size %s's functions: it has %d function pools; size one by its name", m.Name, len(m.Pools))
 	}
-	coldStarts := func(sized sim.Model, pool string) (int64, error) {
-		f.Sims++
-		_, r, err := Phases(ctx, sized, phases, opts...)
-		if err != nil {
-			return 0, err
-		}
-		p, _ := r.Pool(pool)
-		return p.ColdStarts, nil
-	}
+	// Each pool's count is the fewest with which it starts no instance,
+	// whatever the SLO: the pools after it still start theirs.
+	warm := func(t Try) bool { return t.ColdStarts == 0 }
 	for _, p := range m.Pools {
-		limit := p.MaxConcurrency
-		if a := m.AccountConcurrency; a > 0 {
-			left := a - provisionedIn(m) + p.Provisioned
-			if limit == 0 || left < limit {
-				limit = left
-			}
-		}
-		n, err := fewestWarm(p.Provisioned, limit, func(n int) (int64, error) { return coldStarts(setProvisioned(m, p.Name, n), p.Name) })
+		s, _, err := sizePhases(ctx, m, phases, p.Name, sloP99Ms, warm, opts)
 		if err != nil {
 			return f, results.VariantResult{}, fmt.Errorf("size %s's function %s: %w", m.Name, p.Name, err)
 		}
+		f.Sims += len(s.Tries)
+		n := s.Count
+		if !s.Found { // even the limit starts some
+			n = s.Tries[len(s.Tries)-1].Count
+		}
 		m = setProvisioned(m, p.Name, n)
-		f.Pools, f.Counts, f.Limits, f.MemoryMB = append(f.Pools, p.Name), append(f.Counts, n), append(f.Limits, limit), append(f.MemoryMB, p.MemoryMB)
+		f.Pools, f.Counts, f.Limits, f.MemoryMB = append(f.Pools, p.Name), append(f.Counts, n), append(f.Limits, s.Limit), append(f.MemoryMB, p.MemoryMB)
 	}
 	f.Sims++
 	v, r, err := Phases(ctx, m, phases, opts...)
@@ -129,43 +121,4 @@ func SizeFunctions(ctx context.Context, m sim.Model, phases []sim.Phase, sloP99M
 	}
 	v.Notes = append(v.Notes, f.String())
 	return f, v, nil
-}
-
-// fewestWarm returns the fewest provisioned instances, up to limit (0:
-// MaxReplicas), with which cold reports no cold start: from start, it
-// doubles until none, then bisects down to the last count with some (or
-// below start, if start had none); limit if even it has some.
-func fewestWarm(start, limit int, cold func(n int) (int64, error)) (int, error) {
-	most := MaxReplicas
-	if limit > 0 {
-		most = limit
-	}
-	n := min(start, most)
-	c, err := cold(n)
-	if err != nil {
-		return 0, err
-	}
-	missed := -1 // the most tried with cold starts
-	for c > 0 {
-		if n >= most {
-			return most, nil
-		}
-		missed, n = n, min(max(2*n, 1), most)
-		if c, err = cold(n); err != nil {
-			return 0, err
-		}
-	}
-	for n-missed > 1 {
-		mid := missed + (n-missed)/2
-		c, err := cold(mid)
-		if err != nil {
-			return 0, err
-		}
-		if c == 0 {
-			n = mid
-		} else {
-			missed = mid
-		}
-	}
-	return n, nil
 }

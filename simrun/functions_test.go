@@ -2,50 +2,11 @@ package simrun
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/archbench/archbench/sim"
 )
-
-// TestFewestWarm checks the search for the fewest provisioned instances
-// with no cold start, on a pool that needs 13.
-func TestFewestWarm(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name         string
-		start, limit int
-		want         int
-	}{
-		{"from none", 0, 0, 13},
-		{"from too many", 40, 0, 13},
-		{"from a few", 5, 0, 13},
-		{"capped by the limit", 0, 10, 10},
-		{"the limit exactly", 0, 13, 13},
-		{"none needed", 0, 0, 0},
-		{"none needed, from some", 6, 0, 0},
-	}
-	for _, tc := range tests {
-		var tried []int
-		need := 13
-		if strings.HasPrefix(tc.name, "none needed") {
-			need = 0
-		}
-		cold := func(n int) (int64, error) {
-			tried = append(tried, n)
-			return int64(max(need-n, 0)), nil
-		}
-		got, err := fewestWarm(tc.start, tc.limit, cold)
-		if err != nil || got != tc.want {
-			t.Errorf("%s: %d, %v (tried %v); want %d", tc.name, got, err, tried, tc.want)
-		}
-	}
-	boom := errors.New("boom")
-	if _, err := fewestWarm(0, 0, func(int) (int64, error) { return 0, boom }); !errors.Is(err, boom) {
-		t.Errorf("a failing simulation: %v, want it returned", err)
-	}
-}
 
 // TestSizeFunctions sizes both pools of splitPools for a burst: each
 // gets the fewest instances with which it starts none, one fewer starts

@@ -423,6 +423,12 @@ func size(ctx context.Context, m sim.Model, rate float64, name string, sloP99Ms 
 // Provisioned instances are capped by the pool's concurrency limit; when
 // the limit is what throttles, the sizing says to raise it.
 func SizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name string, sloP99Ms float64, opts ...Option) (Sizing, results.VariantResult, error) {
+	return sizePhases(ctx, m, phases, name, sloP99Ms, nil, opts)
+}
+
+// sizePhases is SizePhases, with enough, when set, judging each count in
+// place of the SLO.
+func sizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name string, sloP99Ms float64, enough func(Try) bool, opts []Option) (Sizing, results.VariantResult, error) {
 	s := Sizing{Name: name, Phases: phases, SLOP99Ms: sloP99Ms}
 	if err := ValidatePhases(phases); err != nil {
 		return s, results.VariantResult{}, fmt.Errorf("size %s through phases: %w", m.Name, err)
@@ -450,6 +456,7 @@ func SizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name strin
 			}
 			return worst
 		},
+		enough: enough,
 	}
 	switch kind {
 	case kindAccount:
@@ -492,6 +499,8 @@ type sizer struct {
 	set                func(n int) sim.Model
 	run                func(sim.Model) (results.VariantResult, sim.Result, error)
 	p99                func(results.VariantResult, sim.Result) float64
+	// enough, when set, judges a try in place of the SLO (see Try.Met).
+	enough func(Try) bool
 }
 
 // search finds the count s names the subject of, as Size describes: it
@@ -544,6 +553,9 @@ func search(m sim.Model, s Sizing, z sizer) (Sizing, results.VariantResult, sim.
 		// holds only for a run this short.
 		t.Saturated = len(s.Saturated) > 0
 		t.Met = t.Errors == 0 && t.P99Ms <= s.SLOP99Ms && !t.Saturated
+		if z.enough != nil {
+			t.Met = z.enough(t)
+		}
 		s.Tries = append(s.Tries, t)
 		runs[n] = run{v, r}
 		return t, nil
