@@ -33,7 +33,8 @@ func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name s
 	case name == simrun.Functions && !hasNode(m, name) && len(m.Pools) > 1:
 		var f simrun.FunctionsSizing
 		f, v, err = simrun.SizeFunctions(ctx, m, phases, sloMs, opts...)
-		if _, gb := f.Total(); err == nil {
+		if err == nil {
+			_, gb := f.Total()
 			line = joinNonEmpty(f.String(), provisionedCharge(gb, p))
 		}
 	case name != "":
