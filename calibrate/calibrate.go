@@ -649,7 +649,12 @@ func (c Calibration) Explain() string {
 	switch {
 	case len(c.Model.Classes) == 0 || c.Model.Classes[0].Route[1].Pool == "":
 	case len(c.Model.Pools) > 1:
-		where = "its function's pool"
+		names := make([]string, len(c.Model.Pools))
+		for i, p := range c.Model.Pools {
+			names[i] = p.Name
+		}
+		where = fmt.Sprintf("its function's pool (a pool per function, as the cloud scales them: %s; at most %d instances busy at once over all of them)",
+			strings.Join(names, ", "), c.Model.AccountConcurrency)
 	default:
 		where = "the function pool"
 	}

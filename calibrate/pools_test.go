@@ -71,7 +71,7 @@ func TestCalibrateFunctionPools(t *testing.T) {
 			t.Errorf("class %s: async visits %+v, want %+v", m.Classes[i].Name, r[2:], wantAsync)
 		}
 	}
-	if x := c.Explain(); !strings.Contains(x, "its function's pool") {
+	if x := c.Explain(); !strings.Contains(x, "its function's pool (a pool per function, as the cloud scales them: a, b, mail, sweep; at most 50 instances busy at once") {
 		t.Errorf("Explain() = %q, want it to put the delays in each operation's function's pool", x)
 	}
 	if notes := strings.Join(c.Notes, "\n"); !strings.Contains(notes, "one per function") || !strings.Contains(notes, "at most 50 instances busy at once") {
