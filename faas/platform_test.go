@@ -327,6 +327,14 @@ func TestBurstColdStartsThenScalesToZero(t *testing.T) {
 	if s := stats(t, f, "slow"); s.ColdStarts != n || s.PeakInstances != n || s.Invocations != n || s.InitMs.P50 <= 0 {
 		t.Fatalf("stats after the burst: %+v, want %d cold starts and instances", s, n)
 	}
+	// The account says what shaped it: the function's routes, the
+	// keep-alive and the account's (default) limit.
+	if s := stats(t, f, "slow"); !slices.Equal(s.Routes, []string{"GET /sleep", "GET /hello"}) {
+		t.Errorf("routes %q, want both of the function's", s.Routes)
+	}
+	if st := f.p.Stats(); st.KeepAliveSec != 0.3 || st.AccountConcurrency != faas.DefaultAccountLimit {
+		t.Errorf("keep-alive %g s, account limit %d; want 0.3 and %d", st.KeepAliveSec, st.AccountConcurrency, faas.DefaultAccountLimit)
+	}
 	if r := f.get(t, "/hello"); r.status != http.StatusOK || r.cold || !pids[r.pid] {
 		t.Fatalf("request after the burst: %+v, want a warm start on one of the burst's instances", r)
 	}
