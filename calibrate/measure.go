@@ -63,16 +63,14 @@ type platformMeasure struct {
 	keepAliveSec float64
 	// fns are the functions one by one, in the platform's order.
 	fns []fnMeasure
-	// invocations and billedMs sum the functions'; memBilled sums
-	// billed ms × memory, memInv invocations × memory.
+	// The totals over fns (see sum): invocations and billedMs sum the
+	// functions'; memBilled sums billed ms × memory, memInv invocations ×
+	// memory; coldStarts counts cold starts, and initP50 and initP99 are
+	// the functions' init percentiles weighted by their cold starts.
 	invocations, billedMs int64
 	memBilled, memInv     float64
-	// coldStarts counts cold starts; initP50 and initP99 are the
-	// functions' init percentiles weighted by their cold starts, and
-	// initMax the largest.
-	coldStarts       int64
-	initP50, initP99 float64
-	initMax          float64
+	coldStarts            int64
+	initP50, initP99      float64
 }
 
 // fnMeasure is one function's account.
@@ -214,7 +212,6 @@ func checkPercentiles(p results.Percentiles) error {
 
 func platformOf(p results.Platform) *platformMeasure {
 	pm := &platformMeasure{component: p.Component, account: p.AccountConcurrency, keepAliveSec: p.KeepAliveSec}
-	var w50, w99 float64
 	for _, f := range p.Functions {
 		fm := fnMeasure{name: f.Name, routes: f.Routes, memoryMB: f.MemoryMB, reserved: f.ReservedConcurrency, provisioned: f.Provisioned,
 			invocations: f.Invocations, billedMs: f.BilledMs}
@@ -222,22 +219,31 @@ func platformOf(p results.Platform) *platformMeasure {
 			fm.coldStarts, fm.initP50, fm.initP99 = f.ColdStarts, f.InitMs.P50, max(f.InitMs.P99, f.InitMs.P50)
 		}
 		pm.fns = append(pm.fns, fm)
-		pm.invocations += f.Invocations
-		pm.billedMs += f.BilledMs
-		pm.memBilled += float64(f.BilledMs) * float64(f.MemoryMB)
-		pm.memInv += float64(f.Invocations) * float64(f.MemoryMB)
-		if f.ColdStarts > 0 && f.InitMs.P50 > 0 {
-			pm.coldStarts += f.ColdStarts
-			w50 += float64(f.ColdStarts) * f.InitMs.P50
-			w99 += float64(f.ColdStarts) * max(f.InitMs.P99, f.InitMs.P50)
-			pm.initMax = max(pm.initMax, f.InitMs.Max)
-		}
+	}
+	pm.sum()
+	return pm
+}
+
+// sum sets pm's totals from its functions: counts added up, memory
+// weighted by billed time and by invocations, init percentiles by cold
+// starts.
+func (pm *platformMeasure) sum() {
+	pm.invocations, pm.billedMs, pm.memBilled, pm.memInv = 0, 0, 0, 0
+	pm.coldStarts, pm.initP50, pm.initP99 = 0, 0, 0
+	var w50, w99 float64
+	for _, f := range pm.fns {
+		pm.invocations += f.invocations
+		pm.billedMs += f.billedMs
+		pm.memBilled += float64(f.billedMs) * float64(f.memoryMB)
+		pm.memInv += float64(f.invocations) * float64(f.memoryMB)
+		pm.coldStarts += f.coldStarts
+		w50 += float64(f.coldStarts) * f.initP50
+		w99 += float64(f.coldStarts) * f.initP99
 	}
 	if pm.coldStarts > 0 {
 		pm.initP50 = w50 / float64(pm.coldStarts)
 		pm.initP99 = w99 / float64(pm.coldStarts)
 	}
-	return pm
 }
 
 // mergeMeasures merges the measures of repetitions of one variant:
@@ -331,18 +337,6 @@ func mergeMeasures(ms []measure) measure {
 
 func mergePlatform(a, b platformMeasure) platformMeasure {
 	out := a
-	out.invocations += b.invocations
-	out.billedMs += b.billedMs
-	out.memBilled += b.memBilled
-	out.memInv += b.memInv
-	out.coldStarts = a.coldStarts + b.coldStarts
-	if out.coldStarts > 0 {
-		wa, wb := float64(a.coldStarts), float64(b.coldStarts)
-		n := float64(out.coldStarts)
-		out.initP50 = (wa*a.initP50 + wb*b.initP50) / n
-		out.initP99 = (wa*a.initP99 + wb*b.initP99) / n
-	}
-	out.initMax = max(a.initMax, b.initMax)
 	out.account = cmp.Or(a.account, b.account)
 	out.keepAliveSec = cmp.Or(a.keepAliveSec, b.keepAliveSec)
 	out.fns = slices.Clone(a.fns)
@@ -353,6 +347,7 @@ func mergePlatform(a, b platformMeasure) platformMeasure {
 			out.fns = append(out.fns, f)
 		}
 	}
+	out.sum()
 	return out
 }
 
