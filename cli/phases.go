@@ -30,7 +30,7 @@ const phaseSLO = 50 * time.Millisecond
 func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name string, slo time.Duration, p cost.Pricing, opts []simrun.Option) (v results.VariantResult, line string, err error) {
 	sloMs := float64(slo) / float64(time.Millisecond)
 	switch {
-	case name == simrun.Functions && !hasNode(m, name) && len(m.Pools) > 1:
+	case sizesEveryFunction(m, name):
 		var f simrun.FunctionsSizing
 		f, v, err = simrun.SizeFunctions(ctx, m, phases, sloMs, opts...)
 		if err == nil {
@@ -54,6 +54,13 @@ func simulatePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name s
 		v.Notes = append(v.Notes, fmt.Sprintf("The phases are a spike: its figures read off the series (modeled), with a p99 SLO of %g ms.", float64(slo)/float64(time.Millisecond)))
 	}
 	return v, line, nil
+}
+
+// sizesEveryFunction says whether -size name sizes every function pool
+// of m (simrun.SizeFunctions): name is simrun.Functions, and m has a pool
+// per function and no station or pool of that name.
+func sizesEveryFunction(m sim.Model, name string) bool {
+	return name == simrun.Functions && len(m.Pools) > 1 && !hasNode(m, name)
 }
 
 // hasNode says whether m has a station or pool named name.

@@ -181,7 +181,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		if m, err = withInstances(m, counts); err != nil {
 			return badFlag(fs, fmt.Errorf("-instances: %w", err))
 		}
-		if *size == simrun.Functions && phased == nil && len(m.Pools) > 1 && !hasNode(m, *size) {
+		if phased == nil && sizesEveryFunction(m, *size) {
 			return badFlag(fs, fmt.Errorf("-size functions: model %s has a pool per function, whose provisioned instances -size functions sizes through -phases; at a rate, size the account's limit (-size account) or one function's by its name", m.Name))
 		}
 		ms = append(ms, m)
