@@ -85,6 +85,7 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 	}
 	s.expire(p, s.now)
 	var cold float64
+	started := false // a new instance, started for this request
 	switch {
 	case p.provIdle > 0:
 		p.provIdle--
@@ -118,13 +119,10 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		}
 		s.instancesNow++
 		s.sec.Instances = max(s.sec.Instances, s.instancesNow)
-		cold = p.cold.sample(s.rng)
+		cold, started = p.cold.sample(s.rng), true
 		s.sec.ColdStarts++
 		if measured {
 			p.coldStarts++
-			if p.coldAt < 0 || cold <= 0 { // else recorded once started
-				p.recordInit(cold)
-			}
 		}
 		r.rep = 0
 	}
@@ -155,6 +153,9 @@ func (s *sim) poolArrive(ri int32, p *pool) {
 		billed := int64(math.Ceil(cold + svc - 1e-9))
 		p.invocations++
 		p.billedMs += billed
+		if started {
+			p.recordInit(cold)
+		}
 		if r.rep == 1 {
 			p.provBilledMs += billed
 		}
