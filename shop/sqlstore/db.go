@@ -155,19 +155,7 @@ func (db *DB) Close() error {
 // rolling back otherwise. The transaction counts as one write in
 // WriterStats.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return db.write(ctx, func(c *sql.Conn) error {
-		tx, err := c.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-		if err := fn(tx); err != nil {
-			return errors.Join(err, ignoreDone(tx.Rollback()))
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-		return nil
-	})
+	return db.write(ctx, fn)
 }
 
 func ignoreDone(err error) error {

@@ -37,12 +37,14 @@ type WriterStats struct {
 	// Writes counts the writes through DB.InTx and DB.Exec: a
 	// transaction, or one statement, each.
 	Writes int64 `json:"writes"`
-	// Held is the time writes held the writer connection, in total: from
-	// getting it to giving it back, commit included. A write whose
-	// goroutine waits for a CPU holds it meanwhile.
+	// Held is the time writes held the database's write lock, in total:
+	// from taking it to giving the writer connection back, commit
+	// included. A write whose goroutine waits for a CPU holds it
+	// meanwhile.
 	Held time.Duration `json:"held_ns"`
-	// Waited is the time writes waited for the writer connection, in
-	// total.
+	// Waited is the time writes waited, in total: for the writer
+	// connection, and then for the file's write lock, which another
+	// process writing the same file may hold.
 	Waited time.Duration `json:"waited_ns"`
 	// Operations splits the counts by the public operation each write
 	// served (package operation), in order of name: "" for writes that no
@@ -123,28 +125,41 @@ func (m *writerMeter) operations() []OperationWrites {
 	return out
 }
 
-// write runs fn on the writer connection and counts it, under the
-// operation ctx carries: the wait for the connection, and the time from
-// getting it to giving it back.
-func (db *DB) write(ctx context.Context, fn func(c *sql.Conn) error) error {
+// write runs fn in a transaction on the writer connection, committing
+// when fn returns nil and rolling back otherwise, and counts it under the
+// operation ctx carries. It waits twice before it holds the writer: for
+// the connection, which this process's writes queue for, and, as the
+// transaction begins IMMEDIATE, for the file's write lock, which another
+// process's writer may hold (replicas and function instances share one
+// file, each process through a writer of its own). Both waits count as
+// Waited; Held runs from taking the lock to giving the connection back.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	start := time.Now()
 	c, err := db.W.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("get the writer: %w", err)
 	}
-	got := time.Now()
-	err = fn(c)
+	tx, err := c.BeginTx(ctx, nil)
+	locked := time.Now()
+	if err != nil {
+		err = fmt.Errorf("begin: %w", err)
+	} else if err = fn(tx); err != nil {
+		err = errors.Join(err, ignoreDone(tx.Rollback()))
+	} else if err = tx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", err)
+	}
 	err = errors.Join(err, c.Close())
-	db.meter.count(operation.From(ctx), got.Sub(start), time.Since(got))
+	db.meter.count(operation.From(ctx), locked.Sub(start), time.Since(locked))
 	return err
 }
 
-// Exec runs one write statement on the writer, counted in WriterStats.
+// Exec runs one write statement in a transaction of its own on the
+// writer, counted in WriterStats.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
-	err := db.write(ctx, func(c *sql.Conn) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = c.ExecContext(ctx, query, args...)
+		res, err = tx.ExecContext(ctx, query, args...)
 		return err
 	})
 	return res, err

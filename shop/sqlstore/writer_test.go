@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -88,6 +89,59 @@ func TestWriterStatsQueue(t *testing.T) {
 	}
 	if got.Waited < hold*2/3 {
 		t.Errorf("waited %v, want most of the %v the second write was queued", got.Waited, hold)
+	}
+}
+
+// TestWriterStatsFileLock proves a write that finds the file's write lock
+// held by another writer of the same file (another process's, as replicas
+// and function instances share one) counts that wait as Waited, not Held:
+// Held is how long the lock was its own.
+func TestWriterStatsFileLock(t *testing.T) {
+	const hold = 200 * time.Millisecond
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "test.db")
+	var dbs [2]*sqlstore.DB
+	for i := range dbs {
+		db, err := sqlstore.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(ctx, sqlstore.CartsSchema); err != nil {
+			t.Fatal(err)
+		}
+		dbs[i] = db
+	}
+	first, second := dbs[0], dbs[1]
+	holding, release := make(chan struct{}), make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- first.InTx(ctx, func(*sql.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	execDone := make(chan error, 1)
+	go func() {
+		_, err := second.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1")
+		execDone <- err
+	}()
+	time.Sleep(hold)
+	close(release)
+	if err := errors.Join(<-txDone, <-execDone); err != nil {
+		t.Fatal(err)
+	}
+	got := second.WriterStats()
+	if got.Writes != 1 {
+		t.Fatalf("writes = %d, want 1", got.Writes)
+	}
+	if got.Waited < hold*2/3 {
+		t.Errorf("waited %v, want most of the %v the other writer held the file", got.Waited, hold)
+	}
+	if got.Held >= hold/2 {
+		t.Errorf("held %v, want a single insert's hold, well under the %v it waited for the lock", got.Held, hold)
 	}
 }
 
