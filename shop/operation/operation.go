@@ -35,6 +35,18 @@ func With(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, ctxKey{}, name)
 }
 
+// Background serves h as work that no request started, whatever
+// operation the request's context or headers name: a function platform's
+// delivery of a broker event, say, which reaches a function as an HTTP
+// request to a route of its own, but serves no public operation. The work
+// h does, and the calls it makes, count under no operation.
+func Background(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(Header)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "")))
+	})
+}
+
 // From returns the operation ctx carries, or "" if none.
 func From(ctx context.Context) string {
 	name, _ := ctx.Value(ctxKey{}).(string)

@@ -100,3 +100,26 @@ func TestSetHeader(t *testing.T) {
 		t.Errorf("after SetHeader, FromHeader = %q, want GET /orders/{id}", name)
 	}
 }
+
+// TestBackground proves a handler served as background work sees no
+// operation, whether its caller's context or header named one, and that
+// a call it makes says so to the next hop.
+func TestBackground(t *testing.T) {
+	t.Parallel()
+	var seen string
+	var sent http.Header
+	h := Background(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		seen = From(r.Context())
+		sent = http.Header{}
+		SetHeader(sent, r.Context())
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/event", nil)
+	r.Header.Set(Header, "POST /carts/{id}/checkout")
+	h.ServeHTTP(httptest.NewRecorder(), r.WithContext(With(r.Context(), "POST /event")))
+	if seen != "" {
+		t.Errorf("the handler saw operation %q, want none", seen)
+	}
+	if name, ok := FromHeader(sent); name != "" || !ok {
+		t.Errorf("its call's header names %q (sent: %v), want it sent, empty", name, ok)
+	}
+}

@@ -33,6 +33,7 @@ import (
 	"github.com/archbench/archbench/shop"
 	"github.com/archbench/archbench/shop/api"
 	"github.com/archbench/archbench/shop/httpapi"
+	"github.com/archbench/archbench/shop/operation"
 	"github.com/archbench/archbench/shop/remote"
 )
 
@@ -130,7 +131,7 @@ func Functions() program.Functions {
 				return nil, nil, err
 			}
 			mux := http.NewServeMux()
-			mux.Handle("POST "+faas.EventPath, faas.EventHandler(sendConfirmation(core)))
+			mux.Handle("POST "+faas.EventPath, operation.Background(faas.EventHandler(sendConfirmation(core))))
 			return httpapi.Harden(mux, log), nil, nil
 		},
 		Wrap: httpapi.Harden,

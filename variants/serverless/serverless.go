@@ -26,6 +26,8 @@ import (
 	"github.com/archbench/archbench/faas"
 	"github.com/archbench/archbench/runtime"
 	"github.com/archbench/archbench/shop/httpapi"
+	"github.com/archbench/archbench/shop/operation"
+	"github.com/archbench/archbench/shop/sqlstore"
 )
 
 // Name is the variant's name, and the name of the platform's component.
@@ -200,7 +202,10 @@ func sweepConfirmations(c broker.PendingConfirmations, p broker.OrderPublisher) 
 
 // functionHandler is the code of one function: the handler its instance
 // serves. An HTTP function serves its API route (through the same hardened
-// handlers as every variant); an event function serves faas.EventPath.
+// handlers as every variant); an event function serves faas.EventPath,
+// work that no request started (no operation, see package operation).
+// Every instance serves its database's writer counts at
+// sqlstore.WriterPath, for the platform's ledger (see Functions).
 func functionHandler(name string, s *shopFunctions, log *slog.Logger) (http.Handler, error) {
 	mux := httpapi.NewMux()
 	switch name {
@@ -216,16 +221,17 @@ func functionHandler(name string, s *shopFunctions, log *slog.Logger) (http.Hand
 		mux.Handle("GET "+audit.FactsPath, audit.Handler(s.shop.Inventory(), s.shop.Orders(), audit.WithOwed(s.shop.Owed),
 			audit.WithNotifications(s.shop.NotificationStore()), audit.WithLogger(log)))
 	case FnSendConfirmation:
-		mux.Handle("POST "+faas.EventPath, faas.EventHandler(sendConfirmation(s.shop)))
+		mux.Handle("POST "+faas.EventPath, operation.Background(faas.EventHandler(sendConfirmation(s.shop))))
 	case FnSweepOutbox:
-		mux.Handle("POST "+faas.EventPath, faas.EventHandler(sweepConfirmations(s.shop, s.publisher)))
+		mux.Handle("POST "+faas.EventPath, operation.Background(faas.EventHandler(sweepConfirmations(s.shop, s.publisher))))
 	case FnRecover:
-		mux.Handle("POST "+faas.EventPath, faas.EventHandler(func(ctx context.Context, _ string, _ []byte) error {
+		mux.Handle("POST "+faas.EventPath, operation.Background(faas.EventHandler(func(ctx context.Context, _ string, _ []byte) error {
 			_, err := s.shop.RecoverStale(ctx)
 			return err
-		}))
+		})))
 	default:
 		return nil, fmt.Errorf("no function %q", name)
 	}
+	mux.Handle("GET "+sqlstore.WriterPath, sqlstore.WriterHandler(s.shop.DB()))
 	return httpapi.Harden(mux, log), nil
 }

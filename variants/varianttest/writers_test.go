@@ -41,10 +41,13 @@ func TestWritersWrote(t *testing.T) {
 		{Operation: "", Writes: 1}, {Operation: httpapi.RouteCheckout, Writes: 2},
 	}})
 	noCheckout := serveWriters(t, sqlstore.WriterStats{Database: "a.db", Writes: 3, Operations: []sqlstore.OperationWrites{
-		{Operation: httpapi.RouteAddItem, Writes: 2}, {Operation: "POST " + faas.EventPath, Writes: 1},
+		{Operation: httpapi.RouteAddItem, Writes: 2}, {Operation: "", Writes: 1},
 	}})
 	internal := serveWriters(t, sqlstore.WriterStats{Database: "c.db", Writes: 2, Operations: []sqlstore.OperationWrites{
 		{Operation: "POST /reservations", Writes: 2},
+	}})
+	event := serveWriters(t, sqlstore.WriterStats{Database: "e.db", Writes: 1, Operations: []sqlstore.OperationWrites{
+		{Operation: "POST " + faas.EventPath, Writes: 1},
 	}})
 	idle := serveWriters(t, sqlstore.WriterStats{Database: "b.db"})
 	empty := serveWriters(t)
@@ -64,6 +67,7 @@ func TestWritersWrote(t *testing.T) {
 		{"a replica not serving", []string{"a"}, fakeDeployment{"a": {written, notServed.URL}}, "HTTP 404"},
 		{"a replica with no database", []string{"a"}, fakeDeployment{"a": {written, empty}}, "reports no database"},
 		{"no checkout's write", []string{"a"}, fakeDeployment{"a": {noCheckout}}, `no write was counted under "POST /carts/{id}/checkout"`},
+		{"an event delivery's write", []string{"a", "e"}, fakeDeployment{"a": {written}, "e": {event}}, `e.db: 1 writes counted under "POST /event"`},
 		{"an internal route's write", []string{"a", "c"}, fakeDeployment{"a": {written}, "c": {internal}}, `c.db: 2 writes counted under "POST /reservations", not a public operation`},
 	}
 	for _, tt := range tests {
