@@ -57,5 +57,7 @@
 // invocations, cold starts and their init times, throttles, errors, dead
 // letters, billed duration and GB-seconds (the part on provisioned
 // instances apart), the provisioned instances, and the instance count
-// second by second.
+// second by second. What the instances themselves serve (their databases'
+// counts, say) an Observer (see WithObserver) can read: it is told of each
+// instance when it starts, and when it is retired, before it is stopped.
 package faas

@@ -75,6 +75,10 @@ type Platform struct {
 	// drops: Close waits on it for the invocations in flight.
 	released sync.Cond
 
+	// observer, if not nil, is told of every instance started and retired
+	// (see WithObserver).
+	observer Observer
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	// wg tracks the platform's goroutines. Add is called only under mu
@@ -97,8 +101,12 @@ type pool struct {
 
 type instance struct {
 	Instance
+	fn       string // its function's name
 	id       string
 	lastUsed time.Time
+	// retiring is set, under p.mu, by the first stopLater: the platform has
+	// let the instance go, and its observer has been, or is being, told.
+	retiring bool
 	// provisioned marks one of its function's provisioned instances: started
 	// ahead of invocations, never reclaimed for idleness, taken before the
 	// others, and billed apart (see FunctionStats.ProvisionedGBSeconds).
@@ -126,6 +134,30 @@ type Option func(*Platform)
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(p *Platform) { p.log = l } }
+
+// Observer is told of a platform's instances as they come and go, so that
+// it can read what each one serves (its databases' counts, say) while the
+// instance still runs. Its methods are called from the platform's
+// goroutines, possibly concurrently, never with the platform's lock held.
+type Observer interface {
+	// Started is called once for each instance that came up, with its
+	// function's name, before the platform uses the instance: parks it
+	// idle, hands it an invocation, or, if the platform closed meanwhile,
+	// retires it. It must not block for long: a cold start waits for it.
+	Started(fn string, in Instance)
+	// Retired is called once for each instance Started was called for,
+	// when the platform lets it go: reclaimed for idleness, discarded
+	// after a failure, found to have exited (a provisioned one is then
+	// replaced), or stopped by Close. It is called before the platform stops the instance, so one
+	// that has not exited on its own still serves during the call. ctx is
+	// not cancelled by Close, which waits for every Retired call: the
+	// observer bounds its own calls.
+	Retired(ctx context.Context, fn string, in Instance)
+}
+
+// WithObserver has o told of every instance the platform starts and
+// retires (default: none).
+func WithObserver(o Observer) Option { return func(p *Platform) { p.observer = o } }
 
 // New returns a platform for cfg whose instances launcher starts. Start it
 // before serving its Handler; Close stops everything it started.
@@ -364,6 +396,7 @@ func (p *Platform) acquire(fn string) (*lease, error) {
 		in := pl.takeIdle()
 		if in.exited() { // died while idle
 			p.forget(pl, in.provisioned)
+			p.stopLater(in) // Stop is safe on an exited instance
 			continue
 		}
 		p.leased[in] = struct{}{}
@@ -449,7 +482,12 @@ func (p *Platform) launch(ctx context.Context, fn Function) (*instance, error) {
 	p.nextID++
 	id := fmt.Sprintf("%s-%d", fn.Name, p.nextID)
 	p.mu.Unlock()
-	return &instance{Instance: in, id: id, lastUsed: time.Now()}, nil
+	if p.observer != nil {
+		p.observer.Started(fn.Name, in)
+	}
+	// Every caller either uses the instance or stops it (stopLater), which
+	// tells the observer it is retired.
+	return &instance{Instance: in, fn: fn.Name, id: id, lastUsed: time.Now()}, nil
 }
 
 // prewarm starts one provisioned instance of fn, giving up when ctx ends,
@@ -530,12 +568,22 @@ func (p *Platform) release(l *lease, healthy bool) {
 	p.stopLater(l.in)
 }
 
-// stopLater stops an instance in the background, tracked by Close. p.mu is
-// held (see Platform.wg for when it may be called).
+// stopLater retires an instance: in the background, tracked by Close, it
+// tells the observer, then stops the instance. Every instance the platform
+// lets go goes through it; calls after the first (Close, then the release
+// of the invocation that held the instance) do nothing. p.mu is held (see
+// Platform.wg for when it may be called).
 func (p *Platform) stopLater(in *instance) {
+	if in.retiring {
+		return
+	}
+	in.retiring = true
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
+		if p.observer != nil {
+			p.observer.Retired(context.WithoutCancel(p.ctx), in.fn, in.Instance)
+		}
 		in.Stop()
 	}()
 }
@@ -584,9 +632,7 @@ func (p *Platform) reap() {
 				expired := !in.provisioned && now.Sub(in.lastUsed) >= p.cfg.KeepAlive
 				if dead || expired {
 					p.forget(pl, in.provisioned)
-					if !dead {
-						p.stopLater(in)
-					}
+					p.stopLater(in) // Stop is safe on an exited instance
 					continue
 				}
 				kept = append(kept, pl.idle[i])

@@ -114,7 +114,7 @@ type fixture struct {
 	launcher *recordingLauncher
 }
 
-func start(t *testing.T, cfg faas.Config) *fixture {
+func start(t *testing.T, cfg faas.Config, opts ...faas.Option) *fixture {
 	t.Helper()
 	dataDir := t.TempDir()
 	launcher := &recordingLauncher{Launcher: &faas.ProcessLauncher{
@@ -122,7 +122,7 @@ func start(t *testing.T, cfg faas.Config) *fixture {
 		Args: []string{"-data", dataDir},
 		Env:  append(os.Environ(), instanceEnv+"=1"),
 	}}
-	p, err := faas.New(cfg, launcher)
+	p, err := faas.New(cfg, launcher, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,11 +136,12 @@ func start(t *testing.T, cfg faas.Config) *fixture {
 }
 
 // recordingLauncher launches instances as its Launcher does and keeps
-// their URLs, so that a test can ask an instance directly.
+// them and their URLs, so that a test can ask an instance directly.
 type recordingLauncher struct {
 	faas.Launcher
-	mu   sync.Mutex
-	urls []string
+	mu        sync.Mutex
+	urls      []string
+	instances []faas.Instance
 }
 
 func (l *recordingLauncher) Launch(ctx context.Context, fn faas.Function) (faas.Instance, error) {
@@ -148,9 +149,17 @@ func (l *recordingLauncher) Launch(ctx context.Context, fn faas.Function) (faas.
 	if err == nil {
 		l.mu.Lock()
 		l.urls = append(l.urls, in.URL())
+		l.instances = append(l.instances, in)
 		l.mu.Unlock()
 	}
 	return in, err
+}
+
+// launchedInstances returns the instances launched so far.
+func (l *recordingLauncher) launchedInstances() []faas.Instance {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.instances)
 }
 
 // launched returns the URLs of the instances launched so far.
