@@ -47,8 +47,9 @@ type Variant struct {
 	// to sample before and after the load: every component that owns a
 	// database. Each replica of one serves its own process's counts, so a
 	// bench samples every replica (replicas may share one database file,
-	// each through a writer of its own). Function instances are not among
-	// them: they come and go with the load.
+	// each through a writer of its own). A function platform whose
+	// instances write serves the sum of theirs (sqlstore.WriterLedger),
+	// since they come and go with the load.
 	Writers []string
 	// Functions names the functions of the platform that serve API
 	// requests, for scenarios that pre-warm them (-replicas fn=N).
@@ -118,7 +119,7 @@ func All() []Variant {
 				"orders": {microservices.Orders}, "notifications": {microservices.Notifications}, "payment": {PSPName}}},
 		{Name: serverless.Name, Summary: "a function per operation on a FaaS platform (cold starts, keep-alive, throttling, billing), one shared SQLite database, events over NATS JetStream",
 			AuditSources: []string{serverless.Name}, Platform: serverless.Name, Seeders: []string{serverless.Name},
-			Functions: serverless.APIFunctions(), Hops: serverless.Hops, plan: serverless.Plan,
+			Writers: []string{serverless.Name}, Functions: serverless.APIFunctions(), Hops: serverless.Hops, plan: serverless.Plan,
 			Hosts: map[string][]string{"payment": {PSPName}}},
 		{Name: hybrid.Name, Summary: "a monolith core, the catalog extracted as a scaled service, confirmations sent by an event-triggered function",
 			AuditSources: []string{hybrid.Core}, Platform: hybrid.Notifications, Seeders: []string{hybrid.Core, hybrid.Catalog},

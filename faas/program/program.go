@@ -48,6 +48,10 @@ type Functions struct {
 	// Wrap, if set, wraps the front door's mux (to answer unknown routes in
 	// the API's error format, say).
 	Wrap func(mux *http.ServeMux, log *slog.Logger) http.Handler
+	// Watch, if set, returns an observer of the platform's instances
+	// (faas.WithObserver) and, to serve what it learns from them, routes to
+	// add to the front door's mux by pattern (nil for none).
+	Watch func(log *slog.Logger) (faas.Observer, map[string]http.Handler)
 }
 
 // BrokerPeer is the peer name under which the platform finds the broker
@@ -103,7 +107,14 @@ func platform(ctx context.Context, cfg *component.Config, fns Functions, s Setti
 	for name, url := range cfg.Peers {
 		args = append(args, "-peer", name+"="+url)
 	}
-	p, err := faas.New(fcfg, &faas.ProcessLauncher{Path: exe, Args: args, Log: os.Stderr}, faas.WithLogger(log))
+	opts := []faas.Option{faas.WithLogger(log)}
+	var routes map[string]http.Handler
+	if fns.Watch != nil {
+		var o faas.Observer
+		o, routes = fns.Watch(log)
+		opts = append(opts, faas.WithObserver(o))
+	}
+	p, err := faas.New(fcfg, &faas.ProcessLauncher{Path: exe, Args: args, Log: os.Stderr}, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,9 +140,14 @@ func platform(ctx context.Context, cfg *component.Config, fns Functions, s Setti
 			return nil, nil, err
 		}
 	}
-	var wrap func(*http.ServeMux) http.Handler
-	if fns.Wrap != nil {
-		wrap = func(mux *http.ServeMux) http.Handler { return fns.Wrap(mux, log) }
+	wrap := func(mux *http.ServeMux) http.Handler {
+		for pattern, h := range routes {
+			mux.Handle(pattern, h)
+		}
+		if fns.Wrap == nil {
+			return mux
+		}
+		return fns.Wrap(mux, log)
 	}
 	return p.Handler(wrap), closeAll, nil
 }

@@ -80,7 +80,8 @@ func (f *shopFunctions) close() {
 
 // Functions is the serverless shop's functions, for program.Main. The
 // platform takes -catalog (shop.CatalogVar): the catalog it seeds the
-// shop's database with at deploy time.
+// shop's database with at deploy time. It serves the sum of its
+// instances' writer counts at sqlstore.WriterPath (instanceWriters).
 func Functions() program.Functions {
 	catalog := shop.DefaultCatalog
 	return program.Functions{
@@ -93,7 +94,26 @@ func Functions() program.Functions {
 		},
 		Instance: Instance,
 		Wrap:     httpapi.Harden,
+		Watch: func(log *slog.Logger) (faas.Observer, map[string]http.Handler) {
+			ledger := sqlstore.NewWriterLedger(sqlstore.WithLedgerLogger(log))
+			return instanceWriters{ledger}, map[string]http.Handler{"GET " + sqlstore.WriterPath: ledger}
+		},
 	}
+}
+
+// instanceWriters keeps the platform's ledger of its instances' writer
+// counts: every instance writes the shop's one database through a writer
+// of its own, and serves its counts at sqlstore.WriterPath (see
+// functionHandler), for as long as it lives. The platform serves the sum
+// at the same path, as one component's counts, for a bench to sample.
+type instanceWriters struct{ ledger *sqlstore.WriterLedger }
+
+// Started adds a new instance to the ledger.
+func (w instanceWriters) Started(_ string, in faas.Instance) { w.ledger.Join(in.URL()) }
+
+// Retired reads the instance's last counts into the ledger.
+func (w instanceWriters) Retired(ctx context.Context, _ string, in faas.Instance) {
+	w.ledger.Leave(ctx, in.URL())
 }
 
 // setUp creates and seeds the shop's database with catalog once, as a

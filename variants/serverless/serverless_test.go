@@ -45,9 +45,10 @@ func platformStats(t *testing.T, base string) map[string]faas.FunctionStats {
 // TestContract holds the serverless variant to the same contract as the
 // others (deployed with the contract's small-stock catalog, so that every
 // case runs), through the platform's front door, with every function on real
-// instance processes; then audits its data and checks the platform's
-// account: the first request of a function was a cold start, and the
-// confirmations went through the event-triggered function.
+// instance processes; then audits its data, checks that the platform sums
+// its instances' writes, and checks the platform's account: the first
+// request of a function was a cold start, and the confirmations went
+// through the event-triggered function.
 func TestContract(t *testing.T) {
 	dep, v := varianttest.Deploy(t, rt, serverless.Name, variants.Env{Catalog: contract.Catalog()})
 
@@ -64,6 +65,7 @@ func TestContract(t *testing.T) {
 	contract.Run(t, dep.EntryURL(), contract.WithPaymentProvider(dep.(contract.Crasher), variants.PSPName))
 
 	varianttest.AuditPasses(t, dep, v)
+	varianttest.WritersWrote(t, dep, v)
 	stats := platformStats(t, dep.EntryURL())
 	if s := stats[serverless.FnGetProduct]; s.ColdStarts < 1 || s.Invocations < 2 || s.GBSeconds <= 0 {
 		t.Errorf("%s: %+v, want a cold start, several invocations and billed GB-s", serverless.FnGetProduct, s)
