@@ -389,11 +389,7 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		}
 		return sim.Deterministic(ms)
 	}
-	if delayAt.Station != "" {
-		// A function platform at the front door has its instances'
-		// writers, not counted (see below).
-		asyncs = append(asyncs, backgroundWrites(m.writes, heldWriters(m), m.requests)...)
-	}
+	asyncs = append(asyncs, backgroundWrites(m.writes, heldWriters(m), m.requests)...)
 	var demandMean float64
 	for i, o := range m.ops {
 		hops, ok := m.hops[o.name]
@@ -418,11 +414,6 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 			onPath = f.DemandMs
 		}
 		f.Writers = writerFits(m.writes, o.name, o.count, onPath)
-		if len(f.Writers) > 0 && delayAt.Station == "" {
-			// A function platform is the front door: its writers are its
-			// instances', not counted.
-			f.Writers = nil
-		}
 		f.Delay, f.LogNormalErr = delayOf(o.lat, onPath+writerDelay(f.Writers))
 		c.Ops = append(c.Ops, f)
 
@@ -647,7 +638,7 @@ func (c Calibration) Explain() string {
 	}
 	where := "a delay station with no queue"
 	switch {
-	case len(c.Model.Classes) == 0 || c.Model.Classes[0].Route[1].Pool == "":
+	case !c.poolAtFrontDoor():
 	case len(c.Model.Pools) > 1:
 		names := make([]string, len(c.Model.Pools))
 		for i, p := range c.Model.Pools {
@@ -685,6 +676,12 @@ func (c Calibration) Explain() string {
 		fmt.Fprintf(&b, " Load points left out: %s.", strings.Join(skipped, "; "))
 	}
 	return b.String()
+}
+
+// poolAtFrontDoor reports whether the requests' latency beyond their CPU
+// demand is a visit to a function pool: a function platform serves them.
+func (c Calibration) poolAtFrontDoor() bool {
+	return len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[1].Pool != ""
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +199,39 @@ func TestAppendAsyncs(t *testing.T) {
 		if len(r) != 1+len(tc.tail) || !reflect.DeepEqual(r[0].Next, tc.jumps) || len(tc.tail) > 0 && !reflect.DeepEqual(r[1:], tc.tail) {
 			t.Errorf("%s: route %+v, want jumps %+v and then %+v", tc.name, r, tc.jumps, tc.tail)
 		}
+	}
+}
+
+// TestCalibrateFunctionPoolsWriters checks that a platform's writers (its
+// instances', summed by the platform) are held as any component's: after
+// the request's visit to its function's pool, and in the background for
+// the writes no request made; and that Explain says the instance is given
+// back before the writer is taken.
+func TestCalibrateFunctionPoolsWriters(t *testing.T) {
+	v := platformToy()
+	v.Writers = []results.WriterUsage{{Component: "toy", Database: "shop.db", Writes: 350, Held: ms(175), Operations: []results.OperationWrites{
+		{Operation: "", Writes: 100, Held: ms(50)},
+		{Operation: "B", Writes: 250, Held: ms(125)},
+	}}}
+	c, err := Calibrate(context.Background(), v, 2, WithRounds(0), WithRequests(5_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writer = "writer toy shop.db"
+	if !slices.ContainsFunc(c.Model.Stations, func(s sim.Station) bool { return s.Name == writer && s.Lock && s.Servers == 1 }) {
+		t.Fatalf("stations %+v: want %s, a lock with one server", c.Model.Stations, writer)
+	}
+	route := c.Model.Classes[1].Route
+	pool := slices.IndexFunc(route, func(v sim.Visit) bool { return v.Pool == "b" && !v.Async })
+	hold := slices.IndexFunc(route, func(v sim.Visit) bool { return v.Station == writer && v.Hold })
+	background := slices.IndexFunc(route, func(v sim.Visit) bool { return v.Station == writer && v.Async })
+	if pool < 0 || hold < pool || background < 0 {
+		t.Errorf("B's route %+v: want its pool's visit, then the writer held, and a background write", route)
+	}
+	if w := c.Ops[1].Writers; len(w) != 1 || w[0].Station != writer || w[0].WritesPerRequest != 1 || w[0].HeldMs != 0.5 {
+		t.Errorf("B's writers %+v, want one write a request of %s, 0.5 ms", w, writer)
+	}
+	if s := c.Explain(); !strings.Contains(s, "instance is given back before its writes take the writer") {
+		t.Errorf("Explain: %s\nwant it to say the instance is given back before the writer is taken", s)
 	}
 }

@@ -251,8 +251,13 @@ func (c Calibration) explainWriters() string {
 		p := by[st]
 		parts = append(parts, fmt.Sprintf("%s (%s; %.0f %% busy at the calibration rate)", st, strings.Join(p.ops, ", "), 100*c.WriterBusy[st]))
 	}
-	return "Each SQLite writer is a station with one server, which a request's writes take and hold through their part of its CPU demand, as measured per operation (a write waiting for a CPU keeps the writer): " +
+	out := "Each SQLite writer is a station with one server, which a request's writes take and hold through their part of its CPU demand, as measured per operation (a write waiting for a CPU keeps the writer): " +
 		strings.Join(parts, "; ") + ". "
+	if c.poolAtFrontDoor() {
+		out += "A function's instance is given back before its writes take the writer, so a full writer queues requests, not instances: " +
+			"the modeled instance counts leave out the instances a platform would keep busy waiting for the writer, and the throttles they would cause. "
+	}
+	return out
 }
 
 // backgroundNote says how many writes no request started, which the

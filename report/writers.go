@@ -28,16 +28,18 @@ func writersHeading(vs []results.VariantResult) string {
 // why a busy writer matters, and, when some replica restarted, what its
 // rows' figures cover.
 func writersIntro(vs []results.VariantResult) string {
-	s := "Counted by each replica itself, per database file, when the scenario's warm-up ended and right after its load " +
+	s := "Counted by each replica itself (a function platform sums its instances' counts, read as each one leaves), per database file, when the scenario's warm-up ended and right after its load " +
 		"(in runs that did not count writes per operation, the table below, from before the warm-up), as the load tables above, unlike the resources. " +
 		"SQLite lets one connection write to a database at a time, so every write (a transaction, or a single statement) " +
 		"queues for its database's one writer: a busy writer is a shared resource that the CPU figures above do not show. " +
 		"Writes/s divides the writes between the two counts by the wall time between them; " +
 		"busy % is the share of that time some write held the writer. " +
-		"Held ms/write is the mean time a write held it, from getting it to giving it back, commit included, " +
+		"Held ms/write is the mean time a write held it, from taking the file's write lock to giving the writer back, commit included, " +
 		"and counts the time its goroutine waited for a CPU with the writer held; " +
-		"waited ms/write is the mean time a write queued for it: time that adds to the latencies above " +
-		"while no CPU is busy with it. Databases that no write reached are left out."
+		"waited ms/write is the mean time a write queued for it, and then for the file's write lock where other processes write the same file " +
+		"(replicas sharing one, function instances): time that adds to the latencies above " +
+		"while no CPU is busy with it (results from before 4432551 counted the wait for the lock as held). " +
+		"Databases that no write reached are left out."
 	if slices.ContainsFunc(vs, func(v results.VariantResult) bool { return len(results.RestartedWriters(v.Writers)) > 0 }) {
 		s += " Rows marked" + restartedMark + " are of a replica that started again during the run (a fault or a deploy), " +
 			"so its counts began again: its figures are from its restart to the second count."
