@@ -36,7 +36,11 @@
 // through the visits that follow, until a visit marked Release ends or
 // the request leaves: a resource held across other work, such as a
 // database's single writer held through a transaction whose code waits
-// for a CPU. A request arriving at a full queue is rejected. An
+// for a CPU. A request arriving at a full queue is rejected. Where the
+// waiters poll instead of queueing (PollMs), as processes do for a SQLite
+// file's write lock, a request sleeps a schedule of delays between tries
+// and takes a server only when it tries, so a freed server idles until
+// the next try. An
 // autoscaler may add replicas, after a start-up delay, and drain them, by
 // utilisation.
 //

@@ -111,6 +111,7 @@ const (
 	evMark                  // the warm-up ends, or the arrivals (ref 1)
 	evScale                 // an autoscaler decides; ref: station
 	evReady                 // a starting replica is ready; ref: station
+	evPoll                  // a polling request tries for a server again
 )
 
 // Request flags.
@@ -133,6 +134,9 @@ type request struct {
 	held    int32
 	heldRep int32
 	flags   uint8
+	// polls counts the request's tries for a server of a polling station
+	// (Station.PollMs) that found none free.
+	polls uint16
 }
 
 // class is a compiled Class.
@@ -397,6 +401,8 @@ func (s *sim) run(ctx context.Context) error {
 			s.autoscale(ev.ref)
 		case evReady:
 			s.replicaReady(ev.ref)
+		case evPoll:
+			s.pollAgain(ev.ref)
 		}
 		s.nevent++
 		if s.ended && s.inFlightAll == 0 {

@@ -102,6 +102,20 @@ type Station struct {
 	// runners that bill stations' busy servers as CPU, such as package
 	// simrun, leave lock stations out, as they do delay stations.
 	Lock bool `json:"lock,omitempty"`
+	// PollMs, when set, makes a request that finds every server of its
+	// replica busy wait by polling instead of in a queue, as SQLite's busy
+	// handler waits for a database file's write lock that another process
+	// holds: it sleeps PollMs[0] ms, tries again, sleeps PollMs[1], and so
+	// on, the last delay repeating, and takes a server only if one is free
+	// when it tries. A server freed meanwhile stays idle until someone
+	// tries, and the waiters keep no order. Not on a delay station, nor
+	// with QueueLimit or Autoscale.
+	PollMs []float64 `json:"poll_ms,omitempty"`
+	// PollTimeoutMs, with PollMs, fails a request that has polled that
+	// long without a server, its last sleep cut short to end there (as
+	// SQLite's busy_timeout makes the write fail with SQLITE_BUSY). 0
+	// means no limit.
+	PollTimeoutMs float64 `json:"poll_timeout_ms,omitempty"`
 	// Replicas is how many replicas run from the start; 0 means 1, or
 	// Autoscale.Min when Autoscale is set.
 	Replicas int `json:"replicas,omitempty"`

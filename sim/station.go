@@ -38,9 +38,12 @@ type station struct {
 	faults     []fault
 	loadScale  []float64 // service-time factor per arrival segment; nil: 1
 	scale      *scaler
-	starting   int
-	draining   int
-	memoryMB   int
+	// poll and pollTimeout are Station.PollMs and PollTimeoutMs.
+	poll        []float64
+	pollTimeout float64
+	starting    int
+	draining    int
+	memoryMB    int
 
 	// busy and queued count over all replicas. area integrates, in
 	// ms × count, the busy servers, the queued requests, the servers of
@@ -65,10 +68,12 @@ func newStation(m Station) station {
 		servers = math.MaxInt32 // a server for every request
 	}
 	st := station{
-		servers:    servers,
-		queueLimit: m.QueueLimit,
-		jsq:        m.Balance == BalanceShortestQueue,
-		memoryMB:   m.MemoryMB,
+		servers:     servers,
+		queueLimit:  m.QueueLimit,
+		jsq:         m.Balance == BalanceShortestQueue,
+		memoryMB:    m.MemoryMB,
+		poll:        m.PollMs,
+		pollTimeout: m.PollTimeoutMs,
 	}
 	n := m.Replicas
 	if a := m.Autoscale; a != nil {
@@ -166,6 +171,13 @@ func (s *sim) stationArrive(ri int32, st *station) {
 		s.serve(ri, st, rep)
 		return
 	}
+	if st.poll != nil {
+		st.touch(s.now)
+		st.queued++
+		r.polls = 0
+		s.sleepToPoll(ri, st)
+		return
+	}
 	if st.queueLimit > 0 && rep.q.len() >= st.queueLimit && !starting {
 		s.turnAway(ri, false, &st.rejected)
 		return
@@ -173,6 +185,46 @@ func (s *sim) stationArrive(ri int32, st *station) {
 	st.touch(s.now)
 	st.queued++
 	rep.q.pushBack(ri)
+}
+
+// sleepToPoll schedules the next try of a request that found no server of
+// its replica free at a polling station (Station.PollMs), or fails it once
+// it has polled for the station's timeout. It counts among st's queued.
+func (s *sim) sleepToPoll(ri int32, st *station) {
+	r := &s.reqs[ri]
+	waited := s.now - r.enq
+	if st.pollTimeout > 0 && waited >= st.pollTimeout {
+		st.touch(s.now)
+		st.queued--
+		if r.flags&fMeasured != 0 {
+			st.failed++
+		}
+		s.failed(ri)
+		return
+	}
+	d := st.poll[min(int(r.polls), len(st.poll)-1)]
+	if st.pollTimeout > 0 {
+		d = min(d, st.pollTimeout-waited)
+	}
+	if r.polls < math.MaxUint16 {
+		r.polls++
+	}
+	s.push(s.now+d, evPoll, ri)
+}
+
+// pollAgain is a polling request's next try: it takes a server of its
+// replica if one is free, and otherwise sleeps again.
+func (s *sim) pollAgain(ri int32) {
+	r := &s.reqs[ri]
+	st := &s.stations[r.at]
+	rep := &st.reps[r.rep]
+	if rep.busy < st.servers {
+		st.touch(s.now)
+		st.queued--
+		s.serve(ri, st, rep)
+		return
+	}
+	s.sleepToPoll(ri, st)
 }
 
 // serve gives the request a server of rep and schedules the end of its

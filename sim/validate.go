@@ -232,6 +232,38 @@ func (m Model) validateArrivals(v *validator) {
 	}
 }
 
+// maxPolls bounds a station's PollMs schedule.
+const maxPolls = 64
+
+// validatePoll checks a station's polling (PollMs, PollTimeoutMs).
+func (s Station) validatePoll(v *validator, p string) {
+	if len(s.PollMs) == 0 {
+		if s.PollTimeoutMs != 0 {
+			v.addf("%s.poll_timeout_ms needs poll_ms: only requests that poll can time out polling", p)
+		}
+		return
+	}
+	switch {
+	case s.Delay:
+		v.addf("%s.poll_ms must be absent on a delay station (nothing waits for a server)", p)
+	case s.QueueLimit != 0:
+		v.addf("%s.poll_ms and queue_limit exclude each other: requests that poll do not queue", p)
+	case s.Autoscale != nil:
+		v.addf("%s.poll_ms and autoscale exclude each other: requests that poll stay with their replica", p)
+	}
+	if len(s.PollMs) > maxPolls {
+		v.addf("%s.poll_ms holds at most %d delays, but %d", p, maxPolls, len(s.PollMs))
+	}
+	for i, d := range s.PollMs {
+		if !(d > 0) || math.IsInf(d, 0) {
+			v.addf("%s.poll_ms[%d] must be a positive number of ms, but is %g", p, i, d)
+		}
+	}
+	if !(s.PollTimeoutMs >= 0) || math.IsInf(s.PollTimeoutMs, 0) {
+		v.addf("%s.poll_timeout_ms must be 0 (no limit) or a positive number of ms, but is %g", p, s.PollTimeoutMs)
+	}
+}
+
 func (s Station) validate(v *validator, p string) {
 	if s.Delay {
 		// A delay has a server per request: nothing to size, queue or scale.
@@ -250,6 +282,7 @@ func (s Station) validate(v *validator, p string) {
 	} else {
 		v.intRange(p+".servers", s.Servers, 1, maxServers)
 	}
+	s.validatePoll(v, p)
 	v.intRange(p+".replicas", s.Replicas, 0, maxReplicas)
 	switch s.Balance {
 	case "", BalanceRoundRobin, BalanceShortestQueue:
