@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"context"
 	"math"
 	"testing"
+	"time"
 )
 
 // pollBurst is n requests at once through a station with one server,
@@ -81,4 +83,31 @@ func TestPollingWastesTheServer(t *testing.T) {
 		t.Errorf("polled: mean wait %.3g ms, queued %.3g: want polling to waste the server between tries", polled.MeanWaitMs, queued.MeanWaitMs)
 	}
 	within(t, "polled: utilization", polled.Utilization, 0.5, 0.03)
+}
+
+// TestPollingTimesOutUnderOverload checks a polling station offered more
+// than it can serve: the waiters that poll for the timeout fail there,
+// and the run ends (a last sleep cut to the deadline used to be cut again
+// and again by rounding, ever shorter, at the same time).
+func TestPollingTimesOutUnderOverload(t *testing.T) {
+	t.Parallel()
+	m := Model{
+		Name: "poll", DurationSec: 3600,
+		Arrivals: Arrivals{RatePerSec: 2000},
+		Stations: []Station{{Name: "lock", Servers: 1, PollMs: []float64{1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100}, PollTimeoutMs: 5000}},
+		Classes:  []Class{{Name: "write", Weight: 1, Route: []Visit{{Station: "lock", Service: Deterministic(1)}}}},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := Run(ctx, m, WithRequests(40_000), WithSeed(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := res.Stations[0]
+	if lock.Failed == 0 || lock.Utilization < 0.95 {
+		t.Errorf("failed %d, utilization %.2f: want the lock full and waiters timing out", lock.Failed, lock.Utilization)
+	}
+	if max := res.Total.Latency.MaxMs; max > 1.01*(5000+1) { // the histogram keeps 3 figures
+		t.Errorf("a completed request took %.0f ms: want at most the 5 s timeout and a 1 ms service", max)
+	}
 }

@@ -192,8 +192,13 @@ func (s *sim) stationArrive(ri int32, st *station) {
 // it has polled for the station's timeout. It counts among st's queued.
 func (s *sim) sleepToPoll(ri int32, st *station) {
 	r := &s.reqs[ri]
-	waited := s.now - r.enq
-	if st.pollTimeout > 0 && waited >= st.pollTimeout {
+	// The deadline is a time, not a length compared with now − enq: a
+	// last sleep cut to end there wakes exactly at it.
+	deadline := math.Inf(1)
+	if st.pollTimeout > 0 {
+		deadline = r.enq + st.pollTimeout
+	}
+	if s.now >= deadline {
 		st.touch(s.now)
 		st.queued--
 		if r.flags&fMeasured != 0 {
@@ -203,13 +208,10 @@ func (s *sim) sleepToPoll(ri int32, st *station) {
 		return
 	}
 	d := st.poll[min(int(r.polls), len(st.poll)-1)]
-	if st.pollTimeout > 0 {
-		d = min(d, st.pollTimeout-waited)
-	}
 	if r.polls < math.MaxUint16 {
 		r.polls++
 	}
-	s.push(s.now+d, evPoll, ri)
+	s.push(min(s.now+d, deadline), evPoll, ri)
 }
 
 // pollAgain is a polling request's next try: it takes a server of its
