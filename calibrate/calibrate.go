@@ -432,7 +432,7 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		route = appendWriters(route, f.Writers, service)
 		model.Classes = append(model.Classes, sim.Class{Name: f.Class, Weight: max(math.Round(share*1e4)/1e4, 1e-4), Route: route})
 	}
-	if ws := writerStations(c.Ops); len(ws) > 0 {
+	if ws := writerStations(c.Ops, m.platform); len(ws) > 0 {
 		model.Stations = append(model.Stations, ws...)
 		if note := backgroundNote(m.background, m.requests); note != "" {
 			c.Notes = append(c.Notes, note)

@@ -205,8 +205,9 @@ func TestAppendAsyncs(t *testing.T) {
 // TestCalibrateFunctionPoolsWriters checks that a platform's writers (its
 // instances', summed by the platform) are held as any component's: after
 // the request's visit to its function's pool, and in the background for
-// the writes no request made; and that Explain says the instance is given
-// back before the writer is taken.
+// the writes no request made, polled for as processes of their own do;
+// and that Explain says so, and that the instance is given back before
+// the writer is taken.
 func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 	v := platformToy()
 	v.Writers = []results.WriterUsage{{Component: "toy", Database: "shop.db", Writes: 350, Held: ms(175), Operations: []results.OperationWrites{
@@ -218,8 +219,10 @@ func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	const writer = "writer toy shop.db"
-	if !slices.ContainsFunc(c.Model.Stations, func(s sim.Station) bool { return s.Name == writer && s.Lock && s.Servers == 1 }) {
-		t.Fatalf("stations %+v: want %s, a lock with one server", c.Model.Stations, writer)
+	if !slices.ContainsFunc(c.Model.Stations, func(s sim.Station) bool {
+		return s.Name == writer && s.Lock && s.Servers == 1 && reflect.DeepEqual(s.PollMs, sqliteBusyPollMs) && s.PollTimeoutMs == 5000
+	}) {
+		t.Fatalf("stations %+v: want %s, a lock with one server whose waiters poll as SQLite's busy handler", c.Model.Stations, writer)
 	}
 	route := c.Model.Classes[1].Route
 	pool := slices.IndexFunc(route, func(v sim.Visit) bool { return v.Pool == "b" && !v.Async })
@@ -231,7 +234,7 @@ func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 	if w := c.Ops[1].Writers; len(w) != 1 || w[0].Station != writer || w[0].WritesPerRequest != 1 || w[0].HeldMs != 0.5 {
 		t.Errorf("B's writers %+v, want one write a request of %s, 0.5 ms", w, writer)
 	}
-	if s := c.Explain(); !strings.Contains(s, "instance is given back before its writes take the writer") {
+	if s := c.Explain(); !strings.Contains(s, "instance is given back before its writes take the writer") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
 		t.Errorf("Explain: %s\nwant it to say the instance is given back before the writer is taken", s)
 	}
 }

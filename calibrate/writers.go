@@ -205,9 +205,21 @@ func appendWriters(route []sim.Visit, fits []WriterFit, service func(float64) si
 	return route
 }
 
+// sqliteBusyPollMs is SQLite's busy handler's schedule of sleeps between
+// tries for a file's write lock (sqliteDefaultBusyCallback, built with
+// HAVE_USLEEP as modernc.org/sqlite is), the last one repeating; and
+// sqliteBusyTimeoutMs the busy_timeout package sqlstore sets, past which
+// the write fails.
+var sqliteBusyPollMs = []float64{1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100}
+
+const sqliteBusyTimeoutMs = 5000.0
+
 // writerStations returns a lock station for each writer the fits of ops
-// hold, by name.
-func writerStations(ops []OpFit) []sim.Station {
+// hold, by name. The writers of a function platform (see pm; nil for
+// none) are its instances': processes of their own, each writing the
+// file through a connection of its own, so their writes poll SQLite's
+// busy handler for the file's lock rather than queue for a connection.
+func writerStations(ops []OpFit, pm *platformMeasure) []sim.Station {
 	var names []string
 	for _, o := range ops {
 		for _, f := range o.Writers {
@@ -220,6 +232,9 @@ func writerStations(ops []OpFit) []sim.Station {
 	out := make([]sim.Station, len(names))
 	for i, n := range names {
 		out[i] = sim.Station{Name: n, Servers: 1, Replicas: 1, Lock: true}
+		if pm != nil && strings.HasPrefix(n, writerStation(pm.component, "")) {
+			out[i].PollMs, out[i].PollTimeoutMs = slices.Clone(sqliteBusyPollMs), sqliteBusyTimeoutMs
+		}
 	}
 	return out
 }
@@ -253,8 +268,19 @@ func (c Calibration) explainWriters() string {
 	}
 	out := "Each SQLite writer is a station with one server, which a request's writes take and hold through their part of its CPU demand, as measured per operation (a write waiting for a CPU keeps the writer): " +
 		strings.Join(parts, "; ") + ". "
+	var polled []string
+	for _, st := range c.Model.Stations {
+		if len(st.PollMs) > 0 {
+			polled = append(polled, st.Name)
+		}
+	}
+	if len(polled) > 0 {
+		out += fmt.Sprintf("The function instances write %s each through a connection of their own, as processes of their own: "+
+			"a write that finds the file's lock held polls for it on SQLite's busy-handler schedule (%g to %g ms between tries; it fails after %g s), "+
+			"so a freed writer idles until the next try. ", strings.Join(polled, ", "), sqliteBusyPollMs[0], slices.Max(sqliteBusyPollMs), sqliteBusyTimeoutMs/1000)
+	}
 	if c.poolAtFrontDoor() {
-		out += "A function's instance is given back before its writes take the writer, so a full writer queues requests, not instances: " +
+		out += "A function's instance is given back before its writes take the writer, so requests, not instances, wait for a full writer: " +
 			"the modeled instance counts leave out the instances a platform would keep busy waiting for the writer, and the throttles they would cause. "
 	}
 	return out

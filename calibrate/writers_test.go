@@ -49,8 +49,8 @@ func TestCalibrateWriters(t *testing.T) {
 	var locks []string
 	for _, s := range c.Model.Stations {
 		if s.Lock {
-			if s.Servers != 1 {
-				t.Errorf("station %+v: a writer has one server", s)
+			if s.Servers != 1 || s.PollMs != nil {
+				t.Errorf("station %+v: a writer has one server, which one process's writes queue for", s)
 			}
 			locks = append(locks, s.Name)
 		}
