@@ -50,6 +50,23 @@ func TestWriterStatsCounts(t *testing.T) {
 	}
 }
 
+// holdWriter starts a write transaction on db that holds the writer, and
+// the file's write lock, until release is closed; it returns once the
+// transaction holds them, and txDone gets the transaction's result.
+func holdWriter(ctx context.Context, db *sqlstore.DB) (release chan struct{}, txDone <-chan error) {
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, func(*sql.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	return release, done
+}
+
 // TestWriterStatsQueue proves a write that finds the writer held waits,
 // and that the wait and the hold are counted: a transaction holds the
 // writer for at least hold while another write is queued behind it.
@@ -57,16 +74,7 @@ func TestWriterStatsQueue(t *testing.T) {
 	const hold = 30 * time.Millisecond
 	ctx := context.Background()
 	db := openDB(t)
-	holding, release := make(chan struct{}), make(chan struct{})
-	txDone := make(chan error, 1)
-	go func() {
-		txDone <- db.InTx(ctx, func(*sql.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release, txDone := holdWriter(ctx, db)
 	queued, execDone := make(chan struct{}), make(chan error, 1)
 	go func() {
 		close(queued)
@@ -113,16 +121,7 @@ func TestWriterStatsFileLock(t *testing.T) {
 		dbs[i] = db
 	}
 	first, second := dbs[0], dbs[1]
-	holding, release := make(chan struct{}), make(chan struct{})
-	txDone := make(chan error, 1)
-	go func() {
-		txDone <- first.InTx(ctx, func(*sql.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release, txDone := holdWriter(ctx, first)
 	execDone := make(chan error, 1)
 	go func() {
 		_, err := second.Exec(ctx, `INSERT INTO carts (id) VALUES (?)`, "c1")
