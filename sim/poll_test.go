@@ -39,6 +39,7 @@ func TestPollingWaits(t *testing.T) {
 		// at 11.5, where a queue would have served it from 3.5 to 7.
 		{"polls past the release", 2, 3.5, []float64{1, 2, 5}, 0, 11.5, 0, 2, 2},
 		{"queues without a schedule", 2, 3.5, nil, 0, 7, 0, 2, 2},
+		{"queues with an empty schedule", 2, 3.5, []float64{}, 0, 7, 0, 2, 2},
 		// The last delay repeats: tries at 1, 3, 5, 7, 9; free from 10.
 		{"repeats the last delay", 2, 10, []float64{1, 2}, 0, 21, 0, 2, 2},
 		// Tries at 1 and 3, and the 5 ms sleep is cut to end at the 4 ms

@@ -171,7 +171,7 @@ func (s *sim) stationArrive(ri int32, st *station) {
 		s.serve(ri, st, rep)
 		return
 	}
-	if st.poll != nil {
+	if len(st.poll) > 0 {
 		st.touch(s.now)
 		st.queued++
 		r.polls = 0
