@@ -21,15 +21,13 @@ import (
 // Opened fixed at the ledger's creation, so a bench samples it like any
 // component's.
 //
-// A process's counts are read when it joins the report, whenever a report
-// is made, and as it leaves: the writes a process made after its last
-// read are lost if it exits before it can be asked (a crash), and a
-// warning says so.
+// A process's counts are read whenever a report is made and as it leaves:
+// the writes a process made after its last read are lost if it exits
+// before it can be asked (a crash), and a warning says so.
 type WriterLedger struct {
-	client  *http.Client
-	log     *slog.Logger
-	opened  time.Time
-	timeout time.Duration
+	client *http.Client
+	log    *slog.Logger
+	opened time.Time
 
 	// mu serialises reads of the processes' counts with their joining
 	// and leaving, so that each process's counts are in a report exactly
@@ -48,15 +46,10 @@ func WithLedgerLogger(l *slog.Logger) LedgerOption {
 	return func(w *WriterLedger) { w.log = l }
 }
 
-// WithLedgerTimeout bounds each read of a process's counts (default 2 s).
-func WithLedgerTimeout(d time.Duration) LedgerOption {
-	return func(w *WriterLedger) { w.timeout = d }
-}
-
 // NewWriterLedger returns an empty ledger.
 func NewWriterLedger(opts ...LedgerOption) *WriterLedger {
 	w := &WriterLedger{client: &http.Client{}, log: slog.New(slog.DiscardHandler), opened: time.Now(),
-		timeout: 2 * time.Second, live: map[string][]WriterStats{}}
+		live: map[string][]WriterStats{}}
 	for _, o := range opts {
 		o(w)
 	}
@@ -130,8 +123,12 @@ func (w *WriterLedger) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(rw).Encode(rep)
 }
 
+// ledgerReadTimeout bounds each read of a process's counts: a process on
+// the same machine answers in a millisecond unless it is stuck.
+const ledgerReadTimeout = 2 * time.Second
+
 func (w *WriterLedger) fetch(ctx context.Context, baseURL string) (WriterReport, error) {
-	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	ctx, cancel := context.WithTimeout(ctx, ledgerReadTimeout)
 	defer cancel()
 	return FetchWriters(ctx, w.client, baseURL)
 }
