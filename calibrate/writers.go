@@ -275,7 +275,7 @@ func (c Calibration) explainWriters() string {
 		}
 	}
 	if len(polled) > 0 {
-		out += fmt.Sprintf("The function instances write %s each through a connection of their own, as processes of their own: "+
+		out += fmt.Sprintf("Each function instance, a process of its own, writes through a connection of its own (%s): "+
 			"a write that finds the file's lock held polls for it on SQLite's busy-handler schedule (%g to %g ms between tries; it fails after %g s), "+
 			"so a freed writer idles until the next try. ", strings.Join(polled, ", "), sqliteBusyPollMs[0], slices.Max(sqliteBusyPollMs), sqliteBusyTimeoutMs/1000)
 	}

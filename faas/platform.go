@@ -148,10 +148,10 @@ type Observer interface {
 	// Retired is called once for each instance Started was called for,
 	// when the platform lets it go: reclaimed for idleness, discarded
 	// after a failure, found to have exited (a provisioned one is then
-	// replaced), or stopped by Close. It is called before the platform stops the instance, so one
-	// that has not exited on its own still serves during the call. ctx is
-	// not cancelled by Close, which waits for every Retired call: the
-	// observer bounds its own calls.
+	// replaced), or stopped by Close. It is called before the platform
+	// stops the instance, so one that has not exited on its own still
+	// serves during the call. ctx is not cancelled by Close, which waits
+	// for every Retired call: the observer bounds its own calls.
 	Retired(ctx context.Context, fn string, in Instance)
 }
 
