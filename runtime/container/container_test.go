@@ -30,6 +30,7 @@ import (
 	"github.com/archbench/archbench/runtime/container"
 	"github.com/archbench/archbench/scenarios"
 	"github.com/archbench/archbench/variants"
+	"github.com/archbench/archbench/variants/varianttest"
 )
 
 // requireEnv makes the tests fail, rather than skip, when no Docker engine
@@ -120,8 +121,9 @@ func plan(t *testing.T, name string, env variants.Env) (variants.Variant, runtim
 
 // TestEveryVariantInContainers holds every variant, in containers under the
 // equal budget, to the same contract (deployed with its small-stock
-// catalog, so that every case runs) and data audit as in processes, and
-// checks that stopping leaves nothing with the deployment's label.
+// catalog, so that every case runs) and data audit as in processes, checks
+// that its writers answer, and checks that stopping leaves nothing with
+// the deployment's label.
 func TestEveryVariantInContainers(t *testing.T) {
 	rt := newRuntime(t)
 	for _, v := range variants.All() {
@@ -148,6 +150,9 @@ func TestEveryVariantInContainers(t *testing.T) {
 			if !rep.Passed {
 				t.Errorf("data audit failed: %+v", rep.Checks)
 			}
+			// Every writer answers from its container, the serverless
+			// platform with its instances' writes summed.
+			varianttest.WritersWrote(t, d, v)
 
 			// The budget is split equally over the variant's containers; the
 			// payment provider runs outside it.
