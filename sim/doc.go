@@ -51,8 +51,11 @@
 // limit requests are throttled, and beyond the account's, over every
 // pool, too. A cold start may hold a server of a station (a CPU of the
 // machine the instances start on) for its length, queueing there with
-// the requests. Billing follows AWS Lambda: each invocation's duration,
-// cold start included, rounded up to the millisecond, times the memory.
+// the requests. A visit that holds its instance (Hold on a pool) keeps it
+// busy until the request leaves, as a function waits for its database
+// from inside the invocation. Billing follows AWS Lambda: each
+// invocation's duration, cold start included, rounded up to the
+// millisecond, times the memory.
 //
 // Moving between two different stations or pools costs a network hop,
 // drawn from the model's Hop distribution. An async visit is fire and

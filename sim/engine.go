@@ -133,7 +133,12 @@ type request struct {
 	// plus one (0: none), and heldRep that server's replica.
 	held    int32
 	heldRep int32
-	flags   uint8
+	// instance is the pool whose instance the request holds (Visit.Hold
+	// on a pool), plus one, negative for a provisioned instance (0:
+	// none), and instanceSince when its invocation's service ended.
+	instance      int32
+	instanceSince float64
+	flags         uint8
 	// polls counts the request's tries for a server of a polling station
 	// (Station.PollMs) that found none free.
 	polls uint16
@@ -488,10 +493,11 @@ func (s *sim) alloc() int32 {
 	return int32(len(s.reqs) - 1)
 }
 
-// release frees the request's slot, and the server it holds, if any: a
-// request holds a server until it leaves, whichever way it leaves.
+// release frees the request's slot, and the server and instance it holds,
+// if any: a request holds them until it leaves, whichever way it leaves.
 func (s *sim) release(ri int32) {
 	s.unhold(ri)
+	s.unholdInstance(ri)
 	s.inFlightAll--
 	s.free = append(s.free, ri)
 }
@@ -531,7 +537,7 @@ func (s *sim) enter(ri int32) {
 		cl := &s.classes[r.class]
 		v := &cl.route[r.step]
 		if !v.async {
-			if r.held != 0 && (v.hold || r.held == v.node+1) {
+			if r.held != 0 && ((v.hold && v.node < s.nst) || r.held == v.node+1) {
 				// A jump skipped the Release: one server at a time, and
 				// never queued for behind the request's own.
 				s.unhold(ri)

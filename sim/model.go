@@ -212,7 +212,8 @@ type Class struct {
 	Weight float64 `json:"weight"`
 	// Route is what a request of the class visits, in order.
 	//
-	// A request holds at most one server at a time (see [Visit.Hold]).
+	// A request holds at most one server of a station at a time (see
+	// [Visit.Hold]), and at most one pool's instance, once in a route.
 	// Read in order, a route's Hold and Release visits alternate, starting
 	// with a Hold, and no visit between a Hold and its Release (the
 	// Release included) goes to the held station: with its own server
@@ -251,9 +252,17 @@ type Visit struct {
 	// across other work: a database's single writer held through a
 	// transaction whose code waits for a CPU, a lock, a connection taken
 	// from a pool. The held server counts as busy in its station's
-	// figures. Only on a station with servers (not a delay station or a
-	// pool) and not on an async visit; see [Class.Route] for where Hold
-	// and Release may stand.
+	// figures. Only on a station with servers or a pool (not a delay
+	// station) and not on an async visit; see [Class.Route] for where
+	// Hold and Release may stand.
+	//
+	// On a pool, Hold keeps the invocation's instance busy until the
+	// request leaves the system (Release does not free it): a function
+	// whose invocation goes on to wait for other stations, such as its
+	// database's writer, from inside the function. The instance is billed
+	// for that time too, and counts against the pool's and the account's
+	// concurrency limits. A request holds at most one instance, apart
+	// from the station's server it may hold.
 	Hold bool `json:"hold,omitempty"`
 	// Release frees the server the request holds (see Hold) when this
 	// visit's service ends, before the request moves on. Not on an async

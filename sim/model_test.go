@@ -219,14 +219,14 @@ func TestValidate(t *testing.T) {
 		{"hold and release", func(m *Model) { m.Classes[1].Route[1].Release = true }, "classes[1].route[1] sets both hold and release"},
 		{"hold async", func(m *Model) { m.Classes[1].Route[2].Hold = true }, "classes[1].route[2].async must be false on a visit that holds or releases a server"},
 		{"release async", func(m *Model) { m.Classes[1].Route[2].Release = true }, "classes[1].route[2].async must be false on a visit that holds or releases a server"},
-		{"hold on a pool", func(m *Model) {
-			m.Classes[1].Route[2].Async, m.Classes[1].Route[3].Release = false, false
-			m.Classes[1].Route[1].Hold, m.Classes[1].Route[2].Hold = false, true
-		}, `classes[1].route[2].hold must be on a station with servers, not on a pool or a delay station (which have a server for every request), but the visit is to "mail"`},
+		{"two instances held", func(m *Model) {
+			m.Classes[1].Route[2].Async, m.Classes[1].Route[2].Hold = false, true
+			m.Classes[1].Route = append(m.Classes[1].Route, Visit{Pool: "mail", Service: Exponential(1), Hold: true})
+		}, `classes[1].route[4].hold must not take a second instance: route[2] holds one until the request leaves`},
 		{"hold on a delay", func(m *Model) {
 			m.Classes[0].Route[0] = Visit{Station: "provider", Service: Exponential(1), Hold: true}
 		},
-			`classes[0].route[0].hold must be on a station with servers, not on a pool or a delay station (which have a server for every request), but the visit is to "provider"`},
+			`classes[0].route[0].hold must be on a station with servers or a pool, not on a delay station (which has a server for every request), but the visit is to "provider"`},
 		{"release without hold", func(m *Model) { m.Classes[0].Route[0].Release = true }, "classes[0].route[0].release must follow a visit that holds a server (hold), but none comes before it"},
 		{"release before its hold", func(m *Model) { m.Classes[1].Route[0].Release = true }, "classes[1].route[0].release must follow a visit that holds a server"},
 		{"held station visited", func(m *Model) { m.Classes[1].Route[3].Station = "db" },

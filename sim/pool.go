@@ -74,6 +74,10 @@ func (s *sim) expire(p *pool, t float64) {
 
 func (s *sim) poolArrive(ri int32, p *pool) {
 	r := &s.reqs[ri]
+	if r.instance != 0 && s.classes[r.class].route[r.step].hold {
+		s.unholdInstance(ri) // a jump back to the hold: one instance at a time
+		r = &s.reqs[ri]
+	}
 	measured := r.flags&fMeasured != 0
 	factor := 1.0
 	if len(p.faults) > 0 {
@@ -190,13 +194,14 @@ func (s *sim) started(ri int32) {
 func (s *sim) poolDone(ri int32) {
 	r := &s.reqs[ri]
 	p := &s.pools[r.at-s.nst]
-	s.busyNow--
-	if r.rep == 1 {
-		p.provIdle++
+	if s.classes[r.class].route[r.step].hold {
+		r.instance = r.at - s.nst + 1 // kept: see Visit.Hold
+		if r.rep == 1 {
+			r.instance = -r.instance
+		}
+		r.instanceSince = s.now
 	} else {
-		s.onDemandBusy--
-		p.busy--
-		p.idle.pushBack(s.now)
+		s.freeInstance(p, r.rep == 1)
 	}
 	if len(p.faults) > 0 {
 		if f, _ := faultAt(p.faults, s.now); f != nil {
@@ -205,6 +210,42 @@ func (s *sim) poolDone(ri int32) {
 		}
 	}
 	s.advance(ri)
+}
+
+// freeInstance makes an instance of p idle after its invocation;
+// provisioned says whether it is a provisioned one.
+func (s *sim) freeInstance(p *pool, provisioned bool) {
+	s.busyNow--
+	if provisioned {
+		p.provIdle++
+		return
+	}
+	s.onDemandBusy--
+	p.busy--
+	p.idle.pushBack(s.now)
+}
+
+// unholdInstance frees the instance the request holds (Visit.Hold on a
+// pool), if any, and bills the time it was held.
+func (s *sim) unholdInstance(ri int32) {
+	r := &s.reqs[ri]
+	if r.instance == 0 {
+		return
+	}
+	k, provisioned := r.instance, r.instance < 0
+	if provisioned {
+		k = -k
+	}
+	r.instance = 0
+	p := &s.pools[k-1]
+	if r.flags&fMeasured != 0 {
+		billed := int64(math.Ceil(s.now - r.instanceSince - 1e-9))
+		p.billedMs += billed
+		if provisioned {
+			p.provBilledMs += billed
+		}
+	}
+	s.freeInstance(p, provisioned)
 }
 
 // recordInit records a measured cold start of ms.

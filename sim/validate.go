@@ -132,6 +132,7 @@ func (m Model) Validate() error {
 			v.addf("%s.route must list at least one visit, but is empty", p)
 		}
 		held, heldAt := "", 0 // the station held, in route order, and where
+		instanceAt := -1      // the visit that holds a pool's instance
 		for j, vis := range c.Route {
 			vp := fmt.Sprintf("%s.route[%d]", p, j)
 			target(vp, vis.Station, vis.Pool)
@@ -139,7 +140,7 @@ func (m Model) Validate() error {
 			switch {
 			case held != "" && vis.Station == held:
 				v.addf("%s.station must not be %q, whose server the request holds from route[%d] (hold) until its release: it would queue behind itself", vp, held, heldAt)
-			case vis.Hold && held != "":
+			case vis.Hold && held != "" && vis.Pool == "":
 				v.addf("%s.hold must wait for a release of the server held from route[%d]: a request holds one server at a time", vp, heldAt)
 			}
 			switch {
@@ -147,8 +148,12 @@ func (m Model) Validate() error {
 				v.addf("%s sets both hold and release: a visit takes a server to hold or frees one, not both", vp)
 			case (vis.Hold || vis.Release) && vis.Async:
 				v.addf("%s.async must be false on a visit that holds or releases a server: an async copy holds nothing", vp)
-			case vis.Hold && (vis.Pool != "" || delays[vis.Station]):
-				v.addf("%s.hold must be on a station with servers, not on a pool or a delay station (which have a server for every request), but the visit is to %q", vp, vis.Station+vis.Pool)
+			case vis.Hold && delays[vis.Station]:
+				v.addf("%s.hold must be on a station with servers or a pool, not on a delay station (which has a server for every request), but the visit is to %q", vp, vis.Station)
+			case vis.Hold && vis.Pool != "" && instanceAt >= 0:
+				v.addf("%s.hold must not take a second instance: route[%d] holds one until the request leaves", vp, instanceAt)
+			case vis.Hold && vis.Pool != "":
+				instanceAt = j
 			case vis.Hold:
 				held, heldAt = vis.Station, j
 			case vis.Release && held == "":
