@@ -429,6 +429,11 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 			// past that visit lands here.
 			route = append(route, sim.Visit{Station: StationCPU, Service: service(f.OffPathMs), Async: true})
 		}
+		if route[1].Pool != "" && len(f.Writers) > 0 {
+			// The function does the writes: its instance waits for the
+			// writer and holds it, busy all the while.
+			route[1].Hold = true
+		}
 		route = appendWriters(route, f.Writers, service)
 		model.Classes = append(model.Classes, sim.Class{Name: f.Class, Weight: max(math.Round(share*1e4)/1e4, 1e-4), Route: route})
 	}

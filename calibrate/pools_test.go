@@ -205,9 +205,8 @@ func TestAppendAsyncs(t *testing.T) {
 // TestCalibrateFunctionPoolsWriters checks that a platform's writers (its
 // instances', summed by the platform) are held as any component's: after
 // the request's visit to its function's pool, and in the background for
-// the writes no request made, polled for as processes of their own do;
-// and that Explain says so, and that the instance is given back before
-// the writer is taken.
+// the writes no request made, polled for as processes of their own do,
+// the function's instance held through them; and that Explain says so.
 func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 	v := platformToy()
 	v.Writers = []results.WriterUsage{{Component: "toy", Database: "shop.db", Writes: 350, Held: ms(175), Operations: []results.OperationWrites{
@@ -228,13 +227,16 @@ func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 	pool := slices.IndexFunc(route, func(v sim.Visit) bool { return v.Pool == "b" && !v.Async })
 	hold := slices.IndexFunc(route, func(v sim.Visit) bool { return v.Station == writer && v.Hold })
 	background := slices.IndexFunc(route, func(v sim.Visit) bool { return v.Station == writer && v.Async })
-	if pool < 0 || hold < pool || background < 0 {
-		t.Errorf("B's route %+v: want its pool's visit, then the writer held, and a background write", route)
+	if pool < 0 || !route[pool].Hold || hold < pool || background < 0 {
+		t.Errorf("B's route %+v: want its pool's visit holding the instance, then the writer held, and a background write", route)
+	}
+	if r := c.Model.Classes[0].Route; slices.ContainsFunc(r, func(v sim.Visit) bool { return v.Hold }) {
+		t.Errorf("A's route %+v: A writes nothing, so it holds nothing", r)
 	}
 	if w := c.Ops[1].Writers; len(w) != 1 || w[0].Station != writer || w[0].WritesPerRequest != 1 || w[0].HeldMs != 0.5 {
 		t.Errorf("B's writers %+v, want one write a request of %s, 0.5 ms", w, writer)
 	}
-	if s := c.Explain(); !strings.Contains(s, "instance is given back before its writes take the writer") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
+	if s := c.Explain(); !strings.Contains(s, "instance is held through its writes until the request leaves") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
 		t.Errorf("Explain: %s\nwant it to say the instance is given back before the writer is taken", s)
 	}
 }

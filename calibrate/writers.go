@@ -280,8 +280,8 @@ func (c Calibration) explainWriters() string {
 			"so a freed writer idles until the next try. ", strings.Join(polled, ", "), sqliteBusyPollMs[0], slices.Max(sqliteBusyPollMs), sqliteBusyTimeoutMs/1000)
 	}
 	if c.poolAtFrontDoor() {
-		out += "A function's instance is given back before its writes take the writer, so requests, not instances, wait for a full writer: " +
-			"the modeled instance counts leave out the instances a platform would keep busy waiting for the writer, and the throttles they would cause. "
+		out += "A function's instance is held through its writes until the request leaves (a hold of the pool's instance), " +
+			"so a full writer keeps instances busy, and billed, as a platform's would be, up to its concurrency limits. "
 	}
 	return out
 }
