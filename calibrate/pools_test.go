@@ -237,6 +237,6 @@ func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 		t.Errorf("B's writers %+v, want one write a request of %s, 0.5 ms", w, writer)
 	}
 	if s := c.Explain(); !strings.Contains(s, "instance is held through its writes until the request leaves") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
-		t.Errorf("Explain: %s\nwant it to say the instance is given back before the writer is taken", s)
+		t.Errorf("Explain: %s\nwant it to say the writer polls and the instance is held through the writes", s)
 	}
 }
