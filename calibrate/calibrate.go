@@ -364,11 +364,18 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 	var (
 		asyncs    []asyncVisit
 		poolForOp map[string]string // the operation's function's pool
+		// inInstance: the operation's CPU demand and writes are its
+		// function's, done inside its instance (see below).
+		inInstance bool
 	)
 	if fp, ok := functionPoolsOf(m, cfg, &c.Notes); ok {
 		model.Pools, model.AccountConcurrency, asyncs = fp.pools, fp.account, fp.async
 		if m.platformIsEntry() {
-			delayAt, poolForOp = sim.Visit{Pool: PoolFunctions}, fp.poolOf
+			delayAt, poolForOp, inInstance = sim.Visit{Pool: PoolFunctions}, fp.poolOf, true
+		}
+		// The instances start on the machine's CPUs, beside the requests.
+		for i := range model.Pools {
+			model.Pools[i].ColdStartStation = StationCPU
 		}
 	} else if pool, async := poolOf(m, cfg, &c.Notes); pool != nil {
 		model.Pools = []sim.Pool{*pool}
@@ -418,21 +425,24 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		c.Ops = append(c.Ops, f)
 
 		rest := max(round3(onPath-writerCPU(f.Writers)), minMs)
-		route := []sim.Visit{{Station: StationCPU, Service: service(rest)}, delayAt}
+		delay := delayAt
 		if pl, ok := poolForOp[o.name]; ok {
-			route[1].Pool = pl
+			delay.Pool = pl
 		}
-		route[1].Service = f.Delay
+		delay.Service = f.Delay
+		route := []sim.Visit{{Station: StationCPU, Service: service(rest)}, delay}
+		if inInstance {
+			// The function does the work: its instance is taken first and
+			// held through the CPU demand (its queue included) and the
+			// writes, busy all the while.
+			delay.Hold = true
+			route = []sim.Visit{delay, route[0]}
+		}
 		route = appendAsyncs(route, asyncs)
 		if f.OffPathMs > 0 {
 			// After the async visit to the pool, so that appendAsync's jump
 			// past that visit lands here.
 			route = append(route, sim.Visit{Station: StationCPU, Service: service(f.OffPathMs), Async: true})
-		}
-		if route[1].Pool != "" && len(f.Writers) > 0 {
-			// The function does the writes: its instance waits for the
-			// writer and holds it, busy all the while.
-			route[1].Hold = true
 		}
 		route = appendWriters(route, f.Writers, service)
 		model.Classes = append(model.Classes, sim.Class{Name: f.Class, Weight: max(math.Round(share*1e4)/1e4, 1e-4), Route: route})
@@ -624,7 +634,7 @@ func (c Calibration) Explain() string {
 	}
 	b.WriteString(". ")
 	hold := "exactly"
-	if len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[0].Service.Kind == sim.KindExponential {
+	if len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[cpuVisit(c.Model.Classes[0].Route)].Service.Kind == sim.KindExponential {
 		hold = "an exponential time of mean"
 	}
 	fmt.Fprintf(&b, "Each holds one of %d CPUs (the cpu station) for %s its CPU demand (%s: %.3g ms a request over the mix", src.CPUs, hold, c.Demand, c.DemandMs)
@@ -655,6 +665,11 @@ func (c Calibration) Explain() string {
 		where = "the function pool"
 	}
 	fmt.Fprintf(&b, "the rest of its latency is %s, fitted to its measured percentiles. ", where)
+	if c.instanceHeld() {
+		b.WriteString("A request takes its function's instance first and holds it through its CPU demand, its wait for a CPU included, and its writes, until it leaves, " +
+			"and a cold start holds one of the CPUs for its length, queueing with the requests (the instances start on the machine): " +
+			"when the CPUs fill, instances stay busy longer, more start, and their starts take CPUs in turn. ")
+	}
 	b.WriteString(c.explainWriters())
 	var worst float64
 	for _, o := range c.Ops {
@@ -686,7 +701,26 @@ func (c Calibration) Explain() string {
 // poolAtFrontDoor reports whether the requests' latency beyond their CPU
 // demand is a visit to a function pool: a function platform serves them.
 func (c Calibration) poolAtFrontDoor() bool {
-	return len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[1].Pool != ""
+	return len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[delayVisit(c.Model.Classes[0].Route)].Pool != ""
+}
+
+// instanceHeld reports whether the requests hold their function's
+// instance through their CPU demand and writes.
+func (c Calibration) instanceHeld() bool {
+	return len(c.Model.Classes) > 0 && c.Model.Classes[0].Route[delayVisit(c.Model.Classes[0].Route)].Hold
+}
+
+// delayVisit returns the index, in a route the calibration built, of the
+// visit that holds the rest of the operation's latency beyond its CPU
+// demand: the wait station's, or its function's pool's.
+func delayVisit(route []sim.Visit) int {
+	return slices.IndexFunc(route, func(v sim.Visit) bool { return !v.Async && (v.Station == StationWait || v.Pool != "") })
+}
+
+// cpuVisit returns the index, in a route the calibration built, of the
+// visit that holds the operation's CPU demand on its path.
+func cpuVisit(route []sim.Visit) int {
+	return slices.IndexFunc(route, func(v sim.Visit) bool { return !v.Async && v.Station == StationCPU })
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

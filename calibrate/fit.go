@@ -186,7 +186,8 @@ func (c *Calibration) correct(ctx context.Context, cfg config) error {
 				continue
 			}
 			o.Delay = shift(o.Delay, o.Measured, o.Modeled)
-			c.Model.Classes[i].Route[1].Service = o.Delay
+			route := c.Model.Classes[i].Route
+			route[delayVisit(route)].Service = o.Delay
 		}
 	}
 }

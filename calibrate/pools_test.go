@@ -41,13 +41,14 @@ func TestCalibrateFunctionPools(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := c.Model
+	// Every instance starts on the machine's CPUs (cold_start_station).
 	wantPools := []sim.Pool{
-		{Name: "a", MemoryMB: 256, ColdStart: sim.LogNormal(10, 20), KeepAliveSec: 30, Provisioned: 2},
-		{Name: "b", MemoryMB: 512, ColdStart: sim.Deterministic(30), KeepAliveSec: 30, MaxConcurrency: 5},
+		{Name: "a", MemoryMB: 256, ColdStart: sim.LogNormal(10, 20), ColdStartStation: StationCPU, KeepAliveSec: 30, Provisioned: 2},
+		{Name: "b", MemoryMB: 512, ColdStart: sim.Deterministic(30), ColdStartStation: StationCPU, KeepAliveSec: 30, MaxConcurrency: 5},
 		// mail measured no cold start: the platform's p50, weighted over
 		// the functions' cold starts ((3×10 + 30 + 40) / 5).
-		{Name: "mail", MemoryMB: 128, ColdStart: sim.Deterministic(20), KeepAliveSec: 30},
-		{Name: "sweep", MemoryMB: 128, ColdStart: sim.Deterministic(40), KeepAliveSec: 30},
+		{Name: "mail", MemoryMB: 128, ColdStart: sim.Deterministic(20), ColdStartStation: StationCPU, KeepAliveSec: 30},
+		{Name: "sweep", MemoryMB: 128, ColdStart: sim.Deterministic(40), ColdStartStation: StationCPU, KeepAliveSec: 30},
 	}
 	for i := range m.Pools {
 		m.Pools[i].LoadFactors = nil
@@ -61,9 +62,10 @@ func TestCalibrateFunctionPools(t *testing.T) {
 		{Pool: "sweep", Service: sim.Exponential(2), Async: true},
 	}
 	for i, want := range []string{"a", "b"} {
+		// The instance is taken first and held through the CPU demand.
 		r := m.Classes[i].Route
-		if len(r) != 4 || r[1].Pool != want {
-			t.Fatalf("class %s: route %+v, want cpu, pool %s, then two async visits", m.Classes[i].Name, r, want)
+		if len(r) != 4 || r[0].Pool != want || !r[0].Hold || r[1].Station != StationCPU {
+			t.Fatalf("class %s: route %+v, want pool %s held, cpu, then two async visits", m.Classes[i].Name, r, want)
 		}
 		if jumps := []sim.Jump{{Prob: 0.1, To: 2}, {Prob: 0.05, To: 3}, {Prob: 0.85, To: 4}}; !reflect.DeepEqual(r[1].Next, jumps) {
 			t.Errorf("class %s: jumps %+v, want %+v", m.Classes[i].Name, r[1].Next, jumps)
@@ -230,13 +232,13 @@ func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 	if pool < 0 || !route[pool].Hold || hold < pool || background < 0 {
 		t.Errorf("B's route %+v: want its pool's visit holding the instance, then the writer held, and a background write", route)
 	}
-	if r := c.Model.Classes[0].Route; slices.ContainsFunc(r, func(v sim.Visit) bool { return v.Hold }) {
-		t.Errorf("A's route %+v: A writes nothing, so it holds nothing", r)
+	if r := c.Model.Classes[0].Route; slices.ContainsFunc(r, func(v sim.Visit) bool { return v.Hold && v.Station != "" }) {
+		t.Errorf("A's route %+v: A writes nothing, so it holds no writer", r)
 	}
 	if w := c.Ops[1].Writers; len(w) != 1 || w[0].Station != writer || w[0].WritesPerRequest != 1 || w[0].HeldMs != 0.5 {
 		t.Errorf("B's writers %+v, want one write a request of %s, 0.5 ms", w, writer)
 	}
-	if s := c.Explain(); !strings.Contains(s, "instance is held through its writes until the request leaves") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
+	if s := c.Explain(); !strings.Contains(s, "holds it through its CPU demand, its wait for a CPU included, and its writes") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
 		t.Errorf("Explain: %s\nwant it to say the writer polls and the instance is held through the writes", s)
 	}
 }

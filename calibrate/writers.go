@@ -279,9 +279,8 @@ func (c Calibration) explainWriters() string {
 			"a write that finds the file's lock held polls for it on SQLite's busy-handler schedule (%g to %g ms between tries; it fails after %g s), "+
 			"so a freed writer idles until the next try. ", strings.Join(polled, ", "), sqliteBusyPollMs[0], slices.Max(sqliteBusyPollMs), sqliteBusyTimeoutMs/1000)
 	}
-	if c.poolAtFrontDoor() {
-		out += "A function's instance is held through its writes until the request leaves (a hold of the pool's instance), " +
-			"so a full writer keeps instances busy, and billed, as a platform's would be, up to its concurrency limits. "
+	if c.instanceHeld() {
+		out += "A full writer so keeps the functions' instances busy, and billed, as a platform's would be, up to its concurrency limits. "
 	}
 	return out
 }
