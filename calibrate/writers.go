@@ -280,7 +280,7 @@ func (c Calibration) explainWriters() string {
 			"so a freed writer idles until the next try. ", strings.Join(polled, ", "), sqliteBusyPollMs[0], slices.Max(sqliteBusyPollMs), sqliteBusyTimeoutMs/1000)
 	}
 	if c.instanceHeld() {
-		out += "A full writer so keeps the functions' instances busy, and billed, as a platform's would be, up to its concurrency limits. "
+		out += "A full writer thus keeps the functions' instances busy, and billed, as a platform's would be, up to its concurrency limits. "
 	}
 	return out
 }
