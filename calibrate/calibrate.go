@@ -65,6 +65,14 @@ type Calibration struct {
 	// Marginal is how DemandMarginal found the demand; nil with another
 	// Demand.
 	Marginal *MarginalCPU `json:"marginal_cpu,omitempty"`
+	// GeneratorShare is the share of every operation's CPU demand that is
+	// the load generator's (MarginalCPU.GeneratorMsPerRequest with
+	// DemandMarginal, else GeneratorCPUMs of the CPU accounted; 0 when
+	// the generator is left out or its CPU was not measured). Where a
+	// function platform serves the requests, that share comes before the
+	// request takes its function's instance, which is not held through
+	// it: the generator's process spends it, not the instance.
+	GeneratorShare float64 `json:"generator_share,omitempty"`
 	// Utilization is the model's CPU utilisation at the calibration rate,
 	// simulated, and WriterBusy each writer station's (see OpFit.Writers).
 	Utilization float64            `json:"utilization"`
@@ -344,6 +352,13 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		c.Marginal = &mc
 		scale = mc.MsPerRequest / c.FloorMs
 	}
+	switch {
+	case !cfg.generator:
+	case c.Marginal != nil:
+		c.GeneratorShare = round4(c.Marginal.GeneratorMsPerRequest / c.Marginal.MsPerRequest)
+	case c.AccountedCPUMs > 0:
+		c.GeneratorShare = round4(c.GeneratorCPUMs / c.AccountedCPUMs)
+	}
 	if cfg.demand != DemandFloor && !cfg.generator {
 		c.Notes = append(c.Notes, "The load generator's CPU is left out of the demand (WithGenerator(false)).")
 	}
@@ -432,11 +447,15 @@ func build(ctx context.Context, m measure, cpus int, cfg config) (Calibration, e
 		delay.Service = f.Delay
 		route := []sim.Visit{{Station: StationCPU, Service: service(rest)}, delay}
 		if inInstance {
-			// The function does the work: its instance is taken first and
-			// held through the CPU demand (its queue included) and the
-			// writes, busy all the while.
+			// The function does the work: its instance is taken and held
+			// through the CPU demand (its queue included) and the writes,
+			// busy all the while; the generator's share of the demand
+			// comes first, spent outside the platform.
 			delay.Hold = true
 			route = []sim.Visit{delay, route[0]}
+			if gen := round3(c.GeneratorShare * onPath); gen >= minMs && rest-gen >= minMs {
+				route = []sim.Visit{{Station: StationCPU, Service: service(gen)}, delay, {Station: StationCPU, Service: service(round3(rest - gen))}}
+			}
 		}
 		route = appendAsyncs(route, asyncs)
 		if f.OffPathMs > 0 {
@@ -666,9 +685,13 @@ func (c Calibration) Explain() string {
 	}
 	fmt.Fprintf(&b, "the rest of its latency is %s, fitted to its measured percentiles. ", where)
 	if c.instanceHeld() {
-		b.WriteString("A request takes its function's instance first and holds it through its CPU demand, its wait for a CPU included, and its writes, until it leaves, " +
-			"and a cold start holds one of the CPUs for its length, queueing with the requests (the instances start on the machine): " +
-			"when the CPUs fill, instances stay busy longer, more start, and their starts take CPUs in turn. ")
+		first := "first"
+		if c.Model.Classes[0].Route[0].Station == StationCPU {
+			first = fmt.Sprintf("once the load generator's share of its CPU demand (%.0f %%) is spent", 100*c.GeneratorShare)
+		}
+		fmt.Fprintf(&b, "A request takes its function's instance %s and holds it through the rest of its CPU demand, its wait for a CPU included, and its writes, until it leaves, "+
+			"and a cold start holds one of the CPUs for its length, queueing with the requests (the instances start on the machine): "+
+			"when the CPUs fill, instances stay busy longer, more start, and their starts take CPUs in turn. ", first)
 	}
 	b.WriteString(c.explainWriters())
 	var worst float64

@@ -70,9 +70,14 @@ function platform adds a pool per function, as a cloud scales, keeps
 warm and cold-starts each function apart: its memory, provisioned
 instances and measured cold starts, and the platform's keep-alive, with
 the platform's account limit over all of them, as the platform recorded
-them. The functions no route invokes (an event's consumer, a schedule's
-job) are async visits, at most one a request, spread evenly over the
-operations. A result from before the platform recorded its routes and
+them. Where the platform serves the requests, a request spends the load
+generator's share of its CPU demand first (waiting for a CPU, as the
+generator's send does on a busy machine), then takes its function's
+instance and holds it through the rest of its demand, its waits for a
+CPU and its writes; a cold start holds a CPU for its length, as the
+instances start on the machine. The functions no route invokes (an
+event's consumer, a schedule's job) are async visits, at most one a
+request, spread evenly over the operations. A result from before the platform recorded its routes and
 limits gets one pool for every function, with the variants' keep-alive
 (60 s) and an account limit of 100.
 Measured latencies fall as load rises, well before queueing makes them
@@ -133,8 +138,12 @@ measured, and it missed saturation at 24 steps. Without load points the delays d
 load; with them, the curve is measured at two or three rates and assumed
 between and beyond them, and rates near them are not held out (the
 validation table says which are). Run-to-run differences of p50 at one
-rate can come near the target on their own. A function's cold starts are
-as long as at the calibration rate (under load they take longer) and free
-of CPU: the CPU that starting an instance takes is left out (under load it
-slows every request and throttles the platform). Hop counts are
+rate can come near the target on their own. A function's cold start
+takes as long as it did at the calibration rate, all of it on a CPU (a
+start measured alone is nearly all CPU); the platform's own work for a
+request (reading it, proxying it) is not told apart from the instance's,
+so the instance is held through it too. Whether a burst sets off a storm
+of cold starts turns on small differences in how long instances are
+held: the model gives one outcome for its mean demands, not how likely
+a storm is. Hop counts are
 recorded in class names only: their cost is inside the measured latencies.`

@@ -59,9 +59,15 @@ type MarginalCPU struct {
 	// Generator says whether the generator's CPU was counted
 	// (WithGenerator).
 	Generator bool `json:"generator"`
+	// GeneratorMsPerRequest is the part of MsPerRequest that is the load
+	// generator's: the slope of its CPU alone over the same points, held
+	// within 0 to MsPerRequest. 0 unless Generator. It is spent in the
+	// generator's process, outside the variant, before a request reaches
+	// it and after it has answered.
+	GeneratorMsPerRequest float64 `json:"generator_ms_per_request,omitempty"`
 	// Points are the measurements fitted, and LeftOut those below
 	// FromPerSec: rate, and CPU in CPUCores (GeneratorCPUCores included
-	// when Generator).
+	// when Generator, and kept apart too).
 	Points  []LoadPoint `json:"points"`
 	LeftOut []LoadPoint `json:"left_out,omitempty"`
 }
@@ -75,11 +81,12 @@ func marginalCPU(points []LoadPoint, generator bool, from float64) (MarginalCPU,
 		if !(p.CPUCores > 0) || !finitePos(p.RatePerSec) {
 			continue
 		}
-		cores := p.CPUCores
+		cores, gen := p.CPUCores, 0.0
 		if generator {
-			cores += max(p.GeneratorCPUCores, 0)
+			gen = max(p.GeneratorCPUCores, 0)
+			cores += gen
 		}
-		p.CPUCores, p.GeneratorCPUCores = round4(cores), 0
+		p.CPUCores, p.GeneratorCPUCores = round4(cores), round4(gen)
 		all = append(all, p)
 		if p.RatePerSec >= from {
 			upper = append(upper, p)
@@ -99,6 +106,9 @@ func marginalCPU(points []LoadPoint, generator bool, from float64) (MarginalCPU,
 	}
 	if len(lower) > 0 {
 		out.FromPerSec, out.LeftOut = round3(from), lower
+	}
+	if generator {
+		out.GeneratorMsPerRequest = generatorSlope(out.Points, out.MsPerRequest)
 	}
 	xs, ys := make([]float64, len(all)), make([]float64, len(all))
 	for i, p := range all {
@@ -133,6 +143,17 @@ func fitLine(points []LoadPoint) (MarginalCPU, error) {
 	return out, nil
 }
 
+// generatorSlope is the slope, in ms a request, of the generator's CPU
+// against throughput over points, held within 0 to total.
+func generatorSlope(points []LoadPoint, total float64) float64 {
+	xs, ys := make([]float64, len(points)), make([]float64, len(points))
+	for i, p := range points {
+		xs[i], ys[i] = p.RatePerSec, p.GeneratorCPUCores
+	}
+	_, beta := stat.LinearRegression(xs, ys, nil, false)
+	return round4(min(max(beta*1000, 0), total))
+}
+
 // String says what the fit is, for a report.
 func (m MarginalCPU) String() string {
 	list := func(ps []LoadPoint) string {
@@ -152,6 +173,9 @@ func (m MarginalCPU) String() string {
 		fmt.Fprintf(&b, " from %.0f req/s up", m.FromPerSec)
 	}
 	fmt.Fprintf(&b, ", %s (R² %.2f; %.2f cores at no load", list(m.Points), m.R2, m.IdleCores)
+	if m.GeneratorMsPerRequest > 0 {
+		fmt.Fprintf(&b, "; the generator's CPU alone grows by %.3g ms a request", m.GeneratorMsPerRequest)
+	}
 	if len(m.LeftOut) > 0 {
 		fmt.Fprintf(&b, "; left out, at lower load, where a nearly idle machine spends more CPU on each request: %s", list(m.LeftOut))
 	}

@@ -55,8 +55,16 @@ func TestMarginalCPU(t *testing.T) {
 			if !near(got.MsPerRequest, tt.ms, 1e-3) || !near(got.IdleCores, tt.idle, 1e-3) || got.R2 != 1 {
 				t.Errorf("slope %g ms, idle %g cores, R² %g; want %g, %g, 1", got.MsPerRequest, got.IdleCores, got.R2, tt.ms, tt.idle)
 			}
-			if len(got.Points) != 2 && len(got.Points) != 3 || got.Points[0].GeneratorCPUCores != 0 {
-				t.Errorf("points %+v: want the ones with CPU, the generator's folded in", got.Points)
+			// The generator's own line: 0.25 ms a request, when counted.
+			wantGen := 0.0
+			if tt.generator {
+				wantGen = 0.25
+			}
+			if len(got.Points) != 2 && len(got.Points) != 3 || (got.Points[0].GeneratorCPUCores > 0) != tt.generator {
+				t.Errorf("points %+v: want the ones with CPU, the generator's folded in and kept apart", got.Points)
+			}
+			if !near(got.GeneratorMsPerRequest, wantGen, 1e-3) {
+				t.Errorf("the generator's slope %g ms, want %g", got.GeneratorMsPerRequest, wantGen)
 			}
 			wantFrom := 0.0
 			if tt.leftOut > 0 {

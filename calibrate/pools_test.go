@@ -58,21 +58,29 @@ func TestCalibrateFunctionPools(t *testing.T) {
 	}
 	// 1000 requests: 10 % set off mail (3 ms each), 5 % sweep (2 ms).
 	wantAsync := []sim.Visit{
-		{Pool: "mail", Service: sim.Exponential(3), Async: true, Next: []sim.Jump{{Prob: 1, To: 4}}},
+		{Pool: "mail", Service: sim.Exponential(3), Async: true, Next: []sim.Jump{{Prob: 1, To: 5}}},
 		{Pool: "sweep", Service: sim.Exponential(2), Async: true},
 	}
 	for i, want := range []string{"a", "b"} {
-		// The instance is taken first and held through the CPU demand.
+		// The generator's share of the CPU demand comes first (a quarter:
+		// it accounted 0.5 of the 2 ms a request), then the instance is
+		// taken and held through the rest.
 		r := m.Classes[i].Route
-		if len(r) != 4 || r[0].Pool != want || !r[0].Hold || r[1].Station != StationCPU {
-			t.Fatalf("class %s: route %+v, want pool %s held, cpu, then two async visits", m.Classes[i].Name, r, want)
+		if len(r) != 5 || r[0].Station != StationCPU || r[1].Pool != want || !r[1].Hold || r[2].Station != StationCPU {
+			t.Fatalf("class %s: route %+v, want cpu, pool %s held, cpu, then two async visits", m.Classes[i].Name, r, want)
 		}
-		if jumps := []sim.Jump{{Prob: 0.1, To: 2}, {Prob: 0.05, To: 3}, {Prob: 0.85, To: 4}}; !reflect.DeepEqual(r[1].Next, jumps) {
-			t.Errorf("class %s: jumps %+v, want %+v", m.Classes[i].Name, r[1].Next, jumps)
+		if gen, rest := r[0].Service.MeanMs, r[2].Service.MeanMs; !near(gen/(gen+rest), 0.25, 0.01) {
+			t.Errorf("class %s: %g ms of CPU before the instance and %g after, want a quarter before", m.Classes[i].Name, gen, rest)
 		}
-		if !reflect.DeepEqual(r[2:], wantAsync) {
-			t.Errorf("class %s: async visits %+v, want %+v", m.Classes[i].Name, r[2:], wantAsync)
+		if jumps := []sim.Jump{{Prob: 0.1, To: 3}, {Prob: 0.05, To: 4}, {Prob: 0.85, To: 5}}; !reflect.DeepEqual(r[2].Next, jumps) {
+			t.Errorf("class %s: jumps %+v, want %+v", m.Classes[i].Name, r[2].Next, jumps)
 		}
+		if !reflect.DeepEqual(r[3:], wantAsync) {
+			t.Errorf("class %s: async visits %+v, want %+v", m.Classes[i].Name, r[3:], wantAsync)
+		}
+	}
+	if c.GeneratorShare != 0.25 {
+		t.Errorf("generator share %g, want 0.25", c.GeneratorShare)
 	}
 	if x := c.Explain(); !strings.Contains(x, "its function's pool (a pool per function, as the cloud scales them: a, b, mail, sweep; at most 50 instances busy at once") {
 		t.Errorf("Explain() = %q, want it to put the delays in each operation's function's pool", x)
@@ -238,7 +246,7 @@ func TestCalibrateFunctionPoolsWriters(t *testing.T) {
 	if w := c.Ops[1].Writers; len(w) != 1 || w[0].Station != writer || w[0].WritesPerRequest != 1 || w[0].HeldMs != 0.5 {
 		t.Errorf("B's writers %+v, want one write a request of %s, 0.5 ms", w, writer)
 	}
-	if s := c.Explain(); !strings.Contains(s, "holds it through its CPU demand, its wait for a CPU included, and its writes") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
+	if s := c.Explain(); !strings.Contains(s, "holds it through the rest of its CPU demand, its wait for a CPU included, and its writes") || !strings.Contains(s, "polls for it on SQLite's busy-handler schedule") {
 		t.Errorf("Explain: %s\nwant it to say the writer polls and the instance is held through the writes", s)
 	}
 }
