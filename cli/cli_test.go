@@ -255,27 +255,44 @@ func TestSimulateSize(t *testing.T) {
 		t.Errorf("simulate -size -sweep output lacks each rate's count:\n%s", stdout)
 	}
 
-	// A function pool is sized by its concurrency limit: the example's
-	// serverless model, on enough CPUs, at 20,000 req/s.
-	code, stdout, errOut = run(t, "simulate", "-model", "../results/example/summary/serverless.json", "-rate", "20000", "-instances", "cpu=20",
+	// A function pool is sized by its concurrency limit: a model with one
+	// pool for every function, on enough CPUs, at 2,000 req/s.
+	code, stdout, errOut = run(t, "simulate", "-model", "../sim/testdata/functions.json", "-rate", "2000", "-instances", "cpu=4",
 		"-size", "functions", "-slo-p99", "50ms", "-requests", "20000", "-out", out)
 	if code != 0 {
 		t.Fatalf("simulate -size functions exited %d: %s", code, errOut)
 	}
-	want = regexp.MustCompile(`serverless \(modeled\): Sized the concurrency limit of pool functions for a p99 of 50 ms at 20000 req/s: a limit of (\d+) is the lowest that meets it`)
+	want = regexp.MustCompile(`faas \(modeled\): Sized the concurrency limit of pool functions for a p99 of 50 ms at 2000 req/s: a limit of (\d+) is the lowest that meets it`)
 	pool := want.FindStringSubmatch(stdout)
 	if pool == nil {
 		t.Fatalf("simulate -size functions output lacks the limit:\n%s", stdout)
 	}
 	// Its one pool stands for every function: sizing the account sizes
 	// that pool's limit.
-	code, stdout, errOut = run(t, "simulate", "-model", "../results/example/summary/serverless.json", "-rate", "20000", "-instances", "cpu=20",
+	code, stdout, errOut = run(t, "simulate", "-model", "../sim/testdata/functions.json", "-rate", "2000", "-instances", "cpu=4",
 		"-size", "account", "-slo-p99", "50ms", "-requests", "20000", "-out", out)
 	if code != 0 {
 		t.Fatalf("simulate -size account exited %d: %s", code, errOut)
 	}
-	if want := "Sized the account's concurrency limit over every pool for a p99 of 50 ms at 20000 req/s: a limit of " + pool[1] + " is the lowest"; !strings.Contains(stdout, want) {
+	if want := "Sized the account's concurrency limit over every pool for a p99 of 50 ms at 2000 req/s: a limit of " + pool[1] + " is the lowest"; !strings.Contains(stdout, want) {
 		t.Errorf("simulate -size account output lacks %q:\n%s", want, stdout)
+	}
+
+	// The example's serverless model has a pool per function: one is
+	// sized by its name, and -size functions, which sizes their
+	// provisioned instances through phases, is refused at a rate.
+	code, stdout, errOut = run(t, "simulate", "-model", "../results/example/summary/serverless.json", "-rate", "2000", "-instances", "cpu=4",
+		"-size", "checkout", "-slo-p99", "50ms", "-requests", "20000", "-out", out)
+	if code != 0 {
+		t.Fatalf("simulate -size checkout exited %d: %s", code, errOut)
+	}
+	if want := regexp.MustCompile(`serverless \(modeled\): Sized the concurrency limit of pool checkout for a p99 of 50 ms at 2000 req/s: a limit of \d+ is the lowest that meets it`); !want.MatchString(stdout) {
+		t.Errorf("simulate -size checkout output lacks the checkout's limit:\n%s", stdout)
+	}
+	code, _, errOut = run(t, "simulate", "-model", "../results/example/summary/serverless.json", "-rate", "2000", "-instances", "cpu=4",
+		"-size", "functions", "-slo-p99", "50ms", "-requests", "20000", "-out", out)
+	if code != 2 || !strings.Contains(errOut, "-size functions sizes through -phases") {
+		t.Errorf("simulate -size functions at a rate on a pool per function exited %d: %s; want 2 and a pointer to -phases", code, errOut)
 	}
 }
 
