@@ -39,6 +39,14 @@ func spikeRun(t *testing.T, edit func(*results.VariantResult), variants ...strin
 	return run
 }
 
+// failInBurst makes serverless fail requests in a second of the spike
+// example's burst (seconds 4–9), as a platform that throttles does.
+func failInBurst(v *results.VariantResult) {
+	if v.Variant == "serverless" {
+		v.Series[6].Errors = 25
+	}
+}
+
 func TestSpikeChart(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -50,7 +58,7 @@ func TestSpikeChart(t *testing.T) {
 	}{
 		{
 			name: "two variants, one failing in the burst",
-			run:  func(t *testing.T) results.Run { return spikeRun(t, nil, "monolith", "serverless") },
+			run:  func(t *testing.T) results.Run { return spikeRun(t, failInBurst, "monolith", "serverless") },
 			want: true, label: results.LabelMeasured, title: "Latency and errors through the spike", twoTiles: true,
 		},
 		{
@@ -68,7 +76,7 @@ func TestSpikeChart(t *testing.T) {
 		{
 			name: "modeled",
 			run: func(t *testing.T) results.Run {
-				return spikeRun(t, func(v *results.VariantResult) { v.Label = results.LabelModeled }, "monolith", "serverless")
+				return spikeRun(t, func(v *results.VariantResult) { failInBurst(v); v.Label = results.LabelModeled }, "monolith", "serverless")
 			},
 			want: true, label: results.LabelModeled, title: "Latency and errors through the spike", twoTiles: true,
 		},
@@ -141,6 +149,7 @@ func TestSpikeChart(t *testing.T) {
 // drawn, not from the seconds that have none.
 func TestSpikeChartFigure(t *testing.T) {
 	run := spikeRun(t, func(v *results.VariantResult) {
+		failInBurst(v)
 		v.Series[12].P99Ms, v.Series[12].Requests = 0, 0 // no request completed
 	}, "monolith", "serverless")
 	rep := run.Variants[1]
