@@ -3,6 +3,7 @@ package simrun
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/archbench/archbench/results"
@@ -22,10 +23,19 @@ type FunctionsSizing struct {
 	// Pools are the pools sized, in the model's order, and Counts the
 	// provisioned instances found for each: the fewest with which the
 	// pool started no instance in the phases, or, where even its limit
-	// (Limits, 0 for none) did not get there, that limit.
-	Pools  []string
-	Counts []int
-	Limits []int
+	// (Limits) did not get there, that limit.
+	// CappedBy names the limit that capped a count, "" for none:
+	// "max_concurrency", the pool's own, or "account_concurrency", what
+	// the account's limit left the pool after the pools before it,
+	// which can be nothing.
+	Pools    []string
+	Counts   []int
+	Limits   []int
+	CappedBy []string
+	// Throttled counts each pool's throttled requests with every count:
+	// a pool that throttles starts no instance for want of room, not for
+	// being warm, and provisioning does not raise a limit.
+	Throttled []int64
 	// MemoryMB is each pool's instance memory, to price what is
 	// provisioned.
 	MemoryMB []int
@@ -55,11 +65,28 @@ func (f FunctionsSizing) Total() (n int, gb float64) {
 func (f FunctionsSizing) String() string {
 	var each []string
 	for i, name := range f.Pools {
+		var notes []string
+		switch f.CappedBy[i] {
+		case "max_concurrency":
+			notes = append(notes, "its limit")
+		case "account_concurrency":
+			notes = append(notes, "all the account's limit left it")
+		}
+		if i < len(f.Throttled) && f.Throttled[i] > 0 {
+			notes = append(notes, fmt.Sprintf("%d throttled", f.Throttled[i]))
+		}
 		s := fmt.Sprintf("%s %d", name, f.Counts[i])
-		if f.Limits[i] > 0 && f.Counts[i] >= f.Limits[i] {
-			s += " (its limit)"
+		if len(notes) > 0 {
+			s += " (" + strings.Join(notes, "; ") + ")"
 		}
 		each = append(each, s)
+	}
+	var limits string
+	if slices.Contains(f.CappedBy, "account_concurrency") {
+		limits = " The account's concurrency limit capped them: raise it (-instances account=N) to provision every function."
+	}
+	if slices.ContainsFunc(f.Throttled, func(n int64) bool { return n > 0 }) {
+		limits += " Requests were throttled at the concurrency limits, which provisioning does not raise: raise them, or size the account's (-size account)."
 	}
 	n, gb := f.Total()
 	verdict := "meets it"
@@ -68,7 +95,7 @@ func (f FunctionsSizing) String() string {
 	}
 	return fmt.Sprintf("%sthe provisioned instances of every function pool, each the fewest with which it starts no instance %s: %s; %d in all (%.3g GB). With them the worst second's p99 is %s ms against %s ms, with %d errors and %d cold starts: it %s (%d simulations).",
 		sizingPrefix, "in every second of "+PhasesText(f.Phases), strings.Join(each, ", "), n, gb,
-		msText(f.P99Ms), msText(f.SLOP99Ms), f.Errors, f.ColdStarts, verdict, f.Sims)
+		msText(f.P99Ms), msText(f.SLOP99Ms), f.Errors, f.ColdStarts, verdict, f.Sims) + limits
 }
 
 // SizeFunctions sizes the provisioned instances of every function pool of
@@ -105,7 +132,12 @@ func SizeFunctions(ctx context.Context, m sim.Model, phases []sim.Phase, sloP99M
 			n = s.Tries[len(s.Tries)-1].Count
 		}
 		m = setProvisioned(m, p.Name, n)
+		capped := ""
+		if s.capped() && n >= s.Limit {
+			capped = s.LimitName
+		}
 		f.Pools, f.Counts, f.Limits, f.MemoryMB = append(f.Pools, p.Name), append(f.Counts, n), append(f.Limits, s.Limit), append(f.MemoryMB, p.MemoryMB)
+		f.CappedBy = append(f.CappedBy, capped)
 	}
 	f.Sims++
 	v, r, err := Phases(ctx, m, phases, opts...)
@@ -116,8 +148,12 @@ func SizeFunctions(ctx context.Context, m sim.Model, phases []sim.Phase, sloP99M
 		f.P99Ms = max(f.P99Ms, sec.P99Ms)
 	}
 	f.Errors = r.Total.Rejected + r.Total.Throttled + r.Total.Failed + r.Total.Unfinished
+	f.Throttled = make([]int64, len(f.Pools))
 	for _, p := range r.Pools {
 		f.ColdStarts += p.ColdStarts
+		if i := slices.Index(f.Pools, p.Name); i >= 0 {
+			f.Throttled[i] = p.Throttled
+		}
 	}
 	v.Notes = append(v.Notes, f.String())
 	return f, v, nil

@@ -54,3 +54,33 @@ func TestSizeFunctions(t *testing.T) {
 		t.Errorf("a model with one pool: %v, want an error saying to size it by name", err)
 	}
 }
+
+// TestSizeFunctionsUnderTheAccount sizes both pools of splitPools under
+// an account's limit of 14, too few for the burst's needs: the first
+// pool takes all the account's limit left it, the second is left none,
+// both throttle, and the sizing says so and what to raise instead.
+func TestSizeFunctionsUnderTheAccount(t *testing.T) {
+	t.Parallel()
+	phases := []sim.Phase{{DurationSec: 10, RatePerSec: 200}, {DurationSec: 5, RatePerSec: 2000}, {DurationSec: 10, RatePerSec: 200}}
+	f, _, err := SizeFunctions(context.Background(), splitPools(14), phases, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Met() || f.Counts[0] != 14 || f.Counts[1] != 0 || f.CappedBy[0] != "account_concurrency" || f.CappedBy[1] != "account_concurrency" {
+		t.Fatalf("sized %+v: want read at the account's 14, write left none, the SLO missed", f)
+	}
+	if f.Throttled[0] == 0 || f.Throttled[1] == 0 {
+		t.Errorf("throttled %v: want both pools throttled", f.Throttled)
+	}
+	text := f.String()
+	for _, want := range []string{
+		"read 14 (all the account's limit left it; ",
+		"write 0 (all the account's limit left it; ",
+		"The account's concurrency limit capped them: raise it (-instances account=N)",
+		"Requests were throttled at the concurrency limits, which provisioning does not raise",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("sizing says %q: want %q", text, want)
+		}
+	}
+}

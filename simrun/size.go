@@ -79,6 +79,9 @@ type Sizing struct {
 	// queues, which the busy shares, averaged over every phase, hide.
 	waitName string
 	waitMs   float64
+	// throttled counts the requests the last try's pools throttled, over
+	// every pool.
+	throttled int64
 	// Limit is the concurrency limit of a pool whose provisioned
 	// instances were sized (0: none), which caps them, and LimitName
 	// the field that sets it.
@@ -88,6 +91,18 @@ type Sizing struct {
 	// try kept 95 % busy or more (sim.SaturatedUtilization): where the
 	// time went instead, if a queue took it.
 	Saturated []string
+}
+
+// capped reports whether a limit caps a pool's provisioned instances:
+// its own, or what the account's leaves it, which can be none.
+func (s Sizing) capped() bool { return s.Limit > 0 || s.LimitName == "account_concurrency" }
+
+// capOr is the cap on a pool's provisioned instances, or n without one.
+func (s Sizing) capOr(n int) int {
+	if s.capped() {
+		return s.Limit
+	}
+	return n
 }
 
 // Met reports whether some count met the SLO.
@@ -130,7 +145,7 @@ func (s Sizing) String() string {
 		last := s.Tries[len(s.Tries)-1]
 		head += "no count met it"
 		switch {
-		case s.Provisioned && s.Limit > 0 && last.Count >= s.Limit:
+		case s.Provisioned && s.capped() && last.Count >= s.Limit:
 			what := "the pool's concurrency limit"
 			if s.LimitName != "max_concurrency" {
 				what = "what the account's concurrency limit leaves the pool"
@@ -170,7 +185,28 @@ func (s Sizing) elsewhere() string {
 	if len(s.Phases) > 0 {
 		return ": no queue is long, and the time goes to service or delays."
 	}
+	// No queue is 95 % busy, but requests can still wait on one (a
+	// lock whose waiters poll idles between their tries) and fail at a
+	// concurrency limit: say so, rather than blame service and delays
+	// alone.
+	if why := s.waitsAndThrottles(); why != "" {
+		return fmt.Sprintf(": no queue is full, but %s; %s not change that.", why, s.words().more)
+	}
 	return fmt.Sprintf(": no queue is full, and %s not shorten service or delays.", s.words().more)
+}
+
+// waitsAndThrottles says how long requests waited for the station they
+// waited longest for, when that is a tenth of the SLO or more, and how
+// many the pools throttled; "" for neither.
+func (s Sizing) waitsAndThrottles() string {
+	var parts []string
+	if s.waitName != "" && s.waitMs >= s.SLOP99Ms/10 {
+		parts = append(parts, fmt.Sprintf("requests wait %s ms on average for %s", msText(s.waitMs), s.waitName))
+	}
+	if s.throttled > 0 {
+		parts = append(parts, fmt.Sprintf("%d were throttled at the functions' concurrency limits", s.throttled))
+	}
+	return strings.Join(parts, ", and ")
 }
 
 // subject names what was sized: "cpu", "the concurrency limit of pool
@@ -314,6 +350,8 @@ func SweepSizing(ss []Sizing) string {
 			parts = append(parts, fmt.Sprintf("%g req/s, %d replica%s", s.Rate, s.Count, map[bool]string{true: "s"}[s.Count != 1]))
 		case len(s.Saturated) > 0:
 			parts = append(parts, fmt.Sprintf("%g req/s, none met it (%s full)", s.Rate, strings.Join(s.Saturated, ", ")))
+		case s.waitsAndThrottles() != "":
+			parts = append(parts, fmt.Sprintf("%g req/s, none met it (%s)", s.Rate, s.waitsAndThrottles()))
 		default:
 			parts = append(parts, fmt.Sprintf("%g req/s, none met it", s.Rate))
 		}
@@ -467,11 +505,12 @@ func sizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name strin
 		s.Limit, s.LimitName = m.Pools[i].MaxConcurrency, "max_concurrency"
 		if a := m.AccountConcurrency; a > 0 && (s.Limit == 0 || a-provisionedIn(m)+own < s.Limit) {
 			// The account reserves the other pools' provisioned
-			// instances; the rest is what this pool can provision.
-			s.Limit, s.LimitName = a-provisionedIn(m)+own, "account_concurrency"
+			// instances; the rest, maybe none, is what this pool can
+			// provision.
+			s.Limit, s.LimitName = max(a-provisionedIn(m)+own, 0), "account_concurrency"
 		}
-		z.start, z.least, z.set = own, 0, func(n int) sim.Model { return setProvisioned(m, name, n) }
-		if s.Limit > 0 {
+		z.start, z.least, z.set = min(own, s.capOr(own)), 0, func(n int) sim.Model { return setProvisioned(m, name, n) }
+		if s.capped() {
 			z.most = s.Limit
 		}
 	}
@@ -540,7 +579,10 @@ func search(m sim.Model, s Sizing, z sizer) (Sizing, results.VariantResult, sim.
 				t.PeakInstances = max(t.PeakInstances, sec.Instances)
 			}
 		}
-		s.Saturated, s.waitName, s.waitMs = s.Saturated[:0], "", 0
+		s.Saturated, s.waitName, s.waitMs, s.throttled = s.Saturated[:0], "", 0, 0
+		for _, p := range r.Pools {
+			s.throttled += p.Throttled
+		}
 		for _, st := range r.Stations {
 			if st.Utilization >= sim.SaturatedUtilization {
 				s.Saturated = append(s.Saturated, st.Name)

@@ -3,6 +3,7 @@ package simrun
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -78,6 +79,44 @@ func TestSizeElsewhere(t *testing.T) {
 	}
 	if note := v.Notes[len(v.Notes)-1]; !strings.Contains(note, "no count met it; from 1 to 2 replicas the p99 went from 3723 to 3723 ms (cpu is 25 % busy), so more would not help: writer is full.") {
 		t.Errorf("last note %q: want the sizing's failure", note)
+	}
+}
+
+// TestSizeNamesWaitsAndThrottles sizes the cores of a model whose
+// function instances wait, held, for a writer whose waiters poll: the
+// writer is never 95 % busy (it idles between tries), yet the instances
+// it keeps waiting fill the pool's limit, which throttles. No count of
+// cores helps, and Size says where the time and the requests go.
+func TestSizeNamesWaitsAndThrottles(t *testing.T) {
+	t.Parallel()
+	m := sim.Model{
+		Name: "polled", DurationSec: 100,
+		Arrivals: sim.Arrivals{RatePerSec: 800},
+		Stations: []sim.Station{
+			{Name: "cpu", Servers: 1, Replicas: 1},
+			{Name: "writer", Servers: 1, Replicas: 1, Lock: true, PollMs: []float64{1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100}},
+		},
+		Pools: []sim.Pool{{Name: "fn", MemoryMB: 128, ColdStart: sim.Deterministic(1), KeepAliveSec: 60, MaxConcurrency: 20}},
+		Classes: []sim.Class{{Name: "op", Weight: 1, Route: []sim.Visit{
+			{Pool: "fn", Service: sim.Deterministic(0.1), Hold: true},
+			{Station: "cpu", Service: sim.Deterministic(0.1)},
+			{Station: "writer", Service: sim.Deterministic(1)},
+		}}},
+	}
+	s, _, err := Size(context.Background(), m, 800, "cpu", 50, WithRequests(20_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := s.String()
+	if s.Met() || len(s.Saturated) != 0 {
+		t.Fatalf("sizing %s: want no count met and no queue 95 %% busy", text)
+	}
+	want := regexp.MustCompile(`no queue is full, but requests wait [\d.]+ ms on average for writer, and \d+ were throttled at the functions' concurrency limits; replicas do not change that\.`)
+	if !want.MatchString(text) {
+		t.Errorf("sizing says %q: want the writer's wait and the throttles named", text)
+	}
+	if line := SweepSizing([]Sizing{s}); !strings.Contains(line, "800 req/s, none met it (requests wait ") || !strings.Contains(line, " were throttled at the functions' concurrency limits)") {
+		t.Errorf("a sweep's line %q: want the same reasons at the rate", line)
 	}
 }
 
