@@ -350,15 +350,16 @@ func benchOne(ctx context.Context, env *Env, b *scenarios.Bench, out string, pri
 // writeOverview writes the one-page summary of a bench's scenario runs to
 // a folder of its own beside them, named as a run's is (time, "summary", a
 // random part, so that two benches finishing in one second into one -out
-// do not share it), and returns its path.
-func writeOverview(out string, ran []report.RunReport, pricing *pricingFile) (string, error) {
-	return writeOverviewTo(filepath.Join(out, results.NewRunID("summary", time.Now())), ran, pricing)
+// do not share it), and returns its path. opts go to the models'
+// calibration and checks (calibrate.WithRequests, say).
+func writeOverview(out string, ran []report.RunReport, pricing *pricingFile, opts ...calibrate.Option) (string, error) {
+	return writeOverviewTo(filepath.Join(out, results.NewRunID("summary", time.Now())), ran, pricing, opts...)
 }
 
 // writeOverviewTo writes the one-page summary of ran, and the models
 // calibrated from its steady run, into dir, which it creates if need be,
 // and returns the summary's path. The runs' links are relative to dir.
-func writeOverviewTo(dir string, ran []report.RunReport, pricing *pricingFile) (string, error) {
+func writeOverviewTo(dir string, ran []report.RunReport, pricing *pricingFile, opts ...calibrate.Option) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("write summary: %w", err)
 	}
@@ -366,7 +367,7 @@ func writeOverviewTo(dir string, ran []report.RunReport, pricing *pricingFile) (
 	if err := report.Overview(&b, ran, pricing.options()...); err != nil {
 		return "", err
 	}
-	if err := appendModels(&b, dir, ran); err != nil {
+	if err := appendModels(&b, dir, ran, opts...); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, report.OverviewFileName)
@@ -408,8 +409,9 @@ func save(out string, run results.Run, pricing *pricingFile, warn io.Writer) (st
 // bench's steady run, with its load curve fitted to the spike's base and
 // burst, writes the models beside the summary, and checks them against the
 // ramp's steps, when the bench ran steady and ramp: the summary says where
-// the simulator can be trusted to extrapolate.
-func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
+// the simulator can be trusted to extrapolate. opts go to the
+// calibration, the validations and the spike's checks.
+func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport, opts ...calibrate.Option) error {
 	var steady, spike, ramp *results.Run
 	for i := range ran {
 		switch ran[i].Run.Scenario {
@@ -424,7 +426,7 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 	if steady == nil || ramp == nil {
 		return nil
 	}
-	cals, sums, err := calibrateRunModels(context.Background(), *steady, spike, ramp, demandAuto)
+	cals, sums, err := calibrateRunModels(context.Background(), *steady, spike, ramp, demandAuto, opts...)
 	if err != nil {
 		// The measurements stand without a model; say why there is none.
 		fmt.Fprintf(b, "\n## Model against measurement (modeled)\n\nNo model: %v\n", err)
@@ -453,19 +455,19 @@ func appendModels(b *bytes.Buffer, dir string, ran []report.RunReport) error {
 	if spike == nil {
 		return nil
 	}
-	return appendSpikeChecks(b, cals, *spike)
+	return appendSpikeChecks(b, cals, *spike, opts...)
 }
 
 // appendSpikeChecks writes how each model predicts the bench's spike as it
 // unfolded, second by second; a variant the check cannot be made for is
 // named with the reason instead.
-func appendSpikeChecks(b *bytes.Buffer, cals []calibrate.Calibration, spike results.Run) error {
+func appendSpikeChecks(b *bytes.Buffer, cals []calibrate.Calibration, spike results.Run, opts ...calibrate.Option) error {
 	var (
 		checks []calibrate.SpikeCheck
 		missed []string
 	)
 	for _, c := range cals {
-		sc, err := calibrate.CheckSpike(context.Background(), c.Model, spike, c.Source.Variant)
+		sc, err := calibrate.CheckSpike(context.Background(), c.Model, spike, c.Source.Variant, opts...)
 		if err != nil {
 			missed = append(missed, err.Error())
 			continue

@@ -548,7 +548,10 @@ func TestOverviewModels(t *testing.T) {
 		}
 		ran = append(ran, report.RunReport{Run: r, Link: "../" + sc + "/REPORT.md"})
 	}
-	path, err := writeOverview(t.TempDir(), ran, nil)
+	// Fewer simulated requests than a bench's: the race detector makes
+	// every simulation many times slower, and the summary's shape, not
+	// its figures, is checked here.
+	path, err := writeOverview(t.TempDir(), ran, nil, calibrate.WithRequests(20_000))
 	if err != nil {
 		t.Fatal(err)
 	}
