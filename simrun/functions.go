@@ -24,6 +24,7 @@ type FunctionsSizing struct {
 	// provisioned instances found for each: the fewest with which the
 	// pool started no instance in the phases, or, where even its limit
 	// (Limits) did not get there, that limit.
+	//
 	// CappedBy names the limit that capped a count, "" for none:
 	// "max_concurrency", the pool's own, or "account_concurrency", what
 	// the account's limit left the pool after the pools before it,

@@ -97,14 +97,6 @@ type Sizing struct {
 // its own, or what the account's leaves it, which can be none.
 func (s Sizing) capped() bool { return s.Limit > 0 || s.LimitName == "account_concurrency" }
 
-// capOr is the cap on a pool's provisioned instances, or n without one.
-func (s Sizing) capOr(n int) int {
-	if s.capped() {
-		return s.Limit
-	}
-	return n
-}
-
 // Met reports whether some count met the SLO.
 func (s Sizing) Met() bool { return s.Found }
 
@@ -509,9 +501,9 @@ func sizePhases(ctx context.Context, m sim.Model, phases []sim.Phase, name strin
 			// provision.
 			s.Limit, s.LimitName = max(a-provisionedIn(m)+own, 0), "account_concurrency"
 		}
-		z.start, z.least, z.set = min(own, s.capOr(own)), 0, func(n int) sim.Model { return setProvisioned(m, name, n) }
+		z.start, z.least, z.set = own, 0, func(n int) sim.Model { return setProvisioned(m, name, n) }
 		if s.capped() {
-			z.most = s.Limit
+			z.start, z.most = min(own, s.Limit), s.Limit
 		}
 	}
 	s, v, _, err := search(m, s, z)
