@@ -335,6 +335,7 @@ func SweepSizing(ss []Sizing) string {
 	}
 	var parts []string
 	for _, s := range ss {
+		why := s.waitsAndThrottles()
 		switch {
 		case s.Met() && s.Pool:
 			parts = append(parts, fmt.Sprintf("%g req/s, a limit of %d", s.Rate, s.Count))
@@ -342,8 +343,8 @@ func SweepSizing(ss []Sizing) string {
 			parts = append(parts, fmt.Sprintf("%g req/s, %d replica%s", s.Rate, s.Count, map[bool]string{true: "s"}[s.Count != 1]))
 		case len(s.Saturated) > 0:
 			parts = append(parts, fmt.Sprintf("%g req/s, none met it (%s full)", s.Rate, strings.Join(s.Saturated, ", ")))
-		case s.waitsAndThrottles() != "":
-			parts = append(parts, fmt.Sprintf("%g req/s, none met it (%s)", s.Rate, s.waitsAndThrottles()))
+		case why != "":
+			parts = append(parts, fmt.Sprintf("%g req/s, none met it (%s)", s.Rate, why))
 		default:
 			parts = append(parts, fmt.Sprintf("%g req/s, none met it", s.Rate))
 		}
